@@ -1,0 +1,162 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Runtime.Intrinsics;
+using System.Threading.Tasks;
+
+namespace Microsoft.ML.SparseL1.Kernels;
+
+/// <summary>
+/// Dense matrix product <c>C = A·B</c> or <c>C += A·B</c> for float32, blocked and packed in the
+/// BLIS style: B is packed into depth x <c>ColumnTile</c> panels that stay in L1, A into
+/// <see cref="RowTile"/> x depth panels that stay in L2, and a register-blocked micro-kernel does the FMAs.
+/// </summary>
+/// <remarks>
+/// Work is split between threads by column panels of C only, and every element of C is summed
+/// over the depth in the same order whatever the split, so the result is bit-identical for any
+/// thread count. Any strides are accepted (transposes are stride swaps); packing absorbs them.
+/// </remarks>
+internal static class DenseGemm
+{
+    /// <summary>Rows of C per micro-kernel call (MR).</summary>
+    internal const int RowTile = 6;
+
+    /// <summary>Depth per packed block (KC): a 128 x 32 B panel is 16 KiB, half of L1.</summary>
+    internal const int DepthBlock = 128;
+
+    /// <summary>Rows of A per packed block (MC), a multiple of <see cref="RowTile"/>.</summary>
+    internal const int RowBlock = 144;
+
+    /// <summary>Below this many multiply-adds per thread, extra threads cost more than they save.</summary>
+    private const long MinMultiplyAddsPerThread = 1L << 18;
+
+    /// <summary>Computes <c>C = A·B</c>, or <c>C += A·B</c> when <paramref name="accumulate"/> is true.</summary>
+    /// <param name="a">The m x k left operand.</param>
+    /// <param name="b">The k x n right operand.</param>
+    /// <param name="c">Destination array; C(i, j) is <c>c[cOffset + i * ldc + j]</c>.</param>
+    /// <param name="cOffset">Offset of C(0, 0).</param>
+    /// <param name="ldc">Row stride of C, at least n.</param>
+    /// <param name="accumulate">Add to C instead of overwriting it.</param>
+    /// <param name="maxThreads">Upper bound on threads used.</param>
+    public static void Multiply(in MatrixOperand a, in MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (a.Columns != b.Rows)
+            throw new ArgumentException($"Inner dimensions differ: A is {a.Rows}x{a.Columns}, B is {b.Rows}x{b.Columns}.", nameof(b));
+        int m = a.Rows, n = b.Columns, k = a.Columns;
+        if (ldc < n)
+            throw new ArgumentOutOfRangeException(nameof(ldc), $"Row stride {ldc} is less than the {n} columns of C.");
+        ArgumentOutOfRangeException.ThrowIfNegative(cOffset);
+        if (m > 0 && n > 0 && cOffset + (long)(m - 1) * ldc + n > c.Length)
+            throw new ArgumentException($"C ({m}x{n}, stride {ldc}, offset {cOffset}) does not fit in {c.Length} elements.", nameof(c));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
+        if (m == 0 || n == 0)
+            return;
+
+        switch (KernelDispatch.Current)
+        {
+            case KernelPath.Vector512:
+                Run<VectorMicroKernel<Vector512<float>, Simd512>>(a, b, c, cOffset, ldc, accumulate, maxThreads);
+                break;
+            case KernelPath.Vector256:
+                Run<VectorMicroKernel<Vector256<float>, Simd256>>(a, b, c, cOffset, ldc, accumulate, maxThreads);
+                break;
+            case KernelPath.Vector128:
+                Run<VectorMicroKernel<Vector128<float>, Simd128>>(a, b, c, cOffset, ldc, accumulate, maxThreads);
+                break;
+            default:
+                Run<ScalarMicroKernel>(a, b, c, cOffset, ldc, accumulate, maxThreads);
+                break;
+        }
+    }
+
+    private static void Run<TKernel>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads)
+        where TKernel : IGemmMicroKernel
+    {
+        int n = b.Columns;
+        int columnTile = TKernel.ColumnTile;
+        int panels = (n + columnTile - 1) / columnTile;
+        long work = (long)a.Rows * n * Math.Max(a.Columns, 1);
+        int threads = (int)Math.Min(Math.Min(maxThreads, panels), Math.Max(1, work / MinMultiplyAddsPerThread));
+        if (threads <= 1)
+        {
+            RunColumns<TKernel>(a, b, c, cOffset, ldc, accumulate, 0, n);
+            return;
+        }
+
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int first = (int)((long)panels * t / threads) * columnTile;
+            int last = Math.Min(n, (int)((long)panels * (t + 1) / threads) * columnTile);
+            RunColumns<TKernel>(a, b, c, cOffset, ldc, accumulate, first, last);
+        });
+    }
+
+    /// <summary>Computes columns [<paramref name="firstColumn"/>, <paramref name="endColumn"/>) of C on this thread.</summary>
+    private static void RunColumns<TKernel>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstColumn, int endColumn)
+        where TKernel : IGemmMicroKernel
+    {
+        int m = a.Rows, k = a.Columns;
+        int columnTile = TKernel.ColumnTile;
+        int width = endColumn - firstColumn;
+        if (k == 0)
+        {
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++)
+                    c.AsSpan(cOffset + i * ldc + firstColumn, width).Clear();
+            }
+
+            return;
+        }
+
+        int panels = (width + columnTile - 1) / columnTile;
+        var buffers = PackingBuffers.ForCurrentThread(RowBlock * DepthBlock, panels * columnTile * DepthBlock);
+        float[] packedA = buffers.A, packedB = buffers.B;
+
+        for (int depthStart = 0; depthStart < k; depthStart += DepthBlock)
+        {
+            int depth = Math.Min(DepthBlock, k - depthStart);
+            bool addToC = accumulate || depthStart > 0;
+            GemmPacking.PackB(b, depthStart, depth, firstColumn, width, columnTile, packedB);
+            for (int rowStart = 0; rowStart < m; rowStart += RowBlock)
+            {
+                int rows = Math.Min(RowBlock, m - rowStart);
+                GemmPacking.PackA(a, rowStart, rows, depthStart, depth, RowTile, packedA);
+                for (int panel = 0; panel < panels; panel++)
+                {
+                    int column = panel * columnTile;
+                    int columns = Math.Min(columnTile, width - column);
+                    int bPanel = panel * columnTile * depth;
+                    for (int row = 0; row < rows; row += RowTile)
+                    {
+                        int tileRows = Math.Min(RowTile, rows - row);
+                        int cIndex = cOffset + (rowStart + row) * ldc + firstColumn + column;
+                        TKernel.Run(packedA, row * depth, packedB, bPanel, depth, c, cIndex, ldc, tileRows, columns, addToC);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread packing buffers, grown on demand and reused across calls.</summary>
+    private sealed class PackingBuffers
+    {
+        [ThreadStatic]
+        private static PackingBuffers? t_instance;
+
+        public float[] A { get; private set; } = [];
+
+        public float[] B { get; private set; } = [];
+
+        public static PackingBuffers ForCurrentThread(int sizeA, int sizeB)
+        {
+            var buffers = t_instance ??= new PackingBuffers();
+            if (buffers.A.Length < sizeA)
+                buffers.A = new float[sizeA];
+            if (buffers.B.Length < sizeB)
+                buffers.B = new float[sizeB];
+            return buffers;
+        }
+    }
+}

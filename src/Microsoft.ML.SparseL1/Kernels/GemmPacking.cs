@@ -1,0 +1,82 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Kernels;
+
+/// <summary>Copies GEMM operands into the panel layouts the micro-kernels read, padding edges with zeros.</summary>
+internal static class GemmPacking
+{
+    /// <summary>
+    /// Packs rows [<paramref name="rowStart"/>, +<paramref name="rows"/>) and depth
+    /// [<paramref name="depthStart"/>, +<paramref name="depth"/>) of A into panels of
+    /// <paramref name="rowTile"/> rows: <c>packed[panel * rowTile * depth + p * rowTile + r] = A(row, p)</c>.
+    /// </summary>
+    public static void PackA(in MatrixOperand a, int rowStart, int rows, int depthStart, int depth, int rowTile, float[] packed)
+    {
+        float[] data = a.Data;
+        int rowStride = a.RowStride, columnStride = a.ColumnStride;
+        for (int panelRow = 0; panelRow < rows; panelRow += rowTile)
+        {
+            int panelOffset = panelRow * depth;
+            int valid = Math.Min(rowTile, rows - panelRow);
+            for (int r = 0; r < rowTile; r++)
+            {
+                if (r >= valid)
+                {
+                    for (int p = 0; p < depth; p++)
+                        packed[panelOffset + p * rowTile + r] = 0f;
+                    continue;
+                }
+
+                int source = a.Offset + (rowStart + panelRow + r) * rowStride + depthStart * columnStride;
+                for (int p = 0; p < depth; p++)
+                    packed[panelOffset + p * rowTile + r] = data[source + p * columnStride];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs depth [<paramref name="depthStart"/>, +<paramref name="depth"/>) and columns
+    /// [<paramref name="columnStart"/>, +<paramref name="columns"/>) of B into panels of
+    /// <paramref name="columnTile"/> columns: <c>packed[panel * columnTile * depth + p * columnTile + j] = B(p, column)</c>.
+    /// </summary>
+    public static void PackB(in MatrixOperand b, int depthStart, int depth, int columnStart, int columns, int columnTile, float[] packed)
+    {
+        float[] data = b.Data;
+        int rowStride = b.RowStride, columnStride = b.ColumnStride;
+        for (int panelColumn = 0; panelColumn < columns; panelColumn += columnTile)
+        {
+            int panelOffset = panelColumn * depth;
+            int valid = Math.Min(columnTile, columns - panelColumn);
+            int source = b.Offset + depthStart * rowStride + (columnStart + panelColumn) * columnStride;
+            if (columnStride == 1)
+            {
+                // Row-major B: each depth step is a contiguous run of the panel's columns.
+                for (int p = 0; p < depth; p++)
+                {
+                    var destination = packed.AsSpan(panelOffset + p * columnTile, columnTile);
+                    data.AsSpan(source + p * rowStride, valid).CopyTo(destination);
+                    destination[valid..].Clear();
+                }
+
+                continue;
+            }
+
+            // Column-major B (a transposed weight matrix): walk each column contiguously.
+            for (int j = 0; j < columnTile; j++)
+            {
+                if (j >= valid)
+                {
+                    for (int p = 0; p < depth; p++)
+                        packed[panelOffset + p * columnTile + j] = 0f;
+                    continue;
+                }
+
+                int columnSource = source + j * columnStride;
+                for (int p = 0; p < depth; p++)
+                    packed[panelOffset + p * columnTile + j] = data[columnSource + p * rowStride];
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// Loss and gradient of one batch of a <see cref="DenseDataSet"/>: gathers the rows (or reads them in
+/// place when they are contiguous), runs forward, evaluates the loss, and back-propagates. Shared by the
+/// training loop and the full-data gradient so both compute exactly the same thing.
+/// </summary>
+internal sealed class BatchGradient
+{
+    private readonly DenseDataSet _data;
+    private readonly LossKind _loss;
+    private readonly float[] _labels;
+    private readonly float[] _weights;
+
+    public BatchGradient(DenseDataSet data, LossKind loss, int[] layerSizes, int maxBatchSize, int threads)
+    {
+        _data = data;
+        _loss = loss;
+        Network = new ForwardBackward(layerSizes, maxBatchSize, threads);
+        _labels = new float[maxBatchSize];
+        _weights = data.ExampleWeights is null ? [] : new float[maxBatchSize];
+    }
+
+    public ForwardBackward Network { get; }
+
+    /// <summary>
+    /// Computes the batch loss Σ ω_i ℓ_i and the gradient of (that sum · <paramref name="scale"/>) into
+    /// <see cref="ForwardBackward.WeightGradients"/> and <see cref="ForwardBackward.BiasGradients"/>.
+    /// </summary>
+    /// <param name="parameters">Current parameters.</param>
+    /// <param name="order">Row order to draw from, or null for data order.</param>
+    /// <param name="start">First position in the order.</param>
+    /// <param name="rows">Batch size.</param>
+    /// <param name="scale">Gradient scale, or null for 1 / (the batch's weight sum), i.e. the batch mean.</param>
+    /// <param name="accumulate">Add the gradient to the buffers instead of replacing it.</param>
+    /// <returns>The batch's summed loss and summed example weight.</returns>
+    public (double Loss, double Weight) Compute(MlpParameters parameters, int[]? order, int start, int rows, double? scale, bool accumulate)
+    {
+        ReadOnlySpan<float> labels, weights;
+        if (order is null)
+        {
+            Network.Forward(parameters, _data.Features, start, rows);
+            labels = _data.Labels.AsSpan(start, rows);
+            weights = _data.ExampleWeights is null ? default : _data.ExampleWeights.AsSpan(start, rows);
+        }
+        else
+        {
+            Gather(order.AsSpan(start, rows));
+            Network.Forward(parameters, rows);
+            labels = _labels.AsSpan(0, rows);
+            weights = _weights.AsSpan(0, _data.ExampleWeights is null ? 0 : rows);
+        }
+
+        double weightSum = rows;
+        if (!weights.IsEmpty)
+        {
+            weightSum = 0;
+            foreach (float w in weights)
+                weightSum += w;
+        }
+
+        // A batch whose examples all weigh zero contributes no data gradient.
+        double gradientScale = scale ?? (weightSum > 0 ? 1.0 / weightSum : 0.0);
+        double loss = LossFunctions.Evaluate(_loss, Network.Outputs(rows), labels, weights, parameters.OutputSize,
+            (float)gradientScale, Network.OutputGradient(rows));
+        Network.Backward(parameters, rows, accumulate);
+        return (loss, weightSum);
+    }
+
+    private void Gather(ReadOnlySpan<int> rowIndices)
+    {
+        int columns = _data.Columns;
+        float[] input = Network.Input;
+        for (int r = 0; r < rowIndices.Length; r++)
+        {
+            int row = rowIndices[r];
+            _data.Features.AsSpan(row * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
+            _labels[r] = _data.Labels[row];
+            if (_data.ExampleWeights is not null)
+                _weights[r] = _data.ExampleWeights[row];
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// Training examples as one row-major float matrix plus labels and optional example weights; what the
+/// engine trains on. Built once (by the ML.NET layer or a test) and never copied again.
+/// </summary>
+internal sealed class DenseDataSet
+{
+    /// <param name="features">Rows x columns, row-major.</param>
+    /// <param name="labels">Per row: the class index (multiclass), 0 or 1 (binary) or the target (regression).</param>
+    /// <param name="rows">Number of examples.</param>
+    /// <param name="columns">Number of features.</param>
+    /// <param name="exampleWeights">Optional non-negative weight of each example.</param>
+    public DenseDataSet(float[] features, float[] labels, int rows, int columns, float[]? exampleWeights = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
+        if (features.Length != (long)rows * columns)
+            throw new ArgumentException($"Expected {rows} x {columns} = {(long)rows * columns} feature values, got {features.Length}.", nameof(features));
+        if (labels.Length != rows)
+            throw new ArgumentException($"Expected {rows} labels, got {labels.Length}.", nameof(labels));
+        if (exampleWeights is not null && exampleWeights.Length != rows)
+            throw new ArgumentException($"Expected {rows} example weights, got {exampleWeights.Length}.", nameof(exampleWeights));
+
+        Features = features;
+        Labels = labels;
+        Rows = rows;
+        Columns = columns;
+        ExampleWeights = exampleWeights;
+        TotalWeight = 0;
+        for (int i = 0; i < rows; i++)
+            TotalWeight += exampleWeights?[i] ?? 1f;
+    }
+
+    public float[] Features { get; }
+
+    public float[] Labels { get; }
+
+    public float[]? ExampleWeights { get; }
+
+    public int Rows { get; }
+
+    public int Columns { get; }
+
+    /// <summary>Sum of the example weights (the row count when unweighted): the mean's denominator.</summary>
+    public double TotalWeight { get; }
+
+    /// <summary>The weight of row <paramref name="row"/> (1 when unweighted).</summary>
+    public float WeightOf(int row) => ExampleWeights?[row] ?? 1f;
+}

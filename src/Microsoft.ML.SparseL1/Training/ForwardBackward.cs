@@ -1,0 +1,126 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using Microsoft.ML.SparseL1.Kernels;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// Forward and backward pass of one batch through a network, with every buffer allocated once for a
+/// maximum batch size. Layout: activations and deltas are batch x width, row-major.
+/// </summary>
+internal sealed class ForwardBackward
+{
+    private readonly int[] _layerSizes;
+    private readonly int _threads;
+
+    /// <summary>activations[0] is the input batch; activations[j] the output of layer j (after ReLU for hidden layers).</summary>
+    private readonly float[][] _activations;
+    private readonly float[][] _deltas;
+
+    /// <summary>The input of the last forward pass, which the backward pass needs for the first layer's gradient.</summary>
+    private MatrixOperand? _lastInput;
+
+    public ForwardBackward(int[] layerSizes, int maxBatchSize, int threads)
+    {
+        _layerSizes = layerSizes;
+        _threads = threads;
+        MaxBatchSize = maxBatchSize;
+        int layers = layerSizes.Length - 1;
+        _activations = new float[layers + 1][];
+        _deltas = new float[layers + 1][];
+        for (int j = 0; j <= layers; j++)
+        {
+            _activations[j] = new float[checked(maxBatchSize * layerSizes[j])];
+            _deltas[j] = j == 0 ? [] : new float[checked(maxBatchSize * layerSizes[j])];
+        }
+
+        WeightGradients = new float[layers][];
+        BiasGradients = new float[layers][];
+        for (int j = 0; j < layers; j++)
+        {
+            WeightGradients[j] = new float[layerSizes[j + 1] * layerSizes[j]];
+            BiasGradients[j] = new float[layerSizes[j + 1]];
+        }
+    }
+
+    public int MaxBatchSize { get; }
+
+    /// <summary>The input batch buffer (MaxBatchSize x input size) that callers fill before <c>Forward</c>.</summary>
+    public float[] Input => _activations[0];
+
+    /// <summary>∂(loss)/∂W per layer after <see cref="Backward"/>.</summary>
+    public float[][] WeightGradients { get; }
+
+    /// <summary>∂(loss)/∂b per layer after <see cref="Backward"/>.</summary>
+    public float[][] BiasGradients { get; }
+
+    /// <summary>The network outputs (rows x output size) after <c>Forward</c>.</summary>
+    public Span<float> Outputs(int rows) => _activations[^1].AsSpan(0, rows * _layerSizes[^1]);
+
+    /// <summary>The output-layer delta buffer the loss writes its gradient into.</summary>
+    public Span<float> OutputGradient(int rows) => _deltas[^1].AsSpan(0, rows * _layerSizes[^1]);
+
+    /// <summary>Runs the batch in <see cref="Input"/> (its first <paramref name="rows"/> rows) through the network.</summary>
+    public void Forward(MlpParameters parameters, int rows) => Forward(parameters, _activations[0], 0, rows);
+
+    /// <summary>
+    /// Runs <paramref name="rows"/> rows of <paramref name="input"/> (row-major, starting at row offset
+    /// <paramref name="firstRow"/>) through the network; contiguous data needs no copy into <see cref="Input"/>.
+    /// </summary>
+    public void Forward(MlpParameters parameters, float[] input, int firstRow, int rows)
+    {
+        if (rows > MaxBatchSize)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Batch of {rows} rows exceeds the workspace size {MaxBatchSize}.");
+        int layers = parameters.LayerCount;
+        var previous = MatrixOperand.RowMajor(input, rows, _layerSizes[0], firstRow * _layerSizes[0]);
+        _lastInput = previous;
+        for (int j = 0; j < layers; j++)
+        {
+            int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
+            float[] output = _activations[j + 1];
+            var weightsTransposed = MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs).Transpose();
+            DenseGemm.Multiply(previous, weightsTransposed, output, 0, outputs, false, _threads);
+            var z = output.AsSpan(0, rows * outputs);
+            if (j < layers - 1)
+                ActivationKernels.AddBiasRelu(z, parameters.Biases[j], rows);
+            else
+                ActivationKernels.AddBias(z, parameters.Biases[j], rows);
+            previous = MatrixOperand.RowMajor(output, rows, outputs);
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates the output gradient (written by the loss into <see cref="OutputGradient"/>) through the
+    /// activations of the last <c>Forward</c> call. With <paramref name="accumulate"/> the gradients are added
+    /// to <see cref="WeightGradients"/> and <see cref="BiasGradients"/> instead of replacing them.
+    /// </summary>
+    public void Backward(MlpParameters parameters, int rows, bool accumulate)
+    {
+        MatrixOperand input = _lastInput ?? throw new InvalidOperationException("Backward needs a Forward first.");
+        if (input.Rows != rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Backward over {rows} rows after a Forward over {input.Rows}.");
+        for (int j = parameters.LayerCount - 1; j >= 0; j--)
+        {
+            int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
+            float[] delta = _deltas[j + 1];
+            MatrixOperand layerInput = j == 0 ? input : MatrixOperand.RowMajor(_activations[j], rows, inputs);
+
+            // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
+            DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), layerInput,
+                WeightGradients[j], 0, inputs, accumulate, _threads);
+            if (!accumulate)
+                Array.Clear(BiasGradients[j]);
+            ActivationKernels.AddColumnSums(delta.AsSpan(0, rows * outputs), rows, BiasGradients[j]);
+
+            if (j == 0)
+                break;
+
+            // delta_{j-1} = delta_j · W_j, masked by the ReLU of layer j-1 (the input gradient is never needed).
+            float[] previousDelta = _deltas[j];
+            DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs), MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs),
+                previousDelta, 0, inputs, false, _threads);
+            ActivationKernels.ReluBackward(previousDelta.AsSpan(0, rows * inputs), _activations[j].AsSpan(0, rows * inputs));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// The gradient of the data loss L (the weighted mean over the whole training set, l1 term excluded) with
+/// respect to every weight, accumulated over batches in data order: each batch adds its summed gradient
+/// divided by the total weight, so the result is the full-batch gradient whatever the batch size.
+/// </summary>
+internal static class FullGradient
+{
+    /// <summary>Returns ∇_W L per layer and the full-data loss L at <paramref name="parameters"/>.</summary>
+    public static (float[][] WeightGradients, double Loss) Compute(MlpParameters parameters, DenseDataSet data, LossKind loss, int batchSize, int threads)
+    {
+        int batch = batchSize <= 0 ? data.Rows : Math.Min(batchSize, data.Rows);
+        var gradient = new BatchGradient(data, loss, parameters.LayerSizes, batch, threads);
+        double totalLoss = 0;
+        double scale = data.TotalWeight > 0 ? 1.0 / data.TotalWeight : 0.0;
+        for (int start = 0; start < data.Rows; start += batch)
+        {
+            int rows = Math.Min(batch, data.Rows - start);
+            totalLoss += gradient.Compute(parameters, null, start, rows, scale, accumulate: start > 0).Loss;
+        }
+
+        return (gradient.Network.WeightGradients, totalLoss * scale);
+    }
+
+    /// <summary>The full-data loss L at <paramref name="parameters"/> (forward passes only).</summary>
+    public static double Loss(MlpParameters parameters, DenseDataSet data, LossKind loss, int batchSize, int threads) =>
+        Compute(parameters, data, loss, batchSize, threads).Loss;
+}

@@ -1,0 +1,61 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using Microsoft.ML.SparseL1.Kernels;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// One proximal step on all parameters: the optimiser's gradient step, then soft-thresholding of every
+/// weight matrix j with threshold η·λ_j (biases never penalised), counting the nonzeros as it goes.
+/// </summary>
+internal sealed class ProximalOptimizer
+{
+    private readonly TrainingSettings _settings;
+    private readonly float[][]? _weightMoments1, _weightMoments2, _biasMoments1, _biasMoments2;
+    private long _step;
+
+    public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters)
+    {
+        _settings = settings;
+        if (settings.Optimizer == SparseMlpOptimizer.Adam)
+        {
+            _weightMoments1 = Zeros(parameters.Weights);
+            _weightMoments2 = Zeros(parameters.Weights);
+            _biasMoments1 = Zeros(parameters.Biases);
+            _biasMoments2 = Zeros(parameters.Biases);
+        }
+    }
+
+    /// <summary>Applies one step and writes each layer's nonzero weight count into <paramref name="nonZeroCounts"/>.</summary>
+    public void Step(MlpParameters parameters, float[][] weightGradients, float[][] biasGradients, int[] nonZeroCounts)
+    {
+        _step++;
+        float rate = _settings.LearningRate;
+        if (_settings.Optimizer == SparseMlpOptimizer.Sgd)
+        {
+            for (int j = 0; j < parameters.LayerCount; j++)
+            {
+                nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * _settings.Lambdas[j]);
+                ProximalKernels.SgdStep(parameters.Biases[j], biasGradients[j], rate, 0f);
+            }
+
+            return;
+        }
+
+        var coefficients = new AdamCoefficients(rate, _settings.AdamBeta1, _settings.AdamBeta2, _settings.AdamEpsilon, _step);
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            nonZeroCounts[j] = ProximalKernels.AdamStep(parameters.Weights[j], weightGradients[j], _weightMoments1![j], _weightMoments2![j],
+                coefficients, _settings.Lambdas[j]);
+            ProximalKernels.AdamStep(parameters.Biases[j], biasGradients[j], _biasMoments1![j], _biasMoments2![j], coefficients, 0f);
+        }
+    }
+
+    private static float[][] Zeros(float[][] shapes)
+    {
+        var result = new float[shapes.Length][];
+        for (int j = 0; j < shapes.Length; j++)
+            result[j] = new float[shapes[j].Length];
+        return result;
+    }
+}

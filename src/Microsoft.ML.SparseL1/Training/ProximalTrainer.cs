@@ -1,0 +1,77 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Globalization;
+using System.Threading;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// Proximal mini-batch training: per batch a gradient step on all parameters, then soft-thresholding of
+/// the weights; after every step an optional stop rule sees the nonzero counts (the paper's selection
+/// stops mid-epoch when the target is hit).
+/// </summary>
+internal static class ProximalTrainer
+{
+    /// <summary>Trains <paramref name="parameters"/> in place.</summary>
+    /// <exception cref="InvalidOperationException">The loss became NaN or infinite (training diverged).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
+    public static TrainingOutcome Train(DenseDataSet data, MlpParameters parameters, TrainingSettings settings,
+        Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (data.Columns != parameters.InputSize)
+            throw new ArgumentException($"The data has {data.Columns} features but the network expects {parameters.InputSize}.", nameof(data));
+        if (settings.Lambdas.Length != parameters.LayerCount)
+            throw new ArgumentException($"Expected {parameters.LayerCount} lambdas (one per weight layer), got {settings.Lambdas.Length}.", nameof(settings));
+
+        int batch = settings.EffectiveBatchSize(data.Rows);
+        bool shuffle = batch < data.Rows;
+        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, batch, settings.Threads);
+        var optimizer = new ProximalOptimizer(settings, parameters);
+        int[] nonZero = parameters.CountNonZeroWeights();
+        int[]? order = shuffle ? new int[data.Rows] : null;
+        long steps = 0;
+        double epochLoss = double.NaN;
+
+        for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+        {
+            if (order is not null)
+            {
+                // A fresh permutation per epoch from (seed, epoch), independent of earlier epochs.
+                for (int i = 0; i < order.Length; i++)
+                    order[i] = i;
+                DeterministicRandom.ForStream(settings.Seed, epoch).Shuffle(order);
+            }
+
+            double lossSum = 0, weightSum = 0;
+            for (int start = 0; start < data.Rows; start += batch)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int rows = Math.Min(batch, data.Rows - start);
+                var (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
+                if (!double.IsFinite(loss))
+                    throw Diverged(epoch, steps + 1, loss, settings.LearningRate);
+                lossSum += loss;
+                weightSum += weight;
+
+                optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
+                steps++;
+                if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
+                    return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum);
+            }
+
+            epochLoss = weightSum > 0 ? lossSum / weightSum : 0;
+            epochCompleted?.Invoke(new EpochSummary(epoch, settings.Epochs, epochLoss, nonZero));
+        }
+
+        return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss);
+    }
+
+    private static InvalidOperationException Diverged(int epoch, long step, double loss, float learningRate) =>
+        new(string.Format(CultureInfo.InvariantCulture,
+            "Training diverged in epoch {0} (step {1}): the training loss became {2}. Lower LearningRate (now {3}) or check the feature scale.",
+            epoch, step, loss, learningRate));
+}

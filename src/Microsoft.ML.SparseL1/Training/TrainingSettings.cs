@@ -1,0 +1,40 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>Everything one proximal training run needs besides the data and the starting parameters.</summary>
+internal sealed record TrainingSettings
+{
+    public required LossKind Loss { get; init; }
+
+    public SparseMlpOptimizer Optimizer { get; init; } = SparseMlpOptimizer.Sgd;
+
+    /// <summary>Step size η.</summary>
+    public float LearningRate { get; init; } = 0.1f;
+
+    /// <summary>Examples per step; 0 or at least the row count means full-batch steps in data order.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Maximum number of passes over the data.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Seed of the per-epoch shuffles.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Threads for the matrix products.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>λ_j of each weight layer (0 = no l1 on that layer).</summary>
+    public required float[] Lambdas { get; init; }
+
+    public float AdamBeta1 { get; init; } = 0.9f;
+
+    public float AdamBeta2 { get; init; } = 0.999f;
+
+    public float AdamEpsilon { get; init; } = 1e-8f;
+
+    /// <summary>The batch size actually used for <paramref name="rows"/> examples.</summary>
+    public int EffectiveBatchSize(int rows) => BatchSize <= 0 ? rows : Math.Min(BatchSize, rows);
+}

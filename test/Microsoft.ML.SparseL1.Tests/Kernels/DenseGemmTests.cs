@@ -1,0 +1,129 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using Microsoft.ML.SparseL1.Kernels;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Kernels;
+
+[TestClass]
+public class DenseGemmTests
+{
+    private static readonly (int M, int N, int K)[] s_shapes =
+    [
+        (1, 1, 1), (0, 5, 3), (4, 0, 3), (3, 4, 0), (5, 7, 3), (6, 32, 17), (7, 33, 129), (13, 65, 1),
+        (31, 17, 300), (145, 40, 130), (128, 100, 300), (2, 300, 7),
+    ];
+
+    [TestMethod]
+    public void Multiply_AllTransposes_MatchNaiveReference()
+    {
+        var random = new Random(42);
+        KernelPaths.ForEach(path =>
+        {
+            foreach (var (m, n, k) in s_shapes)
+            {
+                foreach (bool transposeA in new[] { false, true })
+                {
+                    foreach (bool transposeB in new[] { false, true })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                            CheckOne(random, path, m, n, k, transposeA, transposeB, accumulate);
+                    }
+                }
+            }
+        });
+    }
+
+    [TestMethod]
+    public void Multiply_ResultDoesNotDependOnThreadCount()
+    {
+        var random = new Random(7);
+        int m = 128, n = 300, k = 784;
+        float[] a = TestData.Uniform(random, m * k), b = TestData.Uniform(random, k * n);
+        var one = new float[m * n];
+        var two = new float[m * n];
+        DenseGemm.Multiply(MatrixOperand.RowMajor(a, m, k), MatrixOperand.RowMajor(b, k, n), one, 0, n, false, 1);
+        DenseGemm.Multiply(MatrixOperand.RowMajor(a, m, k), MatrixOperand.RowMajor(b, k, n), two, 0, n, false, 2);
+        CollectionAssert.AreEqual(one, two);
+    }
+
+    [TestMethod]
+    public void Multiply_WritesNothingOutsideC()
+    {
+        var random = new Random(3);
+        int m = 7, n = 19, k = 5, ldc = 23, offset = 11;
+        float[] a = TestData.Uniform(random, m * k), b = TestData.Uniform(random, k * n);
+        KernelPaths.ForEach(path =>
+        {
+            var c = new float[offset + (m - 1) * ldc + n + 13];
+            Array.Fill(c, float.NaN);
+            DenseGemm.Multiply(MatrixOperand.RowMajor(a, m, k), MatrixOperand.RowMajor(b, k, n), c, offset, ldc, false, 2);
+            for (int index = 0; index < c.Length; index++)
+            {
+                int relative = index - offset;
+                bool inside = relative >= 0 && relative / ldc < m && relative % ldc < n;
+                Assert.AreEqual(inside, !float.IsNaN(c[index]), $"{path}: element {index} inside={inside}");
+            }
+        });
+    }
+
+    [TestMethod]
+    public void Multiply_ThrowsForMismatchedShapes()
+    {
+        var a = new float[6];
+        var c = new float[100];
+        Assert.ThrowsExactly<ArgumentException>(() =>
+            DenseGemm.Multiply(MatrixOperand.RowMajor(a, 2, 3), MatrixOperand.RowMajor(a, 2, 3), c, 0, 3, false, 1));
+        Assert.ThrowsExactly<ArgumentException>(() =>
+            DenseGemm.Multiply(MatrixOperand.RowMajor(a, 2, 3), MatrixOperand.RowMajor(a, 3, 2), new float[3], 0, 2, false, 1));
+        Assert.ThrowsExactly<ArgumentException>(() => MatrixOperand.RowMajor(a, 3, 3));
+    }
+
+    [TestMethod]
+    public void Multiply_PropagatesNaNAndInfinity()
+    {
+        KernelPaths.ForEach(path =>
+        {
+            // A = [[1, NaN], [2, 3]], B = I: row 0 is NaN everywhere (NaN·0 = NaN), row 1 is exact.
+            float[] a = [1f, float.NaN, 2f, 3f];
+            float[] b = [1f, 0f, 0f, 1f];
+            var c = new float[4];
+            DenseGemm.Multiply(MatrixOperand.RowMajor(a, 2, 2), MatrixOperand.RowMajor(b, 2, 2), c, 0, 2, false, 1);
+            Assert.IsTrue(float.IsNaN(c[0]) && float.IsNaN(c[1]), path.ToString());
+            Assert.AreEqual(2f, c[2], path.ToString());
+            Assert.AreEqual(3f, c[3], path.ToString());
+
+            // A(0, 1) = +∞: C(0, 0) = 1 + ∞·0 = NaN, C(0, 1) = 0 + ∞·1 = +∞.
+            a[1] = float.PositiveInfinity;
+            DenseGemm.Multiply(MatrixOperand.RowMajor(a, 2, 2), MatrixOperand.RowMajor(b, 2, 2), c, 0, 2, false, 1);
+            Assert.IsTrue(float.IsNaN(c[0]), path.ToString());
+            Assert.AreEqual(float.PositiveInfinity, c[1], path.ToString());
+        });
+    }
+
+    private static void CheckOne(Random random, KernelPath path, int m, int n, int k, bool transposeA, bool transposeB, bool accumulate)
+    {
+        float[] aData = TestData.Uniform(random, m * k + 3), bData = TestData.Uniform(random, k * n + 2);
+        var a = transposeA ? MatrixOperand.RowMajor(aData, k, m, 3).Transpose() : MatrixOperand.RowMajor(aData, m, k, 3);
+        var b = transposeB ? MatrixOperand.RowMajor(bData, n, k, 2).Transpose() : MatrixOperand.RowMajor(bData, k, n, 2);
+        float[] initial = TestData.Uniform(random, m * n);
+        var c = (float[])initial.Clone();
+        DenseGemm.Multiply(a, b, c, 0, n, accumulate, 2);
+
+        var expected = ReferenceKernels.Multiply((i, p) => a[i, p], (p, j) => b[p, j], m, n, k);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double magnitude = 0;
+                for (int p = 0; p < k; p++)
+                    magnitude += Math.Abs((double)a[i, p] * b[p, j]);
+                double want = expected[i * n + j] + (accumulate ? initial[i * n + j] : 0);
+                TestData.AssertClose(want, c[i * n + j], 0, 1e-6 * (magnitude + 1),
+                    $"{path} m={m} n={n} k={k} tA={transposeA} tB={transposeB} acc={accumulate} C({i},{j})");
+            }
+        }
+    }
+}

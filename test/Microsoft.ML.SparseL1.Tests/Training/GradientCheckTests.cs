@@ -1,0 +1,75 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.ML.SparseL1.Training;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Training;
+
+[TestClass]
+public class GradientCheckTests
+{
+    [TestMethod]
+    [DataRow("SoftmaxCrossEntropy", 4, false)]
+    [DataRow("SoftmaxCrossEntropy", 3, true)]
+    [DataRow("SigmoidLogLoss", 1, false)]
+    [DataRow("SquaredError", 1, true)]
+    public void FullGradient_MatchesCentralDifferencesOfDoubleReference(string lossName, int outputs, bool weighted)
+    {
+        var loss = Enum.Parse<LossKind>(lossName);
+        int[] sizes = [6, 9, 7, outputs];
+        var data = SyntheticData.Make(loss, 40, 6, outputs == 1 ? 1 : outputs, seed: 11, weighted);
+        var parameters = MlpParameters.Initialize(sizes, seed: 5);
+
+        // Batch 7 (not dividing 40) also checks that per-batch accumulation equals the full-batch gradient.
+        var (gradients, engineLoss) = FullGradient.Compute(parameters, data, loss, batchSize: 7, threads: 2);
+
+        double[][] w = ReferenceNetwork.ToDouble(parameters.Weights), b = ReferenceNetwork.ToDouble(parameters.Biases);
+        double referenceLoss = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
+        TestData.AssertClose(referenceLoss, engineLoss, 1e-5, 1e-6, "loss");
+
+        const double Epsilon = 1e-6;
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            for (int i = 0; i < w[j].Length; i++)
+            {
+                double saved = w[j][i];
+                w[j][i] = saved + Epsilon;
+                double plus = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
+                w[j][i] = saved - Epsilon;
+                double minus = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
+                w[j][i] = saved;
+                double numeric = (plus - minus) / (2 * Epsilon);
+                TestData.AssertClose(numeric, gradients[j][i], 2e-3, 2e-5, $"{loss} dL/dW[{j}][{i}]");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void BiasGradients_MatchCentralDifferences()
+    {
+        int[] sizes = [5, 8, 3];
+        const LossKind Loss = LossKind.SoftmaxCrossEntropy;
+        var data = SyntheticData.Make(Loss, 30, 5, 3, seed: 2);
+        var parameters = MlpParameters.Initialize(sizes, seed: 9);
+        var batch = new BatchGradient(data, Loss, sizes, data.Rows, threads: 1);
+        batch.Compute(parameters, null, 0, data.Rows, scale: null, accumulate: false);
+
+        double[][] w = ReferenceNetwork.ToDouble(parameters.Weights), b = ReferenceNetwork.ToDouble(parameters.Biases);
+        const double Epsilon = 1e-6;
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            for (int i = 0; i < b[j].Length; i++)
+            {
+                double saved = b[j][i];
+                b[j][i] = saved + Epsilon;
+                double plus = ReferenceNetwork.MeanLoss(sizes, w, b, data, Loss);
+                b[j][i] = saved - Epsilon;
+                double minus = ReferenceNetwork.MeanLoss(sizes, w, b, data, Loss);
+                b[j][i] = saved;
+                TestData.AssertClose((plus - minus) / (2 * Epsilon), batch.Network.BiasGradients[j][i], 2e-3, 2e-5, $"dL/db[{j}][{i}]");
+            }
+        }
+    }
+}
