@@ -1,0 +1,34 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using BenchmarkDotNet.Running;
+using Microsoft.ML.SparseL1.Benchmarks;
+using Microsoft.ML.SparseL1.Kernels;
+
+// Usage:
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch]   console figures as JSON
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
+if (args.Length > 0 && args[0] == "bdn")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args[1..]);
+    return;
+}
+
+var wanted = args.Length > 1 ? args[1..].ToHashSet() : ["gemm", "epoch"];
+var results = new List<Dictionary<string, object>>();
+if (wanted.Contains("gemm"))
+    results.AddRange(EngineBenchmarks.DenseProducts());
+if (wanted.Contains("epoch"))
+    results.AddRange(EngineBenchmarks.TrainingEpoch(threads: 2));
+
+var report = new Dictionary<string, object>
+{
+    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+    ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+    ["kernelPath"] = KernelDispatch.Hardware.ToString(),
+    ["results"] = results,
+};
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
