@@ -1,0 +1,97 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Globalization;
+
+namespace Microsoft.ML.SparseL1.Internal;
+
+/// <summary>Checks every option before any data is read, naming the option and the expected value.</summary>
+internal static class OptionsValidation
+{
+    public static void Validate(SparseMlpOptionsBase options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RequireName(options.LabelColumnName, nameof(options.LabelColumnName));
+        RequireName(options.FeatureColumnName, nameof(options.FeatureColumnName));
+        if (options.ExampleWeightColumnName is { Length: 0 })
+            Fail(nameof(options.ExampleWeightColumnName), "must be null or a column name, not empty");
+        if (options.HiddenLayerSizes is null)
+            Fail(nameof(options.HiddenLayerSizes), "must not be null (use an empty array for a linear model)");
+        for (int i = 0; i < options.HiddenLayerSizes.Length; i++)
+        {
+            if (options.HiddenLayerSizes[i] < 1)
+                Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1; element {i} is {options.HiddenLayerSizes[i]}");
+        }
+
+        int layers = options.HiddenLayerSizes.Length + 1;
+        int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
+            + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);
+        if (ways > 1)
+            Fail(nameof(options.TargetSparsity), "set exactly one of TargetSparsity, LayerTargetSparsities, Lambda and LayerLambdas; several were set");
+        if (options.TargetSparsity is float target)
+            CheckSparsity(target, nameof(options.TargetSparsity));
+        if (options.LayerTargetSparsities is float[] targets)
+        {
+            CheckCount(targets.Length, layers, nameof(options.LayerTargetSparsities));
+            for (int j = 0; j < targets.Length; j++)
+                CheckSparsity(targets[j], $"{nameof(options.LayerTargetSparsities)}[{j}]");
+        }
+
+        if (options.Lambda is float lambda)
+            CheckLambda(lambda, nameof(options.Lambda));
+        if (options.LayerLambdas is float[] lambdas)
+        {
+            CheckCount(lambdas.Length, layers, nameof(options.LayerLambdas));
+            for (int j = 0; j < lambdas.Length; j++)
+                CheckLambda(lambdas[j], $"{nameof(options.LayerLambdas)}[{j}]");
+        }
+
+        if (!(options.LearningRate > 0) || !float.IsFinite(options.LearningRate))
+            Fail(nameof(options.LearningRate), $"must be finite and greater than 0; got {Format(options.LearningRate)}");
+        if (options.BatchSize < 0)
+            Fail(nameof(options.BatchSize), $"must be at least 1, or 0 for full-batch steps; got {options.BatchSize}");
+        if (options.NumberOfEpochs < 1)
+            Fail(nameof(options.NumberOfEpochs), $"must be at least 1; got {options.NumberOfEpochs}");
+        if (options.NumberOfThreads is int threads && threads < 1)
+            Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
+        if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
+            Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
+        if (options.MinimumEpochsBeforeStop < 0 || options.MinimumEpochsBeforeStop >= options.NumberOfEpochs)
+            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be in [0, NumberOfEpochs = {options.NumberOfEpochs}); got {options.MinimumEpochsBeforeStop}");
+        if (options.MaxSelectionIterations < 1)
+            Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
+    }
+
+    /// <summary>The layer count a regularization option must match: hidden layers plus the output layer.</summary>
+    public static int WeightLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes.Length + 1;
+
+    private static void CheckSparsity(float value, string name)
+    {
+        if (!(value >= 0 && value < 1))
+            Fail(name, $"must be a sparsity (fraction of zero weights) in [0, 1); got {Format(value)}");
+    }
+
+    private static void CheckLambda(float value, string name)
+    {
+        if (!(value >= 0) || !float.IsFinite(value))
+            Fail(name, $"must be finite and at least 0; got {Format(value)}");
+    }
+
+    private static void CheckCount(int count, int layers, string name)
+    {
+        if (count != layers)
+            Fail(name, $"must have one value per weight layer ({layers}: the hidden layers, then the output layer); got {count}");
+    }
+
+    private static void RequireName(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            Fail(name, "must name a column");
+    }
+
+    private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void Fail(string option, string expectation) =>
+        throw new ArgumentOutOfRangeException($"options.{option}", $"Option {option} {expectation}.");
+}

@@ -1,0 +1,135 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.SparseL1.Internal;
+
+/// <summary>
+/// The input-column checks shared by <c>GetOutputSchema</c> and <c>Fit</c>, and the output columns. This and
+/// the persistence and catalog files are the only places that use ML.NET internals (here: the
+/// <see cref="SchemaShape.Column"/> constructor, which has no public equivalent).
+/// </summary>
+internal static class SchemaChecks
+{
+    /// <summary>What the training columns look like once checked.</summary>
+    /// <param name="FeatureCount">Length of the feature vector.</param>
+    /// <param name="ClassCount">Classes (multiclass: the label key count; binary 2; regression 1).</param>
+    internal readonly record struct ColumnInfo(int FeatureCount, int ClassCount);
+
+    /// <summary>Checks a schema shape (before training).</summary>
+    public static SchemaShape CheckAndBuildOutputShape(SchemaShape input, SparseMlpTask task, SparseMlpOptionsBase options)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var feature = Find(input, options.FeatureColumnName, "feature");
+        if (feature.Kind != SchemaShape.Column.VectorKind.Vector || feature.ItemType != NumberDataViewType.Single)
+            throw Mismatch("feature", options.FeatureColumnName, "a known-size vector of Single", feature.GetTypeString());
+        var label = Find(input, options.LabelColumnName, "label");
+        CheckLabel(task, options.LabelColumnName, label.Kind == SchemaShape.Column.VectorKind.Scalar, label.ItemType, label.IsKey);
+        if (options.ExampleWeightColumnName is string weightName)
+        {
+            var weight = Find(input, weightName, "example weight");
+            if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
+                throw Mismatch("example weight", weightName, "Single", weight.GetTypeString());
+        }
+
+        var columns = input.ToDictionary(c => c.Name);
+        foreach (var column in OutputColumns(task, label))
+            columns[column.Name] = column;
+        return new SchemaShape(columns.Values);
+    }
+
+    /// <summary>Checks a concrete schema (at Fit) and returns the sizes training needs.</summary>
+    public static ColumnInfo CheckTrainingSchema(DataViewSchema schema, SparseMlpTask task, SparseMlpOptionsBase options)
+    {
+        var feature = Find(schema, options.FeatureColumnName, "feature");
+        int featureCount = CheckFeatureType(feature);
+        var label = Find(schema, options.LabelColumnName, "label");
+        bool isKey = label.Type is KeyDataViewType;
+        DataViewType itemType = label.Type is KeyDataViewType key && key.RawType == typeof(uint) ? NumberDataViewType.UInt32 : label.Type;
+        CheckLabel(task, label.Name, label.Type is not VectorDataViewType, itemType, isKey);
+        if (options.ExampleWeightColumnName is string weightName)
+        {
+            var weight = Find(schema, weightName, "example weight");
+            if (weight.Type != NumberDataViewType.Single)
+                throw Mismatch("example weight", weightName, "Single", $"{weight.Type}");
+        }
+
+        int classes = task switch
+        {
+            SparseMlpTask.MulticlassClassification => CheckClassCount((KeyDataViewType)label.Type, label.Name),
+            SparseMlpTask.BinaryClassification => 2,
+            _ => 1,
+        };
+        return new ColumnInfo(featureCount, classes);
+    }
+
+    /// <summary>Checks that a schema has a feature column the trained model can score.</summary>
+    public static int CheckFeatureType(DataViewSchema.Column feature)
+    {
+        if (feature.Type is not VectorDataViewType { ItemType: NumberDataViewType } vector || vector.ItemType != NumberDataViewType.Single || vector.Size == 0)
+            throw Mismatch("feature", feature.Name, "a known-size vector of Single", $"{feature.Type}");
+        return vector.Size;
+    }
+
+    public static DataViewSchema.Column Find(DataViewSchema schema, string name, string role) =>
+        schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema), $"The {role} column '{name}' was not found in the input schema.");
+
+    private static SchemaShape.Column Find(SchemaShape shape, string name, string role) =>
+        shape.TryFindColumn(name, out var column) ? column : throw new ArgumentOutOfRangeException(nameof(shape), $"The {role} column '{name}' was not found in the input schema.");
+
+    private static void CheckLabel(SparseMlpTask task, string name, bool scalar, DataViewType itemType, bool isKey)
+    {
+        (bool ok, string expected) = task switch
+        {
+            SparseMlpTask.MulticlassClassification => (scalar && isKey && itemType == NumberDataViewType.UInt32, "a key of UInt32 (insert mlContext.Transforms.Conversion.MapValueToKey before the trainer)"),
+            SparseMlpTask.BinaryClassification => (scalar && itemType == BooleanDataViewType.Instance, "Boolean"),
+            _ => (scalar && !isKey && itemType == NumberDataViewType.Single, "Single"),
+        };
+        if (!ok)
+            throw Mismatch("label", name, expected, (isKey ? "Key<" + itemType + ">" : itemType.ToString()) + (scalar ? string.Empty : " vector"));
+    }
+
+    private static int CheckClassCount(KeyDataViewType key, string name)
+    {
+        if (key.Count < 2 || key.Count > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(key), $"The label column '{name}' has {key.Count} classes; multiclass training needs at least 2.");
+        return (int)key.Count;
+    }
+
+    private static ArgumentOutOfRangeException Mismatch(string role, string name, string expected, string actual) =>
+        new(nameof(role), $"The {role} column '{name}' has type {actual}; expected {expected}.");
+
+    private static IEnumerable<SchemaShape.Column> OutputColumns(SparseMlpTask task, SchemaShape.Column label)
+    {
+        var scoreAnnotations = new SchemaShape([
+            new SchemaShape.Column(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+            new SchemaShape.Column(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
+        ]);
+        switch (task)
+        {
+            case SparseMlpTask.MulticlassClassification:
+                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, scoreAnnotations);
+                yield return new SchemaShape.Column(OutputColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, label.Annotations);
+                break;
+            case SparseMlpTask.BinaryClassification:
+                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
+                yield return new SchemaShape.Column(OutputColumnNames.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
+                yield return new SchemaShape.Column(OutputColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
+                break;
+            default:
+                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
+                break;
+        }
+    }
+}
+
+/// <summary>The ML.NET output column names the evaluators expect.</summary>
+internal static class OutputColumnNames
+{
+    public const string Score = "Score";
+    public const string Probability = "Probability";
+    public const string PredictedLabel = "PredictedLabel";
+}

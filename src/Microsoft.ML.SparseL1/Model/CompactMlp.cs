@@ -1,0 +1,160 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.SparseL1.Training;
+
+namespace Microsoft.ML.SparseL1.Model;
+
+/// <summary>
+/// The compact predictor: the trained network with hidden neurons that cannot affect the output removed
+/// (no outgoing nonzero weight), neurons with no incoming nonzero weight folded into the next layer's bias
+/// (their output is the constant ReLU(bias)), and each layer stored dense or CSR by density.
+/// </summary>
+internal sealed class CompactMlp
+{
+    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers)
+    {
+        if (layers.Count == 0)
+            throw new ArgumentException("A network has at least one layer.", nameof(layers));
+        if (layers[0].Inputs != inputCount)
+            throw new ArgumentException($"The first layer takes {layers[0].Inputs} inputs, not {inputCount}.", nameof(layers));
+        for (int j = 1; j < layers.Count; j++)
+        {
+            if (layers[j].Inputs != layers[j - 1].Outputs)
+                throw new ArgumentException($"Layer {j} takes {layers[j].Inputs} inputs but layer {j - 1} has {layers[j - 1].Outputs} outputs.", nameof(layers));
+        }
+
+        InputCount = inputCount;
+        Layers = layers.ToArray();
+        MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
+        UsedInputs = FindUsedInputs(Layers[0]);
+    }
+
+    public int InputCount { get; }
+
+    public int OutputCount => Layers[^1].Outputs;
+
+    public CompactLayer[] Layers { get; }
+
+    /// <summary>The widest activation, for sizing scratch buffers.</summary>
+    public int MaxWidth { get; }
+
+    /// <summary>Input features with at least one nonzero weight, ascending.</summary>
+    public int[] UsedInputs { get; }
+
+    /// <summary>Compacts trained parameters.</summary>
+    public static CompactMlp FromParameters(MlpParameters parameters)
+    {
+        int layers = parameters.LayerCount;
+        var weights = parameters.Weights.Select(w => (float[])w.Clone()).ToArray();
+        var biases = parameters.Biases.Select(b => (float[])b.Clone()).ToArray();
+        var sizes = parameters.LayerSizes;
+        var alive = new bool[layers - 1][];
+        for (int h = 0; h < layers - 1; h++)
+            alive[h] = Enumerable.Repeat(true, sizes[h + 1]).ToArray();
+
+        // Removing a neuron can leave its upstream neighbours without outgoing weights: repeat to a fixed point.
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (int h = 0; h < layers - 1; h++)
+            {
+                int inputs = sizes[h], width = sizes[h + 1], next = sizes[h + 2];
+                for (int k = 0; k < width; k++)
+                {
+                    if (!alive[h][k])
+                        continue;
+                    bool incoming = weights[h].AsSpan(k * inputs, inputs).IndexOfAnyExcept(0f) >= 0;
+                    bool outgoing = false;
+                    for (int o = 0; o < next && !outgoing; o++)
+                        outgoing = weights[h + 1][o * width + k] != 0f;
+                    if (outgoing && incoming)
+                        continue;
+                    if (outgoing)
+                    {
+                        // Constant neuron: fold ReLU(bias) times its outgoing weights into the next bias.
+                        float constant = MathF.Max(biases[h][k], 0f);
+                        for (int o = 0; o < next; o++)
+                        {
+                            biases[h + 1][o] += weights[h + 1][o * width + k] * constant;
+                            weights[h + 1][o * width + k] = 0f;
+                        }
+                    }
+
+                    weights[h].AsSpan(k * inputs, inputs).Clear();
+                    alive[h][k] = false;
+                    changed = true;
+                }
+            }
+        }
+
+        var compact = new List<CompactLayer>(layers);
+        int[] keptInputs = Enumerable.Range(0, sizes[0]).ToArray();
+        for (int j = 0; j < layers; j++)
+        {
+            int[] keptOutputs = j == layers - 1
+                ? Enumerable.Range(0, sizes[j + 1]).ToArray()
+                : Enumerable.Range(0, sizes[j + 1]).Where(k => alive[j][k]).ToArray();
+            var matrix = new float[keptOutputs.Length * keptInputs.Length];
+            for (int o = 0; o < keptOutputs.Length; o++)
+            {
+                for (int i = 0; i < keptInputs.Length; i++)
+                    matrix[o * keptInputs.Length + i] = weights[j][keptOutputs[o] * sizes[j] + keptInputs[i]];
+            }
+
+            float[] bias = keptOutputs.Select(o => biases[j][o]).ToArray();
+            compact.Add(CompactLayer.FromDense(matrix, bias, keptOutputs.Length, keptInputs.Length));
+            keptInputs = keptOutputs;
+        }
+
+        return new CompactMlp(sizes[0], compact);
+    }
+
+    /// <summary>Network outputs (before softmax or sigmoid) for one row; no allocation.</summary>
+    /// <param name="features">The input row.</param>
+    /// <param name="outputs">Destination of <see cref="OutputCount"/> values.</param>
+    /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
+    public void Predict(ReadOnlySpan<float> features, Span<float> outputs, (float[] A, float[] B) scratch)
+    {
+        ReadOnlySpan<float> input = features;
+        float[] current = scratch.A, other = scratch.B;
+        for (int j = 0; j < Layers.Length; j++)
+        {
+            var layer = Layers[j];
+            if (j == Layers.Length - 1)
+            {
+                layer.Multiply(input, outputs);
+                return;
+            }
+
+            var y = current.AsSpan(0, layer.Outputs);
+            layer.Multiply(input, y);
+            System.Numerics.Tensors.TensorPrimitives.Max(y, 0f, y);
+            input = y;
+            (current, other) = (other, current);
+        }
+    }
+
+    private static int[] FindUsedInputs(CompactLayer first)
+    {
+        var used = new bool[first.Inputs];
+        if (first.IsSparse)
+        {
+            foreach (int column in first.ColumnIndices)
+                used[column] = true;
+        }
+        else
+        {
+            for (int i = 0; i < first.Inputs; i++)
+            {
+                for (int o = 0; o < first.Outputs && !used[i]; o++)
+                    used[i] = first.DenseWeights[o * first.Inputs + i] != 0f;
+            }
+        }
+
+        return Enumerable.Range(0, used.Length).Where(i => used[i]).ToArray();
+    }
+}

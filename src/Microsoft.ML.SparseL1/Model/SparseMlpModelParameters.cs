@@ -1,0 +1,90 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.SparseL1.Model;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// A trained sparse MLP: the compact network used for prediction, and how it was trained (λ per layer,
+/// nonzero counts, the selection report). Immutable.
+/// </summary>
+public sealed class SparseMlpModelParameters
+{
+    internal SparseMlpModelParameters(SparseMlpTask task, CompactMlp network, IReadOnlyList<string> classNames,
+        int[] trainedLayerSizes, float[] lambdas, int[] trainedNonZeroCounts, SparsitySelectionReport? selectionReport)
+    {
+        Task = task;
+        Network = network;
+        ClassNames = classNames;
+        TrainedLayerSizes = trainedLayerSizes;
+        Lambdas = lambdas;
+        LayerNonZeroCounts = trainedNonZeroCounts;
+        SelectionReport = selectionReport;
+        Layers = network.Layers.Select(l => new SparseMlpLayer(l)).ToArray();
+    }
+
+    /// <summary>The task the network was trained for.</summary>
+    public SparseMlpTask Task { get; }
+
+    /// <summary>Length of the feature vector.</summary>
+    public int InputCount => Network.InputCount;
+
+    /// <summary>Outputs: classes (multiclass), or 1.</summary>
+    public int OutputCount => Network.OutputCount;
+
+    /// <summary>The layers of the compact network (dead hidden neurons removed), input side first.</summary>
+    public IReadOnlyList<SparseMlpLayer> Layers { get; }
+
+    /// <summary>Layer sizes of the trained network (input, hidden..., output) before compaction.</summary>
+    public IReadOnlyList<int> TrainedLayerSizes { get; }
+
+    /// <summary>λ_j of each weight layer that produced the network.</summary>
+    public IReadOnlyList<float> Lambdas { get; }
+
+    /// <summary>Nonzero weights per layer of the trained network.</summary>
+    public IReadOnlyList<int> LayerNonZeroCounts { get; }
+
+    /// <summary>Nonzero weights of the trained network (biases excluded).</summary>
+    public long NonZeroWeightCount => LayerNonZeroCounts.Sum(c => (long)c);
+
+    /// <summary>Weights of the trained network (biases excluded).</summary>
+    public long WeightCount
+    {
+        get
+        {
+            long total = 0;
+            for (int j = 0; j + 1 < TrainedLayerSizes.Count; j++)
+                total += (long)TrainedLayerSizes[j] * TrainedLayerSizes[j + 1];
+            return total;
+        }
+    }
+
+    /// <summary>Fraction of the trained network's weights that are exactly zero.</summary>
+    public double Sparsity => 1.0 - (double)NonZeroWeightCount / WeightCount;
+
+    /// <summary>Indices of the input features the network uses (at least one nonzero weight), ascending.</summary>
+    public IReadOnlyList<int> UsedInputIndices => Network.UsedInputs;
+
+    /// <summary>Label names of the classes (multiclass, from the label's key values); empty otherwise.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The parameter selection's report when a target sparsity was asked for; null for a fixed λ.</summary>
+    public SparsitySelectionReport? SelectionReport { get; }
+
+    internal CompactMlp Network { get; }
+
+    /// <summary>Raw network outputs (before softmax or sigmoid) for one feature vector.</summary>
+    /// <param name="features">A feature vector of <see cref="InputCount"/> values.</param>
+    /// <returns><see cref="OutputCount"/> values.</returns>
+    public float[] PredictRaw(ReadOnlySpan<float> features)
+    {
+        if (features.Length != InputCount)
+            throw new ArgumentException($"Expected {InputCount} features, got {features.Length}.", nameof(features));
+        var outputs = new float[OutputCount];
+        Network.Predict(features, outputs, (new float[Network.MaxWidth], new float[Network.MaxWidth]));
+        return outputs;
+    }
+}

@@ -1,0 +1,82 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace Microsoft.ML.SparseL1.Selection;
+
+/// <summary>
+/// The λ history of one target (one layer, or all layers pooled) and the next λ it implies: bracket λ between the
+/// smallest λ that was too sparse and the largest that was too dense, then pick a gradient magnitude inside.
+/// Pure logic, no training: tested on scripted NNZ(λ) sequences.
+/// </summary>
+internal sealed class LambdaBracket(int target)
+{
+    private readonly List<(float Lambda, long NonZero)> _history = [];
+
+    public int Target => target;
+
+    public void Add(float lambda, long nonZero) => _history.Add((lambda, nonZero));
+
+    /// <summary>
+    /// The next λ from the gradient magnitudes <paramref name="gradientMagnitudes"/> of this target's weights
+    /// at the last trained network, and a note saying how it was chosen.
+    /// </summary>
+    public (float Lambda, string Note) Next(SelectionStrategy strategy, ReadOnlySpan<float> gradientMagnitudes)
+    {
+        if (_history.Count == 0)
+            throw new InvalidOperationException("The bracket needs at least one run.");
+        var c = CultureInfo.InvariantCulture;
+        var tooSparse = _history.Where(h => h.NonZero <= target).ToList();
+        var tooDense = _history.Where(h => h.NonZero >= target).ToList();
+
+        // Degenerate brackets: no run on one side yet, so move λ past the extreme run by a factor of 10.
+        if (tooSparse.Count == 0)
+        {
+            float largest = _history.Max(h => h.Lambda);
+            return (largest * 10, string.Format(c, "no run sparse enough yet: λ = 10 × {0:G5}", largest));
+        }
+
+        if (tooDense.Count == 0)
+        {
+            float smallest = _history.Min(h => h.Lambda);
+            return (smallest / 10, string.Format(c, "no run dense enough yet: λ = {0:G5} / 10", smallest));
+        }
+
+        long sparseCount = tooSparse.Max(h => h.NonZero);
+        float upper = tooSparse.Where(h => h.NonZero == sparseCount).Min(h => h.Lambda);
+        long denseCount = tooDense.Min(h => h.NonZero);
+        float lower = tooDense.Where(h => h.NonZero == denseCount).Max(h => h.Lambda);
+        float midpoint = (lower + upper) / 2;
+        if (lower >= upper)
+            return (midpoint, string.Format(c, "inverted bracket ({0:G5} ≥ {1:G5}: NNZ(λ) not monotone): midpoint", lower, upper));
+
+        if (strategy == SelectionStrategy.OrderStatistic && target >= 1 && target <= gradientMagnitudes.Length)
+        {
+            float orderStatistic = KthLargest(gradientMagnitudes, target);
+            if (orderStatistic > lower && orderStatistic < upper)
+                return (orderStatistic, string.Format(c, "bracket ({0:G5}, {1:G5}): {2}-th largest |gradient|", lower, upper, target));
+        }
+
+        var inside = new List<float>();
+        foreach (float g in gradientMagnitudes)
+        {
+            if (g > lower && g < upper)
+                inside.Add(g);
+        }
+
+        if (inside.Count == 0)
+            return (midpoint, string.Format(c, "bracket ({0:G5}, {1:G5}): no gradient inside, midpoint", lower, upper));
+        inside.Sort();
+        return (inside[(inside.Count - 1) / 2], string.Format(c, "bracket ({0:G5}, {1:G5}): lower median of {2} gradients", lower, upper, inside.Count));
+    }
+
+    private static float KthLargest(ReadOnlySpan<float> values, int k)
+    {
+        var copy = values.ToArray();
+        Array.Sort(copy);
+        return copy[copy.Length - k];
+    }
+}

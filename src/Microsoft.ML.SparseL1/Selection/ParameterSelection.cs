@@ -1,0 +1,140 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using Microsoft.ML.SparseL1.Training;
+
+namespace Microsoft.ML.SparseL1.Selection;
+
+/// <summary>
+/// The paper's parameter-selection iteration (arXiv 2408.02801 as its authors ran it, paper-algorithm.md §3):
+/// two probes, then per outer iteration one training run from the same seeded initialisation, stopped as soon as
+/// the nonzero counts are within tolerance, and a new λ (per layer when layer-wise) from the bracket of earlier
+/// runs and the full training-set gradient. Returns the first network within tolerance, or the closest one.
+/// </summary>
+internal static class ParameterSelection
+{
+    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
+        TrainingSettings training, SelectionSettings selection, Action<int, EpochSummary>? epochCompleted, CancellationToken cancellation)
+    {
+        int layers = layerSizes.Length - 1;
+        int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
+        var brackets = selection.Targets.Select(t => new LambdaBracket(t)).ToArray();
+        int required = selection.LayerWise ? selection.RequiredLayersWithinTolerance ?? layers : 1;
+        var iterations = new List<SelectionIteration>();
+        MlpParameters? best = null;
+        double bestMiss = double.PositiveInfinity;
+        int bestIndex = 0;
+        float[] lambdas = Enumerable.Repeat(selection.LargeProbe, layers).ToArray();
+        string runNote = "probe: large λ";
+
+        for (int iteration = 0; iteration < selection.MaxIterations + 2; iteration++)
+        {
+            var watch = Stopwatch.StartNew();
+            var parameters = MlpParameters.Initialize(layerSizes, seed);
+            var settings = training with { Lambdas = (float[])lambdas.Clone() };
+            int run = iteration;
+            var outcome = ProximalTrainer.Train(data, parameters, settings,
+                step => step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required,
+                summary => epochCompleted?.Invoke(run, summary), cancellation);
+            var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.Rows), 1024), training.Threads);
+            watch.Stop();
+
+            int[] counts = outcome.LayerNonZeroCounts;
+            bool stopped = outcome.Exit == TrainingExit.StopRule;
+            double miss = Miss(counts);
+            if (miss < bestMiss)
+            {
+                (best, bestMiss, bestIndex) = (parameters, miss, iteration);
+            }
+
+            bool done = CountWithin(counts) >= required;
+            float[] used = (float[])lambdas.Clone();
+            iterations.Add(new SelectionIteration(iteration, used, counts, loss, outcome.EpochsStarted, stopped, watch.Elapsed.TotalSeconds, runNote));
+            if (done)
+                return (parameters, used, Report(selection, layerWeights, iterations, iteration, true));
+
+            if (iteration + 1 < selection.MaxIterations + 2)
+            {
+                for (int g = 0; g < brackets.Length; g++)
+                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g));
+                if (iteration == 0)
+                {
+                    Array.Fill(lambdas, selection.SmallProbe);
+                    runNote = "probe: small λ";
+                }
+                else
+                {
+                    if (selection.AccumulatedGradient)
+                        AddLastStepGradient(gradient, parameters, data, training);
+                    runNote = UpdateLambdas(brackets, lambdas, gradient, selection);
+                }
+            }
+        }
+
+        return (best!, iterations[bestIndex].Lambdas.ToArray(), Report(selection, layerWeights, iterations, bestIndex, false));
+
+        int CountWithin(int[] counts)
+        {
+            int within = 0;
+            for (int g = 0; g < brackets.Length; g++)
+            {
+                long count = GroupCount(counts, g);
+                within += Math.Abs(count - brackets[g].Target) <= selection.Tolerance * brackets[g].Target ? 1 : 0;
+            }
+
+            return within;
+        }
+
+        double Miss(int[] counts)
+        {
+            double worst = 0;
+            for (int g = 0; g < brackets.Length; g++)
+                worst = Math.Max(worst, Math.Abs(GroupCount(counts, g) - brackets[g].Target) / Math.Max(1.0, brackets[g].Target));
+            return worst;
+        }
+
+        long GroupCount(int[] counts, int group) => selection.LayerWise ? counts[group] : counts.Sum(c => (long)c);
+    }
+
+    private static string UpdateLambdas(LambdaBracket[] brackets, float[] lambdas, float[][] gradient, SelectionSettings selection)
+    {
+        if (!selection.LayerWise)
+        {
+            var pooled = gradient.SelectMany(g => g).Select(MathF.Abs).ToArray();
+            var (lambda, note) = brackets[0].Next(selection.Strategy, pooled);
+            Array.Fill(lambdas, lambda);
+            return note;
+        }
+
+        var notes = new string[brackets.Length];
+        for (int j = 0; j < brackets.Length; j++)
+        {
+            var magnitudes = Array.ConvertAll(gradient[j], MathF.Abs);
+            (lambdas[j], notes[j]) = brackets[j].Next(selection.Strategy, magnitudes);
+        }
+
+        return string.Join("; ", notes.Select((n, j) => $"layer {j}: {n}"));
+    }
+
+    /// <summary>
+    /// The authors' PyTorch quirk: .grad was not zeroed, so the update saw the last step's gradient plus the full one.
+    /// Approximated by the gradient of the last batch in data order at the final weights (exact in spirit for
+    /// full-batch training, where that batch is the whole set).
+    /// </summary>
+    private static void AddLastStepGradient(float[][] gradient, MlpParameters parameters, DenseDataSet data, TrainingSettings training)
+    {
+        int batch = training.EffectiveBatchSize(data.Rows);
+        var last = new BatchGradient(data, training.Loss, parameters.LayerSizes, batch, training.Threads);
+        int start = ((data.Rows - 1) / batch) * batch;
+        last.Compute(parameters, null, start, data.Rows - start, scale: null, accumulate: false);
+        for (int j = 0; j < gradient.Length; j++)
+            System.Numerics.Tensors.TensorPrimitives.Add(gradient[j], last.Network.WeightGradients[j], gradient[j]);
+    }
+
+    private static SparsitySelectionReport Report(SelectionSettings selection, int[] layerWeights, List<SelectionIteration> iterations, int chosen, bool converged) =>
+        new(selection.Strategy, selection.LayerWise, selection.Targets, layerWeights, selection.Tolerance, iterations, chosen, converged);
+}

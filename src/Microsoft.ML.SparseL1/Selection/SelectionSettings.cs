@@ -1,0 +1,39 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+namespace Microsoft.ML.SparseL1.Selection;
+
+/// <summary>The knobs of the parameter selection; the paper leaves most of them open (paper-algorithm.md §6).</summary>
+internal sealed record SelectionSettings
+{
+    /// <summary>One target per layer (true) or one total target over all layers (false).</summary>
+    public required bool LayerWise { get; init; }
+
+    /// <summary>Target nonzero counts: one per layer when <see cref="LayerWise"/>, else one.</summary>
+    public required int[] Targets { get; init; }
+
+    /// <summary>Relative tolerance of each target.</summary>
+    public required float Tolerance { get; init; }
+
+    /// <summary>Update runs after the two probes.</summary>
+    public int MaxIterations { get; init; } = 30;
+
+    public SelectionStrategy Strategy { get; init; } = SelectionStrategy.GradientMedianBracket;
+
+    /// <summary>Probe 0, a λ expected to give too few nonzeros (the authors: 1e-3 regression, 1e-2 MNIST).</summary>
+    public float LargeProbe { get; init; } = 1e-2f;
+
+    /// <summary>Probe 1, a λ expected to give too many nonzeros (the authors: 1e-7).</summary>
+    public float SmallProbe { get; init; } = 1e-7f;
+
+    /// <summary>Layer-wise only: how many layers must be within tolerance (the authors used 3 of 4 once); null = all.</summary>
+    public int? RequiredLayersWithinTolerance { get; init; }
+
+    /// <summary>Epochs that must pass before the stop rule may fire (0 = the authors' behaviour: any step).</summary>
+    public int MinimumEpochsBeforeStop { get; init; }
+
+    /// <summary>
+    /// Use the authors' accumulated gradient (last step's gradient plus the full-data gradient, a PyTorch
+    /// <c>.grad</c> quirk) instead of the clean full-data gradient.
+    /// </summary>
+    public bool AccumulatedGradient { get; init; }
+}

@@ -1,0 +1,106 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Threading;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// Options shared by the sparse MLP trainers. Exactly one way of fixing the l1 regularization may be set:
+/// <see cref="TargetSparsity"/>, <see cref="LayerTargetSparsities"/>, <see cref="Lambda"/> or <see cref="LayerLambdas"/>;
+/// none set means <see cref="TargetSparsity"/> = <see cref="Defaults.TargetSparsity"/>.
+/// </summary>
+public abstract class SparseMlpOptionsBase
+{
+    /// <summary>Default values, used by the options and by the simple catalog overloads.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default <see cref="TargetSparsity"/> when no regularization option is set.</summary>
+        public const float TargetSparsity = 0.9f;
+
+        /// <summary>Default <see cref="LearningRate"/> for <see cref="SparseMlpOptimizer.Sgd"/> (the paper's 0.1).</summary>
+        public const float LearningRate = 0.1f;
+
+        /// <summary>Default <see cref="BatchSize"/>.</summary>
+        public const int BatchSize = 128;
+
+        /// <summary>Default <see cref="NumberOfEpochs"/>.</summary>
+        public const int NumberOfEpochs = 20;
+
+        /// <summary>Default <see cref="Seed"/> (the paper's).</summary>
+        public const int Seed = 123;
+
+        /// <summary>Default <see cref="SparsityTolerance"/>.</summary>
+        public const float SparsityTolerance = 0.01f;
+
+        /// <summary>Default <see cref="MaxSelectionIterations"/>.</summary>
+        public const int MaxSelectionIterations = 30;
+    }
+
+    /// <summary>Name of the label column. Default <c>"Label"</c>.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Name of the feature column: a known-size vector of <see cref="float"/>. Default <c>"Features"</c>.</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Name of an optional example-weight column of <see cref="float"/> (non-negative, finite). Default null (all weights 1).</summary>
+    public string? ExampleWeightColumnName { get; set; }
+
+    /// <summary>Sizes of the hidden layers, input side first; each at least 1. Empty means a linear model. Default <c>[100]</c>.</summary>
+    public int[] HiddenLayerSizes { get; set; } = [100];
+
+    /// <summary>
+    /// Target fraction of all weights (biases excluded) that are exactly zero, in [0, 1). The trainer chooses λ by the
+    /// paper's parameter-selection iteration. Default null (see the class remarks).
+    /// </summary>
+    public float? TargetSparsity { get; set; }
+
+    /// <summary>Target sparsity of each weight layer (hidden layers, then output), each in [0, 1). Default null.</summary>
+    public float[]? LayerTargetSparsities { get; set; }
+
+    /// <summary>A fixed λ ≥ 0 for all layers (no selection). Default null.</summary>
+    public float? Lambda { get; set; }
+
+    /// <summary>A fixed λ_j ≥ 0 per weight layer (hidden layers, then output). Default null.</summary>
+    public float[]? LayerLambdas { get; set; }
+
+    /// <summary>The gradient step before each soft-threshold. Default <see cref="SparseMlpOptimizer.Sgd"/>.</summary>
+    public SparseMlpOptimizer Optimizer { get; set; } = SparseMlpOptimizer.Sgd;
+
+    /// <summary>Step size η, in (0, ∞); the soft-threshold is η·λ. Default <see cref="Defaults.LearningRate"/>.</summary>
+    public float LearningRate { get; set; } = Defaults.LearningRate;
+
+    /// <summary>Examples per step, at least 1; 0 means full-batch steps. Default <see cref="Defaults.BatchSize"/>.</summary>
+    public int BatchSize { get; set; } = Defaults.BatchSize;
+
+    /// <summary>Epochs per training run, at least 1. Default <see cref="Defaults.NumberOfEpochs"/>.</summary>
+    public int NumberOfEpochs { get; set; } = Defaults.NumberOfEpochs;
+
+    /// <summary>Seed of the initial weights and the shuffles. Default <see cref="Defaults.Seed"/>.</summary>
+    public int Seed { get; set; } = Defaults.Seed;
+
+    /// <summary>Threads for the matrix products, at least 1; null means all cores. Results do not depend on it. Default null.</summary>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>
+    /// Accepted relative miss of each sparsity target, in (0, 1): a target of T nonzero weights is met when the count is
+    /// within T·(1 ± tolerance). Default <see cref="Defaults.SparsityTolerance"/>.
+    /// </summary>
+    public float SparsityTolerance { get; set; } = Defaults.SparsityTolerance;
+
+    /// <summary>Maximum outer iterations (training runs after the two probes) of the selection, at least 1. Default <see cref="Defaults.MaxSelectionIterations"/>.</summary>
+    public int MaxSelectionIterations { get; set; } = Defaults.MaxSelectionIterations;
+
+    /// <summary>
+    /// Epochs each selection run must complete before reaching the target may end it, in [0, NumberOfEpochs). 0 is the
+    /// authors' behaviour (stop at the first step within tolerance), which can return a network whose surviving
+    /// weights are not fitted yet (paper-algorithm.md, appendix A.2). Default 0.
+    /// </summary>
+    public int MinimumEpochsBeforeStop { get; set; }
+
+    /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
+    public IProgress<SparseMlpProgress>? Progress { get; set; }
+
+    /// <summary>Cancels training; <c>mlContext.CancelExecution()</c> also does. Default none.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}

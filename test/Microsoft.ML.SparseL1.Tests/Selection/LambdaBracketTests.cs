@@ -1,0 +1,65 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using Microsoft.ML.SparseL1.Selection;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Selection;
+
+[TestClass]
+public class LambdaBracketTests
+{
+    [TestMethod]
+    public void Next_TakesLowerMedianStrictlyInsideBracket()
+    {
+        var bracket = new LambdaBracket(target: 100);
+        bracket.Add(1e-2f, 10);   // too sparse: λ too big
+        bracket.Add(1e-7f, 1000); // too dense
+        var (lambda, note) = bracket.Next(SelectionStrategy.GradientMedianBracket, [1e-2f, 5e-3f, 4e-3f, 3e-3f, 2e-3f, 1e-7f, 0f]);
+        Assert.AreEqual(3e-3f, lambda, note); // inside: 5e-3, 4e-3, 3e-3, 2e-3 -> lower median 3e-3
+    }
+
+    [TestMethod]
+    public void Next_FallsBackToMidpointWhenNoGradientInside()
+    {
+        var bracket = new LambdaBracket(50);
+        bracket.Add(2f, 10);
+        bracket.Add(1f, 90);
+        var (lambda, note) = bracket.Next(SelectionStrategy.GradientMedianBracket, [5f, 0.5f]);
+        Assert.AreEqual(1.5f, lambda);
+        StringAssert.Contains(note, "midpoint");
+    }
+
+    [TestMethod]
+    public void Next_ExpandsDegenerateBracketsByTen()
+    {
+        var onlyDense = new LambdaBracket(50);
+        onlyDense.Add(1e-3f, 80);
+        Assert.AreEqual(1e-2f, onlyDense.Next(SelectionStrategy.GradientMedianBracket, [1f]).Lambda, 1e-9f);
+        var onlySparse = new LambdaBracket(50);
+        onlySparse.Add(1e-3f, 20);
+        Assert.AreEqual(1e-4f, onlySparse.Next(SelectionStrategy.GradientMedianBracket, [1f]).Lambda, 1e-10f);
+    }
+
+    [TestMethod]
+    public void Next_UsesTightestRunsAndReportsNonMonotoneBracket()
+    {
+        var bracket = new LambdaBracket(100);
+        bracket.Add(1e-2f, 10);
+        bracket.Add(1e-3f, 90);   // tighter too-sparse run: λ_up = 1e-3
+        bracket.Add(1e-7f, 500);
+        bracket.Add(2e-3f, 120);  // non-monotone: a larger λ gave more nonzeros, λ_low = 2e-3 > λ_up
+        var (lambda, note) = bracket.Next(SelectionStrategy.GradientMedianBracket, [1.5e-3f]);
+        Assert.AreEqual(1.5e-3f, lambda, 1e-9f);
+        StringAssert.Contains(note, "inverted");
+    }
+
+    [TestMethod]
+    public void Next_OrderStatisticPicksTargetThLargestInsideBracket()
+    {
+        var bracket = new LambdaBracket(2);
+        bracket.Add(1f, 0);
+        bracket.Add(0f, 5);
+        var (lambda, _) = bracket.Next(SelectionStrategy.OrderStatistic, [0.9f, 0.5f, 0.3f, 0.2f, 0.1f]);
+        Assert.AreEqual(0.5f, lambda);
+    }
+}
