@@ -25,14 +25,14 @@ internal static class SchemaChecks
         ArgumentNullException.ThrowIfNull(input);
         var feature = Find(input, options.FeatureColumnName, "feature");
         if (feature.Kind != SchemaShape.Column.VectorKind.Vector || feature.ItemType != NumberDataViewType.Single)
-            throw Mismatch("feature", options.FeatureColumnName, "a known-size vector of Single", feature.GetTypeString());
+            throw Mismatch("feature", options.FeatureColumnName, "a known-size vector of Single", Describe(feature));
         var label = Find(input, options.LabelColumnName, "label");
         CheckLabel(task, options.LabelColumnName, label.Kind == SchemaShape.Column.VectorKind.Scalar, label.ItemType, label.IsKey);
         if (options.ExampleWeightColumnName is string weightName)
         {
             var weight = Find(input, weightName, "example weight");
             if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
-                throw Mismatch("example weight", weightName, "Single", weight.GetTypeString());
+                throw Mismatch("example weight", weightName, "Single", Describe(weight));
         }
 
         var columns = input.ToDictionary(c => c.Name);
@@ -77,8 +77,25 @@ internal static class SchemaChecks
     public static DataViewSchema.Column Find(DataViewSchema schema, string name, string role) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema), $"The {role} column '{name}' was not found in the input schema.");
 
-    private static SchemaShape.Column Find(SchemaShape shape, string name, string role) =>
-        shape.TryFindColumn(name, out var column) ? column : throw new ArgumentOutOfRangeException(nameof(shape), $"The {role} column '{name}' was not found in the input schema.");
+    private static SchemaShape.Column Find(SchemaShape shape, string name, string role)
+    {
+        // The last column of a name wins, as in a DataViewSchema (SchemaShape.TryFindColumn is internal).
+        foreach (var column in shape.Reverse())
+        {
+            if (column.Name == name)
+                return column;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(shape), $"The {role} column '{name}' was not found in the input schema.");
+    }
+
+    private static string Describe(SchemaShape.Column column) =>
+        (column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}") + column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Vector => " vector",
+            SchemaShape.Column.VectorKind.VariableVector => " vector of unknown size",
+            _ => string.Empty,
+        };
 
     private static void CheckLabel(SparseMlpTask task, string name, bool scalar, DataViewType itemType, bool isKey)
     {
