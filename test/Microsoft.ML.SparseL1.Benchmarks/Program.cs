@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch]   console figures as JSON
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict]   console figures as JSON
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -17,10 +17,14 @@ if (args.Length > 0 && args[0] == "bdn")
     return;
 }
 
-var wanted = args.Length > 1 ? args[1..].ToHashSet() : ["gemm", "epoch"];
+var wanted = args.Length > 1 ? args[1..].ToHashSet() : ["gemm", "epoch", "breakeven", "predict"];
 var results = new List<Dictionary<string, object>>();
 if (wanted.Contains("gemm"))
     results.AddRange(EngineBenchmarks.DenseProducts());
+if (wanted.Contains("breakeven"))
+    results.AddRange(PredictionBenchmarks.BreakEven());
+if (wanted.Contains("predict"))
+    results.AddRange(PredictionBenchmarks.Predict());
 if (wanted.Contains("epoch"))
     results.AddRange(EngineBenchmarks.TrainingEpoch(threads: 2));
 

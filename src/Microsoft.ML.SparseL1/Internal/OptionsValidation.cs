@@ -58,6 +58,16 @@ internal static class OptionsValidation
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
         if (options.MinimumEpochsBeforeStop < 0 || options.MinimumEpochsBeforeStop >= options.NumberOfEpochs)
             Fail(nameof(options.MinimumEpochsBeforeStop), $"must be in [0, NumberOfEpochs = {options.NumberOfEpochs}); got {options.MinimumEpochsBeforeStop}");
+        if (!(options.SelectionLargeProbe > 0) || !float.IsFinite(options.SelectionLargeProbe))
+            Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
+        if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))
+            Fail(nameof(options.SelectionSmallProbe), $"must be in (0, SelectionLargeProbe = {Format(options.SelectionLargeProbe)}); got {Format(options.SelectionSmallProbe)}");
+        if (options.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
+            Fail(nameof(options.RequiredLayersWithinTolerance), $"must be null or in [1, {layers}]; got {required}");
+        if (!Enum.IsDefined(options.SelectionStrategy))
+            Fail(nameof(options.SelectionStrategy), $"must be a defined SelectionStrategy; got {(int)options.SelectionStrategy}");
+        if (!Enum.IsDefined(options.Optimizer))
+            Fail(nameof(options.Optimizer), $"must be a defined SparseMlpOptimizer; got {(int)options.Optimizer}");
         if (options.MaxSelectionIterations < 1)
             Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
     }

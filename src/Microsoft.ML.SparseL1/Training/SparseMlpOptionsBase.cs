@@ -35,6 +35,12 @@ public abstract class SparseMlpOptionsBase
 
         /// <summary>Default <see cref="MaxSelectionIterations"/>.</summary>
         public const int MaxSelectionIterations = 30;
+
+        /// <summary>Default <see cref="SelectionLargeProbe"/> (the authors' MNIST value; 1e-3 in their regression).</summary>
+        public const float SelectionLargeProbe = 1e-2f;
+
+        /// <summary>Default <see cref="SelectionSmallProbe"/> (the authors' value).</summary>
+        public const float SelectionSmallProbe = 1e-7f;
     }
 
     /// <summary>Name of the label column. Default <c>"Label"</c>.</summary>
@@ -97,6 +103,27 @@ public abstract class SparseMlpOptionsBase
     /// weights are not fitted yet (paper-algorithm.md, appendix A.2). Default 0.
     /// </summary>
     public int MinimumEpochsBeforeStop { get; set; }
+
+    /// <summary>The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's).</summary>
+    public SelectionStrategy SelectionStrategy { get; set; } = SelectionStrategy.GradientMedianBracket;
+
+    /// <summary>First probe λ of the selection, expected to give too few nonzeros; finite, &gt; 0. Default <see cref="Defaults.SelectionLargeProbe"/>.</summary>
+    public float SelectionLargeProbe { get; set; } = Defaults.SelectionLargeProbe;
+
+    /// <summary>Second probe λ, expected to give too many nonzeros; finite, in (0, SelectionLargeProbe). Default <see cref="Defaults.SelectionSmallProbe"/>.</summary>
+    public float SelectionSmallProbe { get; set; } = Defaults.SelectionSmallProbe;
+
+    /// <summary>
+    /// Layer-wise selection only: how many layers must be within tolerance for a run to count as reaching the targets,
+    /// in [1, layers]; null means every layer (the authors once used 3 of 4). Default null.
+    /// </summary>
+    public int? RequiredLayersWithinTolerance { get; set; }
+
+    /// <summary>
+    /// Update λ from the authors' accumulated gradient (last step's gradient plus the full-data gradient, a PyTorch quirk)
+    /// instead of the clean full-data gradient; changes only the λ path. Default false.
+    /// </summary>
+    public bool UseAccumulatedGradient { get; set; }
 
     /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
     public IProgress<SparseMlpProgress>? Progress { get; set; }

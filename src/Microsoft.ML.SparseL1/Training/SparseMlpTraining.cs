@@ -89,6 +89,11 @@ internal static class SparseMlpTraining
             Tolerance = options.SparsityTolerance,
             MaxIterations = options.MaxSelectionIterations,
             MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop,
+            Strategy = options.SelectionStrategy,
+            LargeProbe = options.SelectionLargeProbe,
+            SmallProbe = options.SelectionSmallProbe,
+            RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
+            AccumulatedGradient = options.UseAccumulatedGradient,
         };
     }
 

@@ -1,0 +1,143 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Model;
+using Microsoft.ML.SparseL1.Training;
+
+namespace Microsoft.ML.SparseL1.Benchmarks;
+
+/// <summary>Console measurements of the compact predictor: CSR break-even density, single-row and batch speed.</summary>
+internal static class PredictionBenchmarks
+{
+    /// <summary>Dense vs CSR single-row layer product on the MLP's shapes over a range of densities.</summary>
+    public static List<Dictionary<string, object>> BreakEven()
+    {
+        var results = new List<Dictionary<string, object>>();
+        var random = new Random(5);
+        foreach (var (outputs, inputs) in new[] { (300, 784), (100, 300) })
+        {
+            float[] x = Enumerable.Range(0, inputs).Select(_ => (float)random.NextDouble()).ToArray();
+            var y = new float[outputs];
+            foreach (double density in new[] { 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5 })
+            {
+                float[] w = Enumerable.Range(0, outputs * inputs).Select(_ => random.NextDouble() < density ? (float)(random.NextDouble() - 0.5) : 0f).ToArray();
+                var bias = new float[outputs];
+                var dense = CompactLayer.CreateDense(inputs, outputs, w, bias);
+                var sparse = ToCsr(w, bias, outputs, inputs);
+                double denseSeconds = Timing.MedianSeconds(() => { for (int i = 0; i < 200; i++) dense.Multiply(x, y); }, 15) / 200;
+                double sparseSeconds = Timing.MedianSeconds(() => { for (int i = 0; i < 200; i++) sparse.Multiply(x, y); }, 15) / 200;
+                results.Add(new()
+                {
+                    ["benchmark"] = "breakeven",
+                    ["shape"] = $"{outputs}x{inputs}",
+                    ["density"] = density,
+                    ["denseMicroseconds"] = Math.Round(denseSeconds * 1e6, 3),
+                    ["csrMicroseconds"] = Math.Round(sparseSeconds * 1e6, 3),
+                    ["csrOverDense"] = Math.Round(sparseSeconds / denseSeconds, 3),
+                });
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>784-300-100-10 at 90 % sparsity (random magnitudes): compact vs dense, direct and through ML.NET.</summary>
+    public static List<Dictionary<string, object>> Predict()
+    {
+        var random = new Random(9);
+        var parameters = MlpParameters.Initialize([784, 300, 100, 10], seed: 3);
+        foreach (var w in parameters.Weights)
+        {
+            for (int i = 0; i < w.Length; i++)
+                w[i] = random.NextDouble() < 0.1 ? w[i] : 0f;
+        }
+
+        var compact = CompactMlp.FromParameters(parameters);
+        var dense = new CompactMlp(784, parameters.Weights.Select((w, j) => CompactLayer.CreateDense(parameters.LayerSizes[j], parameters.LayerSizes[j + 1], w, parameters.Biases[j])).ToArray());
+        const int Rows = 10000;
+        float[] features = Enumerable.Range(0, Rows * 784).Select(_ => (float)random.NextDouble()).ToArray();
+        var outputs = new float[10];
+        var results = new List<Dictionary<string, object>>();
+        foreach (var (name, network) in new[] { ("compact (CSR where sparse)", compact), ("dense", dense) })
+        {
+            var scratch = (new float[network.MaxWidth], new float[network.MaxWidth]);
+            double single = Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) network.Predict(features.AsSpan(r * 784, 784), outputs, scratch); }, 11) / 1000;
+            results.Add(new()
+            {
+                ["benchmark"] = "predict-direct",
+                ["network"] = name,
+                ["layers"] = string.Join(", ", network.Layers.Select(l => l.IsSparse ? $"CSR nnz {l.NonZeroCount}" : $"dense {l.Outputs}x{l.Inputs}")),
+                ["singleRowMicroseconds"] = Math.Round(single * 1e6, 2),
+                ["rowsPerSecond"] = Math.Round(1 / single),
+                ["referencePyTorchDense"] = "21 us single row, 410k rows/s batch (ARCHITECTURE.md)",
+            });
+        }
+
+        var model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, compact, [], parameters.LayerSizes, [0f, 0f, 0f],
+            parameters.CountNonZeroWeights(), null);
+        var transformer = new SparseMlpPredictionTransformer(model, "Features");
+        var ml = new MLContext();
+        var rows = Enumerable.Range(0, Rows).Select(r => new Row { Features = features.AsSpan(r * 784, 784).ToArray() }).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<Row, Scores>(transformer);
+        var prediction = new Scores();
+        double engineSeconds = Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) engine.Predict(rows[r], ref prediction); }, 11) / 1000;
+        var view = ml.Data.LoadFromEnumerable(rows);
+        double transformSeconds = Timing.MedianSeconds(() =>
+        {
+            var scored = transformer.Transform(view);
+            using var cursor = scored.GetRowCursor(scored.Schema.Where(c => c.Name == "Score"));
+            var getter = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            VBuffer<float> value = default;
+            while (cursor.MoveNext())
+                getter(ref value);
+        }, 5);
+        results.Add(new()
+        {
+            ["benchmark"] = "predict-mlnet",
+            ["network"] = "compact",
+            ["predictionEngineMicroseconds"] = Math.Round(engineSeconds * 1e6, 2),
+            ["transformRowsPerSecond"] = Math.Round(Rows / transformSeconds),
+        });
+        return results;
+    }
+
+    private static CompactLayer ToCsr(float[] w, float[] bias, int outputs, int inputs)
+    {
+        var pointers = new int[outputs + 1];
+        var columns = new List<int>();
+        var values = new List<float>();
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                if (w[o * inputs + i] != 0f)
+                {
+                    columns.Add(i);
+                    values.Add(w[o * inputs + i]);
+                }
+            }
+
+            pointers[o + 1] = columns.Count;
+        }
+
+        return CompactLayer.CreateSparse(inputs, outputs, pointers, columns.ToArray(), values.ToArray(), bias);
+    }
+
+    /// <summary>Input row for the ML.NET measurements.</summary>
+    public sealed class Row
+    {
+        /// <summary>The features.</summary>
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>Output row for the ML.NET measurements.</summary>
+    public sealed class Scores
+    {
+        /// <summary>Class probabilities.</summary>
+        public float[] Score { get; set; } = [];
+    }
+}
