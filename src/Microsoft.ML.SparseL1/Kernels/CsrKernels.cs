@@ -3,6 +3,8 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 
@@ -11,7 +13,8 @@ internal static class CsrKernels
 {
     /// <summary>
     /// <c>y[r] = bias[r] + Σ_{k in row r} values[k] · x[columnIndices[k]]</c>. The caller guarantees valid CSR
-    /// (checked when the model is built or read), so the loop reads without bounds checks.
+    /// (checked when the model is built or read: indices in range), so the loops read without bounds checks.
+    /// With AVX2 the inputs are fetched 8 at a time by the hardware gather (.NET exposes no AVX-512 gather).
     /// </summary>
     public static void MultiplyVector(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
@@ -19,10 +22,57 @@ internal static class CsrKernels
         int rows = y.Length;
         if (rowPointers.Length != rows + 1 || bias.Length != rows)
             throw new ArgumentException("Row pointers must have rows + 1 entries and bias one per row.", nameof(rowPointers));
+        if (rows > 0 && (rowPointers[rows] > columnIndices.Length || rowPointers[rows] > values.Length))
+            throw new ArgumentException("The last row pointer exceeds the stored entries.", nameof(rowPointers));
+        if (Avx2.IsSupported && KernelDispatch.Current >= KernelPath.Vector256)
+            MultiplyVectorGather(rowPointers, columnIndices, values, bias, x, y);
+        else
+            MultiplyVectorScalar(rowPointers, columnIndices, values, bias, x, y);
+    }
+
+    private static unsafe void MultiplyVectorGather(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref int column = ref MemoryMarshal.GetReference(columnIndices);
+        ref float value = ref MemoryMarshal.GetReference(values);
+        fixed (float* input = x)
+        {
+            for (int r = 0; r < y.Length; r++)
+            {
+                int k = rowPointers[r], end = rowPointers[r + 1];
+
+                // Two accumulators hide the FMA latency; the sum is folded in a fixed order (deterministic).
+                Vector256<float> sum0 = Vector256<float>.Zero, sum1 = Vector256<float>.Zero;
+                for (; k <= end - 16; k += 16)
+                {
+                    var gathered0 = Avx2.GatherVector256(input, Vector256.LoadUnsafe(ref column, (nuint)k), 4);
+                    var gathered1 = Avx2.GatherVector256(input, Vector256.LoadUnsafe(ref column, (nuint)(k + 8)), 4);
+                    sum0 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref value, (nuint)k), gathered0, sum0);
+                    sum1 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref value, (nuint)(k + 8)), gathered1, sum1);
+                }
+
+                if (k <= end - 8)
+                {
+                    var gathered = Avx2.GatherVector256(input, Vector256.LoadUnsafe(ref column, (nuint)k), 4);
+                    sum0 = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref value, (nuint)k), gathered, sum0);
+                    k += 8;
+                }
+
+                float tail = 0;
+                for (; k < end; k++)
+                    tail += Unsafe.Add(ref value, k) * input[Unsafe.Add(ref column, k)];
+                y[r] = bias[r] + (Vector256.Sum(sum0 + sum1) + tail);
+            }
+        }
+    }
+
+    private static void MultiplyVectorScalar(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
+    {
         ref int column = ref MemoryMarshal.GetReference(columnIndices);
         ref float value = ref MemoryMarshal.GetReference(values);
         ref float input = ref MemoryMarshal.GetReference(x);
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < y.Length; r++)
         {
             int k = rowPointers[r], end = rowPointers[r + 1];
 

@@ -23,7 +23,8 @@ internal static class SparseMlpTraining
         var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
-        var cancellation = options.CancellationToken;
+        using var linkedCancellation = MlNetCancellation.Link(host, options.CancellationToken);
+        var cancellation = linkedCancellation.Token;
         var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancellationRequested);
 
         int outputs = task == SparseMlpTask.MulticlassClassification ? info.ClassCount : 1;

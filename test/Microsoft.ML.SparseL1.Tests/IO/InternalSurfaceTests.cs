@@ -37,6 +37,8 @@ public class InternalSurfaceTests
         "Microsoft.ML.VersionInfo",
         "Microsoft.ML.VersionInfo..ctor",
         "Microsoft.ML.SignatureLoadModel",
+        "Microsoft.ML.Runtime.ICancelable",
+        "Microsoft.ML.Runtime.ICancelable.get_IsCanceled",
     ];
 
     [TestMethod]
