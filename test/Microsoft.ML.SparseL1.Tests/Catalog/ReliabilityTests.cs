@@ -1,0 +1,176 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Catalog;
+
+[TestClass]
+public class ReliabilityTests
+{
+    private sealed class Row
+    {
+        [VectorType(6)]
+        public float[] Features { get; set; } = [];
+
+        public string Label { get; set; } = string.Empty;
+    }
+
+    private sealed class VariableRow
+    {
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
+    }
+
+    private sealed class Output
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void SameSeed_GivesBitIdenticalModelsAndReports_AlsoAfterSaveLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Keyed(ml, Rows(400, 8));
+        var options = () => new SparseMlpMulticlassTrainer.Options { HiddenLayerSizes = [16, 8], TargetSparsity = 0.6f, SparsityTolerance = 0.05f, NumberOfEpochs = 15, BatchSize = 32, NumberOfThreads = 2 };
+        var first = ml.MulticlassClassification.Trainers.SparseMlp(options()).Fit(data).Model;
+        var second = new MLContext(seed: 99).MulticlassClassification.Trainers.SparseMlp(options()).Fit(data).Model;
+        AssertSameNetwork(first, second);
+
+        var transformer = ml.MulticlassClassification.Trainers.SparseMlp(options()).Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.Save(transformer, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = ((SparseMlpPredictionTransformer)ml.Model.Load(stream, out _)).Model;
+        AssertSameNetwork(first, loaded);
+        Assert.AreEqual(first.SelectionReport!.Iterations.Count, loaded.SelectionReport!.Iterations.Count);
+        for (int i = 0; i < first.SelectionReport.Iterations.Count; i++)
+        {
+            var a = first.SelectionReport.Iterations[i];
+            var b = loaded.SelectionReport.Iterations[i];
+            CollectionAssert.AreEqual(a.Lambdas.ToArray(), b.Lambdas.ToArray());
+            CollectionAssert.AreEqual(a.LayerNonZeroCounts.ToArray(), b.LayerNonZeroCounts.ToArray());
+            Assert.AreEqual(a.TrainingLoss, b.TrainingLoss);
+            Assert.AreEqual(a.Note, b.Note);
+        }
+    }
+
+    [TestMethod]
+    public void OneLoadedModel_ScoresIdenticallyFromManyThreads()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(300, 9);
+        var data = Keyed(ml, rows);
+        var model = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { HiddenLayerSizes = [12], Lambda = 1e-3f, NumberOfEpochs = 5 }).Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = ml.Model.Load(stream, out _);
+        float[][] expected = ml.Model.CreatePredictionEngine<Row, Output>(loaded).Let(e => rows.Select(r => e.Predict(r).Score).ToArray());
+
+        var mismatches = new ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            var engine = ml.Model.CreatePredictionEngine<Row, Output>(loaded); // one engine per thread, as PredictionEnginePool does
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                for (int i = (t * 37) % rows.Length, n = 0; n < rows.Length; n++, i = (i + 1) % rows.Length)
+                {
+                    if (!engine.Predict(rows[i]).Score.SequenceEqual(expected[i]))
+                        mismatches.Add($"thread {t} row {i}");
+                }
+            }
+
+            var scored = loaded.Transform(data).GetColumn<float[]>("Score").ToArray();
+            for (int i = 0; i < rows.Length; i++)
+            {
+                if (!scored[i].SequenceEqual(expected[i]))
+                    mismatches.Add($"transform thread {t} row {i}");
+            }
+        });
+        Assert.IsEmpty(mismatches, string.Join(", ", mismatches.Take(5)));
+    }
+
+    [TestMethod]
+    public void MoreBadInputs_GiveClearErrors()
+    {
+        var ml = new MLContext(seed: 1);
+        var oneClass = Keyed(ml, Rows(20, 1).Select(r => new Row { Features = r.Features, Label = "only" }).ToArray());
+        var single = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f }).Fit(oneClass));
+        StringAssert.Contains(single.Message, "has 1 classes; multiclass training needs at least 2");
+
+        var variable = ml.Data.LoadFromEnumerable([new VariableRow { Features = [1f, 2f], Label = 1 }]);
+        var unknownSize = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { Lambda = 0f }).Fit(variable));
+        StringAssert.Contains(unknownSize.Message, "known-size vector of Single");
+
+        var stringLabel = Rows(10, 2);
+        var notKey = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f }).Fit(ml.Data.LoadFromEnumerable(stringLabel)));
+        StringAssert.Contains(notKey.Message, "MapValueToKey");
+
+        var diverging = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f, LearningRate = 1e6f, NumberOfEpochs = 50 }).Fit(Keyed(ml, Rows(200, 3))));
+        StringAssert.Contains(diverging.Message, "diverged in epoch");
+
+        foreach (var (option, make) in new (string, Func<SparseMlpRegressionTrainer.Options>)[]
+        {
+            ("LearningRate", () => new() { LearningRate = float.NaN }),
+            ("BatchSize", () => new() { BatchSize = -1 }),
+            ("NumberOfEpochs", () => new() { NumberOfEpochs = 0 }),
+            ("Lambda", () => new() { Lambda = -1f }),
+            ("LayerLambdas", () => new() { LayerLambdas = [1f] }),
+            ("TargetSparsity", () => new() { TargetSparsity = -0.1f }),
+            ("SparsityTolerance", () => new() { SparsityTolerance = 0f }),
+            ("NumberOfThreads", () => new() { NumberOfThreads = 0 }),
+            ("SelectionSmallProbe", () => new() { SelectionSmallProbe = 1f }),
+            ("MinimumEpochsBeforeStop", () => new() { MinimumEpochsBeforeStop = 20 }),
+            ("RequiredLayersWithinTolerance", () => new() { LayerTargetSparsities = [0.5f, 0.5f], RequiredLayersWithinTolerance = 3 }),
+        })
+        {
+            var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SparseMlp(make()), option);
+            StringAssert.Contains(error.ParamName, option);
+        }
+    }
+
+    private static void AssertSameNetwork(SparseMlpModelParameters a, SparseMlpModelParameters b)
+    {
+        CollectionAssert.AreEqual(a.Lambdas.ToArray(), b.Lambdas.ToArray());
+        Assert.AreEqual(a.Layers.Count, b.Layers.Count);
+        for (int j = 0; j < a.Layers.Count; j++)
+        {
+            CollectionAssert.AreEqual(a.Layers[j].Biases.ToArray(), b.Layers[j].Biases.ToArray());
+            CollectionAssert.AreEqual(a.Layers[j].DenseWeights.ToArray(), b.Layers[j].DenseWeights.ToArray());
+            CollectionAssert.AreEqual(a.Layers[j].Values.ToArray(), b.Layers[j].Values.ToArray());
+            CollectionAssert.AreEqual(a.Layers[j].ColumnIndices.ToArray(), b.Layers[j].ColumnIndices.ToArray());
+        }
+    }
+
+    private static IDataView Keyed(MLContext ml, Row[] rows)
+    {
+        var view = ml.Data.LoadFromEnumerable(rows);
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view);
+    }
+
+    private static Row[] Rows(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 6).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            return new Row { Features = x, Label = x[0] + x[1] > 0.3 ? "up" : x[0] + x[1] < -0.3 ? "down" : "flat" };
+        }).ToArray();
+    }
+}
+
+internal static class FunctionalExtensions
+{
+    public static TResult Let<T, TResult>(this T value, Func<T, TResult> body) => body(value);
+}
