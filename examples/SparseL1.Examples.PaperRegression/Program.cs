@@ -56,6 +56,7 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.LearningRate = 0.1f;
     options.NumberOfEpochs = maxEpochs;
     options.Seed = 123;
+    options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
     Console.WriteLine($"== {title}, up to {maxEpochs} full-batch epochs per run");
     var clock = Stopwatch.StartNew();
     var model = ml.Regression.Trainers.SparseMlp(options).Fit(train);

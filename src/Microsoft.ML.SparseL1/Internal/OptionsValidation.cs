@@ -56,8 +56,8 @@ internal static class OptionsValidation
             Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
         if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
-        if (options.MinimumEpochsBeforeStop < 0 || options.MinimumEpochsBeforeStop >= options.NumberOfEpochs)
-            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be in [0, NumberOfEpochs = {options.NumberOfEpochs}); got {options.MinimumEpochsBeforeStop}");
+        if (options.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= options.NumberOfEpochs))
+            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be null or in [0, NumberOfEpochs = {options.NumberOfEpochs}); got {minimum}");
         if (!(options.SelectionLargeProbe > 0) || !float.IsFinite(options.SelectionLargeProbe))
             Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
         if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))

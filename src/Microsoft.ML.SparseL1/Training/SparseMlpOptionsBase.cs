@@ -98,11 +98,12 @@ public abstract class SparseMlpOptionsBase
     public int MaxSelectionIterations { get; set; } = Defaults.MaxSelectionIterations;
 
     /// <summary>
-    /// Epochs each selection run must complete before reaching the target may end it, in [0, NumberOfEpochs). 0 is the
-    /// authors' behaviour (stop at the first step within tolerance), which can return a network whose surviving
-    /// weights are not fitted yet (paper-algorithm.md, appendix A.2). Default 0.
+    /// Epochs each selection run must complete before reaching the target may end it, in [0, NumberOfEpochs); null means
+    /// half of <see cref="NumberOfEpochs"/>. 0 is the authors' behaviour (stop at the first step within tolerance), which
+    /// often returns a network whose surviving weights are not fitted yet (paper-algorithm.md, appendix A.2).
+    /// Default null.
     /// </summary>
-    public int MinimumEpochsBeforeStop { get; set; }
+    public int? MinimumEpochsBeforeStop { get; set; }
 
     /// <summary>The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's).</summary>
     public SelectionStrategy SelectionStrategy { get; set; } = SelectionStrategy.GradientMedianBracket;

@@ -89,7 +89,7 @@ internal static class SparseMlpTraining
             Targets = targets,
             Tolerance = options.SparsityTolerance,
             MaxIterations = options.MaxSelectionIterations,
-            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop,
+            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? options.NumberOfEpochs / 2,
             Strategy = options.SelectionStrategy,
             LargeProbe = options.SelectionLargeProbe,
             SmallProbe = options.SelectionSmallProbe,

@@ -1,0 +1,150 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// AutoML-style sparsity sweeps: for each target sparsity, k-fold cross-validation of a pipeline (with ML.NET's own
+/// <c>CrossValidate</c>), giving the metric's mean and spread, the achieved sparsity per layer, model size, latency and
+/// training time; then the Pareto front of metric against size and the sparsest model within a tolerance of the best.
+/// </summary>
+public static class SparsitySweep
+{
+    /// <summary>Sweeps a multiclass pipeline; the primary metric is MicroAccuracy unless <paramref name="metric"/> is given.</summary>
+    /// <param name="context">The ML.NET context.</param>
+    /// <param name="data">Training data.</param>
+    /// <param name="pipelineForTarget">Builds the pipeline (ending in a sparse MLP) for a target sparsity.</param>
+    /// <param name="options">Sweep options.</param>
+    /// <param name="metric">Optional primary metric (larger is better).</param>
+    /// <returns>The sweep table.</returns>
+    public static SparsitySweepResult<MulticlassClassificationMetrics> Multiclass(MLContext context, IDataView data,
+        Func<float, IEstimator<ITransformer>> pipelineForTarget, SparsitySweepOptions options, Func<MulticlassClassificationMetrics, double>? metric = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Run(context, data, pipelineForTarget, options, metric is null ? "MicroAccuracy" : "metric", true, metric ?? (m => m.MicroAccuracy),
+            (estimator, folds) => context.MulticlassClassification.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
+                .Select(r => (r.Model, r.Metrics)).ToArray());
+    }
+
+    /// <summary>Sweeps a binary pipeline; the primary metric is Accuracy unless <paramref name="metric"/> is given.</summary>
+    /// <param name="context">The ML.NET context.</param>
+    /// <param name="data">Training data.</param>
+    /// <param name="pipelineForTarget">Builds the pipeline (ending in a sparse MLP) for a target sparsity.</param>
+    /// <param name="options">Sweep options.</param>
+    /// <param name="metric">Optional primary metric (larger is better).</param>
+    /// <returns>The sweep table.</returns>
+    public static SparsitySweepResult<CalibratedBinaryClassificationMetrics> Binary(MLContext context, IDataView data,
+        Func<float, IEstimator<ITransformer>> pipelineForTarget, SparsitySweepOptions options, Func<CalibratedBinaryClassificationMetrics, double>? metric = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Run(context, data, pipelineForTarget, options, metric is null ? "Accuracy" : "metric", true, metric ?? (m => m.Accuracy),
+            (estimator, folds) => context.BinaryClassification.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
+                .Select(r => (r.Model, r.Metrics)).ToArray());
+    }
+
+    /// <summary>Sweeps a regression pipeline; the primary metric is RSquared unless <paramref name="metric"/> is given.</summary>
+    /// <param name="context">The ML.NET context.</param>
+    /// <param name="data">Training data.</param>
+    /// <param name="pipelineForTarget">Builds the pipeline (ending in a sparse MLP) for a target sparsity.</param>
+    /// <param name="options">Sweep options.</param>
+    /// <param name="metric">Optional primary metric (larger is better).</param>
+    /// <returns>The sweep table.</returns>
+    public static SparsitySweepResult<RegressionMetrics> Regression(MLContext context, IDataView data,
+        Func<float, IEstimator<ITransformer>> pipelineForTarget, SparsitySweepOptions options, Func<RegressionMetrics, double>? metric = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Run(context, data, pipelineForTarget, options, metric is null ? "RSquared" : "metric", true, metric ?? (m => m.RSquared),
+            (estimator, folds) => context.Regression.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
+                .Select(r => (r.Model, r.Metrics)).ToArray());
+    }
+
+    private static SparsitySweepResult<TMetrics> Run<TMetrics>(MLContext context, IDataView data, Func<float, IEstimator<ITransformer>> pipelineForTarget,
+        SparsitySweepOptions options, string metricName, bool higherIsBetter, Func<TMetrics, double> metric,
+        Func<IEstimator<ITransformer>, int, (ITransformer Model, TMetrics Metrics)[]> crossValidate)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(pipelineForTarget);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var rows = new List<SparsitySweepRow>();
+        var foldMetrics = new List<IReadOnlyList<TMetrics>>();
+        foreach (float target in options.TargetSparsities)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var folds = crossValidate(pipelineForTarget(target), options.NumberOfFolds);
+            double trainingSeconds = clock.Elapsed.TotalSeconds / folds.Length;
+            options.CancellationToken.ThrowIfCancellationRequested();
+
+            var networks = folds.Select(f => FindNetwork(f.Model)).ToArray();
+            double[] values = folds.Select(f => metric(f.Metrics)).ToArray();
+            int layers = networks[0].LayerNonZeroCounts.Count;
+            var layerSparsity = Enumerable.Range(0, layers).Select(j => networks.Average(n =>
+                1.0 - (double)n.LayerNonZeroCounts[j] / ((long)n.TrainedLayerSizes[j] * n.TrainedLayerSizes[j + 1]))).ToArray();
+            var row = new SparsitySweepRow(target, networks.Average(n => n.Sparsity), layerSparsity, values.Average(), StandardDeviation(values),
+                networks.Average(n => (double)n.NonZeroWeightCount), ModelBytes(context, folds[0].Model, data.Schema),
+                LatencyMicroseconds(folds[0].Model, data, options.LatencyRows), trainingSeconds,
+                networks.All(n => n.SelectionReport?.Converged ?? true));
+            rows.Add(row);
+            foldMetrics.Add(folds.Select(f => f.Metrics).ToArray());
+            options.Progress?.Report(row);
+        }
+
+        return new SparsitySweepResult<TMetrics>(metricName, higherIsBetter, rows, foldMetrics, options.MetricTolerance);
+    }
+
+    private static SparseMlpModelParameters FindNetwork(ITransformer model)
+    {
+        var found = model switch
+        {
+            SparseMlpPredictionTransformer t => t,
+            IEnumerable<ITransformer> chain => chain.OfType<SparseMlpPredictionTransformer>().LastOrDefault(),
+            _ => null,
+        };
+        return found?.Model ?? throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp).", nameof(model));
+    }
+
+    private static long ModelBytes(MLContext context, ITransformer model, DataViewSchema schema)
+    {
+        using var stream = new MemoryStream();
+        context.Model.Save(model, schema, stream);
+        return stream.Length;
+    }
+
+    private static double LatencyMicroseconds(ITransformer model, IDataView data, int rows)
+    {
+        var sample = new MLContext(seed: 0).Data.TakeRows(data, rows);
+        var scored = model.Transform(sample);
+        var score = scored.Schema["Score"];
+        var clock = Stopwatch.StartNew();
+        long count = 0;
+        using (var cursor = scored.GetRowCursor([score]))
+        {
+            Delegate getter = score.Type is VectorDataViewType ? cursor.GetGetter<VBuffer<float>>(score) : cursor.GetGetter<float>(score);
+            VBuffer<float> vector = default;
+            float scalar = 0;
+            while (cursor.MoveNext())
+            {
+                if (getter is ValueGetter<VBuffer<float>> vectorGetter)
+                    vectorGetter(ref vector);
+                else
+                    ((ValueGetter<float>)getter)(ref scalar);
+                count++;
+            }
+        }
+
+        return count == 0 ? 0 : clock.Elapsed.TotalMilliseconds * 1000 / count;
+    }
+
+    private static double StandardDeviation(double[] values)
+    {
+        double mean = values.Average();
+        return values.Length < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+    }
+}
