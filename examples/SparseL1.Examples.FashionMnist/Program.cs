@@ -7,6 +7,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
+using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
 
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
@@ -36,6 +37,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     LearningRate = 1e-3f,
     NumberOfEpochs = epochs,
     MinimumEpochsBeforeStop = epochs - 1,
+    RefitEpochs = 2, // like the magnitude-pruning reference: two epochs of fine-tuning with the pattern frozen
     Progress = new Progress<SparseMlpProgress>(p => Console.Write(
         $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s)   ")),
 };
@@ -51,6 +53,10 @@ var network = model.OfType<SparseMlpPredictionTransformer>().Single().Model;
 Console.WriteLine(network.SelectionReport);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1}s: sparsity {network.Sparsity:P2}, {network.NonZeroWeightCount} of {network.WeightCount} weights nonzero, {network.UsedInputIndices.Count} of 784 pixels used.");
 Console.WriteLine($"Layers: {string.Join(", ", network.Layers.Select(l => $"{l.InputCount}->{l.OutputCount} {(l.IsSparse ? "CSR" : "dense")} nnz {l.NonZeroCount}"))}");
+
+SparseL1Charts.SaveSelectionChart(network.SelectionReport!, "fashion-selection.png");
+SparseL1Charts.SaveLayerSparsityChart(network, "fashion-layers.png");
+Console.WriteLine("Wrote fashion-selection.png and fashion-layers.png.");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");

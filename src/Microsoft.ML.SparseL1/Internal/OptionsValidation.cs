@@ -68,6 +68,8 @@ internal static class OptionsValidation
             Fail(nameof(options.SelectionStrategy), $"must be a defined SelectionStrategy; got {(int)options.SelectionStrategy}");
         if (!Enum.IsDefined(options.Optimizer))
             Fail(nameof(options.Optimizer), $"must be a defined SparseMlpOptimizer; got {(int)options.Optimizer}");
+        if (options.RefitEpochs < 0)
+            Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
         if (options.MaxSelectionIterations < 1)
             Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
     }

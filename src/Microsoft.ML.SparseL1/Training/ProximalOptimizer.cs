@@ -1,5 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
+using System.Linq;
 using Microsoft.ML.SparseL1.Kernels;
 
 namespace Microsoft.ML.SparseL1.Training;
@@ -12,6 +13,10 @@ internal sealed class ProximalOptimizer
 {
     private readonly TrainingSettings _settings;
     private readonly float[][]? _weightMoments1, _weightMoments2, _biasMoments1, _biasMoments2;
+
+    /// <summary>1 where a weight may move, 0 where it is frozen at zero; null when nothing is frozen.</summary>
+    private readonly float[][]? _mask;
+    private readonly int[]? _maskNonZero;
     private long _step;
 
     public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters)
@@ -23,6 +28,12 @@ internal sealed class ProximalOptimizer
             _weightMoments2 = Zeros(parameters.Weights);
             _biasMoments1 = Zeros(parameters.Biases);
             _biasMoments2 = Zeros(parameters.Biases);
+        }
+
+        if (settings.FreezeZeroWeights)
+        {
+            _mask = parameters.Weights.Select(w => w.Select(v => v != 0f ? 1f : 0f).ToArray()).ToArray();
+            _maskNonZero = parameters.CountNonZeroWeights();
         }
     }
 
@@ -39,6 +50,7 @@ internal sealed class ProximalOptimizer
                 ProximalKernels.SgdStep(parameters.Biases[j], biasGradients[j], rate, 0f);
             }
 
+            ApplyMask(parameters, nonZeroCounts);
             return;
         }
 
@@ -48,6 +60,20 @@ internal sealed class ProximalOptimizer
             nonZeroCounts[j] = ProximalKernels.AdamStep(parameters.Weights[j], weightGradients[j], _weightMoments1![j], _weightMoments2![j],
                 coefficients, _settings.Lambdas[j]);
             ProximalKernels.AdamStep(parameters.Biases[j], biasGradients[j], _biasMoments1![j], _biasMoments2![j], coefficients, 0f);
+        }
+
+        ApplyMask(parameters, nonZeroCounts);
+    }
+
+    /// <summary>Re-zeroes frozen weights; the counts are the pattern's (a free weight landing exactly on 0 is not recounted).</summary>
+    private void ApplyMask(MlpParameters parameters, int[] nonZeroCounts)
+    {
+        if (_mask is null)
+            return;
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Weights[j], _mask[j], parameters.Weights[j]);
+            nonZeroCounts[j] = _maskNonZero![j];
         }
     }
 

@@ -105,6 +105,13 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public int? MinimumEpochsBeforeStop { get; set; }
 
+    /// <summary>
+    /// Epochs of refit after λ is fixed or chosen, at least 0: the surviving weights are trained without the l1 term and
+    /// with the zero pattern frozen, which undoes the l1 shrinkage of the kept weights at unchanged sparsity (the
+    /// refit phase suggested by paper-algorithm.md A.2; not in the authors' code). Default 0.
+    /// </summary>
+    public int RefitEpochs { get; set; }
+
     /// <summary>The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's).</summary>
     public SelectionStrategy SelectionStrategy { get; set; } = SelectionStrategy.GradientMedianBracket;
 

@@ -68,6 +68,13 @@ internal static class SparseMlpTraining
                 channel.Warning(MessageSensitivity.None, $"The sparsity selection did not reach its targets within {options.MaxSelectionIterations} iterations; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
         }
 
+        if (options.RefitEpochs > 0)
+        {
+            var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
+            ProximalTrainer.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
+            channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
+        }
+
         var model = new SparseMlpModelParameters(task, CompactMlp.FromParameters(parameters), ClassNames(trainData.Schema[options.LabelColumnName], task),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",

@@ -29,6 +29,12 @@ internal sealed record TrainingSettings
     /// <summary>λ_j of each weight layer (0 = no l1 on that layer).</summary>
     public required float[] Lambdas { get; init; }
 
+    /// <summary>
+    /// Keep every weight that is zero at the start of training at zero (a refit of the surviving weights after
+    /// the sparsity pattern was chosen). Biases stay free.
+    /// </summary>
+    public bool FreezeZeroWeights { get; init; }
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;

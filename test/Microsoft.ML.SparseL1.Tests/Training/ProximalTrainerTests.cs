@@ -78,6 +78,34 @@ public class ProximalTrainerTests
     }
 
     [TestMethod]
+    [DataRow(SparseMlpOptimizer.Sgd)]
+    [DataRow(SparseMlpOptimizer.Adam)]
+    public void Train_FreezeZeroWeights_KeepsThePatternAndLowersTheLoss(SparseMlpOptimizer optimizer)
+    {
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 300, 12, 3, seed: 4);
+        var parameters = MlpParameters.Initialize(s_sizes, seed: 1);
+        ProximalTrainer.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [1e-2f, 1e-2f, 1e-2f] });
+        var zeros = parameters.Weights.Select(w => w.Select(v => v == 0f).ToArray()).ToArray();
+        Assert.IsTrue(zeros.Any(z => z.Any(b => b)), "the fixture needs zero weights");
+        double before = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
+
+        var outcome = ProximalTrainer.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [0f, 0f, 0f], FreezeZeroWeights = true });
+
+        double after = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
+        Assert.IsLessThan(before, after, $"refit loss {before} -> {after}");
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            for (int i = 0; i < zeros[j].Length; i++)
+            {
+                if (zeros[j][i])
+                    Assert.AreEqual(0f, parameters.Weights[j][i], $"frozen weight [{j}][{i}] moved");
+            }
+
+            Assert.AreEqual(zeros[j].Count(z => !z), outcome.LayerNonZeroCounts[j]);
+        }
+    }
+
+    [TestMethod]
     public void Train_DivergingLearningRateThrowsNamingTheEpoch()
     {
         var data = SyntheticData.Make(LossKind.SquaredError, 64, 12, 1, seed: 6);

@@ -1,0 +1,140 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.IO;
+using System.Linq;
+using ScottPlot;
+
+namespace Microsoft.ML.SparseL1.Charts;
+
+/// <summary>
+/// Writes charts of sparse MLP experiments as PNG or SVG (chosen by the file extension). Each chart is written to a
+/// temporary file beside the destination and moved into place, so a failure or cancellation never leaves half a file.
+/// </summary>
+public static class SparseL1Charts
+{
+    /// <summary>Metric (mean ± standard deviation over folds) against achieved sparsity, Pareto front and choice marked.</summary>
+    /// <typeparam name="TMetrics">The sweep's metrics type.</typeparam>
+    /// <param name="result">A sweep result.</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveSweepChart<TMetrics>(SparsitySweepResult<TMetrics> result, string path, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var plot = new Plot();
+        double[] sparsity = result.Rows.Select(r => 100 * r.AchievedSparsity).ToArray();
+        double[] mean = result.Rows.Select(r => r.MetricMean).ToArray();
+        var all = plot.Add.Scatter(sparsity, mean);
+        all.LineWidth = 0;
+        all.MarkerSize = 8;
+        all.LegendText = "every target";
+        var bars = plot.Add.ErrorBar(sparsity, mean, result.Rows.Select(r => r.MetricStandardDeviation).ToArray());
+        bars.Color = all.Color;
+        var front = result.ParetoFront.OrderBy(r => r.AchievedSparsity).ToArray();
+        var frontLine = plot.Add.Scatter(front.Select(r => 100 * r.AchievedSparsity).ToArray(), front.Select(r => r.MetricMean).ToArray());
+        frontLine.LegendText = "Pareto front (metric vs nonzero weights)";
+        frontLine.MarkerSize = 0;
+        var chosen = plot.Add.Marker(100 * result.Chosen.AchievedSparsity, result.Chosen.MetricMean, MarkerShape.OpenCircle, 22);
+        chosen.LegendText = $"chosen: {result.Chosen.TargetSparsity:P0} target";
+        chosen.Color = Colors.Red;
+        plot.Title($"{result.MetricName} against sparsity ({result.Rows.Count} targets, cross-validated)");
+        plot.XLabel("weights that are exactly zero (%)");
+        plot.YLabel($"{result.MetricName} (mean ± sd over folds)");
+        plot.ShowLegend(Alignment.LowerLeft);
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>Nonzero weights per selection run (with the target band) and log10 λ on the right axis.</summary>
+    /// <param name="report">A selection report (<see cref="SparseMlpModelParameters.SelectionReport"/>).</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveSelectionChart(SparsitySelectionReport report, string path, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var plot = new Plot();
+        double[] runs = report.Iterations.Select(i => (double)i.Iteration).ToArray();
+        int groups = report.LayerWise ? report.TargetNonZeroCounts.Count : 1;
+        for (int g = 0; g < groups; g++)
+        {
+            int group = g;
+            double[] counts = report.Iterations.Select(i => report.LayerWise ? i.LayerNonZeroCounts[group] : (double)i.LayerNonZeroCounts.Sum()).ToArray();
+            var line = plot.Add.Scatter(runs, counts);
+            line.LegendText = report.LayerWise ? $"layer {g + 1} nonzero" : "nonzero weights";
+            var target = plot.Add.HorizontalLine(report.TargetNonZeroCounts[g]);
+            target.Color = line.Color;
+            target.LinePattern = LinePattern.Dashed;
+            target.LegendText = report.LayerWise ? $"layer {g + 1} target" : "target";
+
+            double[] logLambda = report.Iterations.Select(i => Math.Log10(i.Lambdas[report.LayerWise ? group : 0])).ToArray();
+            var lambda = plot.Add.Scatter(runs, logLambda);
+            lambda.Axes.YAxis = plot.Axes.Right;
+            lambda.LinePattern = LinePattern.Dotted;
+            lambda.Color = line.Color;
+            lambda.LegendText = report.LayerWise ? $"layer {g + 1} log10 λ" : "log10 λ";
+        }
+
+        plot.Title($"Selection: {report.Iterations.Count} runs, {(report.Converged ? "converged" : "NOT converged")} (run {report.Iterations[report.ChosenIteration].Iteration} chosen)");
+        plot.XLabel("run (0, 1 = probes)");
+        plot.YLabel("nonzero weights");
+        plot.Axes.Right.Label.Text = "log10 λ";
+        plot.ShowLegend(Alignment.UpperRight);
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>Bar chart of the sparsity of each weight layer (and the layer targets of a layer-wise selection).</summary>
+    /// <param name="model">A trained model.</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveLayerSparsityChart(SparseMlpModelParameters model, string path, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var plot = new Plot();
+        int layers = model.LayerNonZeroCounts.Count;
+        double[] sparsity = Enumerable.Range(0, layers).Select(j =>
+            100 * (1 - (double)model.LayerNonZeroCounts[j] / ((long)model.TrainedLayerSizes[j] * model.TrainedLayerSizes[j + 1]))).ToArray();
+        plot.Add.Bars(sparsity);
+        if (model.SelectionReport is { LayerWise: true } report)
+        {
+            for (int j = 0; j < layers; j++)
+            {
+                double target = 100 * (1 - (double)report.TargetNonZeroCounts[j] / report.LayerWeightCounts[j]);
+                var marker = plot.Add.Marker(j, target, MarkerShape.HorizontalBar, 30);
+                marker.Color = Colors.Red;
+                marker.LegendText = j == 0 ? "target" : string.Empty;
+            }
+        }
+
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, layers).Select(j => (double)j).ToArray(),
+            Enumerable.Range(0, layers).Select(j => $"{model.TrainedLayerSizes[j]}→{model.TrainedLayerSizes[j + 1]}").ToArray());
+        plot.Axes.SetLimitsY(0, 100);
+        plot.Title($"Sparsity per layer (overall {model.Sparsity:P1})");
+        plot.YLabel("weights exactly zero (%)");
+        Save(plot, path, width, height);
+    }
+
+    private static void Save(Plot plot, string path, int width, int height)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is not (".png" or ".svg"))
+            throw new ArgumentException($"Chart path '{path}' must end in .png or .svg.", nameof(path));
+        string full = Path.GetFullPath(path);
+        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp{extension}");
+        try
+        {
+            if (extension == ".png")
+                plot.SavePng(temporary, width, height);
+            else
+                plot.SaveSvg(temporary, width, height);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+        }
+    }
+}

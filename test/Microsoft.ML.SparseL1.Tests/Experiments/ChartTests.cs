@@ -1,0 +1,53 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.SparseL1.Charts;
+using Microsoft.ML.SparseL1.Model;
+using Microsoft.ML.SparseL1.Training;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Experiments;
+
+[TestClass]
+public class ChartTests
+{
+    [TestMethod]
+    public void Charts_WritePngAndSvgAndRejectOtherExtensions()
+    {
+        var report = new SparsitySelectionReport(SelectionStrategy.GradientMedianBracket, layerWise: true, [40, 10], [60, 20], 0.05f,
+        [
+            new SelectionIteration(0, [1e-2f, 1e-2f], [0, 0], 1.0, 5, false, 0.1, "probe"),
+            new SelectionIteration(1, [1e-7f, 1e-7f], [60, 20], 0.5, 5, false, 0.1, "probe"),
+            new SelectionIteration(2, [1e-4f, 2e-4f], [41, 10], 0.6, 3, true, 0.1, "median"),
+        ], chosenIteration: 2, converged: true);
+        var parameters = MlpParameters.Initialize([6, 10, 2], seed: 1);
+        var model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, CompactMlp.FromParameters(parameters), [],
+            parameters.LayerSizes, [1e-4f, 2e-4f], [41, 10], report);
+        var sweep = new SparsitySweepResult<int>("accuracy", true,
+            [new SparsitySweepRow(0.5f, 0.5, [0.5], 0.9, 0.01, 100, 1000, 5, 1, true), new SparsitySweepRow(0.9f, 0.9, [0.9], 0.85, 0.02, 20, 500, 4, 1, true)], [], 0.01);
+
+        string directory = Directory.CreateTempSubdirectory("sparsel1-charts").FullName;
+        try
+        {
+            foreach (string extension in new[] { ".png", ".svg" })
+            {
+                SparseL1Charts.SaveSelectionChart(report, Path.Combine(directory, "selection" + extension));
+                SparseL1Charts.SaveLayerSparsityChart(model, Path.Combine(directory, "layers" + extension));
+                SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep" + extension));
+            }
+
+            foreach (string png in Directory.GetFiles(directory, "*.png"))
+                CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png).Take(4).ToArray(), png);
+            foreach (string svg in Directory.GetFiles(directory, "*.svg"))
+                StringAssert.Contains(File.ReadAllText(svg), "<svg", svg);
+            Assert.HasCount(6, Directory.GetFiles(directory), "no temporary files left behind");
+            Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep.jpg")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
