@@ -30,6 +30,28 @@ internal static class CsrKernels
             MultiplyVectorScalar(rowPointers, columnIndices, values, bias, x, y);
     }
 
+    /// <summary>
+    /// Batched product in feature-major layout: <c>Y[r, :] = bias[r] + Σ_{k in row r} values[k] · X[columnIndices[k], :]</c>,
+    /// where X is inputs x <paramref name="batch"/> and Y is rows x batch, both row-major. Each nonzero costs one
+    /// vector multiply-add per <c>batch / lanes</c>, so a sparse layer scores many rows at the price of few.
+    /// </summary>
+    public static void MultiplyFeatureMajor(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int inputs, int batch, Span<float> y)
+    {
+        int rows = bias.Length;
+        if (rowPointers.Length != rows + 1 || x.Length < inputs * batch || y.Length < rows * batch)
+            throw new ArgumentException("Row pointers, input or output do not match the layer and batch sizes.", nameof(rowPointers));
+        if (rows > 0 && (rowPointers[rows] > columnIndices.Length || rowPointers[rows] > values.Length))
+            throw new ArgumentException("The last row pointer exceeds the stored entries.", nameof(rowPointers));
+        for (int r = 0; r < rows; r++)
+        {
+            var output = y.Slice(r * batch, batch);
+            output.Fill(bias[r]);
+            for (int k = rowPointers[r]; k < rowPointers[r + 1]; k++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.Slice(columnIndices[k] * batch, batch), values[k], output, output);
+        }
+    }
+
     private static unsafe void MultiplyVectorGather(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
     {

@@ -111,7 +111,8 @@ internal static class DenseGemm
         }
 
         int panels = (width + columnTile - 1) / columnTile;
-        var buffers = PackingBuffers.ForCurrentThread(RowBlock * DepthBlock, panels * columnTile * DepthBlock);
+        // The A buffer has 8 floats of slack: the vector A packing writes two padding lanes past each panel.
+        var buffers = PackingBuffers.ForCurrentThread(RowBlock * DepthBlock + 8, panels * columnTile * DepthBlock);
         float[] packedA = buffers.A, packedB = buffers.B;
 
         for (int depthStart = 0; depthStart < k; depthStart += DepthBlock)

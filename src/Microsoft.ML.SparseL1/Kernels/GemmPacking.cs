@@ -20,17 +20,24 @@ internal static class GemmPacking
         {
             int panelOffset = panelRow * depth;
             int valid = Math.Min(rowTile, rows - panelRow);
+            int firstScalar = 0;
+            if (columnStride == 1 && rowTile == DenseGemm.RowTile && GemmPackingTranspose.IsSupported)
+            {
+                int first = a.Offset + (rowStart + panelRow) * rowStride + depthStart;
+                firstScalar = GemmPackingTranspose.PackARowMajor(data, first, rowStride, depth, valid, packed, panelOffset);
+            }
+
             for (int r = 0; r < rowTile; r++)
             {
                 if (r >= valid)
                 {
-                    for (int p = 0; p < depth; p++)
+                    for (int p = firstScalar; p < depth; p++)
                         packed[panelOffset + p * rowTile + r] = 0f;
                     continue;
                 }
 
                 int source = a.Offset + (rowStart + panelRow + r) * rowStride + depthStart * columnStride;
-                for (int p = 0; p < depth; p++)
+                for (int p = firstScalar; p < depth; p++)
                     packed[panelOffset + p * rowTile + r] = data[source + p * columnStride];
             }
         }
@@ -63,18 +70,21 @@ internal static class GemmPacking
                 continue;
             }
 
-            // Column-major B (a transposed weight matrix): walk each column contiguously.
+            // Column-major B (a transposed weight matrix): 8x8 register transposes, then each column contiguously.
+            int firstScalar = rowStride == 1 && columnTile % 8 == 0 && GemmPackingTranspose.IsSupported
+                ? GemmPackingTranspose.PackBColumnMajor(data, source, columnStride, depth, valid, columnTile, packed, panelOffset)
+                : 0;
             for (int j = 0; j < columnTile; j++)
             {
                 if (j >= valid)
                 {
-                    for (int p = 0; p < depth; p++)
+                    for (int p = firstScalar; p < depth; p++)
                         packed[panelOffset + p * columnTile + j] = 0f;
                     continue;
                 }
 
                 int columnSource = source + j * columnStride;
-                for (int p = 0; p < depth; p++)
+                for (int p = firstScalar; p < depth; p++)
                     packed[panelOffset + p * columnTile + j] = data[columnSource + p * rowStride];
             }
         }

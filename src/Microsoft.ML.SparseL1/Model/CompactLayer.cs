@@ -47,6 +47,9 @@ internal sealed class CompactLayer
 
     public ReadOnlySpan<float> DenseWeights => _dense;
 
+    /// <summary>The dense weight array (for the GEMM, which takes arrays); empty when sparse.</summary>
+    internal float[] DenseWeightArray => _dense ?? [];
+
     public ReadOnlySpan<int> RowPointers => _rowPointers;
 
     public ReadOnlySpan<int> ColumnIndices => _columnIndices;

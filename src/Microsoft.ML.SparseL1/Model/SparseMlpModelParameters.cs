@@ -76,6 +76,16 @@ public sealed class SparseMlpModelParameters
 
     internal CompactMlp Network { get; }
 
+    /// <summary>Raw network outputs for many rows at once: the fast path for batch scoring outside ML.NET pipelines.</summary>
+    /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="outputs">Destination: row-major rows x <see cref="OutputCount"/> values (before softmax or sigmoid).</param>
+    public void PredictRaw(ReadOnlySpan<float> features, int rows, Span<float> outputs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        Network.PredictBatch(features, rows, outputs);
+    }
+
     /// <summary>Raw network outputs (before softmax or sigmoid) for one feature vector.</summary>
     /// <param name="features">A feature vector of <see cref="InputCount"/> values.</param>
     /// <returns><see cref="OutputCount"/> values.</returns>
