@@ -57,6 +57,11 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.NumberOfEpochs = maxEpochs;
     options.Seed = 123;
     options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
+    options.Progress = new Progress<SparseMlpProgress>(p =>
+    {
+        if (p.Epoch % 10000 == 0)
+            Console.WriteLine($"  run {p.SelectionIteration}: epoch {p.Epoch}, loss {p.Loss:F5}, nonzero [{string.Join(", ", p.LayerNonZeroCounts)}], {p.Elapsed.TotalSeconds:F0}s");
+    });
     Console.WriteLine($"== {title}, up to {maxEpochs} full-batch epochs per run");
     var clock = Stopwatch.StartNew();
     var model = ml.Regression.Trainers.SparseMlp(options).Fit(train);

@@ -65,6 +65,8 @@ internal static class PredictionBenchmarks
         {
             var scratch = (new float[network.MaxWidth], new float[network.MaxWidth]);
             double single = Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) network.Predict(features.AsSpan(r * 784, 784), outputs, scratch); }, 11) / 1000;
+            var batchOutputs = new float[Rows * 10];
+            double batch = Timing.MedianSeconds(() => network.PredictBatch(features, Rows, batchOutputs, threads: 2), 11);
             results.Add(new()
             {
                 ["benchmark"] = "predict-direct",
@@ -72,6 +74,7 @@ internal static class PredictionBenchmarks
                 ["layers"] = string.Join(", ", network.Layers.Select(l => l.IsSparse ? $"CSR nnz {l.NonZeroCount}" : $"dense {l.Outputs}x{l.Inputs}")),
                 ["singleRowMicroseconds"] = Math.Round(single * 1e6, 2),
                 ["rowsPerSecond"] = Math.Round(1 / single),
+                ["batchRowsPerSecond"] = Math.Round(Rows / batch),
                 ["referencePyTorchDense"] = "21 us single row, 410k rows/s batch (ARCHITECTURE.md)",
             });
         }

@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -12,6 +13,7 @@ namespace Microsoft.ML.SparseL1.Kernels;
 internal static class ActivationKernels
 {
     /// <summary>For each row r of a rows x n matrix: <c>z[r, j] = max(z[r, j] + bias[j], 0)</c> (NaN propagates).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBiasRelu(Span<float> matrix, ReadOnlySpan<float> bias, int rows)
     {
         int n = bias.Length;
@@ -44,6 +46,7 @@ internal static class ActivationKernels
     }
 
     /// <summary>Backward ReLU in place: <c>delta[i] = activation[i] &gt; 0 ? delta[i] : 0</c>; the derivative at 0 is taken as 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(Span<float> delta, ReadOnlySpan<float> activation)
     {
         ThrowHelper.CheckLength(activation.Length, delta.Length, nameof(activation));
@@ -70,6 +73,7 @@ internal static class ActivationKernels
             TensorPrimitives.Add(destination, matrix.Slice(r * n, n), destination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int AddBiasReluVector<TVec, TOps>(Span<float> row, ReadOnlySpan<float> bias)
         where TVec : struct
         where TOps : ISimdOps<TVec>
@@ -86,6 +90,7 @@ internal static class ActivationKernels
         return j;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ReluBackwardVector<TVec, TOps>(Span<float> delta, ReadOnlySpan<float> activation)
         where TVec : struct
         where TOps : ISimdOps<TVec>

@@ -35,6 +35,7 @@ internal static class CsrKernels
     /// where X is inputs x <paramref name="batch"/> and Y is rows x batch, both row-major. Each nonzero costs one
     /// vector multiply-add per <c>batch / lanes</c>, so a sparse layer scores many rows at the price of few.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyFeatureMajor(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int inputs, int batch, Span<float> y)
     {
@@ -43,15 +44,71 @@ internal static class CsrKernels
             throw new ArgumentException("Row pointers, input or output do not match the layer and batch sizes.", nameof(rowPointers));
         if (rows > 0 && (rowPointers[rows] > columnIndices.Length || rowPointers[rows] > values.Length))
             throw new ArgumentException("The last row pointer exceeds the stored entries.", nameof(rowPointers));
+        int lane = KernelDispatch.Current switch
+        {
+            KernelPath.Vector512 => FeatureMajorVector<Vector512<float>, Simd512>(rowPointers, columnIndices, values, bias, x, batch, y),
+            KernelPath.Vector256 => FeatureMajorVector<Vector256<float>, Simd256>(rowPointers, columnIndices, values, bias, x, batch, y),
+            KernelPath.Vector128 => FeatureMajorVector<Vector128<float>, Simd128>(rowPointers, columnIndices, values, bias, x, batch, y),
+            _ => 0,
+        };
+
+        // Lanes the 4-vector blocks did not cover.
         for (int r = 0; r < rows; r++)
         {
-            var output = y.Slice(r * batch, batch);
-            output.Fill(bias[r]);
-            for (int k = rowPointers[r]; k < rowPointers[r + 1]; k++)
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x.Slice(columnIndices[k] * batch, batch), values[k], output, output);
+            for (int b = lane; b < batch; b++)
+            {
+                float sum = bias[r];
+                for (int k = rowPointers[r]; k < rowPointers[r + 1]; k++)
+                    sum = MathF.FusedMultiplyAdd(values[k], x[columnIndices[k] * batch + b], sum);
+                y[r * batch + b] = sum;
+            }
         }
     }
 
+    /// <summary>
+    /// For each block of 4 vectors of batch lanes and each output row: 4 accumulators in registers, one broadcast
+    /// value and 4 loads plus 4 multiply-adds per nonzero. Returns the first lane not covered. Measured bound: the L2
+    /// bandwidth of re-reading one input row (4 vectors) per nonzero; a second accumulator set gained nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FeatureMajorVector<TVec, TOps>(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int batch, Span<float> y)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, block = 4 * width, lane = 0;
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float output = ref MemoryMarshal.GetReference(y);
+        ref int column = ref MemoryMarshal.GetReference(columnIndices);
+        ref float value = ref MemoryMarshal.GetReference(values);
+        for (; lane <= batch - block; lane += block)
+        {
+            for (int r = 0; r < bias.Length; r++)
+            {
+                TVec b = TOps.Broadcast(bias[r]);
+                TVec a0 = b, a1 = b, a2 = b, a3 = b;
+                for (int k = rowPointers[r], end = rowPointers[r + 1]; k < end; k++)
+                {
+                    TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
+                    ref float source = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch + lane);
+                    a0 = TOps.MultiplyAdd(v, TOps.Load(ref source, 0), a0);
+                    a1 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)width), a1);
+                    a2 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(2 * width)), a2);
+                    a3 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(3 * width)), a3);
+                }
+
+                ref float destination = ref Unsafe.Add(ref output, r * batch + lane);
+                TOps.Store(a0, ref destination, 0);
+                TOps.Store(a1, ref destination, (nuint)width);
+                TOps.Store(a2, ref destination, (nuint)(2 * width));
+                TOps.Store(a3, ref destination, (nuint)(3 * width));
+            }
+        }
+
+        return lane;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MultiplyVectorGather(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
     {
@@ -88,6 +145,7 @@ internal static class CsrKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyVectorScalar(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
         ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
     {

@@ -22,6 +22,7 @@ internal static class GemmPackingTranspose
     /// Packs B with unit row stride (each column contiguous along the depth) into NR-column panels for the depth
     /// steps [0, depth8) where depth8 is a multiple of 8; returns depth8 so the caller packs the remainder.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int PackBColumnMajor(float[] data, int source, int columnStride, int depth, int validColumns, int columnTile, float[] packed, int panelOffset)
     {
         int depth8 = depth & ~7;
@@ -53,6 +54,7 @@ internal static class GemmPackingTranspose
     /// 8-lane column is stored at <c>packed[offset + p*6]</c> in ascending order, so its two padding lanes are
     /// overwritten by the next store (the packed buffer has 8 floats of slack after its end for the last one).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int PackARowMajor(float[] data, int source, int rowStride, int depth, int validRows, float[] packed, int panelOffset)
     {
         int depth8 = depth & ~7;
@@ -69,6 +71,39 @@ internal static class GemmPackingTranspose
         }
 
         return depth8;
+    }
+
+    /// <summary>
+    /// <c>destination[c * destinationStride + r] = source[r * sourceStride + c]</c> for a rows x columns block: full 8x8
+    /// tiles through registers when <see cref="IsSupported"/>, the rest by scalar copies.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Transpose(ReadOnlySpan<float> source, int sourceStride, int rows, int columns, Span<float> destination, int destinationStride)
+    {
+        int rows8 = IsSupported ? rows & ~7 : 0, columns8 = IsSupported ? columns & ~7 : 0;
+        if (rows8 > 0 && columns8 > 0)
+        {
+            ref float src = ref MemoryMarshal.GetReference(source);
+            ref float dst = ref MemoryMarshal.GetReference(destination);
+            Span<Vector256<float>> tile = stackalloc Vector256<float>[8];
+            for (int r = 0; r < rows8; r += 8)
+            {
+                for (int c = 0; c < columns8; c += 8)
+                {
+                    for (int i = 0; i < 8; i++)
+                        tile[i] = Vector256.LoadUnsafe(ref src, (nuint)((r + i) * sourceStride + c));
+                    Transpose8x8(tile);
+                    for (int k = 0; k < 8; k++)
+                        tile[k].StoreUnsafe(ref dst, (nuint)((c + k) * destinationStride + r));
+                }
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = r < rows8 ? columns8 : 0; c < columns; c++)
+                destination[c * destinationStride + r] = source[r * sourceStride + c];
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 
@@ -12,6 +13,7 @@ internal static class GemmPacking
     /// [<paramref name="depthStart"/>, +<paramref name="depth"/>) of A into panels of
     /// <paramref name="rowTile"/> rows: <c>packed[panel * rowTile * depth + p * rowTile + r] = A(row, p)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(in MatrixOperand a, int rowStart, int rows, int depthStart, int depth, int rowTile, float[] packed)
     {
         float[] data = a.Data;
@@ -48,6 +50,7 @@ internal static class GemmPacking
     /// [<paramref name="columnStart"/>, +<paramref name="columns"/>) of B into panels of
     /// <paramref name="columnTile"/> columns: <c>packed[panel * columnTile * depth + p * columnTile + j] = B(p, column)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(in MatrixOperand b, int depthStart, int depth, int columnStart, int columns, int columnTile, float[] packed)
     {
         float[] data = b.Data;

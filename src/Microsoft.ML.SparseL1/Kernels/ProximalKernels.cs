@@ -24,6 +24,7 @@ internal static class ProximalKernels
         MathF.CopySign(MathF.Max(MathF.Abs(value) - threshold, 0f), value);
 
     /// <summary>In place: <c>w[i] = S_t(w[i])</c>. Returns how many entries are nonzero afterwards.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SoftThreshold(Span<float> weights, float threshold)
     {
         int i = 0, nonZero = 0;
@@ -48,6 +49,7 @@ internal static class ProximalKernels
     /// The proximal SGD step in place: <c>w[i] = S_t(w[i] − learningRate · g[i])</c>. Returns the nonzero count.
     /// With <paramref name="threshold"/> 0 it is a plain gradient step (used for biases).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SgdStep(Span<float> weights, ReadOnlySpan<float> gradient, float learningRate, float threshold)
     {
         ThrowHelper.CheckLength(gradient.Length, weights.Length, nameof(gradient));
@@ -74,6 +76,7 @@ internal static class ProximalKernels
     /// <c>d = √v̂ + ε</c>, <c>w = S_{lr·λ/d}(w − lr·m̂/d)</c>: the soft-threshold is taken in the same diagonal metric as the
     /// step, so a fixed point satisfies the l1 optimality conditions (|∂L/∂w| ≤ λ where w = 0). Returns the nonzero count.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int AdamStep(Span<float> weights, ReadOnlySpan<float> gradient, Span<float> firstMoment, Span<float> secondMoment,
         in AdamCoefficients coefficients, float lambda)
     {
@@ -104,6 +107,7 @@ internal static class ProximalKernels
         return nonZero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SoftThresholdVector<TVec, TOps>(Span<float> weights, float threshold, ref int nonZero)
         where TVec : struct
         where TOps : ISimdOps<TVec>
@@ -122,6 +126,7 @@ internal static class ProximalKernels
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SgdStepVector<TVec, TOps>(Span<float> weights, ReadOnlySpan<float> gradient, float learningRate, float threshold, ref int nonZero)
         where TVec : struct
         where TOps : ISimdOps<TVec>
@@ -143,6 +148,7 @@ internal static class ProximalKernels
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int AdamStepVector<TVec, TOps>(Span<float> weights, ReadOnlySpan<float> gradient, Span<float> firstMoment, Span<float> secondMoment,
         in AdamCoefficients k, float lambda, ref int nonZero)
         where TVec : struct

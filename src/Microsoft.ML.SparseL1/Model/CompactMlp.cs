@@ -146,20 +146,43 @@ internal sealed class CompactMlp
     /// laid out feature-major (features x rows): CSR layers then cost one vector multiply-add per nonzero and block,
     /// dense layers one GEMM. Gives the same values as <see cref="Predict"/> up to float rounding order.
     /// </summary>
-    public void PredictBatch(ReadOnlySpan<float> features, int rows, Span<float> outputs)
+    public void PredictBatch(ReadOnlySpan<float> features, int rows, Span<float> outputs, int threads = 1)
     {
         if (features.Length != rows * InputCount || outputs.Length != rows * OutputCount)
             throw new ArgumentException($"Expected {rows} x {InputCount} features and {rows} x {OutputCount} outputs.", nameof(features));
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int blocks = (rows + BatchBlock - 1) / BatchBlock;
+        threads = Math.Min(threads, blocks);
+        if (threads <= 1)
+        {
+            PredictBlocks(features, outputs, rows, 0, blocks);
+            return;
+        }
+
+        // Blocks are independent, so splitting them between threads changes no result. Spans cannot be captured by
+        // the lambda, so the caller's memory is pinned for the duration and re-wrapped on each thread (no copies).
+        unsafe
+        {
+            fixed (float* input = features)
+            fixed (float* output = outputs)
+            {
+                nint inputAddress = (nint)input, outputAddress = (nint)output;
+                int inputLength = features.Length, outputLength = outputs.Length;
+                System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                    PredictBlocks(new ReadOnlySpan<float>((void*)inputAddress, inputLength), new Span<float>((void*)outputAddress, outputLength),
+                        rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads)));
+            }
+        }
+    }
+
+    private void PredictBlocks(ReadOnlySpan<float> features, Span<float> outputs, int rows, int firstBlock, int endBlock)
+    {
         var current = new float[MaxWidth * BatchBlock];
         var next = new float[MaxWidth * BatchBlock];
-        for (int start = 0; start < rows; start += BatchBlock)
+        for (int start = firstBlock * BatchBlock; start < Math.Min(rows, endBlock * BatchBlock); start += BatchBlock)
         {
             int block = Math.Min(BatchBlock, rows - start);
-            for (int r = 0; r < block; r++)
-            {
-                for (int i = 0; i < InputCount; i++)
-                    current[i * block + r] = features[(start + r) * InputCount + i];
-            }
+            Kernels.GemmPackingTranspose.Transpose(features.Slice(start * InputCount, block * InputCount), InputCount, block, InputCount, current, block);
 
             for (int j = 0; j < Layers.Length; j++)
             {
@@ -182,11 +205,7 @@ internal sealed class CompactMlp
                 (current, next) = (next, current);
             }
 
-            for (int r = 0; r < block; r++)
-            {
-                for (int o = 0; o < OutputCount; o++)
-                    outputs[(start + r) * OutputCount + o] = current[o * block + r];
-            }
+            Kernels.GemmPackingTranspose.Transpose(current.AsSpan(0, OutputCount * block), block, OutputCount, block, outputs.Slice(start * OutputCount, block * OutputCount), OutputCount);
         }
     }
 

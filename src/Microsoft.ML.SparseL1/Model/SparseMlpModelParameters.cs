@@ -80,10 +80,11 @@ public sealed class SparseMlpModelParameters
     /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
     /// <param name="rows">Number of rows.</param>
     /// <param name="outputs">Destination: row-major rows x <see cref="OutputCount"/> values (before softmax or sigmoid).</param>
-    public void PredictRaw(ReadOnlySpan<float> features, int rows, Span<float> outputs)
+    /// <param name="threads">Threads to spread the 64-row blocks over; results do not depend on it.</param>
+    public void PredictRaw(ReadOnlySpan<float> features, int rows, Span<float> outputs, int threads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        Network.PredictBatch(features, rows, outputs);
+        Network.PredictBatch(features, rows, outputs, threads);
     }
 
     /// <summary>Raw network outputs (before softmax or sigmoid) for one feature vector.</summary>

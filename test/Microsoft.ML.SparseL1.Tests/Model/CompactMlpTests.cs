@@ -69,6 +69,9 @@ public class CompactMlpTests
                 float[] x = TestData.Uniform(random, rows * 70);
                 var batch = new float[rows * 5];
                 compact.PredictBatch(x, rows, batch);
+                var parallel = new float[rows * 5];
+                compact.PredictBatch(x, rows, parallel, threads: 2);
+                CollectionAssert.AreEqual(batch, parallel, $"{path}: threads must not change results");
                 var single = new float[5];
                 for (int r = 0; r < rows; r++)
                 {
