@@ -21,8 +21,8 @@ tp = [r for r in torch["results"] if r["benchmark"] == "predict"]
 dense_t = tp[0]
 for r in ours["results"]:
     if r["benchmark"] == "predict-direct":
-        print(f"| single-row predict, 90 % sparse, ours {r['network']} | {r['singleRowMicroseconds']} µs | {dense_t['singleRowMicroseconds']} µs (dense) | {dense_t['singleRowMicroseconds'] / r['singleRowMicroseconds']:.2f}x faster |")
-        print(f"| 10k-row batch predict, 90 % sparse, ours {r['network']} | {r['batchRowsPerSecond']:,} rows/s | {dense_t['batchRowsPerSecond']:,} rows/s (dense) | {r['batchRowsPerSecond'] / dense_t['batchRowsPerSecond']:.2f}x |")
+        print(f"| single-row predict, {r['weights']}, ours {r['network']} | {r['singleRowMicroseconds']} µs | {dense_t['singleRowMicroseconds']} µs (dense) | {dense_t['singleRowMicroseconds'] / r['singleRowMicroseconds']:.2f}x faster |")
+        print(f"| 10k-row batch predict (2 threads), {r['weights']}, ours {r['network']} | {r['batchRowsPerSecond']:,} rows/s | {dense_t['batchRowsPerSecond']:,} rows/s (dense) | {r['batchRowsPerSecond'] / dense_t['batchRowsPerSecond']:.2f}x |")
     if r["benchmark"] == "predict-mlnet":
         print(f"| ML.NET PredictionEngine single row (compact) | {r['predictionEngineMicroseconds']} µs | {dense_t['singleRowMicroseconds']} µs (dense) | {dense_t['singleRowMicroseconds'] / r['predictionEngineMicroseconds']:.2f}x faster |")
         print(f"| ML.NET Transform (row cursor, compact) | {r['transformRowsPerSecond']:,} rows/s | {dense_t['batchRowsPerSecond']:,} rows/s (dense batch) | {r['transformRowsPerSecond'] / dense_t['batchRowsPerSecond']:.2f}x |")
