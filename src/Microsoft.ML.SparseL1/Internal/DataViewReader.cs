@@ -26,24 +26,34 @@ internal static class DataViewReader
             needed.Add(weightColumn.Value);
 
         int columns = info.FeatureCount;
-        long? knownRows = data.GetRowCount();
-        var storage = new GrowableRows(columns, knownRows);
+        long rowCount = data.GetRowCount() ?? CountRows(data, checkCancelled);
+        if (rowCount == 0)
+            throw new InvalidOperationException("The training data has no rows.");
+        if (rowCount > int.MaxValue || rowCount * columns > Array.MaxLength)
+            throw new InvalidOperationException($"The training data has {rowCount} rows of {columns} features; at most {Array.MaxLength} feature values fit in one array.");
+
+        // One exact allocation, filled once: the data is never copied a second time.
+        var features = new float[rowCount * columns];
+        var labels = new float[rowCount];
+        float[]? weights = weightColumn is null ? null : new float[rowCount];
         using var cursor = data.GetRowCursor(needed);
         var featureGetter = cursor.GetGetter<VBuffer<float>>(featureColumn);
         Func<float> labelGetter = LabelGetter(cursor, labelColumn, task, info.ClassCount);
         ValueGetter<float>? weightGetter = weightColumn is null ? null : cursor.GetGetter<float>(weightColumn.Value);
-        VBuffer<float> features = default;
+        VBuffer<float> buffer = default;
         float weight = 0;
         long row = 0;
         while (cursor.MoveNext())
         {
             if ((row & 4095) == 0)
                 checkCancelled();
-            featureGetter(ref features);
-            if (features.Length != columns)
-                throw new InvalidOperationException($"Row {row} of feature column '{featureColumn.Name}' has {features.Length} values; expected {columns}.");
-            var destination = storage.AddRow();
-            features.CopyTo(destination);
+            if (row == rowCount)
+                throw new InvalidOperationException($"The data view reported {rowCount} rows but its cursor returned more.");
+            featureGetter(ref buffer);
+            if (buffer.Length != columns)
+                throw new InvalidOperationException($"Row {row} of feature column '{featureColumn.Name}' has {buffer.Length} values; expected {columns}.");
+            var destination = features.AsSpan((int)(row * columns), columns);
+            buffer.CopyTo(destination);
             int bad = IndexOfNonFinite(destination);
             if (bad >= 0)
                 throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
@@ -53,23 +63,35 @@ internal static class DataViewReader
             float label = labelGetter();
             if (task == SparseMlpTask.Regression && !float.IsFinite(label))
                 throw new InvalidOperationException($"Label column '{labelColumn.Name}' has a non-finite value ({label}) at row {row}; regression needs finite labels.");
-            storage.Labels.Add(label);
+            labels[row] = label;
             if (weightGetter is not null)
             {
                 weightGetter(ref weight);
                 if (!(weight >= 0) || !float.IsFinite(weight))
                     throw new InvalidOperationException($"Example weight column '{weightColumn!.Value.Name}' has {weight} at row {row}; weights must be finite and at least 0.");
-                storage.Weights.Add(weight);
+                weights![row] = weight;
             }
 
             row++;
         }
 
-        if (row == 0)
-            throw new InvalidOperationException("The training data has no rows.");
-        if (row > int.MaxValue)
-            throw new InvalidOperationException($"The training data has {row} rows; at most {int.MaxValue} are supported.");
-        return new DenseDataSet(storage.ToArray(), storage.Labels.ToArray(), (int)row, columns, weightGetter is null ? null : storage.Weights.ToArray());
+        if (row != rowCount)
+            throw new InvalidOperationException($"The data view reported {rowCount} rows but its cursor returned {row}.");
+        return new DenseDataSet(features, labels, (int)row, columns, weights);
+    }
+
+    /// <summary>Counts rows with a cursor that reads no column (cheap for ML.NET's loaders and enumerables).</summary>
+    private static long CountRows(IDataView data, Action checkCancelled)
+    {
+        long count = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+        {
+            if ((++count & 65535) == 0)
+                checkCancelled();
+        }
+
+        return count;
     }
 
     private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column, SparseMlpTask task, int classes)
@@ -122,56 +144,5 @@ internal static class DataViewReader
         }
 
         return -1;
-    }
-
-    /// <summary>
-    /// Row storage that allocates the exact size when the row count is known (one copy of the data) and
-    /// otherwise grows in chunks that are concatenated once at the end.
-    /// </summary>
-    private sealed class GrowableRows(int columns, long? knownRows)
-    {
-        private const int ChunkRows = 16384;
-        private readonly List<float[]> _chunks = [];
-        private readonly float[]? _exact = knownRows is long rows and > 0 and <= int.MaxValue && rows * columns <= Array.MaxLength ? new float[rows * columns] : null;
-        private long _rows;
-
-        public List<float> Labels { get; } = [];
-
-        public List<float> Weights { get; } = [];
-
-        public Span<float> AddRow()
-        {
-            if (_exact is not null)
-            {
-                if ((_rows + 1) * columns > _exact.Length)
-                    throw new InvalidOperationException($"The data view reported {knownRows} rows but its cursor returned more.");
-                return _exact.AsSpan((int)(_rows++ * columns), columns);
-            }
-
-            int inChunk = (int)(_rows % ChunkRows);
-            if (inChunk == 0)
-                _chunks.Add(new float[ChunkRows * columns]);
-            _rows++;
-            return _chunks[^1].AsSpan(inChunk * columns, columns);
-        }
-
-        public float[] ToArray()
-        {
-            long length = _rows * columns;
-            if (_exact is not null)
-                return _exact.Length == length ? _exact : _exact.AsSpan(0, (int)length).ToArray();
-            if (length > Array.MaxLength)
-                throw new InvalidOperationException($"The training data has {length} feature values; at most {Array.MaxLength} fit in memory here.");
-            var result = new float[length];
-            long offset = 0;
-            foreach (var chunk in _chunks)
-            {
-                int count = (int)Math.Min(chunk.Length, length - offset);
-                Array.Copy(chunk, 0, result, offset, count);
-                offset += count;
-            }
-
-            return result;
-        }
     }
 }
