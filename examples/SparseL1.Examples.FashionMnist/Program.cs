@@ -11,10 +11,11 @@ using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
 
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
-// saves it into an ML.NET zip, reloads it and predicts. Arguments: [trainRows] [targetSparsity] [epochs].
+// saves it into an ML.NET zip, reloads it and predicts. Arguments: [trainRows] [targetSparsity] [epochs] [GradientMedianBracket|OrderStatistic].
 int trainRows = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 60000;
 float target = args.Length > 1 ? float.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.9f;
 int epochs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SelectionStrategy.GradientMedianBracket;
 
 var (trainPixels, trainLabels, trainCount) = FashionMnist.Load(train: true, trainRows);
 var (testPixels, testLabels, testCount) = FashionMnist.Load(train: false);
@@ -32,6 +33,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     FeatureColumnName = "Pixels",
     HiddenLayerSizes = [300, 100],
     TargetSparsity = target,
+    SelectionStrategy = strategy,
     SparsityTolerance = 0.01f,
     Optimizer = SparseMlpOptimizer.Adam,
     LearningRate = 1e-3f,

@@ -77,6 +77,7 @@ public static class SparseL1Charts
 
         plot.Title($"Selection: {report.Iterations.Count} runs, {(report.Converged ? "converged" : "NOT converged")} (run {report.Iterations[report.ChosenIteration].Iteration} chosen)");
         plot.XLabel("run (0, 1 = probes)");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
         plot.YLabel("nonzero weights");
         plot.Axes.Right.Label.Text = "log10 λ";
         plot.ShowLegend(Alignment.UpperRight);
