@@ -41,7 +41,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     MinimumEpochsBeforeStop = epochs - 1,
     RefitEpochs = 2, // like the magnitude-pruning reference: two epochs of fine-tuning with the pattern frozen
     Progress = new Progress<SparseMlpProgress>(p => Console.Write(
-        $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s)   ")),
+        $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s, run ends in ~{p.RunTimeLeft.TotalSeconds:F0}s)   ")),
 };
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.MulticlassClassification.Trainers.SparseMlp(options))

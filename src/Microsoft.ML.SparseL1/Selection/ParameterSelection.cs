@@ -18,7 +18,7 @@ namespace Microsoft.ML.SparseL1.Selection;
 internal static class ParameterSelection
 {
     public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
-        TrainingSettings training, SelectionSettings selection, Action<int, EpochSummary>? epochCompleted, CancellationToken cancellation)
+        TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, CancellationToken cancellation)
     {
         int layers = layerSizes.Length - 1;
         int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
@@ -39,7 +39,7 @@ internal static class ParameterSelection
             int run = iteration;
             var outcome = ProximalTrainer.Train(data, parameters, settings,
                 step => step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required,
-                summary => epochCompleted?.Invoke(run, summary), cancellation);
+                summary => epochCompleted?.Invoke(run, settings.Lambdas, summary), cancellation);
             var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.Rows), 1024), training.Threads);
             watch.Stop();
 

@@ -42,9 +42,18 @@ internal static class SparseMlpTraining
             Lambdas = new float[layers],
         };
         var clock = Stopwatch.StartNew();
+        TimeSpan lastReport = TimeSpan.Zero, runStart = TimeSpan.Zero;
         void Report(int run, EpochSummary s, float[] lambdas)
         {
-            options.Progress?.Report(new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, clock.Elapsed));
+            // A run's first epoch started at the previous report (or at the start): the gap between runs is the
+            // selection's gradient pass, cheaper than an epoch, so the estimate stays close.
+            var elapsed = clock.Elapsed;
+            if (s.Epoch == 1)
+                runStart = lastReport;
+            lastReport = elapsed;
+            var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
+            options.Progress?.Report(new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas,
+                elapsed, timeLeft));
             channel.Trace(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "run {0} epoch {1}/{2}: loss {3:G5}, nonzero weights [{4}]",
                 run, s.Epoch, s.Epochs, s.MeanLoss, string.Join(", ", s.LayerNonZeroCounts)));
         }
@@ -62,7 +71,7 @@ internal static class SparseMlpTraining
         {
             var selection = SelectionFor(options, sizes);
             (parameters, chosenLambdas, report) = ParameterSelection.Run(data, sizes, options.Seed, training, selection,
-                (run, s) => Report(run, s, []), cancellation);
+                (run, lambdas, s) => Report(run, s, lambdas), cancellation);
             channel.Info(MessageSensitivity.None, report.ToString());
             if (!report.Converged)
                 channel.Warning(MessageSensitivity.None, $"The sparsity selection did not reach its targets within {options.MaxSelectionIterations} iterations; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
