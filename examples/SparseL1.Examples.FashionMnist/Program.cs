@@ -11,9 +11,13 @@ using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
 
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
-// saves it into an ML.NET zip, reloads it and predicts. Arguments: [trainRows] [targetSparsity] [epochs] [GradientMedianBracket|OrderStatistic].
+// saves it into an ML.NET zip, reloads it and predicts.
+// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs] [GradientMedianBracket|OrderStatistic].
 int trainRows = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 60000;
-float target = args.Length > 1 ? float.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0.9f;
+string regularization = args.Length > 1 ? args[1] : "0.9";
+float? fixedLambda = regularization.StartsWith("lambda=", StringComparison.Ordinal)
+    ? float.Parse(regularization["lambda=".Length..], System.Globalization.CultureInfo.InvariantCulture) : null;
+float? target = fixedLambda is null ? float.Parse(regularization, System.Globalization.CultureInfo.InvariantCulture) : null;
 int epochs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
 var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SelectionStrategy.GradientMedianBracket;
 
@@ -33,12 +37,13 @@ var options = new SparseMlpMulticlassTrainer.Options
     FeatureColumnName = "Pixels",
     HiddenLayerSizes = [300, 100],
     TargetSparsity = target,
+    Lambda = fixedLambda,
     SelectionStrategy = strategy,
     SparsityTolerance = 0.01f,
     Optimizer = SparseMlpOptimizer.Adam,
     LearningRate = 1e-3f,
     NumberOfEpochs = epochs,
-    MinimumEpochsBeforeStop = epochs - 1,
+    MinimumEpochsBeforeStop = fixedLambda is null ? epochs - 1 : null,
     RefitEpochs = 2, // like the magnitude-pruning reference: two epochs of fine-tuning with the pattern frozen
     Progress = new Progress<SparseMlpProgress>(p => Console.Write(
         $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s, run ends in ~{p.RunTimeLeft.TotalSeconds:F0}s)   ")),
@@ -47,7 +52,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.MulticlassClassification.Trainers.SparseMlp(options))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel"));
 
-Console.WriteLine($"Training 784-300-100-10 on {trainCount} Fashion-MNIST images to {target:P0} sparsity...");
+Console.WriteLine($"Training 784-300-100-10 on {trainCount} Fashion-MNIST images {(fixedLambda is float l ? $"with fixed λ = {l}" : $"to {target:P0} sparsity")}...");
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);
 Console.WriteLine();
@@ -56,9 +61,10 @@ Console.WriteLine(network.SelectionReport);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1}s: sparsity {network.Sparsity:P2}, {network.NonZeroWeightCount} of {network.WeightCount} weights nonzero, {network.UsedInputIndices.Count} of 784 pixels used.");
 Console.WriteLine($"Layers: {string.Join(", ", network.Layers.Select(l => $"{l.InputCount}->{l.OutputCount} {(l.IsSparse ? "CSR" : "dense")} nnz {l.NonZeroCount}"))}");
 
-SparseL1Charts.SaveSelectionChart(network.SelectionReport!, "fashion-selection.png");
+if (network.SelectionReport is SparsitySelectionReport selection)
+    SparseL1Charts.SaveSelectionChart(selection, "fashion-selection.png");
 SparseL1Charts.SaveLayerSparsityChart(network, "fashion-layers.png");
-Console.WriteLine("Wrote fashion-selection.png and fashion-layers.png.");
+Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fashion-layers.png).");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");
