@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
 using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
@@ -24,7 +23,7 @@ var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : Select
 var (trainPixels, trainLabels, trainCount) = FashionMnist.Load(train: true, trainRows);
 var (testPixels, testLabels, testCount) = FashionMnist.Load(train: false);
 var ml = new MLContext(seed: 1);
-IDataView ToView(float[] pixels, byte[] labels, int rows) => ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(i => new Image
+IDataView ToView(float[] pixels, byte[] labels, int rows) => ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(i => new FashionImage
 {
     Pixels = pixels.AsSpan(i * 784, 784).ToArray(),
     Label = FashionMnist.ClassNames[labels[i]],
@@ -75,26 +74,11 @@ long denseBytes = network.WeightCount * 4 + (300 + 100 + 10) * 4;
 Console.WriteLine($"Saved {path}: {new FileInfo(path).Length:N0} bytes (a dense float32 network is {denseBytes:N0} bytes of weights).");
 
 var loaded = new MLContext().Model.Load(path, out _);
-var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(loaded);
-var first = new Image { Pixels = testPixels.AsSpan(0, 784).ToArray() };
+var engine = ml.Model.CreatePredictionEngine<FashionImage, FashionPrediction>(loaded);
+var first = new FashionImage { Pixels = testPixels.AsSpan(0, 784).ToArray() };
 var prediction = engine.Predict(first);
 Console.WriteLine($"Reloaded model predicts '{prediction.PredictedName}' for the first test image (true: '{FashionMnist.ClassNames[testLabels[0]]}').");
-var original = ml.Model.CreatePredictionEngine<Image, Prediction>(model).Predict(first);
+var original = ml.Model.CreatePredictionEngine<FashionImage, FashionPrediction>(model).Predict(first);
 if (!original.Score.SequenceEqual(prediction.Score))
     throw new InvalidOperationException("The reloaded model scores differently from the trained one.");
 Console.WriteLine("Reloaded scores are bit-identical to the trained model's.");
-
-internal sealed class Image
-{
-    [VectorType(784)]
-    public float[] Pixels { get; set; } = [];
-
-    public string Label { get; set; } = string.Empty;
-}
-
-internal sealed class Prediction
-{
-    public string PredictedName { get; set; } = string.Empty;
-
-    public float[] Score { get; set; } = [];
-}

@@ -19,32 +19,17 @@ var model = ml.Model.Load(path, out var inputSchema);
 Console.WriteLine($"Loaded {path}: input columns {string.Join(", ", inputSchema.Select(c => $"{c.Name} ({c.Type})"))}");
 
 var (pixels, labels, count) = FashionMnist.Load(train: false);
-var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(model);
+var engine = ml.Model.CreatePredictionEngine<FashionImage, FashionPrediction>(model);
 int correct = 0;
 for (int i = 0; i < count; i++)
 {
-    var prediction = engine.Predict(new Image { Pixels = pixels.AsSpan(i * 784, 784).ToArray() });
+    var prediction = engine.Predict(new FashionImage { Pixels = pixels.AsSpan(i * 784, 784).ToArray() });
     correct += prediction.PredictedName == FashionMnist.ClassNames[labels[i]] ? 1 : 0;
     if (i < 3)
         Console.WriteLine($"  image {i}: predicted '{prediction.PredictedName}' (p = {prediction.Score.Max():F3}), true '{FashionMnist.ClassNames[labels[i]]}'");
 }
 
 Console.WriteLine($"Prediction engine: {correct} of {count} test images right ({(double)correct / count:P2}).");
-var view = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new Image { Pixels = pixels.AsSpan(i * 784, 784).ToArray() }));
+var view = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new FashionImage { Pixels = pixels.AsSpan(i * 784, 784).ToArray() }));
 var names = model.Transform(view).GetColumn<ReadOnlyMemory<char>>("PredictedName").Select(n => n.ToString()).ToArray();
 Console.WriteLine($"Transform: {names.Where((n, i) => n == FashionMnist.ClassNames[labels[i]]).Count()} of {count} right.");
-
-internal sealed class Image
-{
-    [VectorType(784)]
-    public float[] Pixels { get; set; } = [];
-
-    public string Label { get; set; } = string.Empty;
-}
-
-internal sealed class Prediction
-{
-    public string PredictedName { get; set; } = string.Empty;
-
-    public float[] Score { get; set; } = [];
-}

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
 using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
@@ -19,7 +18,7 @@ string output = args.Length > 3 ? args[3] : ".";
 
 var (pixels, labels, count) = FashionMnist.Load(train: true, rows);
 var ml = new MLContext(seed: 1);
-var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new Image
+var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new FashionImage
 {
     Pixels = pixels.AsSpan(i * 784, 784).ToArray(),
     Label = FashionMnist.ClassNames[labels[i]],
@@ -55,11 +54,3 @@ string chart = Path.Combine(output, "sparsity-sweep.png");
 SparseL1Charts.SaveSweepChart(result, chart);
 SparseL1Charts.SaveSweepChart(result, Path.ChangeExtension(chart, ".svg"));
 Console.WriteLine($"Wrote {chart} and its .svg twin.");
-
-internal sealed class Image
-{
-    [VectorType(784)]
-    public float[] Pixels { get; set; } = [];
-
-    public string Label { get; set; } = string.Empty;
-}

@@ -29,21 +29,7 @@ public class GradientCheckTests
         double referenceLoss = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
         TestData.AssertClose(referenceLoss, engineLoss, 1e-5, 1e-6, "loss");
 
-        const double Epsilon = 1e-6;
-        for (int j = 0; j < parameters.LayerCount; j++)
-        {
-            for (int i = 0; i < w[j].Length; i++)
-            {
-                double saved = w[j][i];
-                w[j][i] = saved + Epsilon;
-                double plus = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
-                w[j][i] = saved - Epsilon;
-                double minus = ReferenceNetwork.MeanLoss(sizes, w, b, data, loss);
-                w[j][i] = saved;
-                double numeric = (plus - minus) / (2 * Epsilon);
-                TestData.AssertClose(numeric, gradients[j][i], 2e-3, 2e-5, $"{loss} dL/dW[{j}][{i}]");
-            }
-        }
+        CheckAgainstCentralDifferences(w, gradients, () => ReferenceNetwork.MeanLoss(sizes, w, b, data, loss), $"{loss} dL/dW");
     }
 
     [TestMethod]
@@ -57,18 +43,24 @@ public class GradientCheckTests
         batch.Compute(parameters, null, 0, data.Rows, scale: null, accumulate: false);
 
         double[][] w = ReferenceNetwork.ToDouble(parameters.Weights), b = ReferenceNetwork.ToDouble(parameters.Biases);
+        CheckAgainstCentralDifferences(b, batch.Network.BiasGradients, () => ReferenceNetwork.MeanLoss(sizes, w, b, data, Loss), "dL/db");
+    }
+
+    /// <summary>Perturbs each entry of <paramref name="values"/> by ±ε and compares (L+ − L−)/2ε with the engine's gradient.</summary>
+    private static void CheckAgainstCentralDifferences(double[][] values, float[][] gradients, Func<double> loss, string what)
+    {
         const double Epsilon = 1e-6;
-        for (int j = 0; j < parameters.LayerCount; j++)
+        for (int j = 0; j < values.Length; j++)
         {
-            for (int i = 0; i < b[j].Length; i++)
+            for (int i = 0; i < values[j].Length; i++)
             {
-                double saved = b[j][i];
-                b[j][i] = saved + Epsilon;
-                double plus = ReferenceNetwork.MeanLoss(sizes, w, b, data, Loss);
-                b[j][i] = saved - Epsilon;
-                double minus = ReferenceNetwork.MeanLoss(sizes, w, b, data, Loss);
-                b[j][i] = saved;
-                TestData.AssertClose((plus - minus) / (2 * Epsilon), batch.Network.BiasGradients[j][i], 2e-3, 2e-5, $"dL/db[{j}][{i}]");
+                double saved = values[j][i];
+                values[j][i] = saved + Epsilon;
+                double plus = loss();
+                values[j][i] = saved - Epsilon;
+                double minus = loss();
+                values[j][i] = saved;
+                TestData.AssertClose((plus - minus) / (2 * Epsilon), gradients[j][i], 2e-3, 2e-5, $"{what}[{j}][{i}]");
             }
         }
     }
