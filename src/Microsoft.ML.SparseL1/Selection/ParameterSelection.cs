@@ -4,7 +4,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using System.Threading;
 using Microsoft.ML.SparseL1.Training;
 
 namespace Microsoft.ML.SparseL1.Selection;
@@ -18,7 +17,7 @@ namespace Microsoft.ML.SparseL1.Selection;
 internal static class ParameterSelection
 {
     public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
-        TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, CancellationToken cancellation)
+        TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, TrainingCancellation cancellation)
     {
         int layers = layerSizes.Length - 1;
         int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();

@@ -2,7 +2,6 @@
 
 using System;
 using System.Globalization;
-using System.Threading;
 
 namespace Microsoft.ML.SparseL1.Training;
 
@@ -14,10 +13,16 @@ namespace Microsoft.ML.SparseL1.Training;
 internal static class ProximalTrainer
 {
     /// <summary>Trains <paramref name="parameters"/> in place.</summary>
+    /// <param name="data">Training data.</param>
+    /// <param name="parameters">Starting parameters, trained in place.</param>
+    /// <param name="settings">Loss, optimiser, λs, batch and epochs.</param>
+    /// <param name="stopRule">Called after every proximal step; true ends training.</param>
+    /// <param name="epochCompleted">Called after every epoch.</param>
+    /// <param name="cancellation">Checked before every step.</param>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public static TrainingOutcome Train(DenseDataSet data, MlpParameters parameters, TrainingSettings settings,
-        Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, CancellationToken cancellation = default)
+        Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -49,7 +54,7 @@ internal static class ProximalTrainer
             double lossSum = 0, weightSum = 0;
             for (int start = 0; start < data.Rows; start += batch)
             {
-                cancellation.ThrowIfCancellationRequested();
+                cancellation.ThrowIfCancelled();
                 int rows = Math.Min(batch, data.Rows - start);
                 var (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
                 if (!double.IsFinite(loss))

@@ -23,9 +23,8 @@ internal static class SparseMlpTraining
         var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
-        using var linkedCancellation = MlNetCancellation.Link(host, options.CancellationToken);
-        var cancellation = linkedCancellation.Token;
-        var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancellationRequested);
+        var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
+        var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled);
 
         int outputs = task == SparseMlpTask.MulticlassClassification ? info.ClassCount : 1;
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
