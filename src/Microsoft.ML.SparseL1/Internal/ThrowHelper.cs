@@ -11,18 +11,6 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ThrowArgument(string paramName, string message) => throw new ArgumentException(message, paramName);
 
-    [DoesNotReturn]
-    public static void ThrowArgumentOutOfRange(string paramName, string message) =>
-        throw new ArgumentOutOfRangeException(paramName, message);
-
-    [DoesNotReturn]
-    public static void ThrowDestinationTooShort(string paramName) =>
-        throw new ArgumentException("Destination is too short.", paramName);
-
-    [DoesNotReturn]
-    public static void ThrowLengthMismatch(string paramName) =>
-        throw new ArgumentException("Spans must have the same length.", paramName);
-
     /// <summary>Throws unless <paramref name="length"/> equals <paramref name="expected"/>.</summary>
     public static void CheckLength(int length, int expected, string paramName)
     {

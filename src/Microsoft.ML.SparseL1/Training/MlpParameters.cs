@@ -74,18 +74,6 @@ internal sealed class MlpParameters
     public int[] CountNonZeroWeights() =>
         Weights.Select(w => w.Length - w.Count(x => x == 0f)).ToArray();
 
-    public MlpParameters Clone()
-    {
-        var copy = new MlpParameters(LayerSizes);
-        for (int j = 0; j < LayerCount; j++)
-        {
-            Weights[j].CopyTo(copy.Weights[j], 0);
-            Biases[j].CopyTo(copy.Biases[j], 0);
-        }
-
-        return copy;
-    }
-
     private static void Fill(float[] values, DeterministicRandom random, double bound)
     {
         for (int i = 0; i < values.Length; i++)
