@@ -45,10 +45,12 @@ internal sealed class LambdaBracket(int target)
             return (smallest / 10, string.Format(c, "no run dense enough yet: λ = {0:G5} / 10", smallest));
         }
 
-        long sparseCount = tooSparse.Max(h => h.NonZero);
-        float upper = tooSparse.Where(h => h.NonZero == sparseCount).Min(h => h.Lambda);
-        long denseCount = tooDense.Min(h => h.NonZero);
-        float lower = tooDense.Where(h => h.NonZero == denseCount).Max(h => h.Lambda);
+        // The bracket is defined by λ, as specified: the smallest λ that was too sparse and the largest that was too
+        // dense. (The authors' code picks the runs with the NNZ closest to the target instead; with coupled layers NNZ at
+        // a given λ_j moves with the other layers' λ, and that bracket can stay pinned to stale runs forever. This one
+        // tightens whenever a run lands inside it, and is the same whenever NNZ(λ) is monotone.)
+        float upper = tooSparse.Min(h => h.Lambda);
+        float lower = tooDense.Max(h => h.Lambda);
         float midpoint = (lower + upper) / 2;
         if (lower >= upper)
             return (midpoint, string.Format(c, "inverted bracket ({0:G5} ≥ {1:G5}: NNZ(λ) not monotone): midpoint", lower, upper));

@@ -54,6 +54,21 @@ public class LambdaBracketTests
     }
 
     [TestMethod]
+    public void Next_TightensWhenCoupledRunsLandInsideOnTheDenseSide()
+    {
+        // Layer-wise selection: NNZ of a layer at a given λ moves when the other layers' λ change. Runs inside the
+        // bracket that are still too dense must raise the lower end, even when an older run was closer to the target.
+        var bracket = new LambdaBracket(1200);
+        bracket.Add(1e-3f, 0);
+        bracket.Add(1e-7f, 16379);
+        bracket.Add(4e-5f, 1236); // close to the target, too dense
+        bracket.Add(6e-5f, 842);  // too sparse
+        bracket.Add(5e-5f, 1700); // inside, too dense (other layers changed)
+        var (lambda, note) = bracket.Next(SelectionStrategy.GradientMedianBracket, []);
+        Assert.AreEqual((5e-5f + 6e-5f) / 2, lambda, 1e-12f, note);
+    }
+
+    [TestMethod]
     public void Next_OrderStatisticPicksTargetThLargestInsideBracket()
     {
         var bracket = new LambdaBracket(2);
