@@ -36,14 +36,21 @@ internal static class ParameterSelection
             var parameters = MlpParameters.Initialize(layerSizes, seed);
             var settings = training with { Lambdas = (float[])lambdas.Clone() };
             int run = iteration;
+            bool endedTooSparse = false;
             var outcome = ProximalTrainer.Train(data, parameters, settings,
-                step => step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required,
+                step =>
+                {
+                    if (step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required)
+                        return true;
+                    endedTooSparse = selection.EndRunsOnceTooSparse && AllBelowWindow(step.LayerNonZeroCounts);
+                    return endedTooSparse;
+                },
                 summary => epochCompleted?.Invoke(run, settings.Lambdas, summary), cancellation);
             var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.Rows), 1024), training.Threads);
             watch.Stop();
 
             int[] counts = outcome.LayerNonZeroCounts;
-            bool stopped = outcome.Exit == TrainingExit.StopRule;
+            bool stopped = outcome.Exit == TrainingExit.StopRule && !endedTooSparse;
             double miss = Miss(counts);
             if (miss < bestMiss)
             {
@@ -52,6 +59,8 @@ internal static class ParameterSelection
 
             bool done = CountWithin(counts) >= required;
             float[] used = (float[])lambdas.Clone();
+            if (endedTooSparse)
+                runNote += $"; ended in epoch {outcome.EpochsStarted}: too sparse";
             iterations.Add(new SelectionIteration(iteration, used, counts, loss, outcome.EpochsStarted, stopped, watch.Elapsed.TotalSeconds, runNote));
             if (done)
                 return (parameters, used, Report(selection, layerWeights, iterations, iteration, true));
@@ -86,6 +95,17 @@ internal static class ParameterSelection
             }
 
             return within;
+        }
+
+        bool AllBelowWindow(int[] counts)
+        {
+            for (int g = 0; g < brackets.Length; g++)
+            {
+                if (GroupCount(counts, g) >= (1 - selection.Tolerance) * brackets[g].Target)
+                    return false;
+            }
+
+            return true;
         }
 
         double Miss(int[] counts)

@@ -36,4 +36,11 @@ internal sealed record SelectionSettings
     /// <c>.grad</c> quirk) instead of the clean full-data gradient.
     /// </summary>
     public bool AccumulatedGradient { get; init; }
+
+    /// <summary>
+    /// End a run as soon as every target's count is below its tolerance window (false = the authors' behaviour: train
+    /// to the end). Soft-thresholding makes the count fall along a run, so such a run can only end too sparse, and the
+    /// bracket needs only which side of the target a run fell on.
+    /// </summary>
+    public bool EndRunsOnceTooSparse { get; init; }
 }

@@ -110,6 +110,7 @@ internal static class SparseMlpTraining
             SmallProbe = options.SelectionSmallProbe,
             RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
             AccumulatedGradient = options.UseAccumulatedGradient,
+            EndRunsOnceTooSparse = options.EndSelectionRunsOnceTooSparse,
         };
     }
 
