@@ -42,7 +42,7 @@ internal static class ParameterSelection
                 {
                     if (step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required)
                         return true;
-                    endedTooSparse = selection.EndRunsOnceTooSparse && AllBelowWindow(step.LayerNonZeroCounts);
+                    endedTooSparse = iteration == 0 && selection.EndLargeProbeOnceTooSparse && AllBelowWindow(step.LayerNonZeroCounts);
                     return endedTooSparse;
                 },
                 summary => epochCompleted?.Invoke(run, settings.Lambdas, summary), cancellation);

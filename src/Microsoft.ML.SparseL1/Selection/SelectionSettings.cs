@@ -38,9 +38,10 @@ internal sealed record SelectionSettings
     public bool AccumulatedGradient { get; init; }
 
     /// <summary>
-    /// End a run as soon as every target's count is below its tolerance window (false = the authors' behaviour: train
-    /// to the end). Soft-thresholding makes the count fall along a run, so such a run can only end too sparse, and the
-    /// bracket needs only which side of the target a run fell on.
+    /// End the large probe as soon as every count is below its tolerance window instead of training it to the end (the
+    /// authors' code). The probe only tells the bracket that its λ is too large, and its gradient is never used, so the
+    /// λ path is unchanged (a test compares both); soft-thresholding makes the counts fall along a run, so a probe
+    /// below the window would end below it. Off only to test that equivalence.
     /// </summary>
-    public bool EndRunsOnceTooSparse { get; init; }
+    public bool EndLargeProbeOnceTooSparse { get; init; } = true;
 }

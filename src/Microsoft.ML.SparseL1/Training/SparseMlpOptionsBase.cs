@@ -133,15 +133,6 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public bool UseAccumulatedGradient { get; set; }
 
-    /// <summary>
-    /// End a selection run as soon as its nonzero counts fall below every target's tolerance window, instead of training
-    /// it to the end (the authors' code). Soft-thresholding makes the counts fall along a run (measured on Fashion-MNIST
-    /// and the paper's regression set), so such a run can only end too sparse, and the bracket needs only that; the
-    /// next λ then comes from the gradient at the network where the run ended. Saves most of the too-sparse runs'
-    /// epochs, the large probe's in particular. Default true.
-    /// </summary>
-    public bool EndSelectionRunsOnceTooSparse { get; set; } = true;
-
     /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
     public IProgress<SparseMlpProgress>? Progress { get; set; }
 

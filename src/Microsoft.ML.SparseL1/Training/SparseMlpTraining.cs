@@ -110,7 +110,6 @@ internal static class SparseMlpTraining
             SmallProbe = options.SelectionSmallProbe,
             RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
             AccumulatedGradient = options.UseAccumulatedGradient,
-            EndRunsOnceTooSparse = options.EndSelectionRunsOnceTooSparse,
         };
     }
 

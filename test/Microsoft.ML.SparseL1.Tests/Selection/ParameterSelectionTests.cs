@@ -26,28 +26,31 @@ public class ParameterSelectionTests
     }
 
     [TestMethod]
-    public void Run_EndingRunsOnceTooSparse_EndsOnlyRunsBelowTheWindowAndStillConverges()
+    public void Run_EndingTheLargeProbeOnceTooSparse_KeepsTheLambdaPathAndTheResult()
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 12);
         var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
         var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, MinimumEpochsBeforeStop = 400 };
-        var (_, _, full) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
-        var (parameters, _, ended) = ParameterSelection.Run(data, sizes, 3, training, selection with { EndRunsOnceTooSparse = true }, null, default);
+        var (fullParameters, _, full) = ParameterSelection.Run(data, sizes, 3, training, selection with { EndLargeProbeOnceTooSparse = false }, null, default);
+        var (parameters, _, ended) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
 
         Assert.IsTrue(ended.Converged, ended.ToString());
-        Assert.IsTrue(System.Math.Abs(parameters.CountNonZeroWeights().Sum() - 150) <= 3, ended.ToString());
-        var endedRuns = ended.Iterations.Where(i => i.Note.Contains("too sparse", System.StringComparison.Ordinal)).ToList();
-        Assert.IsTrue(endedRuns.Count > 0, ended.ToString());
-        foreach (var run in endedRuns)
+        Assert.AreEqual(full.Iterations.Count, ended.Iterations.Count, $"{ended}\n{full}");
+        for (int i = 1; i < full.Iterations.Count; i++)
         {
-            Assert.IsTrue(run.LayerNonZeroCounts.Sum() < 150 * (1 - 0.02), ended.ToString());
-            Assert.IsFalse(run.StoppedAtTarget);
+            CollectionAssert.AreEqual(full.Iterations[i].Lambdas.ToArray(), ended.Iterations[i].Lambdas.ToArray(), $"run {i}\n{ended}\n{full}");
+            CollectionAssert.AreEqual(full.Iterations[i].LayerNonZeroCounts.ToArray(), ended.Iterations[i].LayerNonZeroCounts.ToArray(), $"run {i}");
         }
 
-        // The large probe is the same run in both; ended early, it is still on the too-sparse side and far cheaper.
+        for (int j = 0; j < sizes.Length - 1; j++)
+            CollectionAssert.AreEqual(fullParameters.Weights[j], parameters.Weights[j], $"layer {j}");
+
+        // Both probes end too sparse; the ended one far sooner, and it says so.
         Assert.IsTrue(full.Iterations[0].LayerNonZeroCounts.Sum() < 147, full.ToString());
-        Assert.IsTrue(ended.Iterations[0].Epochs < full.Iterations[0].Epochs, $"{ended}\n{full}");
+        Assert.IsTrue(ended.Iterations[0].LayerNonZeroCounts.Sum() < 147, ended.ToString());
+        Assert.IsTrue(ended.Iterations[0].Epochs < full.Iterations[0].Epochs / 2, $"{ended}\n{full}");
+        StringAssert.Contains(ended.Iterations[0].Note, "too sparse");
     }
 
     [TestMethod]
