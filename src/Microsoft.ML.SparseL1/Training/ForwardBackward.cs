@@ -21,6 +21,12 @@ internal sealed class ForwardBackward
     /// <summary>The input of the last forward pass, which the backward pass needs for the first layer's gradient.</summary>
     private MatrixOperand? _lastInput;
 
+    /// <summary>Per layer, the sparse forward product, made the first time the layer is sparse enough.</summary>
+    private readonly SparseLayerForward?[] _sparseForward;
+
+    /// <summary>Nonzero weights per layer of the parameters passed to <c>Forward</c>, kept current by the caller; null = dense only.</summary>
+    private int[]? _layerNonZeroCounts;
+
     public ForwardBackward(int[] layerSizes, int maxBatchSize, int threads)
     {
         _layerSizes = layerSizes;
@@ -35,6 +41,7 @@ internal sealed class ForwardBackward
             _deltas[j] = j == 0 ? [] : new float[checked(maxBatchSize * layerSizes[j])];
         }
 
+        _sparseForward = new SparseLayerForward?[layers];
         WeightGradients = new float[layers][];
         BiasGradients = new float[layers][];
         for (int j = 0; j < layers; j++)
@@ -45,6 +52,9 @@ internal sealed class ForwardBackward
     }
 
     public int MaxBatchSize { get; }
+
+    /// <summary>Layer products done by the sparse forward so far (diagnostics: shows which path ran).</summary>
+    public long SparseLayerProducts { get; private set; }
 
     /// <summary>The input batch buffer (MaxBatchSize x input size) that callers fill before <c>Forward</c>.</summary>
     public float[] Input => _activations[0];
@@ -60,6 +70,14 @@ internal sealed class ForwardBackward
 
     /// <summary>The output-layer delta buffer the loss writes its gradient into.</summary>
     public Span<float> OutputGradient(int rows) => _deltas[^1].AsSpan(0, rows * _layerSizes[^1]);
+
+    /// <summary>
+    /// Lets <c>Forward</c> multiply layers whose density is below <see cref="SparseLayerForward.BreakEvenDensity"/> by
+    /// their nonzero weights only. <paramref name="layerNonZeroCounts"/> must count the nonzero weights of the
+    /// parameters of every later <c>Forward</c> call (the trainer's optimizer updates it after each step); it only
+    /// chooses the path, so a stale count costs speed, never correctness.
+    /// </summary>
+    public void UseSparseForward(int[] layerNonZeroCounts) => _layerNonZeroCounts = layerNonZeroCounts;
 
     /// <summary>Runs the batch in <see cref="Input"/> (its first <paramref name="rows"/> rows) through the network.</summary>
     public void Forward(MlpParameters parameters, int rows) => Forward(parameters, _activations[0], 0, rows);
@@ -79,9 +97,19 @@ internal sealed class ForwardBackward
         {
             int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
             float[] output = _activations[j + 1];
-            var weightsTransposed = MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs).Transpose();
-            DenseGemm.Multiply(previous, weightsTransposed, output, 0, outputs, false, _threads);
             var z = output.AsSpan(0, rows * outputs);
+            if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
+            {
+                var sparse = _sparseForward[j] ??= new SparseLayerForward(inputs, outputs, MaxBatchSize);
+                sparse.Multiply(parameters.Weights[j], previous.Data.AsSpan(previous.Offset, rows * inputs), rows, z, _threads);
+                SparseLayerProducts++;
+            }
+            else
+            {
+                var weightsTransposed = MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs).Transpose();
+                DenseGemm.Multiply(previous, weightsTransposed, output, 0, outputs, false, _threads);
+            }
+
             if (j < layers - 1)
                 ActivationKernels.AddBiasRelu(z, parameters.Biases[j], rows);
             else

@@ -37,6 +37,8 @@ internal static class ProximalTrainer
         var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, batch, settings.Threads);
         var optimizer = new ProximalOptimizer(settings, parameters);
         int[] nonZero = parameters.CountNonZeroWeights();
+        if (settings.SparseForward)
+            gradient.Network.UseSparseForward(nonZero);
         int[]? order = shuffle ? new int[data.Rows] : null;
         long steps = 0;
         double epochLoss = double.NaN;

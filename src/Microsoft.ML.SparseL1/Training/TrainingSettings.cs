@@ -35,6 +35,12 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool FreezeZeroWeights { get; init; }
 
+    /// <summary>
+    /// Multiply layers below <see cref="SparseLayerForward.BreakEvenDensity"/> by their nonzero weights only in the
+    /// forward pass (equal to the dense product up to the order of the float additions). Off only to compare both.
+    /// </summary>
+    public bool SparseForward { get; init; } = true;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;
