@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [sparse-forward] [sparse-epoch] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -35,6 +35,8 @@ if (wanted.Contains("sparse-forward"))
     results.AddRange(SparseTrainingBenchmarks.ForwardBreakEven(threads: 2));
 if (wanted.Contains("sparse-epoch"))
     results.AddRange(SparseTrainingBenchmarks.SparseEpoch(threads: 2));
+if (wanted.Contains("selection-run"))
+    results.AddRange(SparseTrainingBenchmarks.SelectionRun(threads: 2));
 
 var report = new Dictionary<string, object>
 {

@@ -24,6 +24,9 @@ internal sealed class ForwardBackward
     /// <summary>Per layer, the sparse forward product, made the first time the layer is sparse enough.</summary>
     private readonly SparseLayerForward?[] _sparseForward;
 
+    /// <summary>Per layer, the weight gradient of the active neurons only, made when first enabled.</summary>
+    private readonly InactiveNeuronGradient?[] _inactiveNeuronGradient;
+
     /// <summary>Nonzero weights per layer of the parameters passed to <c>Forward</c>, kept current by the caller; null = dense only.</summary>
     private int[]? _layerNonZeroCounts;
 
@@ -42,6 +45,7 @@ internal sealed class ForwardBackward
         }
 
         _sparseForward = new SparseLayerForward?[layers];
+        _inactiveNeuronGradient = new InactiveNeuronGradient?[layers];
         WeightGradients = new float[layers][];
         BiasGradients = new float[layers][];
         for (int j = 0; j < layers; j++)
@@ -55,6 +59,15 @@ internal sealed class ForwardBackward
 
     /// <summary>Layer products done by the sparse forward so far (diagnostics: shows which path ran).</summary>
     public long SparseLayerProducts { get; private set; }
+
+    /// <summary>
+    /// Whether <see cref="Backward"/> computes each layer's weight gradient for its active neurons only when most are
+    /// inactive (bit-identical to the dense product; see <see cref="InactiveNeuronGradient"/>).
+    /// </summary>
+    public bool SkipInactiveNeurons { get; set; }
+
+    /// <summary>Weight gradients computed for the active neurons only so far (diagnostics).</summary>
+    public long ActiveNeuronGradients { get; private set; }
 
     /// <summary>The input batch buffer (MaxBatchSize x input size) that callers fill before <c>Forward</c>.</summary>
     public float[] Input => _activations[0];
@@ -135,8 +148,17 @@ internal sealed class ForwardBackward
             MatrixOperand layerInput = j == 0 ? input : MatrixOperand.RowMajor(_activations[j], rows, inputs);
 
             // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
-            DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), layerInput,
-                WeightGradients[j], 0, inputs, accumulate, _threads);
+            if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
+                    .TryMultiply(delta, rows, layerInput, WeightGradients[j], accumulate, _threads))
+            {
+                ActiveNeuronGradients++;
+            }
+            else
+            {
+                DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), layerInput,
+                    WeightGradients[j], 0, inputs, accumulate, _threads);
+            }
+
             if (!accumulate)
                 Array.Clear(BiasGradients[j]);
             ActivationKernels.AddColumnSums(delta.AsSpan(0, rows * outputs), rows, BiasGradients[j]);

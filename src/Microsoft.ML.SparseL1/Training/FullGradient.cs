@@ -16,6 +16,7 @@ internal static class FullGradient
     {
         int batch = batchSize <= 0 ? data.Rows : Math.Min(batchSize, data.Rows);
         var gradient = new BatchGradient(data, loss, parameters.LayerSizes, batch, threads);
+        gradient.Network.SkipInactiveNeurons = true;
         double totalLoss = 0;
         double scale = data.TotalWeight > 0 ? 1.0 / data.TotalWeight : 0.0;
         for (int start = 0; start < data.Rows; start += batch)

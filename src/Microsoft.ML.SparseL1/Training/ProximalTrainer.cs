@@ -39,6 +39,7 @@ internal static class ProximalTrainer
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
             gradient.Network.UseSparseForward(nonZero);
+        gradient.Network.SkipInactiveNeurons = settings.SkipInactiveNeurons;
         int[]? order = shuffle ? new int[data.Rows] : null;
         long steps = 0;
         double epochLoss = double.NaN;

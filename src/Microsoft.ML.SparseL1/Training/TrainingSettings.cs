@@ -41,6 +41,12 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool SparseForward { get; init; } = true;
 
+    /// <summary>
+    /// Compute weight gradients for the active neurons only when most of a layer's are inactive (bit-identical to the
+    /// dense product). Off only to compare both.
+    /// </summary>
+    public bool SkipInactiveNeurons { get; init; } = true;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;
