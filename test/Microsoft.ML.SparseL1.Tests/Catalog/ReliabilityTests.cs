@@ -140,6 +140,82 @@ public class ReliabilityTests
         }
     }
 
+    [TestMethod]
+    public void BadValuesInTheData_NameTheColumnAndRow()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(30, 4);
+        rows[11].Features[4] = float.NegativeInfinity;
+        var infinite = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f, NumberOfEpochs = 1 }).Fit(Keyed(ml, rows)));
+        StringAssert.Contains(infinite.Message, "row 11, slot 4");
+        StringAssert.Contains(infinite.Message, "'Features'");
+
+        // A label the key mapping has not seen becomes key 0, a missing label.
+        var known = ml.Data.LoadFromEnumerable(Rows(30, 5).Where(r => r.Label != "flat").ToArray());
+        var mapping = ml.Transforms.Conversion.MapValueToKey("Label").Fit(known);
+        var withUnseen = mapping.Transform(ml.Data.LoadFromEnumerable(Rows(30, 6)));
+        var missingKey = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f, NumberOfEpochs = 1 }).Fit(withUnseen));
+        StringAssert.Contains(missingKey.Message, "has key 0 at row");
+        StringAssert.Contains(missingKey.Message, "expected a class key in 1..2");
+
+        var regressionRows = Enumerable.Range(0, 10).Select(i => new RegressionRow { Features = [i, 1f], Label = i, Weight = 1f }).ToArray();
+        regressionRows[3].Label = float.NaN;
+        var nanLabel = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { Lambda = 0f, NumberOfEpochs = 1 }).Fit(ml.Data.LoadFromEnumerable(regressionRows)));
+        StringAssert.Contains(nanLabel.Message, "Label column 'Label' has a non-finite value (NaN) at row 3");
+
+        regressionRows[3].Label = 3f;
+        regressionRows[5].Weight = -1f;
+        var negativeWeight = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { Lambda = 0f, NumberOfEpochs = 1, ExampleWeightColumnName = "Weight" })
+                .Fit(ml.Data.LoadFromEnumerable(regressionRows)));
+        StringAssert.Contains(negativeWeight.Message, "Example weight column 'Weight' has -1 at row 5");
+    }
+
+    [TestMethod]
+    public void BadShapesAndOptions_NameTheColumnOrOption()
+    {
+        var ml = new MLContext(seed: 1);
+        var scalarFeatures = ml.Data.LoadFromEnumerable(new[] { new ScalarRow { Features = 1f, Label = 1f } });
+        var scalar = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { Lambda = 0f }).Fit(scalarFeatures));
+        StringAssert.Contains(scalar.Message, "The feature column 'Features' has type Single; expected a known-size vector of Single");
+
+        foreach (var (option, make) in new (string, Func<SparseMlpRegressionTrainer.Options>)[]
+        {
+            ("HiddenLayerSizes", () => new() { HiddenLayerSizes = [8, -3] }),
+            ("LayerTargetSparsities", () => new() { HiddenLayerSizes = [4], LayerTargetSparsities = [0.5f, 1f] }),
+            ("LayerTargetSparsities", () => new() { HiddenLayerSizes = [4], LayerTargetSparsities = [0.5f, -0.01f] }),
+            ("TargetSparsity", () => new() { TargetSparsity = float.NaN }),
+            ("LearningRate", () => new() { LearningRate = 0f }),
+            ("MaxSelectionIterations", () => new() { MaxSelectionIterations = 0 }),
+            ("SelectionLargeProbe", () => new() { SelectionLargeProbe = float.PositiveInfinity }),
+        })
+        {
+            var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SparseMlp(make()), option);
+            StringAssert.Contains(error.ParamName, option);
+        }
+    }
+
+    private sealed class RegressionRow
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
+
+        public float Weight { get; set; }
+    }
+
+    private sealed class ScalarRow
+    {
+        public float Features { get; set; }
+
+        public float Label { get; set; }
+    }
+
     private static void AssertSameNetwork(SparseMlpModelParameters a, SparseMlpModelParameters b)
     {
         CollectionAssert.AreEqual(a.Lambdas.ToArray(), b.Lambdas.ToArray());
