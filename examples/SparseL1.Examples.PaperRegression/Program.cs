@@ -57,6 +57,7 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.NumberOfEpochs = maxEpochs;
     options.Seed = 123;
     options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
+    options.SelectionSmallProbeEpochs = maxEpochs; // the authors' full-length small probe
     options.Progress = new Progress<SparseMlpProgress>(p =>
     {
         if (p.Epoch % 10000 == 0)

@@ -62,6 +62,8 @@ internal static class OptionsValidation
             Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
         if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))
             Fail(nameof(options.SelectionSmallProbe), $"must be in (0, SelectionLargeProbe = {Format(options.SelectionLargeProbe)}); got {Format(options.SelectionSmallProbe)}");
+        if (options.SelectionSmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > options.NumberOfEpochs))
+            Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, NumberOfEpochs = {options.NumberOfEpochs}]; got {probeEpochs}");
         if (options.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
             Fail(nameof(options.RequiredLayersWithinTolerance), $"must be null or in [1, {layers}]; got {required}");
         if (!Enum.IsDefined(options.SelectionStrategy))

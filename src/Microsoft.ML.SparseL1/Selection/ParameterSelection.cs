@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML.SparseL1.Training;
 
@@ -34,7 +35,11 @@ internal static class ParameterSelection
         {
             var watch = Stopwatch.StartNew();
             var parameters = MlpParameters.Initialize(layerSizes, seed);
-            var settings = training with { Lambdas = (float[])lambdas.Clone() };
+            var settings = training with
+            {
+                Lambdas = (float[])lambdas.Clone(),
+                Epochs = iteration == 1 ? selection.SmallProbeEpochs ?? training.Epochs : training.Epochs,
+            };
             int run = iteration;
             bool endedTooSparse = false;
             var outcome = ProximalTrainer.Train(data, parameters, settings,
@@ -60,7 +65,7 @@ internal static class ParameterSelection
             bool done = CountWithin(counts) >= required;
             float[] used = (float[])lambdas.Clone();
             if (endedTooSparse)
-                runNote += $"; ended in epoch {outcome.EpochsStarted}: too sparse";
+                runNote += string.Create(CultureInfo.InvariantCulture, $"; ended in epoch {outcome.EpochsStarted}: too sparse");
             iterations.Add(new SelectionIteration(iteration, used, counts, loss, outcome.EpochsStarted, stopped, watch.Elapsed.TotalSeconds, runNote));
             if (done)
                 return (parameters, used, Report(selection, layerWeights, iterations, iteration, true));
@@ -72,7 +77,9 @@ internal static class ParameterSelection
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);
-                    runNote = "probe: small λ";
+                    runNote = selection.SmallProbeEpochs is int probeEpochs && probeEpochs < training.Epochs
+                        ? string.Create(CultureInfo.InvariantCulture, $"probe: small λ, {probeEpochs} of {training.Epochs} epochs")
+                        : "probe: small λ";
                 }
                 else
                 {

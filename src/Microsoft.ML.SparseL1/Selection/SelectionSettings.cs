@@ -25,6 +25,9 @@ internal sealed record SelectionSettings
     /// <summary>Probe 1, a λ expected to give too many nonzeros (the authors: 1e-7).</summary>
     public float SmallProbe { get; init; } = 1e-7f;
 
+    /// <summary>Epochs of the small-probe run; null means as many as every other run (the authors' behaviour).</summary>
+    public int? SmallProbeEpochs { get; init; }
+
     /// <summary>Layer-wise only: how many layers must be within tolerance (the authors used 3 of 4 once); null = all.</summary>
     public int? RequiredLayersWithinTolerance { get; init; }
 

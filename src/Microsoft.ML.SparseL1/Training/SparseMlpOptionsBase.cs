@@ -122,6 +122,15 @@ public abstract class SparseMlpOptionsBase
     public float SelectionSmallProbe { get; set; } = Defaults.SelectionSmallProbe;
 
     /// <summary>
+    /// Epochs of the small-probe run, in [1, NumberOfEpochs]; null means max(1, NumberOfEpochs / 5). That probe only
+    /// gives the bracket its too-dense side and the first update its gradient candidates, and a shorter one, whose
+    /// gradients are larger, picked λs as good in fewer runs: on Fashion-MNIST over seven targets from 80 % to 98 %,
+    /// 149 instead of 177 epochs and 20 % less time, with the same test accuracy within 0.1 point on average.
+    /// NumberOfEpochs is the authors' behaviour. Default null.
+    /// </summary>
+    public int? SelectionSmallProbeEpochs { get; set; }
+
+    /// <summary>
     /// Layer-wise selection only: how many layers must be within tolerance for a run to count as reaching the targets,
     /// in [1, layers]; null means every layer (the authors once used 3 of 4). Default null.
     /// </summary>

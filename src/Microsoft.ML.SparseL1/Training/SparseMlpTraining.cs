@@ -108,6 +108,7 @@ internal static class SparseMlpTraining
             Strategy = options.SelectionStrategy,
             LargeProbe = options.SelectionLargeProbe,
             SmallProbe = options.SelectionSmallProbe,
+            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, options.NumberOfEpochs / 5),
             RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
             AccumulatedGradient = options.UseAccumulatedGradient,
         };

@@ -191,6 +191,8 @@ public class ReliabilityTests
             ("TargetSparsity", () => new() { TargetSparsity = float.NaN }),
             ("LearningRate", () => new() { LearningRate = 0f }),
             ("MaxSelectionIterations", () => new() { MaxSelectionIterations = 0 }),
+            ("SelectionSmallProbeEpochs", () => new() { SelectionSmallProbeEpochs = 0 }),
+            ("SelectionSmallProbeEpochs", () => new() { NumberOfEpochs = 10, SelectionSmallProbeEpochs = 11 }),
             ("SelectionLargeProbe", () => new() { SelectionLargeProbe = float.PositiveInfinity }),
         })
         {

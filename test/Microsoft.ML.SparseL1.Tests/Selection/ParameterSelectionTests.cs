@@ -54,6 +54,22 @@ public class ParameterSelectionTests
     }
 
     [TestMethod]
+    public void Run_ShortSmallProbe_RunsItsEpochsAndStillConverges()
+    {
+        int[] sizes = [8, 24, 12, 1];
+        var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 12);
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, SmallProbeEpochs = 160, MinimumEpochsBeforeStop = 400 };
+        var (parameters, _, report) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
+
+        Assert.AreEqual(160, report.Iterations[1].Epochs, report.ToString());
+        StringAssert.Contains(report.Iterations[1].Note, "160 of 800 epochs");
+        Assert.IsTrue(report.Iterations.Skip(2).All(i => i.Epochs <= 800), report.ToString());
+        Assert.IsTrue(report.Converged, report.ToString());
+        Assert.IsTrue(System.Math.Abs(parameters.CountNonZeroWeights().Sum() - 150) <= 3, report.ToString());
+    }
+
+    [TestMethod]
     public void Run_LayerWise_ReachesEveryLayerTarget()
     {
         int[] sizes = [8, 24, 12, 1];
