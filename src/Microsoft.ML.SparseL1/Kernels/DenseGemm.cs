@@ -21,8 +21,11 @@ internal static class DenseGemm
     /// <summary>Rows of C per micro-kernel call (MR).</summary>
     internal const int RowTile = 6;
 
-    /// <summary>Depth per packed block (KC): a 128 x 32 B panel is 16 KiB, half of L1.</summary>
-    internal const int DepthBlock = 128;
+    /// <summary>
+    /// Largest depth per packed block (KC). The depth is split into equal blocks no deeper than this (784 = 4 x 196, not
+    /// 6 x 128 + 16), so no block is a short remainder paying a full pass over C; a 196 x 32 B panel is 25 KiB, within L1.
+    /// </summary>
+    internal const int DepthBlock = 200;
 
     /// <summary>Rows of A per packed block (MC), a multiple of <see cref="RowTile"/>.</summary>
     internal const int RowBlock = 144;
@@ -115,9 +118,11 @@ internal static class DenseGemm
         var buffers = PackingBuffers.ForCurrentThread(RowBlock * DepthBlock + 8, panels * columnTile * DepthBlock);
         float[] packedA = buffers.A, packedB = buffers.B;
 
-        for (int depthStart = 0; depthStart < k; depthStart += DepthBlock)
+        int depthBlocks = (k + DepthBlock - 1) / DepthBlock;
+        int blockDepth = (k + depthBlocks - 1) / depthBlocks;
+        for (int depthStart = 0; depthStart < k; depthStart += blockDepth)
         {
-            int depth = Math.Min(DepthBlock, k - depthStart);
+            int depth = Math.Min(blockDepth, k - depthStart);
             bool addToC = accumulate || depthStart > 0;
             GemmPacking.PackB(b, depthStart, depth, firstColumn, width, columnTile, packedB);
             for (int rowStart = 0; rowStart < m; rowStart += RowBlock)

@@ -68,14 +68,14 @@ internal static class ProximalTrainer
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
-                    return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum);
+                    return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts);
             }
 
             epochLoss = weightSum > 0 ? lossSum / weightSum : 0;
             epochCompleted?.Invoke(new EpochSummary(epoch, settings.Epochs, epochLoss, nonZero));
         }
 
-        return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss);
+        return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
     }
 
     private static InvalidOperationException Diverged(int epoch, long step, double loss, float learningRate) =>
