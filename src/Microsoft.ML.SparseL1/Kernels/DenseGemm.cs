@@ -31,7 +31,7 @@ internal static class DenseGemm
     internal const int RowBlock = 144;
 
     /// <summary>Below this many multiply-adds per thread, extra threads cost more than they save.</summary>
-    private const long MinMultiplyAddsPerThread = 1L << 18;
+    internal const long MinMultiplyAddsPerThread = 1L << 18;
 
     /// <summary>Computes <c>C = A·B</c>, or <c>C += A·B</c> when <paramref name="accumulate"/> is true.</summary>
     /// <param name="a">The m x k left operand.</param>

@@ -58,7 +58,7 @@ internal sealed class SparseLayerForward
     {
         BuildCsr(weights);
         GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature, rows);
-        int parts = (int)Math.Clamp(Math.Min(threads, (long)_rowPointers[_outputs] * rows / MinMultiplyAddsPerThread), 1, _outputs);
+        int parts = (int)Math.Clamp(Math.Min(threads, (long)_rowPointers[_outputs] * rows / DenseGemm.MinMultiplyAddsPerThread), 1, _outputs);
         if (parts == 1)
         {
             MultiplyNeurons(0, _outputs, rows);
@@ -71,9 +71,6 @@ internal sealed class SparseLayerForward
 
         GemmPackingTranspose.Transpose(_outputByNeuron.AsSpan(0, _outputs * rows), rows, _outputs, rows, output, _outputs);
     }
-
-    /// <summary>Below this many multiply-adds a second thread costs more than it saves (as in the dense GEMM).</summary>
-    private const long MinMultiplyAddsPerThread = 1L << 18;
 
     private void MultiplyNeurons(int first, int end, int rows) =>
         CsrKernels.MultiplyFeatureMajor(_rowPointers.AsSpan(first, end - first + 1), _columns, _values, _zeroBias.AsSpan(first, end - first),

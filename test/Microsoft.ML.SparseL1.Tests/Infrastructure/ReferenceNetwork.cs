@@ -17,29 +17,36 @@ internal static class ReferenceNetwork
         double total = 0, totalWeight = 0;
         for (int row = 0; row < data.Rows; row++)
         {
-            var activation = new double[sizes[0]];
-            for (int c = 0; c < sizes[0]; c++)
-                activation[c] = data.Features[row * sizes[0] + c];
-            for (int j = 0; j < sizes.Length - 1; j++)
-            {
-                var next = new double[sizes[j + 1]];
-                for (int o = 0; o < next.Length; o++)
-                {
-                    double sum = biases[j][o];
-                    for (int i = 0; i < activation.Length; i++)
-                        sum += weights[j][o * activation.Length + i] * activation[i];
-                    next[o] = j < sizes.Length - 2 ? Math.Max(sum, 0) : sum;
-                }
-
-                activation = next;
-            }
-
+            double[] outputs = Forward(sizes, weights, biases, data.Features.AsSpan(row * sizes[0], sizes[0]));
             double weight = data.WeightOf(row);
-            total += weight * ExampleLoss(activation, data.Labels[row], loss);
+            total += weight * ExampleLoss(outputs, data.Labels[row], loss);
             totalWeight += weight;
         }
 
         return total / totalWeight;
+    }
+
+    /// <summary>The network outputs for one input row, in double.</summary>
+    public static double[] Forward(int[] sizes, double[][] weights, double[][] biases, ReadOnlySpan<float> input)
+    {
+        var activation = new double[sizes[0]];
+        for (int c = 0; c < sizes[0]; c++)
+            activation[c] = input[c];
+        for (int j = 0; j < sizes.Length - 1; j++)
+        {
+            var next = new double[sizes[j + 1]];
+            for (int o = 0; o < next.Length; o++)
+            {
+                double sum = biases[j][o];
+                for (int i = 0; i < activation.Length; i++)
+                    sum += weights[j][o * activation.Length + i] * activation[i];
+                next[o] = j < sizes.Length - 2 ? Math.Max(sum, 0) : sum;
+            }
+
+            activation = next;
+        }
+
+        return activation;
     }
 
     public static double ExampleLoss(double[] z, double label, LossKind loss)

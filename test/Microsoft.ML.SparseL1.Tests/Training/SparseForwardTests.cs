@@ -35,7 +35,10 @@ public class SparseForwardTests
 
         Assert.AreEqual(0L, dense.SparseLayerProducts);
         Assert.AreEqual(2L, sparse.SparseLayerProducts, "layers 0 and 1 are below the break-even density, layer 2 is dense");
-        double[] reference = DoubleForward(sizes, parameters, input, rows);
+        var weights = ReferenceNetwork.ToDouble(parameters.Weights);
+        var biases = ReferenceNetwork.ToDouble(parameters.Biases);
+        double[] reference = Enumerable.Range(0, rows)
+            .SelectMany(r => ReferenceNetwork.Forward(sizes, weights, biases, input.AsSpan(r * sizes[0], sizes[0]))).ToArray();
         float[] denseOut = dense.Outputs(rows).ToArray(), sparseOut = sparse.Outputs(rows).ToArray();
         for (int i = 0; i < reference.Length; i++)
         {
@@ -87,31 +90,5 @@ public class SparseForwardTests
             if (random.NextDouble() >= fraction)
                 weights[i] = 0f;
         }
-    }
-
-    private static double[] DoubleForward(int[] sizes, MlpParameters parameters, float[] input, int rows)
-    {
-        var outputs = new double[rows * sizes[^1]];
-        for (int r = 0; r < rows; r++)
-        {
-            double[] activation = input.Skip(r * sizes[0]).Take(sizes[0]).Select(v => (double)v).ToArray();
-            for (int j = 0; j < sizes.Length - 1; j++)
-            {
-                var next = new double[sizes[j + 1]];
-                for (int o = 0; o < next.Length; o++)
-                {
-                    double sum = parameters.Biases[j][o];
-                    for (int i = 0; i < activation.Length; i++)
-                        sum += (double)parameters.Weights[j][o * activation.Length + i] * activation[i];
-                    next[o] = j < sizes.Length - 2 ? Math.Max(sum, 0) : sum;
-                }
-
-                activation = next;
-            }
-
-            activation.CopyTo(outputs, r * sizes[^1]);
-        }
-
-        return outputs;
     }
 }
