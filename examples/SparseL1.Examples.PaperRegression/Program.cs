@@ -12,10 +12,12 @@ using Microsoft.ML.SparseL1;
 // The paper's regression experiment (arXiv 2408.02801, paper-algorithm.md §4.1) on the Mackey-Glass set:
 // network 6-128-128-64-1, full-batch proximal gradient, learning rate 0.1, rows 1-1000 train, 1002-1385 test,
 // single λ with 2000 nonzero weights (±0.1 %) and layer-wise targets (650, 1200, 1000, 45) every layer within 5 %.
-// Arguments: [maxEpochs = 50000] [single|layerwise|both = both] [path to mg.csv]
+// Arguments: [maxEpochs = 50000] [single|layerwise|both = both] [path to mg.csv, or "-" to find it] [clean|accumulated = clean]
+// ("accumulated" updates λ from the authors' uncleared PyTorch gradient, paper-algorithm.md §3.2, instead of the clean one).
 int maxEpochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50000;
 string mode = args.Length > 1 ? args[1] : "both";
-string path = args.Length > 2 ? args[2] : FindData();
+string path = args.Length > 2 && args[2] != "-" ? args[2] : FindData();
+bool accumulatedGradient = args.Length > 3 && args[3] == "accumulated";
 
 var ml = new MLContext(seed: 123);
 var all = ml.Data.LoadFromTextFile<MgRow>(path, separatorChar: ',', hasHeader: true);
@@ -58,6 +60,7 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.Seed = 123;
     options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
     options.SelectionSmallProbeEpochs = maxEpochs; // the authors' full-length small probe
+    options.UseAccumulatedGradient = accumulatedGradient;
     options.Progress = new Progress<SparseMlpProgress>(p =>
     {
         if (p.Epoch % 10000 == 0)
