@@ -4,7 +4,6 @@ using System;
 using System.Collections.Generic;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Training;
-using SparseL1.Examples.Shared;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 
@@ -27,7 +26,7 @@ internal static class EngineBenchmarks
         ];
         foreach (var (name, m, n, k, ta, tb) in shapes)
         {
-            float[] a = Uniform(random, m * k), b = Uniform(random, k * n), c = new float[m * n];
+            float[] a = BenchmarkData.Uniform(random, m * k), b = BenchmarkData.Uniform(random, k * n), c = new float[m * n];
             var left = ta ? MatrixOperand.RowMajor(a, k, m).Transpose() : MatrixOperand.RowMajor(a, m, k);
             var right = tb ? MatrixOperand.RowMajor(b, n, k).Transpose() : MatrixOperand.RowMajor(b, k, n);
             foreach (int threads in new[] { 1, 2 })
@@ -56,8 +55,8 @@ internal static class EngineBenchmarks
     /// <summary>Seconds per epoch of 784-300-100-10 on the 60,000 Fashion-MNIST training rows, batch 128.</summary>
     public static List<Dictionary<string, object>> TrainingEpoch(int threads)
     {
-        var (pixels, labels, rows) = FashionMnist.Load(train: true);
-        var data = new DenseDataSet(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784);
+        var data = BenchmarkData.FashionTrainingSet();
+        int rows = data.Rows;
         var results = new List<Dictionary<string, object>>();
         foreach (var optimizer in new[] { SparseMlpOptimizer.Adam, SparseMlpOptimizer.Sgd })
         {
@@ -87,13 +86,5 @@ internal static class EngineBenchmarks
         }
 
         return results;
-    }
-
-    private static float[] Uniform(Random random, int length)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++)
-            values[i] = (float)(random.NextDouble() * 2 - 1);
-        return values;
     }
 }

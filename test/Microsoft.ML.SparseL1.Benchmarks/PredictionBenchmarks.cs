@@ -6,7 +6,6 @@ using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Training;
-using SparseL1.Examples.Shared;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 
@@ -61,9 +60,8 @@ internal static class PredictionBenchmarks
         }
 
         var results = Predict(parameters, "random 90 % pruned", random, mlNet: true);
-        var (pixels, labels, rows) = FashionMnist.Load(train: true);
         var trained = MlpParameters.Initialize([784, 300, 100, 10], seed: 3);
-        ProximalTrainer.Train(new DenseDataSet(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784), trained, new TrainingSettings
+        ProximalTrainer.Train(BenchmarkData.FashionTrainingSet(), trained, new TrainingSettings
         {
             Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 4,
             Seed = 1, Lambdas = [3.3e-4f, 3.3e-4f, 3.3e-4f], Threads = 2,

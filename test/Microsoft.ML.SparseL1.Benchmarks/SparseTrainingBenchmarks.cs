@@ -4,7 +4,6 @@ using System;
 using System.Collections.Generic;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Training;
-using SparseL1.Examples.Shared;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 
@@ -16,12 +15,12 @@ internal static class SparseTrainingBenchmarks
     {
         const int Rows = 128, Inputs = 784, Outputs = 300;
         var random = new Random(3);
-        float[] input = Uniform(random, Rows * Inputs, 1.0);
+        float[] input = BenchmarkData.Uniform(random, Rows * Inputs);
         float[] output = new float[Rows * Outputs];
         var results = new List<Dictionary<string, object>>();
         foreach (double density in new[] { 0.02, 0.05, 0.10, 0.15, 0.20, 0.30 })
         {
-            float[] weights = Uniform(random, Outputs * Inputs, density);
+            float[] weights = BenchmarkData.Uniform(random, Outputs * Inputs, density);
             var sparse = new SparseLayerForward(Inputs, Outputs, Rows);
             var x = MatrixOperand.RowMajor(input, Rows, Inputs);
             var wT = MatrixOperand.RowMajor(weights, Outputs, Inputs).Transpose();
@@ -48,8 +47,7 @@ internal static class SparseTrainingBenchmarks
     /// </summary>
     public static List<Dictionary<string, object>> SparseEpoch(int threads)
     {
-        var (pixels, labels, rows) = FashionMnist.Load(train: true);
-        var data = new DenseDataSet(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784);
+        var data = BenchmarkData.FashionTrainingSet();
         var results = new List<Dictionary<string, object>>();
         var seconds = new Dictionary<bool, double>();
         foreach (bool sparseForward in new[] { false, true })
@@ -89,8 +87,7 @@ internal static class SparseTrainingBenchmarks
     /// </summary>
     public static List<Dictionary<string, object>> SelectionRun(int threads)
     {
-        var (pixels, labels, rows) = FashionMnist.Load(train: true);
-        var data = new DenseDataSet(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784);
+        var data = BenchmarkData.FashionTrainingSet();
         var seconds = new Dictionary<bool, double>();
         var nonZero = new Dictionary<bool, int[]>();
         foreach (bool sparse in new[] { false, true, false, true })
@@ -127,13 +124,5 @@ internal static class SparseTrainingBenchmarks
     {
         for (int i = 0; i < 100; i++)
             action();
-    }
-
-    private static float[] Uniform(Random random, int length, double density)
-    {
-        var values = new float[length];
-        for (int i = 0; i < length; i++)
-            values[i] = random.NextDouble() < density ? (float)(random.NextDouble() * 2 - 1) : 0f;
-        return values;
     }
 }

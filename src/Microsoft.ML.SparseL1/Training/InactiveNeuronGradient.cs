@@ -61,16 +61,22 @@ internal sealed class InactiveNeuronGradient
 
         DenseGemm.Multiply(MatrixOperand.RowMajor(_activeDelta, rows, active).Transpose(), input, _activeGradient, 0, _inputs, false, threads);
 
-        if (!accumulate)
-            Array.Clear(weightGradient);
-        for (int a = 0; a < active; a++)
+        // Each row is written once: the computed one for an active neuron, zeros (or nothing to add) for the rest.
+        for (int o = 0, next = 0; o < _outputs; o++)
         {
-            var row = weightGradient.AsSpan(_active[a] * _inputs, _inputs);
-            var computed = _activeGradient.AsSpan(a * _inputs, _inputs);
-            if (accumulate)
-                TensorPrimitives.Add(row, computed, row);
-            else
-                computed.CopyTo(row);
+            var row = weightGradient.AsSpan(o * _inputs, _inputs);
+            if (next < active && _active[next] == o)
+            {
+                var computed = _activeGradient.AsSpan(next++ * _inputs, _inputs);
+                if (accumulate)
+                    TensorPrimitives.Add(row, computed, row);
+                else
+                    computed.CopyTo(row);
+            }
+            else if (!accumulate)
+            {
+                row.Clear();
+            }
         }
 
         return true;
