@@ -9,7 +9,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// <summary>
 /// Dense matrix product <c>C = A·B</c> or <c>C += A·B</c> for float32, blocked and packed in the
 /// BLIS style: B is packed into depth x <c>ColumnTile</c> panels that stay in L1, A into
-/// <see cref="RowTile"/> x depth panels that stay in L2, and a register-blocked micro-kernel does the FMAs.
+/// <c>RowTile</c> x depth panels that stay in L2, and a register-blocked micro-kernel (<see cref="IGemmMicroKernel"/>)
+/// does the FMAs.
 /// </summary>
 /// <remarks>
 /// Work is split between threads by column panels of C only, and every element of C is summed
@@ -18,16 +19,13 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// </remarks>
 internal static class DenseGemm
 {
-    /// <summary>Rows of C per micro-kernel call (MR).</summary>
-    internal const int RowTile = 6;
-
     /// <summary>
     /// Largest depth per packed block (KC). The depth is split into equal blocks no deeper than this (784 = 4 x 196, not
     /// 6 x 128 + 16), so no block is a short remainder paying a full pass over C; a 196 x 32 B panel is 25 KiB, within L1.
     /// </summary>
     internal const int DepthBlock = 200;
 
-    /// <summary>Rows of A per packed block (MC), a multiple of <see cref="RowTile"/>.</summary>
+    /// <summary>Rows of A per packed block (MC), a multiple of every micro-kernel's row tile (6 and 8).</summary>
     internal const int RowBlock = 144;
 
     /// <summary>Below this many multiply-adds per thread, extra threads cost more than they save.</summary>
@@ -100,7 +98,7 @@ internal static class DenseGemm
         where TKernel : IGemmMicroKernel
     {
         int m = a.Rows, k = a.Columns;
-        int columnTile = TKernel.ColumnTile;
+        int rowTile = TKernel.RowTile, columnTile = TKernel.ColumnTile;
         int width = endColumn - firstColumn;
         if (k == 0)
         {
@@ -119,7 +117,7 @@ internal static class DenseGemm
         float[] packedA = buffers.A, packedB = buffers.B;
 
         int depthBlocks = (k + DepthBlock - 1) / DepthBlock;
-        int blockDepth = (k + depthBlocks - 1) / depthBlocks;
+        int blockDepth = Math.Min(DepthBlock, ((k + depthBlocks - 1) / depthBlocks + 7) & ~7);
         for (int depthStart = 0; depthStart < k; depthStart += blockDepth)
         {
             int depth = Math.Min(blockDepth, k - depthStart);
@@ -128,15 +126,15 @@ internal static class DenseGemm
             for (int rowStart = 0; rowStart < m; rowStart += RowBlock)
             {
                 int rows = Math.Min(RowBlock, m - rowStart);
-                GemmPacking.PackA(a, rowStart, rows, depthStart, depth, RowTile, packedA);
+                GemmPacking.PackA(a, rowStart, rows, depthStart, depth, rowTile, packedA);
                 for (int panel = 0; panel < panels; panel++)
                 {
                     int column = panel * columnTile;
                     int columns = Math.Min(columnTile, width - column);
                     int bPanel = panel * columnTile * depth;
-                    for (int row = 0; row < rows; row += RowTile)
+                    for (int row = 0; row < rows; row += rowTile)
                     {
-                        int tileRows = Math.Min(RowTile, rows - row);
+                        int tileRows = Math.Min(rowTile, rows - row);
                         int cIndex = cOffset + (rowStart + row) * ldc + firstColumn + column;
                         TKernel.Run(packedA, row * depth, packedB, bPanel, depth, c, cIndex, ldc, tileRows, columns, addToC);
                     }

@@ -21,6 +21,7 @@ internal static class GemmPackingTranspose
     /// <summary>
     /// Packs B with unit row stride (each column contiguous along the depth) into NR-column panels for the depth
     /// steps [0, depth8) where depth8 is a multiple of 8; returns depth8 so the caller packs the remainder.
+    /// Columns at or past <paramref name="validColumns"/> are written as zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int PackBColumnMajor(float[] data, int source, int columnStride, int depth, int validColumns, int columnTile, float[] packed, int panelOffset)
@@ -28,48 +29,33 @@ internal static class GemmPackingTranspose
         int depth8 = depth & ~7;
         ref float src = ref MemoryMarshal.GetArrayDataReference(data);
         ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
-        Span<Vector256<float>> rows = stackalloc Vector256<float>[8];
         for (int j = 0; j < columnTile; j += 8)
         {
+            int rows = Math.Clamp(validColumns - j, 0, 8);
+            // A group with no valid column reads nothing; its source reference stays at a valid element.
+            int first = rows > 0 ? source + j * columnStride : source;
             for (int p = 0; p < depth8; p += 8)
-            {
-                for (int i = 0; i < 8; i++)
-                {
-                    rows[i] = j + i < validColumns
-                        ? Vector256.LoadUnsafe(ref src, (nuint)(source + (j + i) * columnStride + p))
-                        : Vector256<float>.Zero;
-                }
-
-                Transpose8x8(rows);
-                for (int k = 0; k < 8; k++)
-                    rows[k].StoreUnsafe(ref dst, (nuint)(panelOffset + (p + k) * columnTile + j));
-            }
+                TransposeBlock(ref Unsafe.Add(ref src, first + p), (nuint)columnStride, rows, ref Unsafe.Add(ref dst, panelOffset + p * columnTile + j), (nuint)columnTile);
         }
 
         return depth8;
     }
 
     /// <summary>
-    /// Packs row-major A (unit column stride) into a 6-row panel for the depth steps [0, depth8): each transposed
-    /// 8-lane column is stored at <c>packed[offset + p*6]</c> in ascending order, so its two padding lanes are
-    /// overwritten by the next store (the packed buffer has 8 floats of slack after its end for the last one).
+    /// Packs row-major A (unit column stride) into a panel of <paramref name="rowTile"/> (at most 8) rows for the depth
+    /// steps [0, depth8): each transposed 8-lane column is stored at <c>packed[offset + p*rowTile]</c> in ascending
+    /// order, so with fewer than 8 rows its padding lanes are overwritten by the next store (the packed buffer has 8
+    /// floats of slack after its end for the last one).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int PackARowMajor(float[] data, int source, int rowStride, int depth, int validRows, float[] packed, int panelOffset)
+    public static int PackARowMajor(float[] data, int source, int rowStride, int depth, int validRows, int rowTile, float[] packed, int panelOffset)
     {
         int depth8 = depth & ~7;
+        int rows = Math.Min(validRows, rowTile);
         ref float src = ref MemoryMarshal.GetArrayDataReference(data);
         ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
-        Span<Vector256<float>> rows = stackalloc Vector256<float>[8];
         for (int p = 0; p < depth8; p += 8)
-        {
-            for (int i = 0; i < 8; i++)
-                rows[i] = i < validRows && i < DenseGemm.RowTile ? Vector256.LoadUnsafe(ref src, (nuint)(source + i * rowStride + p)) : Vector256<float>.Zero;
-            Transpose8x8(rows);
-            for (int k = 0; k < 8; k++)
-                rows[k].StoreUnsafe(ref dst, (nuint)(panelOffset + (p + k) * DenseGemm.RowTile));
-        }
-
+            TransposeBlock(ref Unsafe.Add(ref src, source + p), (nuint)rowStride, rows, ref Unsafe.Add(ref dst, panelOffset + p * rowTile), (nuint)rowTile);
         return depth8;
     }
 
@@ -83,19 +69,16 @@ internal static class GemmPackingTranspose
         int rows8 = IsSupported ? rows & ~7 : 0, columns8 = IsSupported ? columns & ~7 : 0;
         if (rows8 > 0 && columns8 > 0)
         {
+            // The last full tile reads to (rows8 - 1) * sourceStride + columns8 and writes to (columns8 - 1) *
+            // destinationStride + rows8: check once, so the tiles can use unchecked references.
+            if ((long)(rows8 - 1) * sourceStride + columns8 > source.Length || (long)(columns8 - 1) * destinationStride + rows8 > destination.Length)
+                throw new ArgumentException("The spans are smaller than the blocks their strides describe.");
             ref float src = ref MemoryMarshal.GetReference(source);
             ref float dst = ref MemoryMarshal.GetReference(destination);
-            Span<Vector256<float>> tile = stackalloc Vector256<float>[8];
             for (int r = 0; r < rows8; r += 8)
             {
                 for (int c = 0; c < columns8; c += 8)
-                {
-                    for (int i = 0; i < 8; i++)
-                        tile[i] = Vector256.LoadUnsafe(ref src, (nuint)((r + i) * sourceStride + c));
-                    Transpose8x8(tile);
-                    for (int k = 0; k < 8; k++)
-                        tile[k].StoreUnsafe(ref dst, (nuint)((c + k) * destinationStride + r));
-                }
+                    TransposeBlock(ref Unsafe.Add(ref src, r * sourceStride + c), (nuint)sourceStride, 8, ref Unsafe.Add(ref dst, c * destinationStride + r), (nuint)destinationStride);
             }
         }
 
@@ -106,17 +89,33 @@ internal static class GemmPackingTranspose
         }
     }
 
+    /// <summary>
+    /// Transposes one 8x8 block in registers: row i of the source (8 floats at <c>source + i·sourceStride</c>, zeros
+    /// for i &gt;= <paramref name="validRows"/>) becomes lane i of the 8 destination vectors, stored at
+    /// <c>destination + k·destinationStride</c> in ascending k (so overlapping stores with a stride under 8 leave
+    /// each vector's first lanes intact).
+    /// </summary>
+    /// <remarks>Locals rather than a span of vectors: the JIT keeps them in registers, where a span spills every
+    /// vector to the stack and doubles the packing time.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(Span<Vector256<float>> r)
+    private static void TransposeBlock(ref float source, nuint sourceStride, int validRows, ref float destination, nuint destinationStride)
     {
-        var t0 = Avx.UnpackLow(r[0], r[1]);
-        var t1 = Avx.UnpackHigh(r[0], r[1]);
-        var t2 = Avx.UnpackLow(r[2], r[3]);
-        var t3 = Avx.UnpackHigh(r[2], r[3]);
-        var t4 = Avx.UnpackLow(r[4], r[5]);
-        var t5 = Avx.UnpackHigh(r[4], r[5]);
-        var t6 = Avx.UnpackLow(r[6], r[7]);
-        var t7 = Avx.UnpackHigh(r[6], r[7]);
+        var r0 = LoadRowOrZero(ref source, 0, sourceStride, validRows);
+        var r1 = LoadRowOrZero(ref source, 1, sourceStride, validRows);
+        var r2 = LoadRowOrZero(ref source, 2, sourceStride, validRows);
+        var r3 = LoadRowOrZero(ref source, 3, sourceStride, validRows);
+        var r4 = LoadRowOrZero(ref source, 4, sourceStride, validRows);
+        var r5 = LoadRowOrZero(ref source, 5, sourceStride, validRows);
+        var r6 = LoadRowOrZero(ref source, 6, sourceStride, validRows);
+        var r7 = LoadRowOrZero(ref source, 7, sourceStride, validRows);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
         var u0 = Avx.Shuffle(t0, t2, 0x44);
         var u1 = Avx.Shuffle(t0, t2, 0xEE);
         var u2 = Avx.Shuffle(t1, t3, 0x44);
@@ -125,13 +124,17 @@ internal static class GemmPackingTranspose
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        r[0] = Avx.Permute2x128(u0, u4, 0x20);
-        r[1] = Avx.Permute2x128(u1, u5, 0x20);
-        r[2] = Avx.Permute2x128(u2, u6, 0x20);
-        r[3] = Avx.Permute2x128(u3, u7, 0x20);
-        r[4] = Avx.Permute2x128(u0, u4, 0x31);
-        r[5] = Avx.Permute2x128(u1, u5, 0x31);
-        r[6] = Avx.Permute2x128(u2, u6, 0x31);
-        r[7] = Avx.Permute2x128(u3, u7, 0x31);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref destination);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref destination, destinationStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref destination, 2 * destinationStride);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref destination, 3 * destinationStride);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref destination, 4 * destinationStride);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref destination, 5 * destinationStride);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref destination, 6 * destinationStride);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref destination, 7 * destinationStride);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LoadRowOrZero(ref float source, int row, nuint stride, int validRows) =>
+        row < validRows ? Vector256.LoadUnsafe(ref source, (nuint)row * stride) : Vector256<float>.Zero;
 }

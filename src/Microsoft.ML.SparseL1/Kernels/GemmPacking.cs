@@ -22,11 +22,26 @@ internal static class GemmPacking
         {
             int panelOffset = panelRow * depth;
             int valid = Math.Min(rowTile, rows - panelRow);
+            if (rowStride == 1)
+            {
+                // Column-major A (a transposed activation or gradient matrix): each depth step of the panel is a
+                // contiguous run of its rows.
+                int source = a.Offset + (rowStart + panelRow) + depthStart * columnStride;
+                for (int p = 0; p < depth; p++)
+                {
+                    var destination = packed.AsSpan(panelOffset + p * rowTile, rowTile);
+                    data.AsSpan(source + p * columnStride, valid).CopyTo(destination);
+                    destination[valid..].Clear();
+                }
+
+                continue;
+            }
+
             int firstScalar = 0;
-            if (columnStride == 1 && rowTile == DenseGemm.RowTile && GemmPackingTranspose.IsSupported)
+            if (columnStride == 1 && rowTile <= 8 && GemmPackingTranspose.IsSupported)
             {
                 int first = a.Offset + (rowStart + panelRow) * rowStride + depthStart;
-                firstScalar = GemmPackingTranspose.PackARowMajor(data, first, rowStride, depth, valid, packed, panelOffset);
+                firstScalar = GemmPackingTranspose.PackARowMajor(data, first, rowStride, depth, valid, rowTile, packed, panelOffset);
             }
 
             for (int r = 0; r < rowTile; r++)
