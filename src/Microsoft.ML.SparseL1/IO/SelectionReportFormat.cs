@@ -1,5 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
+using System;
 using System.IO;
 using System.Linq;
 
@@ -49,7 +50,10 @@ internal static class SelectionReportFormat
     public static SparsitySelectionReport Read(PayloadReader reader, int layers)
     {
         const string Name = "selectionReport";
-        var strategy = (SelectionStrategy)ReadFlag(reader, $"{Name}.strategy");
+        byte strategyValue = reader.ReadByte($"{Name}.strategy");
+        if (!Enum.IsDefined((SelectionStrategy)strategyValue))
+            throw PayloadReader.Invalid($"{Name}.strategy", $"is {strategyValue}; expected a defined SelectionStrategy (0 to {Enum.GetValues<SelectionStrategy>().Length - 1})");
+        var strategy = (SelectionStrategy)strategyValue;
         bool layerWise = ReadFlag(reader, $"{Name}.layerWise") == 1;
         float tolerance = reader.ReadFiniteFloats(1, $"{Name}.tolerance")[0];
         if (!(tolerance > 0 && tolerance < 1))

@@ -14,11 +14,12 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// </summary>
 internal sealed class LambdaBracket(int target)
 {
-    private readonly List<(float Lambda, long NonZero)> _history = [];
+    private readonly List<(float Lambda, long NonZero, long? AtStopMark)> _history = [];
 
     public int Target => target;
 
-    public void Add(float lambda, long nonZero) => _history.Add((lambda, nonZero));
+    /// <summary>Records a run: its λ, its final count and, for a run trained to its end, its count when stopping became allowed.</summary>
+    public void Add(float lambda, long nonZero, long? countAtStopMark = null) => _history.Add((lambda, nonZero, countAtStopMark));
 
     /// <summary>
     /// The next λ from the gradient magnitudes <paramref name="gradientMagnitudes"/> of this target's weights
@@ -62,6 +63,9 @@ internal sealed class LambdaBracket(int target)
                 return (orderStatistic, string.Format(c, "bracket ({0:G5}, {1:G5}): {2}-th largest |gradient|", lower, upper, target));
         }
 
+        if (strategy == SelectionStrategy.TrajectoryAim && AimedLambda() is float aimed && aimed > lower && aimed < upper)
+            return (aimed, string.Format(c, "bracket ({0:G5}, {1:G5}): aimed at the trajectory", lower, upper));
+
         var inside = new List<float>();
         foreach (float g in gradientMagnitudes)
         {
@@ -73,6 +77,30 @@ internal sealed class LambdaBracket(int target)
             return (midpoint, string.Format(c, "bracket ({0:G5}, {1:G5}): no gradient inside, midpoint", lower, upper));
         inside.Sort();
         return (inside[(inside.Count - 1) / 2], string.Format(c, "bracket ({0:G5}, {1:G5}): lower median of {2} gradients", lower, upper, inside.Count));
+    }
+
+    /// <summary>
+    /// The λ whose run should cross the target midway between the stop mark and the end, from the completed runs: each
+    /// run's aim is the geometric mean of its counts at the mark and at the end. Two runs whose aims straddle the
+    /// target are interpolated in log λ - log count; otherwise the latest completed run is moved along count ∝ 1/λ.
+    /// Null when no run was trained to its end.
+    /// </summary>
+    private float? AimedLambda()
+    {
+        var completed = _history.Where(h => h.AtStopMark is > 0 && h.NonZero > 0)
+            .Select(h => (h.Lambda, Aim: Math.Sqrt((double)h.AtStopMark!.Value * h.NonZero))).ToList();
+        if (completed.Count == 0)
+            return null;
+        var denseSide = completed.Where(r => r.Aim > target).OrderByDescending(r => r.Lambda).FirstOrDefault();
+        var sparseSide = completed.Where(r => r.Aim < target).OrderBy(r => r.Lambda).FirstOrDefault();
+        if (denseSide.Lambda > 0 && sparseSide.Lambda > denseSide.Lambda)
+        {
+            double fraction = Math.Log(target / denseSide.Aim) / Math.Log(sparseSide.Aim / denseSide.Aim);
+            return (float)(denseSide.Lambda * Math.Pow(sparseSide.Lambda / denseSide.Lambda, fraction));
+        }
+
+        var latest = completed[^1];
+        return (float)(latest.Lambda * latest.Aim / target);
     }
 
     private static float KthLargest(ReadOnlySpan<float> values, int k)

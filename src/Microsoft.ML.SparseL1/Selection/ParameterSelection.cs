@@ -42,6 +42,9 @@ internal static class ParameterSelection
             };
             int run = iteration;
             bool endedTooSparse = false;
+            // The counts when the stop rule starts to apply (the end of epoch MinimumEpochsBeforeStop): with the final
+            // counts of a run trained to its end, they tell TrajectoryAim where the run's trajectory crossed.
+            int[] atStopMark = parameters.CountNonZeroWeights();
             var outcome = ProximalTrainer.Train(data, parameters, settings,
                 step =>
                 {
@@ -50,7 +53,13 @@ internal static class ParameterSelection
                     endedTooSparse = iteration == 0 && selection.EndLargeProbeOnceTooSparse && AllBelowWindow(step.LayerNonZeroCounts);
                     return endedTooSparse;
                 },
-                summary => epochCompleted?.Invoke(run, settings.Lambdas, summary), cancellation);
+                summary =>
+                {
+                    if (summary.Epoch == selection.MinimumEpochsBeforeStop)
+                        atStopMark = summary.LayerNonZeroCounts.ToArray();
+                    epochCompleted?.Invoke(run, settings.Lambdas, summary);
+                },
+                cancellation);
             var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.Rows), 1024), training.Threads);
             watch.Stop();
 
@@ -72,8 +81,10 @@ internal static class ParameterSelection
 
             if (iteration + 1 < selection.MaxIterations + 2)
             {
+                // Only a run trained to its full length has a trajectory worth aiming from (not the shortened probes).
+                bool fullRun = outcome.Exit == TrainingExit.Completed && settings.Epochs == training.Epochs;
                 for (int g = 0; g < brackets.Length; g++)
-                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g));
+                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g), fullRun ? GroupCount(atStopMark, g) : null);
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);

@@ -21,6 +21,15 @@ public enum SelectionStrategy
     /// gradient magnitudes at the target count, safeguarded by the same bracket.
     /// </summary>
     OrderStatistic = 1,
+
+    /// <summary>
+    /// The paper's bracket with a different pick inside it, aimed at the stop rule: a run can only stop inside the
+    /// tolerance window after <c>MinimumEpochsBeforeStop</c> epochs, so each completed run's count at that mark and
+    /// at its end are interpolated (geometric mean, log-log in λ between runs) to the λ whose trajectory crosses the
+    /// target midway through the epochs where stopping is allowed. With one completed run it assumes count ∝ 1/λ.
+    /// Falls back to the paper's lower median when the aimed λ is outside the bracket.
+    /// </summary>
+    TrajectoryAim = 2,
 }
 
 /// <summary>One training run of the parameter selection.</summary>

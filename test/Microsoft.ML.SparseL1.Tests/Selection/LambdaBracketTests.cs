@@ -1,5 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
+using System;
 using Microsoft.ML.SparseL1.Selection;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -76,5 +77,49 @@ public class LambdaBracketTests
         bracket.Add(0f, 5);
         var (lambda, _) = bracket.Next(SelectionStrategy.OrderStatistic, [0.9f, 0.5f, 0.3f, 0.2f, 0.1f]);
         Assert.AreEqual(0.5f, lambda);
+    }
+
+    [TestMethod]
+    public void Next_TrajectoryAimMovesOneCompletedRunAlongInverseLambda()
+    {
+        // One completed run: 4000 nonzeros at the stop mark, 1000 at the end -> aim sqrt(4000 * 1000) = 2000, twice the
+        // target, so λ doubles (count ∝ 1/λ). The probes carry no trajectory.
+        var bracket = new LambdaBracket(1000);
+        bracket.Add(1e-2f, 10);
+        bracket.Add(1e-7f, 100_000);
+        bracket.Add(1e-4f, 1000 + 100, countAtStopMark: 4000);
+        var (lambda, note) = bracket.Next(SelectionStrategy.TrajectoryAim, [3e-3f]);
+        Assert.AreEqual(1e-4 * Math.Sqrt(4000.0 * 1100) / 1000, lambda, 1e-9, note);
+        StringAssert.Contains(note, "aimed");
+    }
+
+    [TestMethod]
+    public void Next_TrajectoryAimInterpolatesBetweenStraddlingRunsInLogLog()
+    {
+        // Aims 4000 at λ 1e-4 and 250 at λ 1.6e-3: count falls as λ^-1 between them, so the target 1000 sits at λ 4e-4.
+        var bracket = new LambdaBracket(1000);
+        bracket.Add(1e-2f, 10);
+        bracket.Add(1e-7f, 100_000);
+        bracket.Add(1e-4f, 2000, countAtStopMark: 8000);
+        bracket.Add(1.6e-3f, 125, countAtStopMark: 500);
+        var (lambda, note) = bracket.Next(SelectionStrategy.TrajectoryAim, []);
+        Assert.AreEqual(4e-4f, lambda, 1e-8f, note);
+    }
+
+    [TestMethod]
+    public void Next_TrajectoryAimFallsBackToPaperRuleOutsideBracketOrWithoutCompletedRun()
+    {
+        // The aimed λ (1e-4 * 8000 / 1000 = 8e-4) is past the too-sparse run at 5e-4: the paper's lower median is used.
+        var outside = new LambdaBracket(1000);
+        outside.Add(5e-4f, 900);
+        outside.Add(1e-4f, 4000, countAtStopMark: 16000);
+        var (lambda, note) = outside.Next(SelectionStrategy.TrajectoryAim, [4e-4f, 3e-4f, 2e-4f]);
+        Assert.AreEqual(3e-4f, lambda, note);
+        StringAssert.Contains(note, "lower median");
+
+        var probesOnly = new LambdaBracket(1000);
+        probesOnly.Add(1e-2f, 10);
+        probesOnly.Add(1e-7f, 100_000);
+        Assert.AreEqual(1e-3f, probesOnly.Next(SelectionStrategy.TrajectoryAim, [1e-3f]).Lambda);
     }
 }
