@@ -11,7 +11,7 @@ using SparseL1.Examples.Shared;
 
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
 // saves it into an ML.NET zip, reloads it and predicts.
-// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs] [GradientMedianBracket|OrderStatistic].
+// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs] [GradientMedianBracket|TrajectoryAim|OrderStatistic].
 int trainRows = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 60000;
 string regularization = args.Length > 1 ? args[1] : "0.9";
 float? fixedLambda = regularization.StartsWith("lambda=", StringComparison.Ordinal)

@@ -112,7 +112,10 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public int RefitEpochs { get; set; }
 
-    /// <summary>The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's).</summary>
+    /// <summary>
+    /// The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's);
+    /// <see cref="SelectionStrategy.TrajectoryAim"/> reaches the same targets in about half the training epochs.
+    /// </summary>
     public SelectionStrategy SelectionStrategy { get; set; } = SelectionStrategy.GradientMedianBracket;
 
     /// <summary>First probe λ of the selection, expected to give too few nonzeros; finite, &gt; 0. Default <see cref="Defaults.SelectionLargeProbe"/>.</summary>
