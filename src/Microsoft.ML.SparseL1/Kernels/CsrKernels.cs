@@ -52,7 +52,7 @@ internal static class CsrKernels
             _ => 0,
         };
 
-        // Lanes the 4-vector blocks did not cover.
+        // Lanes the vector loops did not cover (fewer than one vector).
         for (int r = 0; r < rows; r++)
         {
             for (int b = lane; b < batch; b++)
@@ -67,7 +67,7 @@ internal static class CsrKernels
 
     /// <summary>
     /// For each block of 4 vectors of batch lanes and each output row: 4 accumulators in registers, one broadcast
-    /// value and 4 loads plus 4 multiply-adds per nonzero. Returns the first lane not covered. Measured bound: the L2
+    /// value and 4 loads plus 4 multiply-adds per nonzero; then single vectors. Returns the first lane not covered. Measured bound: the L2
     /// bandwidth of re-reading one input row (4 vectors) per nonzero; a second accumulator set gained nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -102,6 +102,19 @@ internal static class CsrKernels
                 TOps.Store(a1, ref destination, (nuint)width);
                 TOps.Store(a2, ref destination, (nuint)(2 * width));
                 TOps.Store(a3, ref destination, (nuint)(3 * width));
+            }
+        }
+
+        // Lanes left over from the 4-vector blocks (a batch of 16, or the last 16 of 10,000 rows) one vector at a time,
+        // summed in the same order, so a row's result does not depend on where it sits in the batch.
+        for (; lane <= batch - width; lane += width)
+        {
+            for (int r = 0; r < bias.Length; r++)
+            {
+                TVec a = TOps.Broadcast(bias[r]);
+                for (int k = rowPointers[r], end = rowPointers[r + 1]; k < end; k++)
+                    a = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref value, k)), TOps.Load(ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch + lane), 0), a);
+                TOps.Store(a, ref Unsafe.Add(ref output, r * batch + lane), 0);
             }
         }
 

@@ -82,4 +82,32 @@ public class CompactMlpTests
             }
         });
     }
+
+    [TestMethod]
+    public void PredictBatch_ResultOfARowDoesNotDependOnItsPositionInTheBatch()
+    {
+        // 83 rows: a 64-row block (4-vector lanes), then 16 + 3 rows (one vector, then scalar lanes) on the 512-bit path.
+        // Rotating the rows by 19 moves every row between those code paths; each row's outputs must stay bit-identical.
+        var random = new Random(11);
+        var parameters = MlpParameters.Initialize([70, 40, 5], seed: 4);
+        for (int i = 0; i < parameters.Weights[0].Length; i++)
+            parameters.Weights[0][i] = random.NextDouble() < 0.9 ? 0f : parameters.Weights[0][i];
+        var compact = CompactMlp.FromParameters(parameters);
+        Assert.IsTrue(compact.Layers[0].IsSparse, "the fixture needs a CSR layer");
+        const int Rows = 83, Shift = 19;
+        float[] x = TestData.Uniform(random, Rows * 70);
+        float[] rotated = [.. x.AsSpan(Shift * 70), .. x.AsSpan(0, Shift * 70)];
+        KernelPaths.ForEach(path =>
+        {
+            var outputs = new float[Rows * 5];
+            var rotatedOutputs = new float[Rows * 5];
+            compact.PredictBatch(x, Rows, outputs);
+            compact.PredictBatch(rotated, Rows, rotatedOutputs);
+            for (int r = 0; r < Rows; r++)
+            {
+                int moved = (r - Shift + Rows) % Rows;
+                CollectionAssert.AreEqual(outputs.AsSpan(r * 5, 5).ToArray(), rotatedOutputs.AsSpan(moved * 5, 5).ToArray(), $"{path}: row {r}");
+            }
+        });
+    }
 }
