@@ -13,11 +13,13 @@ using Microsoft.ML.SparseL1;
 // network 6-128-128-64-1, full-batch proximal gradient, learning rate 0.1, rows 1-1000 train, 1002-1385 test,
 // single λ with 2000 nonzero weights (±0.1 %) and layer-wise targets (650, 1200, 1000, 45) every layer within 5 %.
 // Arguments: [maxEpochs = 50000] [single|layerwise|both = both] [path to mg.csv, or "-" to find it] [clean|accumulated = clean]
+// [GradientMedianBracket|TrajectoryAim|OrderStatistic = GradientMedianBracket]
 // ("accumulated" updates λ from the authors' uncleared PyTorch gradient, paper-algorithm.md §3.2, instead of the clean one).
 int maxEpochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50000;
 string mode = args.Length > 1 ? args[1] : "both";
 string path = args.Length > 2 && args[2] != "-" ? args[2] : FindData();
 bool accumulatedGradient = args.Length > 3 && args[3] == "accumulated";
+var strategy = args.Length > 4 ? Enum.Parse<SelectionStrategy>(args[4]) : SelectionStrategy.GradientMedianBracket;
 
 var ml = new MLContext(seed: 123);
 var all = ml.Data.LoadFromTextFile<MgRow>(path, separatorChar: ',', hasHeader: true);
@@ -61,6 +63,7 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
     options.SelectionSmallProbeEpochs = maxEpochs; // the authors' full-length small probe
     options.UseAccumulatedGradient = accumulatedGradient;
+    options.SelectionStrategy = strategy;
     options.Progress = new Progress<SparseMlpProgress>(p =>
     {
         if (p.Epoch % 10000 == 0)

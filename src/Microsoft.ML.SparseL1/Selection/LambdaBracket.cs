@@ -12,7 +12,10 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// smallest λ that was too sparse and the largest that was too dense, then pick a gradient magnitude inside.
 /// Pure logic, no training: tested on scripted NNZ(λ) sequences.
 /// </summary>
-internal sealed class LambdaBracket(int target)
+/// <param name="target">Target nonzero count.</param>
+/// <param name="weightCount">Weights the count is taken over: a run with all of them nonzero says nothing about where λ
+/// starts to bite, so <see cref="SelectionStrategy.TrajectoryAim"/> does not aim from it.</param>
+internal sealed class LambdaBracket(int target, long weightCount = long.MaxValue)
 {
     private readonly List<(float Lambda, long NonZero, long? AtStopMark)> _history = [];
 
@@ -83,13 +86,19 @@ internal sealed class LambdaBracket(int target)
     /// The λ whose run should cross the target midway between the stop mark and the end, from the completed runs: each
     /// run's aim is the geometric mean of its counts at the mark and at the end. Two runs whose aims straddle the
     /// target are interpolated in log λ - log count; otherwise the latest completed run is moved along count ∝ 1/λ.
-    /// Null when no run was trained to its end.
+    /// Null (the paper's pick instead) when no unsaturated run was trained to its end, or when the last two such runs
+    /// missed on the same side without the later one at least halving the miss (in log count, as a safeguarded secant
+    /// falls back to bisection): the model of count against λ is then not to be trusted (a layer pulled by the others),
+    /// and the median bisects the bracket by gradient ranks instead.
     /// </summary>
     private float? AimedLambda()
     {
-        var completed = _history.Where(h => h.AtStopMark is > 0 && h.NonZero > 0)
-            .Select(h => (h.Lambda, Aim: Math.Sqrt((double)h.AtStopMark!.Value * h.NonZero))).ToList();
+        var completed = _history.Where(h => h.AtStopMark is > 0 && h.NonZero > 0 && h.NonZero < weightCount)
+            .Select(h => (h.Lambda, h.NonZero, Aim: Math.Sqrt((double)h.AtStopMark!.Value * h.NonZero))).ToList();
         if (completed.Count == 0)
+            return null;
+        if (completed.Count >= 2 && Math.Sign(completed[^1].NonZero - target) == Math.Sign(completed[^2].NonZero - target)
+            && Math.Abs(Math.Log(completed[^1].Aim / target)) > Math.Abs(Math.Log(completed[^2].Aim / target)) / 2)
             return null;
         var denseSide = completed.Where(r => r.Aim > target).OrderByDescending(r => r.Lambda).FirstOrDefault();
         var sparseSide = completed.Where(r => r.Aim < target).OrderBy(r => r.Lambda).FirstOrDefault();

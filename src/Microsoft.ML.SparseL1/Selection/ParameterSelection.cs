@@ -22,7 +22,8 @@ internal static class ParameterSelection
     {
         int layers = layerSizes.Length - 1;
         int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
-        var brackets = selection.Targets.Select(t => new LambdaBracket(t)).ToArray();
+        long totalWeights = layerWeights.Sum(w => (long)w);
+        var brackets = selection.Targets.Select((t, g) => new LambdaBracket(t, selection.LayerWise ? layerWeights[g] : totalWeights)).ToArray();
         int required = selection.LayerWise ? selection.RequiredLayersWithinTolerance ?? layers : 1;
         var iterations = new List<SelectionIteration>();
         MlpParameters? best = null;
@@ -81,10 +82,15 @@ internal static class ParameterSelection
 
             if (iteration + 1 < selection.MaxIterations + 2)
             {
-                // Only a run trained to its full length has a trajectory worth aiming from (not the shortened probes).
-                bool fullRun = outcome.Exit == TrainingExit.Completed && settings.Epochs == training.Epochs;
+                // Only an update run trained to its full length has a trajectory worth aiming from: the probes sit far
+                // outside the target on purpose (often shortened), where count ∝ 1/λ does not hold (a full-length small
+                // probe on the paper's regression network kept 25,395 of 25,408 weights and sent the aim nowhere).
+                // With stopping allowed from the first step (the authors' rule) the mark would be the untrained network,
+                // which says nothing about this λ: the final count stands for both ends.
+                bool fullRun = iteration >= 2 && outcome.Exit == TrainingExit.Completed && settings.Epochs == training.Epochs;
+                int[] mark = selection.MinimumEpochsBeforeStop == 0 ? counts : atStopMark;
                 for (int g = 0; g < brackets.Length; g++)
-                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g), fullRun ? GroupCount(atStopMark, g) : null);
+                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g), fullRun ? GroupCount(mark, g) : null);
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);

@@ -26,8 +26,10 @@ public enum SelectionStrategy
     /// The paper's bracket with a different pick inside it, aimed at the stop rule: a run can only stop inside the
     /// tolerance window after <c>MinimumEpochsBeforeStop</c> epochs, so each completed run's count at that mark and
     /// at its end are interpolated (geometric mean, log-log in λ between runs) to the λ whose trajectory crosses the
-    /// target midway through the epochs where stopping is allowed. With one completed run it assumes count ∝ 1/λ.
-    /// Falls back to the paper's lower median when the aimed λ is outside the bracket.
+    /// target midway through the epochs where stopping is allowed (with <c>MinimumEpochsBeforeStop</c> = 0, from the
+    /// final counts). With one completed run it assumes count ∝ 1/λ. Falls back to the paper's lower median when the
+    /// aimed λ is outside the bracket, when no completed run has a count below its weight count, and when the last two
+    /// completed runs missed on the same side without the later one halving the miss (layers pulling each other).
     /// </summary>
     TrajectoryAim = 2,
 }

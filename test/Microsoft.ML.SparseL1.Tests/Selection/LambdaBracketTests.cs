@@ -122,4 +122,37 @@ public class LambdaBracketTests
         probesOnly.Add(1e-7f, 100_000);
         Assert.AreEqual(1e-3f, probesOnly.Next(SelectionStrategy.TrajectoryAim, [1e-3f]).Lambda);
     }
+
+    [TestMethod]
+    public void Next_TrajectoryAimLeavesSaturatedRunsAndRepeatedMissesToThePaperRule()
+    {
+        // A layer of 768 weights still fully dense at λ 1e-4 tells nothing about the slope: no aim from it.
+        var saturated = new LambdaBracket(650, weightCount: 768);
+        saturated.Add(1e-2f, 10);
+        saturated.Add(1e-4f, 768, countAtStopMark: 768);
+        var (lambda, note) = saturated.Next(SelectionStrategy.TrajectoryAim, [3e-3f, 2e-3f, 1e-3f]);
+        Assert.AreEqual(2e-3f, lambda, note);
+
+        // Two completed runs that both stayed too dense, the later one (aim 3536) not halving the first one's miss in log
+        // count (aim 4243): the aim is not converging, so the median takes over.
+        var missed = new LambdaBracket(1000);
+        missed.Add(1e-2f, 10);
+        missed.Add(1e-4f, 3000, countAtStopMark: 6000);
+        missed.Add(2e-4f, 2500, countAtStopMark: 5000);
+        (lambda, note) = missed.Next(SelectionStrategy.TrajectoryAim, [5e-3f, 4e-3f, 3e-3f]);
+        Assert.AreEqual(4e-3f, lambda, note);
+        StringAssert.Contains(note, "lower median");
+
+        // A later run that halves the miss keeps the aim, on the same side or across it.
+        var closing = new LambdaBracket(1000);
+        closing.Add(1e-2f, 10);
+        closing.Add(1e-4f, 3000, countAtStopMark: 6000);
+        closing.Add(2e-4f, 1200, countAtStopMark: 1500);
+        StringAssert.Contains(closing.Next(SelectionStrategy.TrajectoryAim, [3e-4f]).Note, "aimed");
+
+        // After a run on the other side the aim is back: interpolated between the straddling runs.
+        missed.Add(6e-4f, 400, countAtStopMark: 800);
+        (_, note) = missed.Next(SelectionStrategy.TrajectoryAim, [3e-4f]);
+        StringAssert.Contains(note, "aimed");
+    }
 }
