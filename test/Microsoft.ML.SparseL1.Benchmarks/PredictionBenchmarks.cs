@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Training;
 
@@ -130,24 +131,12 @@ internal static class PredictionBenchmarks
 
     private static CompactLayer ToCsr(float[] w, float[] bias, int outputs, int inputs)
     {
+        int nonZero = w.Count(v => v != 0f);
         var pointers = new int[outputs + 1];
-        var columns = new List<int>();
-        var values = new List<float>();
-        for (int o = 0; o < outputs; o++)
-        {
-            for (int i = 0; i < inputs; i++)
-            {
-                if (w[o * inputs + i] != 0f)
-                {
-                    columns.Add(i);
-                    values.Add(w[o * inputs + i]);
-                }
-            }
-
-            pointers[o + 1] = columns.Count;
-        }
-
-        return CompactLayer.CreateSparse(inputs, outputs, pointers, columns.ToArray(), values.ToArray(), bias);
+        var columns = new int[nonZero];
+        var values = new float[nonZero];
+        CsrKernels.CompressRows(w, outputs, inputs, pointers, columns, values);
+        return CompactLayer.CreateSparse(inputs, outputs, pointers, columns, values, bias);
     }
 
     /// <summary>Input row for the ML.NET measurements.</summary>

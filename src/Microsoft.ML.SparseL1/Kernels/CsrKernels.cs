@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,6 +12,54 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// <summary>Products with a matrix in compressed sparse row form (row = output neuron).</summary>
 internal static class CsrKernels
 {
+    /// <summary>
+    /// Compresses a dense <paramref name="rows"/> x <paramref name="columns"/> row-major matrix into CSR: the nonzeros
+    /// of each row in ascending column order (±0 counts as zero, NaN as nonzero). Finds them a vector at a time, since
+    /// the matrices this serves are mostly zero. The destinations must hold rows + 1 pointers and every nonzero.
+    /// </summary>
+    /// <returns>The number of nonzeros written.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CompressRows(ReadOnlySpan<float> dense, int rows, int columns, Span<int> rowPointers, Span<int> columnIndices, Span<float> values)
+    {
+        if (dense.Length < rows * columns || rowPointers.Length < rows + 1)
+            throw new ArgumentException("The dense matrix or the row pointers are smaller than the shape.", nameof(dense));
+        ref float weight = ref MemoryMarshal.GetReference(dense);
+        int count = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            rowPointers[r] = count;
+            int rowStart = r * columns, i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= columns - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    var block = Vector256.LoadUnsafe(ref weight, (nuint)(rowStart + i));
+                    uint nonZero = ~Vector256.Equals(block, Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
+                    while (nonZero != 0)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(nonZero);
+                        columnIndices[count] = i + lane;
+                        values[count++] = Unsafe.Add(ref weight, rowStart + i + lane);
+                        nonZero &= nonZero - 1;
+                    }
+                }
+            }
+
+            for (; i < columns; i++)
+            {
+                float w = Unsafe.Add(ref weight, rowStart + i);
+                if (w != 0f)
+                {
+                    columnIndices[count] = i;
+                    values[count++] = w;
+                }
+            }
+        }
+
+        rowPointers[rows] = count;
+        return count;
+    }
+
     /// <summary>
     /// <c>y[r] = bias[r] + Σ_{k in row r} values[k] · x[columnIndices[k]]</c>. The caller guarantees valid CSR
     /// (checked when the model is built or read: indices in range), so the loops read without bounds checks.

@@ -67,22 +67,7 @@ internal sealed class CompactLayer
         var rowPointers = new int[outputs + 1];
         var columns = new int[nonZero];
         var values = new float[nonZero];
-        int k = 0;
-        for (int o = 0; o < outputs; o++)
-        {
-            for (int i = 0; i < inputs; i++)
-            {
-                float w = weights[o * inputs + i];
-                if (w != 0f)
-                {
-                    columns[k] = i;
-                    values[k++] = w;
-                }
-            }
-
-            rowPointers[o + 1] = k;
-        }
-
+        CsrKernels.CompressRows(weights, outputs, inputs, rowPointers, columns, values);
         return CreateSparse(inputs, outputs, rowPointers, columns, values, bias);
     }
 

@@ -1,18 +1,14 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using Microsoft.ML.SparseL1.Kernels;
 
 namespace Microsoft.ML.SparseL1.Training;
 
 /// <summary>
-/// The forward product of one weight layer when most of its weights are zero: the weights are copied into CSR
-/// before each pass (they change every step), the batch is transposed to feature-major, and
+/// The forward product of one weight layer when most of its weights are zero: the weights are compressed into CSR
+/// (<see cref="CsrKernels.CompressRows"/>) before each pass (they change every step), the batch is transposed to feature-major, and
 /// <see cref="CsrKernels.MultiplyFeatureMajor"/> does one vector multiply-add per nonzero and lane block, skipping the
 /// zeros that the dense product multiplies. Each output neuron is summed by one thread over its nonzero inputs in
 /// ascending order, so the result does not depend on the thread count. The backward pass stays dense: the proximal
@@ -56,7 +52,7 @@ internal sealed class SparseLayerForward
     /// </summary>
     public void Multiply(float[] weights, ReadOnlySpan<float> input, int rows, Span<float> output, int threads)
     {
-        BuildCsr(weights);
+        CsrKernels.CompressRows(weights, _outputs, _inputs, _rowPointers, _columns, _values);
         GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature, rows);
         int parts = (int)Math.Clamp(Math.Min(threads, (long)_rowPointers[_outputs] * rows / DenseGemm.MinMultiplyAddsPerThread), 1, _outputs);
         if (parts == 1)
@@ -75,44 +71,4 @@ internal sealed class SparseLayerForward
     private void MultiplyNeurons(int first, int end, int rows) =>
         CsrKernels.MultiplyFeatureMajor(_rowPointers.AsSpan(first, end - first + 1), _columns, _values, _zeroBias.AsSpan(first, end - first),
             _inputByFeature.AsSpan(0, _inputs * rows), _inputs, rows, _outputByNeuron.AsSpan(first * rows, (end - first) * rows));
-
-    /// <summary>Copies the nonzero weights into CSR, finding them a vector at a time (most of the matrix is zero).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BuildCsr(float[] weights)
-    {
-        ref float weight = ref MemoryMarshal.GetArrayDataReference(weights);
-        int count = 0;
-        for (int o = 0; o < _outputs; o++)
-        {
-            _rowPointers[o] = count;
-            int rowStart = o * _inputs, i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i <= _inputs - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    var block = Vector256.LoadUnsafe(ref weight, (nuint)(rowStart + i));
-                    uint nonZero = ~Vector256.Equals(block, Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
-                    while (nonZero != 0)
-                    {
-                        int lane = BitOperations.TrailingZeroCount(nonZero);
-                        _columns[count] = i + lane;
-                        _values[count++] = Unsafe.Add(ref weight, rowStart + i + lane);
-                        nonZero &= nonZero - 1;
-                    }
-                }
-            }
-
-            for (; i < _inputs; i++)
-            {
-                float w = Unsafe.Add(ref weight, rowStart + i);
-                if (w != 0f)
-                {
-                    _columns[count] = i;
-                    _values[count++] = w;
-                }
-            }
-        }
-
-        _rowPointers[_outputs] = count;
-    }
 }
