@@ -26,14 +26,7 @@ internal static class GemmPacking
             {
                 // Column-major A (a transposed activation or gradient matrix): each depth step of the panel is a
                 // contiguous run of its rows.
-                int source = a.Offset + (rowStart + panelRow) + depthStart * columnStride;
-                for (int p = 0; p < depth; p++)
-                {
-                    var destination = packed.AsSpan(panelOffset + p * rowTile, rowTile);
-                    data.AsSpan(source + p * columnStride, valid).CopyTo(destination);
-                    destination[valid..].Clear();
-                }
-
+                CopyContiguousSteps(data, a.Offset + (rowStart + panelRow) + depthStart * columnStride, columnStride, depth, valid, rowTile, packed, panelOffset);
                 continue;
             }
 
@@ -78,13 +71,7 @@ internal static class GemmPacking
             if (columnStride == 1)
             {
                 // Row-major B: each depth step is a contiguous run of the panel's columns.
-                for (int p = 0; p < depth; p++)
-                {
-                    var destination = packed.AsSpan(panelOffset + p * columnTile, columnTile);
-                    data.AsSpan(source + p * rowStride, valid).CopyTo(destination);
-                    destination[valid..].Clear();
-                }
-
+                CopyContiguousSteps(data, source, rowStride, depth, valid, columnTile, packed, panelOffset);
                 continue;
             }
 
@@ -105,6 +92,23 @@ internal static class GemmPacking
                 for (int p = firstScalar; p < depth; p++)
                     packed[panelOffset + p * columnTile + j] = data[columnSource + p * rowStride];
             }
+        }
+    }
+
+    /// <summary>
+    /// Packs a panel whose <paramref name="valid"/> entries per depth step are contiguous in the source (step p starts
+    /// at <c>source + p·stride</c>): one copy per step into a <paramref name="tile"/>-wide slot, zero-padded.
+    /// </summary>
+    /// <remarks>Inlined into the packing methods, which are compiled fully optimised at once: left as a separate call it
+    /// started unoptimised and halved the throughput of the weight-gradient products (measured).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyContiguousSteps(float[] data, int source, int stride, int depth, int valid, int tile, float[] packed, int panelOffset)
+    {
+        for (int p = 0; p < depth; p++)
+        {
+            var destination = packed.AsSpan(panelOffset + p * tile, tile);
+            data.AsSpan(source + p * stride, valid).CopyTo(destination);
+            destination[valid..].Clear();
         }
     }
 }
