@@ -82,12 +82,12 @@ internal static class ParameterSelection
 
             if (iteration + 1 < selection.MaxIterations + 2)
             {
-                // Only an update run trained to its full length has a trajectory worth aiming from: the probes sit far
-                // outside the target on purpose (often shortened), where count ∝ 1/λ does not hold (a full-length small
-                // probe on the paper's regression network kept 25,395 of 25,408 weights and sent the aim nowhere).
+                // Only an update run (every one trains the full epochs) that ran to its end has a trajectory worth aiming
+                // from: the probes sit far outside the target on purpose, where count ∝ 1/λ does not hold (a full-length
+                // small probe on the paper's regression network kept 25,395 of 25,408 weights and sent the aim nowhere).
                 // With stopping allowed from the first step (the authors' rule) the mark would be the untrained network,
                 // which says nothing about this λ: the final count stands for both ends.
-                bool fullRun = iteration >= 2 && outcome.Exit == TrainingExit.Completed && settings.Epochs == training.Epochs;
+                bool fullRun = iteration >= 2 && outcome.Exit == TrainingExit.Completed;
                 int[] mark = selection.MinimumEpochsBeforeStop == 0 ? counts : atStopMark;
                 for (int g = 0; g < brackets.Length; g++)
                     brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g), fullRun ? GroupCount(mark, g) : null);
