@@ -81,16 +81,26 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
         string.Join(", ", network.LayerNonZeroCounts), network.NonZeroWeightCount, trainMse, testMse, clock.Elapsed.TotalSeconds));
 }
 
+// data/mg.csv of the repository: the first folder holding SparseL1.MLNet.sln above the program (bin/...), else above
+// the working directory.
 static string FindData()
 {
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
     {
-        string candidate = Path.Combine(dir.FullName, "shared", "data", "mg.csv");
-        if (File.Exists(candidate))
-            return candidate;
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SparseL1.MLNet.sln")))
+            {
+                string candidate = Path.Combine(dir.FullName, "data", "mg.csv");
+                if (File.Exists(candidate))
+                    return candidate;
+                break;
+            }
+        }
     }
 
-    throw new FileNotFoundException("mg.csv not found: pass its path as the third argument (it is in shared/data beside the repository).");
+    throw new FileNotFoundException("mg.csv not found: it is data/mg.csv in the repository (beside SparseL1.MLNet.sln); run the example from "
+        + "inside the repository or pass the file's path as the third argument.");
 }
 
 internal sealed class MgRow

@@ -81,7 +81,7 @@ internal static class EngineBenchmarks
                 ["optimizer"] = optimizer.ToString(),
                 ["threads"] = threads,
                 ["secondsPerEpoch"] = Math.Round(seconds, 3),
-                ["referencePyTorchSeconds"] = "0.63-0.70 (Adam, ARCHITECTURE.md)",
+                ["referencePyTorchSeconds"] = "0.63-0.70 (Adam, docs/kernels.md)",
             });
         }
 

@@ -95,7 +95,7 @@ internal static class PredictionBenchmarks
                 ["singleRowMicroseconds"] = Math.Round(single * 1e6, 2),
                 ["rowsPerSecond"] = Math.Round(1 / single),
                 ["batchRowsPerSecond"] = Math.Round(Rows / batch),
-                ["referencePyTorchDense"] = "21 us single row, 410k rows/s batch (ARCHITECTURE.md)",
+                ["referencePyTorchDense"] = "21 us single row, 410k rows/s batch (docs/kernels.md)",
             });
         }
 

@@ -8,7 +8,7 @@ using Mono.Cecil;
 // Writes compile-only copies of ML.NET assemblies with internal types and members made public and
 // private protected members made protected, so that Microsoft.ML.SparseL1 can compile against the
 // persistence API (ModelSaveContext, LoadableClass, ...). At run time the real assemblies are used,
-// reached through [IgnoresAccessChecksTo]. See shared/design/mlnet-persistence.md.
+// reached through [IgnoresAccessChecksTo]. See docs/persistence.md.
 //
 // Usage: MlNetPublicizer <output directory> <assembly path>...
 if (args.Length < 2)

@@ -8,7 +8,7 @@ using Microsoft.ML.SparseL1;
 using Microsoft.ML.SparseL1.IO;
 
 // ML.NET finds the loader through this attribute when Model.Load meets our loader signature; the assembly is
-// loaded by the name recorded in the zip, so no registration call is needed (mlnet-persistence.md §2).
+// loaded by the name recorded in the zip, so no registration call is needed (docs/persistence.md, "Load").
 [assembly: LoadableClass(typeof(SparseMlpPredictionTransformer), typeof(MlNetZipPersistence), null, typeof(SignatureLoadModel),
     "Sparse L1 MLP prediction transformer", MlNetZipPersistence.LoaderSignature)]
 
@@ -46,7 +46,7 @@ internal static class MlNetZipPersistence
         return new SparseMlpPredictionTransformer(model!, feature!);
     }
 
-    // Named arguments: the positional order puts the assembly name before the loader signature (pitfall 1).
+    // Named arguments: the positional order puts the assembly name before the loader signature (docs/persistence.md, "Save").
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "SPL1MLPT",
         verWrittenCur: 0x00010001,

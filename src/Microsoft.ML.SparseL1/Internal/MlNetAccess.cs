@@ -2,7 +2,7 @@
 
 // The run-time half of compiling against publicized ML.NET references: CoreCLR skips access checks from
 // this assembly into the named ones. Without it, the first internal call throws TypeAccessException and
-// ML.NET silently ignores our [LoadableClass] (so models would not load). See mlnet-persistence.md §4.
+// ML.NET silently ignores our [LoadableClass] (so models would not load). See docs/persistence.md.
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Data")]
 
