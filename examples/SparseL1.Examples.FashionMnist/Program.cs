@@ -11,14 +11,16 @@ using SparseL1.Examples.Shared;
 
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
 // saves it into an ML.NET zip, reloads it and predicts.
-// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs] [GradientMedianBracket|TrajectoryAim|OrderStatistic].
+// Default options apart from the layer sizes and the target; the arguments only shrink the run or pick another strategy.
+// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs, or "default"] [SparsityTracking|GradientMedianBracket|TrajectoryAim|OrderStatistic].
 int trainRows = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 60000;
 string regularization = args.Length > 1 ? args[1] : "0.9";
 float? fixedLambda = regularization.StartsWith("lambda=", StringComparison.Ordinal)
     ? float.Parse(regularization["lambda=".Length..], System.Globalization.CultureInfo.InvariantCulture) : null;
 float? target = fixedLambda is null ? float.Parse(regularization, System.Globalization.CultureInfo.InvariantCulture) : null;
-int epochs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
-var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SelectionStrategy.GradientMedianBracket;
+int? epochs = args.Length > 2 && args[2] != "default" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : null;
+var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SparseMlpOptionsBase.Defaults.Strategy;
+bool paperStrategy = strategy != SelectionStrategy.SparsityTracking;
 
 var (trainPixels, trainLabels, trainCount) = FashionMnist.Load(train: true, trainRows);
 var (testPixels, testLabels, testCount) = FashionMnist.Load(train: false);
@@ -38,12 +40,10 @@ var options = new SparseMlpMulticlassTrainer.Options
     TargetSparsity = target,
     Lambda = fixedLambda,
     SelectionStrategy = strategy,
-    SparsityTolerance = 0.01f,
-    Optimizer = SparseMlpOptimizer.Adam,
-    LearningRate = 1e-3f,
     NumberOfEpochs = epochs,
-    MinimumEpochsBeforeStop = fixedLambda is null ? epochs - 1 : null,
-    RefitEpochs = 2, // like the magnitude-pruning reference: two epochs of fine-tuning with the pattern frozen
+    // The paper's iteration of full runs: let each run stop only in its last epoch, then fine-tune two epochs.
+    MinimumEpochsBeforeStop = fixedLambda is null && paperStrategy && epochs is int e ? e - 1 : null,
+    RefitEpochs = paperStrategy ? 2 : 0,
     Progress = new Progress<SparseMlpProgress>(p => Console.Write(
         $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s, run ends in ~{p.RunTimeLeft.TotalSeconds:F0}s)   ")),
 };

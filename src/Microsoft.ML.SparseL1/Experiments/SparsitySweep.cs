@@ -99,16 +99,16 @@ public static class SparsitySweep
         return new SparsitySweepResult<TMetrics>(metricName, higherIsBetter, rows, foldMetrics, options.MetricTolerance);
     }
 
-    private static SparseMlpModelParameters FindNetwork(ITransformer model)
+    private static SparseMlpModelParameters FindNetwork(ITransformer model) =>
+        Find(model)?.Model ?? throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp).", nameof(model));
+
+    // Chains nest when a chain is appended to a chain (a.Append(b.Append(trainer))): search them depth first, last first.
+    private static SparseMlpPredictionTransformer? Find(ITransformer model) => model switch
     {
-        var found = model switch
-        {
-            SparseMlpPredictionTransformer t => t,
-            IEnumerable<ITransformer> chain => chain.OfType<SparseMlpPredictionTransformer>().LastOrDefault(),
-            _ => null,
-        };
-        return found?.Model ?? throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp).", nameof(model));
-    }
+        SparseMlpPredictionTransformer t => t,
+        IEnumerable<ITransformer> chain => chain.Reverse().Select(Find).FirstOrDefault(t => t is not null),
+        _ => null,
+    };
 
     private static long ModelBytes(MLContext context, ITransformer model, DataViewSchema schema)
     {

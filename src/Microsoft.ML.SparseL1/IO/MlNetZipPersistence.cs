@@ -30,6 +30,7 @@ internal static class MlNetZipPersistence
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
         ctx.SaveBinaryStream(ModelFormat.ZipEntryName, writer => ModelWriter.Write(writer, transformer.Model, transformer.FeatureColumnName));
+        ctx.SaveBinaryStream(ModelIdentity.ZipEntryName, writer => ModelIdentity.Write(writer, transformer.Model));
     }
 
     /// <summary>Called by ML.NET's component catalog through reflection.</summary>
@@ -43,6 +44,7 @@ internal static class MlNetZipPersistence
         string? feature = null;
         if (!ctx.TryLoadBinaryStream(ModelFormat.ZipEntryName, reader => (model, feature) = ModelReader.Read(reader.BaseStream)))
             throw new InvalidDataException($"The model zip has no '{ModelFormat.ZipEntryName}' entry for the sparse MLP transformer.");
+        ctx.TryLoadBinaryStream(ModelIdentity.ZipEntryName, reader => ModelIdentity.ReadAndCheck(reader, model!));
         return new SparseMlpPredictionTransformer(model!, feature!);
     }
 

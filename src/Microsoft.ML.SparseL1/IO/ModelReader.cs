@@ -69,13 +69,16 @@ internal static class ModelReader
         if (classCount != 0 && classCount != outputCount)
             throw PayloadReader.Invalid("classNameCount", $"is {classCount}; expected 0 or {outputCount}");
 
-        int trainedLayers = reader.ReadInt32("summary.layerCount", layerCount, layerCount);
+        // A trained network whose input reaches no output compacts to one constant layer, so it may have more layers.
+        int trainedLayers = reader.ReadInt32("summary.layerCount", layerCount, ModelFormat.MaxLayers);
         int[] sizes = reader.ReadInt32s(trainedLayers + 1, "summary.trainedLayerSizes");
         if (sizes[0] != inputCount || sizes[^1] != outputCount)
             throw PayloadReader.Invalid("summary.trainedLayerSizes", "does not start with the input count and end with the output count");
         for (int j = 0; j < sizes.Length; j++)
         {
-            if (sizes[j] < 1 || sizes[j] > ModelFormat.MaxWidth || (j > 0 && j < sizes.Length - 1 && sizes[j] < layers[j - 1].Outputs))
+            // Hidden sizes bound the compact widths when the layers correspond one to one (not for a constant network).
+            bool compactLayer = trainedLayers == layerCount && j > 0 && j < sizes.Length - 1;
+            if (sizes[j] < 1 || sizes[j] > ModelFormat.MaxWidth || (compactLayer && sizes[j] < layers[j - 1].Outputs))
                 throw PayloadReader.Invalid($"summary.trainedLayerSizes[{j}]", $"is {sizes[j]}; expected a size no smaller than the compact layer");
         }
 

@@ -46,24 +46,22 @@ internal static class OptionsValidation
                 CheckLambda(lambdas[j], $"{nameof(options.LayerLambdas)}[{j}]");
         }
 
-        if (!(options.LearningRate > 0) || !float.IsFinite(options.LearningRate))
-            Fail(nameof(options.LearningRate), $"must be finite and greater than 0; got {Format(options.LearningRate)}");
+        if (options.LearningRate is float rate && (!(rate > 0) || !float.IsFinite(rate)))
+            Fail(nameof(options.LearningRate), $"must be null, or finite and greater than 0; got {Format(rate)}");
         if (options.BatchSize < 0)
             Fail(nameof(options.BatchSize), $"must be at least 1, or 0 for full-batch steps; got {options.BatchSize}");
-        if (options.NumberOfEpochs < 1)
-            Fail(nameof(options.NumberOfEpochs), $"must be at least 1; got {options.NumberOfEpochs}");
+        if (options.NumberOfEpochs is int epochs && epochs < 1)
+            Fail(nameof(options.NumberOfEpochs), $"must be null or at least 1; got {epochs}");
         if (options.NumberOfThreads is int threads && threads < 1)
             Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
         if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
-        if (options.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= options.NumberOfEpochs))
-            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be null or in [0, NumberOfEpochs = {options.NumberOfEpochs}); got {minimum}");
         if (!(options.SelectionLargeProbe > 0) || !float.IsFinite(options.SelectionLargeProbe))
             Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
         if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))
             Fail(nameof(options.SelectionSmallProbe), $"must be in (0, SelectionLargeProbe = {Format(options.SelectionLargeProbe)}); got {Format(options.SelectionSmallProbe)}");
-        if (options.SelectionSmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > options.NumberOfEpochs))
-            Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, NumberOfEpochs = {options.NumberOfEpochs}]; got {probeEpochs}");
+        // The upper bounds depend on the epochs, which the data fixes when NumberOfEpochs is null: the lower bounds do not.
+        ValidateEpochDependent(options, options.NumberOfEpochs ?? int.MaxValue);
         if (options.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
             Fail(nameof(options.RequiredLayersWithinTolerance), $"must be null or in [1, {layers}]; got {required}");
         if (!Enum.IsDefined(options.SelectionStrategy))
@@ -74,6 +72,20 @@ internal static class OptionsValidation
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
         if (options.MaxSelectionIterations < 1)
             Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
+    }
+
+    /// <summary>
+    /// The options whose range depends on the epochs of a run: checked with the options when NumberOfEpochs is set,
+    /// else once the data has fixed the epochs.
+    /// </summary>
+    public static void ValidateEpochDependent(SparseMlpOptionsBase options, int epochs)
+    {
+        string source = options.NumberOfEpochs is not null ? $"NumberOfEpochs = {epochs}"
+            : epochs == int.MaxValue ? "the epochs chosen for the data (NumberOfEpochs is null)" : $"the {epochs} epochs chosen for this data (NumberOfEpochs is null)";
+        if (options.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= epochs))
+            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be null or in [0, {source}); got {minimum}");
+        if (options.SelectionSmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > epochs))
+            Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, {source}]; got {probeEpochs}");
     }
 
     /// <summary>The layer count a regularization option must match: hidden layers plus the output layer.</summary>

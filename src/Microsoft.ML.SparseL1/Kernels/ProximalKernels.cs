@@ -76,9 +76,19 @@ internal static class ProximalKernels
     /// <c>d = √v̂ + ε</c>, <c>w = S_{lr·λ/d}(w − lr·m̂/d)</c>: the soft-threshold is taken in the same diagonal metric as the
     /// step, so a fixed point satisfies the l1 optimality conditions (|∂L/∂w| ≤ λ where w = 0). Returns the nonzero count.
     /// </summary>
+    /// <param name="weights">The weights, updated in place.</param>
+    /// <param name="gradient">The data-loss gradient of the weights.</param>
+    /// <param name="firstMoment">Adam's first moment, updated in place.</param>
+    /// <param name="secondMoment">Adam's second moment, updated in place.</param>
+    /// <param name="coefficients">The step's constants.</param>
+    /// <param name="lambda">The l1 weight λ.</param>
+    /// <param name="reweightOffset">
+    /// δ &gt; 0 weights each entry's penalty by <c>δ / (|w| + δ)</c> at the weight before the step (reweighted l1: the
+    /// majorize-minimize step of the penalty λ·δ·log(1 + |w|/δ), which shrinks large weights less); 0 is plain l1.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int AdamStep(Span<float> weights, ReadOnlySpan<float> gradient, Span<float> firstMoment, Span<float> secondMoment,
-        in AdamCoefficients coefficients, float lambda)
+        in AdamCoefficients coefficients, float lambda, float reweightOffset = 0f)
     {
         ThrowHelper.CheckLength(gradient.Length, weights.Length, nameof(gradient));
         ThrowHelper.CheckLength(firstMoment.Length, weights.Length, nameof(firstMoment));
@@ -86,9 +96,9 @@ internal static class ProximalKernels
         int i = 0, nonZero = 0;
         switch (KernelDispatch.Current)
         {
-            case KernelPath.Vector512: i = AdamStepVector<Vector512<float>, Simd512>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, ref nonZero); break;
-            case KernelPath.Vector256: i = AdamStepVector<Vector256<float>, Simd256>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, ref nonZero); break;
-            case KernelPath.Vector128: i = AdamStepVector<Vector128<float>, Simd128>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, ref nonZero); break;
+            case KernelPath.Vector512: i = AdamStepVector<Vector512<float>, Simd512>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, reweightOffset, ref nonZero); break;
+            case KernelPath.Vector256: i = AdamStepVector<Vector256<float>, Simd256>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, reweightOffset, ref nonZero); break;
+            case KernelPath.Vector128: i = AdamStepVector<Vector128<float>, Simd128>(weights, gradient, firstMoment, secondMoment, coefficients, lambda, reweightOffset, ref nonZero); break;
         }
 
         for (; i < weights.Length; i++)
@@ -99,7 +109,8 @@ internal static class ProximalKernels
             firstMoment[i] = m;
             secondMoment[i] = v;
             float scale = coefficients.LearningRate / (MathF.Sqrt(v * coefficients.SecondMomentCorrection) + coefficients.Epsilon);
-            float w = SoftThreshold(weights[i] - scale * coefficients.FirstMomentCorrection * m, scale * lambda);
+            float penalty = reweightOffset > 0f ? (lambda * reweightOffset) / (MathF.Abs(weights[i]) + reweightOffset) : lambda;
+            float w = SoftThreshold(weights[i] - scale * coefficients.FirstMomentCorrection * m, scale * penalty);
             weights[i] = w;
             nonZero += w != 0f ? 1 : 0;
         }
@@ -150,7 +161,7 @@ internal static class ProximalKernels
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int AdamStepVector<TVec, TOps>(Span<float> weights, ReadOnlySpan<float> gradient, Span<float> firstMoment, Span<float> secondMoment,
-        in AdamCoefficients k, float lambda, ref int nonZero)
+        in AdamCoefficients k, float lambda, float reweightOffset, ref int nonZero)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
@@ -163,7 +174,8 @@ internal static class ProximalKernels
         TVec beta2 = TOps.Broadcast(k.Beta2), oneMinusBeta2 = TOps.Broadcast(k.OneMinusBeta2);
         TVec rate = TOps.Broadcast(k.LearningRate), epsilon = TOps.Broadcast(k.Epsilon);
         TVec firstCorrection = TOps.Broadcast(k.FirstMomentCorrection), secondCorrection = TOps.Broadcast(k.SecondMomentCorrection);
-        TVec l1 = TOps.Broadcast(lambda);
+        TVec l1 = TOps.Broadcast(lambda), offset = TOps.Broadcast(reweightOffset), l1Offset = TOps.Broadcast(lambda * reweightOffset);
+        bool reweight = reweightOffset > 0f;
         for (; i <= weights.Length - width; i += width)
         {
             // Same operation order and rounding as the scalar tail (no fused multiply-adds).
@@ -173,8 +185,11 @@ internal static class ProximalKernels
             TOps.Store(m, ref m1, (nuint)i);
             TOps.Store(v, ref m2, (nuint)i);
             TVec scale = TOps.Divide(rate, TOps.Add(TOps.Sqrt(TOps.Multiply(v, secondCorrection)), epsilon));
-            TVec stepped = TOps.Subtract(TOps.Load(ref w, (nuint)i), TOps.Multiply(TOps.Multiply(scale, firstCorrection), m));
-            TVec result = SoftThreshold<TVec, TOps>(stepped, TOps.Multiply(scale, l1));
+            TVec old = TOps.Load(ref w, (nuint)i);
+            TVec stepped = TOps.Subtract(old, TOps.Multiply(TOps.Multiply(scale, firstCorrection), m));
+            // λ·δ/(|w|+δ) rounds as the scalar tail's (λ·δ)/(|w|+δ) only if λ·δ is formed first there too.
+            TVec penalty = reweight ? TOps.Divide(l1Offset, TOps.Add(TOps.Abs(old), offset)) : l1;
+            TVec result = SoftThreshold<TVec, TOps>(stepped, TOps.Multiply(scale, penalty));
             TOps.Store(result, ref w, (nuint)i);
             zeros += TOps.CountZeros(result);
         }

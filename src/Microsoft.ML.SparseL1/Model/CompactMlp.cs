@@ -91,6 +91,15 @@ internal sealed class CompactMlp
             }
         }
 
+        // A hidden layer with no live neuron leaves nothing that depends on the input: the fixed point above has folded
+        // every later neuron into the output bias, so the network is that constant. It is stored as one layer without
+        // nonzero weights (a layer of width 0 would be no network the format or the kernels know).
+        if (alive.Any(layer => !layer.Contains(true)))
+        {
+            int outputs = sizes[layers];
+            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])]);
+        }
+
         var compact = new List<CompactLayer>(layers);
         int[] keptInputs = Enumerable.Range(0, sizes[0]).ToArray();
         for (int j = 0; j < layers; j++)

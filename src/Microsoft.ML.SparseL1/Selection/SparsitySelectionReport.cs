@@ -32,6 +32,16 @@ public enum SelectionStrategy
     /// completed runs missed on the same side without the later one halving the miss (layers pulling each other).
     /// </summary>
     TrajectoryAim = 2,
+
+    /// <summary>
+    /// One training run instead of an iteration of runs: λ starts at zero after a short dense phase and is steered after
+    /// every step (multiplied by e^(gain·relative count error)) so that the nonzero count follows the cubic schedule of
+    /// gradual pruning (Zhu and Gupta 2017) down to the target at 60 % of the run; the l1 term is reweighted by
+    /// δ/(|w| + δ) so that large weights are shrunk less. Once every count is within tolerance after the schedule, the
+    /// zero pattern is frozen and the surviving weights train without the l1 term for the rest of the run.
+    /// <c>MinimumEpochsBeforeStop</c>, the probes and <c>MaxSelectionIterations</c> do not apply.
+    /// </summary>
+    SparsityTracking = 3,
 }
 
 /// <summary>One training run of the parameter selection.</summary>

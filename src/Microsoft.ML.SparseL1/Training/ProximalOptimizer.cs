@@ -15,13 +15,16 @@ internal sealed class ProximalOptimizer
     private readonly float[][]? _weightMoments1, _weightMoments2, _biasMoments1, _biasMoments2;
 
     /// <summary>1 where a weight may move, 0 where it is frozen at zero; null when nothing is frozen.</summary>
-    private readonly float[][]? _mask;
-    private readonly int[]? _maskNonZero;
+    private float[][]? _mask;
+    private int[]? _maskNonZero;
     private long _step;
 
     public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters)
     {
         _settings = settings;
+        Lambdas = (float[])settings.Lambdas.Clone();
+        LearningRate = settings.LearningRate;
+        ReweightOffset = settings.ReweightOffset;
         if (settings.Optimizer == SparseMlpOptimizer.Adam)
         {
             _weightMoments1 = Zeros(parameters.Weights);
@@ -31,22 +34,35 @@ internal sealed class ProximalOptimizer
         }
 
         if (settings.FreezeZeroWeights)
-        {
-            _mask = parameters.Weights.Select(w => w.Select(v => v != 0f ? 1f : 0f).ToArray()).ToArray();
-            _maskNonZero = parameters.CountNonZeroWeights();
-        }
+            FreezeZeroPattern(parameters);
+    }
+
+    /// <summary>λ_j of each layer for the next steps; a controller may change them between steps.</summary>
+    public float[] Lambdas { get; }
+
+    /// <summary>Step size η for the next steps; a schedule may change it between steps.</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>δ of the reweighted l1 penalty λ·δ/(|w|+δ) (Adam only); 0 is plain l1.</summary>
+    public float ReweightOffset { get; set; }
+
+    /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
+    public void FreezeZeroPattern(MlpParameters parameters)
+    {
+        _mask = parameters.Weights.Select(w => w.Select(v => v != 0f ? 1f : 0f).ToArray()).ToArray();
+        _maskNonZero = parameters.CountNonZeroWeights();
     }
 
     /// <summary>Applies one step and writes each layer's nonzero weight count into <paramref name="nonZeroCounts"/>.</summary>
     public void Step(MlpParameters parameters, float[][] weightGradients, float[][] biasGradients, int[] nonZeroCounts)
     {
         _step++;
-        float rate = _settings.LearningRate;
+        float rate = LearningRate;
         if (_settings.Optimizer == SparseMlpOptimizer.Sgd)
         {
             for (int j = 0; j < parameters.LayerCount; j++)
             {
-                nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * _settings.Lambdas[j]);
+                nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * Lambdas[j]);
                 ProximalKernels.SgdStep(parameters.Biases[j], biasGradients[j], rate, 0f);
             }
 
@@ -58,7 +74,7 @@ internal sealed class ProximalOptimizer
         for (int j = 0; j < parameters.LayerCount; j++)
         {
             nonZeroCounts[j] = ProximalKernels.AdamStep(parameters.Weights[j], weightGradients[j], _weightMoments1![j], _weightMoments2![j],
-                coefficients, _settings.Lambdas[j]);
+                coefficients, Lambdas[j], ReweightOffset);
             ProximalKernels.AdamStep(parameters.Biases[j], biasGradients[j], _biasMoments1![j], _biasMoments2![j], coefficients, 0f);
         }
 

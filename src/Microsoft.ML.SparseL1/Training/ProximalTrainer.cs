@@ -19,10 +19,12 @@ internal static class ProximalTrainer
     /// <param name="stopRule">Called after every proximal step; true ends training.</param>
     /// <param name="epochCompleted">Called after every epoch.</param>
     /// <param name="cancellation">Checked before every step.</param>
-    /// <exception cref="InvalidOperationException">The loss became NaN or infinite (training diverged).</exception>
+    /// <param name="stepControl">Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.</param>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public static TrainingOutcome Train(DenseDataSet data, MlpParameters parameters, TrainingSettings settings,
-        Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default)
+        Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default,
+        Action<TrainingStep, ProximalOptimizer>? stepControl = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -61,12 +63,13 @@ internal static class ProximalTrainer
                 int rows = Math.Min(batch, data.Rows - start);
                 var (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
                 if (!double.IsFinite(loss))
-                    throw Diverged(epoch, steps + 1, loss, settings.LearningRate);
+                    throw Diverged(epoch, steps + 1, loss, optimizer.LearningRate);
                 lossSum += loss;
                 weightSum += weight;
 
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
+                stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
                     return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts);
             }
@@ -78,8 +81,8 @@ internal static class ProximalTrainer
         return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
     }
 
-    private static InvalidOperationException Diverged(int epoch, long step, double loss, float learningRate) =>
-        new(string.Format(CultureInfo.InvariantCulture,
+    private static TrainingDivergedException Diverged(int epoch, long step, double loss, float learningRate) =>
+        new(learningRate, string.Format(CultureInfo.InvariantCulture,
             "Training diverged in epoch {0} (step {1}): the training loss became {2}. Lower LearningRate (now {3}) or check the feature scale.",
             epoch, step, loss, learningRate));
 }

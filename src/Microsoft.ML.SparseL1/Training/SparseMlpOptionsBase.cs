@@ -19,13 +19,28 @@ public abstract class SparseMlpOptionsBase
         public const float TargetSparsity = 0.9f;
 
         /// <summary>Default <see cref="LearningRate"/> for <see cref="SparseMlpOptimizer.Sgd"/> (the paper's 0.1).</summary>
-        public const float LearningRate = 0.1f;
+        public const float SgdLearningRate = 0.1f;
+
+        /// <summary>Default <see cref="LearningRate"/> for <see cref="SparseMlpOptimizer.Adam"/> (Kingma and Ba's, PyTorch's and Keras's 1e-3).</summary>
+        public const float AdamLearningRate = 1e-3f;
+
+        /// <summary>Default <see cref="Optimizer"/>.</summary>
+        public const SparseMlpOptimizer Optimizer = SparseMlpOptimizer.Adam;
+
+        /// <summary>Default <see cref="SelectionStrategy"/>.</summary>
+        public const SelectionStrategy Strategy = SelectionStrategy.SparsityTracking;
+
+        /// <summary>
+        /// With <see cref="NumberOfEpochs"/> null, the run trains at least <see cref="MinimumEpochs"/> epochs and at least
+        /// this many optimizer steps, so that a few hundred rows get as many updates as a large data set's 20 epochs.
+        /// </summary>
+        public const int MinimumSteps = 6000;
+
+        /// <summary>With <see cref="NumberOfEpochs"/> null, the fewest epochs a run trains.</summary>
+        public const int MinimumEpochs = 20;
 
         /// <summary>Default <see cref="BatchSize"/>.</summary>
         public const int BatchSize = 128;
-
-        /// <summary>Default <see cref="NumberOfEpochs"/>.</summary>
-        public const int NumberOfEpochs = 20;
 
         /// <summary>Default <see cref="Seed"/> (the paper's).</summary>
         public const int Seed = 123;
@@ -70,17 +85,32 @@ public abstract class SparseMlpOptionsBase
     /// <summary>A fixed λ_j ≥ 0 per weight layer (hidden layers, then output). Default null.</summary>
     public float[]? LayerLambdas { get; set; }
 
-    /// <summary>The gradient step before each soft-threshold. Default <see cref="SparseMlpOptimizer.Sgd"/>.</summary>
-    public SparseMlpOptimizer Optimizer { get; set; } = SparseMlpOptimizer.Sgd;
+    /// <summary>
+    /// Standardize the features (and a regression label) with the training data's mean and standard deviation before
+    /// training, so that the l1 penalty and the step size mean the same whatever the units (as glmnet does). The affine
+    /// maps are folded into the first layer's weights and biases and the last layer's outputs of the delivered
+    /// network, so prediction costs nothing extra and zeros stay zeros; λ and the selection report refer to the
+    /// standardized problem. Constant features are centred only. Default true.
+    /// </summary>
+    public bool Standardize { get; set; } = true;
 
-    /// <summary>Step size η, in (0, ∞); the soft-threshold is η·λ. Default <see cref="Defaults.LearningRate"/>.</summary>
-    public float LearningRate { get; set; } = Defaults.LearningRate;
+    /// <summary>The gradient step before each soft-threshold. Default <see cref="SparseMlpOptimizer.Adam"/>.</summary>
+    public SparseMlpOptimizer Optimizer { get; set; } = Defaults.Optimizer;
+
+    /// <summary>
+    /// Step size η, in (0, ∞); the soft-threshold is η·λ (in Adam's metric for Adam). Default null: <see cref="Defaults.AdamLearningRate"/>
+    /// for Adam, <see cref="Defaults.SgdLearningRate"/> for SGD.
+    /// </summary>
+    public float? LearningRate { get; set; }
 
     /// <summary>Examples per step, at least 1; 0 means full-batch steps. Default <see cref="Defaults.BatchSize"/>.</summary>
     public int BatchSize { get; set; } = Defaults.BatchSize;
 
-    /// <summary>Epochs per training run, at least 1. Default <see cref="Defaults.NumberOfEpochs"/>.</summary>
-    public int NumberOfEpochs { get; set; } = Defaults.NumberOfEpochs;
+    /// <summary>
+    /// Epochs per training run, at least 1. Default null: at least <see cref="Defaults.MinimumEpochs"/> epochs and at least
+    /// <see cref="Defaults.MinimumSteps"/> optimizer steps (20 epochs of 60,000 rows in batches of 128; 3,000 epochs of 250 rows).
+    /// </summary>
+    public int? NumberOfEpochs { get; set; }
 
     /// <summary>Seed of the initial weights and the shuffles. Default <see cref="Defaults.Seed"/>.</summary>
     public int Seed { get; set; } = Defaults.Seed;
@@ -113,10 +143,11 @@ public abstract class SparseMlpOptionsBase
     public int RefitEpochs { get; set; }
 
     /// <summary>
-    /// The λ-update rule of the selection. Default <see cref="SelectionStrategy.GradientMedianBracket"/> (the paper's);
-    /// <see cref="SelectionStrategy.TrajectoryAim"/> reaches the same targets in about half the training epochs.
+    /// The λ-update rule of the selection. Default <see cref="SelectionStrategy.SparsityTracking"/> (one run, λ steered
+    /// along a gradual schedule to the target, then the pattern frozen and refit);
+    /// <see cref="SelectionStrategy.GradientMedianBracket"/> is the paper's iteration of full runs.
     /// </summary>
-    public SelectionStrategy SelectionStrategy { get; set; } = SelectionStrategy.GradientMedianBracket;
+    public SelectionStrategy SelectionStrategy { get; set; } = Defaults.Strategy;
 
     /// <summary>First probe λ of the selection, expected to give too few nonzeros; finite, &gt; 0. Default <see cref="Defaults.SelectionLargeProbe"/>.</summary>
     public float SelectionLargeProbe { get; set; } = Defaults.SelectionLargeProbe;

@@ -25,6 +25,10 @@ internal static class SparseMlpTraining
         using var channel = host.Start("Training");
         var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
         var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled);
+        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: task == SparseMlpTask.Regression) : null;
+        standardization?.Apply(data);
+        int epochs = EpochsFor(options, data.Rows);
+        OptionsValidation.ValidateEpochDependent(options, epochs);
 
         int outputs = task == SparseMlpTask.MulticlassClassification ? info.ClassCount : 1;
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
@@ -33,9 +37,9 @@ internal static class SparseMlpTraining
         {
             Loss = task.Loss(),
             Optimizer = options.Optimizer,
-            LearningRate = options.LearningRate,
+            LearningRate = LearningRateFor(options),
             BatchSize = options.BatchSize,
-            Epochs = options.NumberOfEpochs,
+            Epochs = epochs,
             Seed = options.Seed,
             Threads = options.NumberOfThreads ?? Environment.ProcessorCount,
             Lambdas = new float[layers],
@@ -59,21 +63,29 @@ internal static class SparseMlpTraining
 
         MlpParameters parameters;
         float[] chosenLambdas;
-        SparsitySelectionReport? report = null;
-        if (options.Lambda.HasValue || options.LayerLambdas is not null)
+        SparsitySelectionReport? report;
+        // A loss that becomes infinite restarts the whole training from its seed with half the step, a bounded number of
+        // times: the named error is thrown only when that does not help either.
+        for (int attempt = 0; ; attempt++)
         {
-            chosenLambdas = options.LayerLambdas?.ToArray() ?? Enumerable.Repeat(options.Lambda!.Value, layers).ToArray();
-            parameters = MlpParameters.Initialize(sizes, options.Seed);
-            ProximalTrainer.Train(data, parameters, training with { Lambdas = chosenLambdas }, null, s => Report(0, s, chosenLambdas), cancellation);
+            try
+            {
+                (parameters, chosenLambdas, report) = TrainOnce(data, sizes, options, training, Report, cancellation);
+                break;
+            }
+            catch (TrainingDivergedException diverged) when (attempt < MaxDivergenceRetries)
+            {
+                training = training with { LearningRate = diverged.LearningRate / 2 };
+                channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "{0} Restarting from the seed with LearningRate {1} (retry {2} of {3}).", diverged.Message, training.LearningRate, attempt + 1, MaxDivergenceRetries));
+            }
         }
-        else
+
+        if (report is not null)
         {
-            var selection = SelectionFor(options, sizes);
-            (parameters, chosenLambdas, report) = ParameterSelection.Run(data, sizes, options.Seed, training, selection,
-                (run, lambdas, s) => Report(run, s, lambdas), cancellation);
             channel.Info(MessageSensitivity.None, report.ToString());
             if (!report.Converged)
-                channel.Warning(MessageSensitivity.None, $"The sparsity selection did not reach its targets within {options.MaxSelectionIterations} iterations; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
+                channel.Warning(MessageSensitivity.None, "The sparsity selection did not reach its targets; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
         }
 
         if (options.RefitEpochs > 0)
@@ -83,14 +95,68 @@ internal static class SparseMlpTraining
             channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
         }
 
-        var model = new SparseMlpModelParameters(task, CompactMlp.FromParameters(parameters), ClassNames(trainData.Schema[options.LabelColumnName], task),
+        standardization?.FoldInto(parameters);
+        var compact = CompactMlp.FromParameters(parameters);
+        if (compact.Layers.All(l => l.NonZeroCount == 0))
+            channel.Warning(MessageSensitivity.None, "No input reaches the output (every weight of a layer, or every neuron of a hidden layer, is zero): the model predicts a constant. Lower the target sparsity or λ.");
+        var model = new SparseMlpModelParameters(task, compact, ClassNames(trainData.Schema[options.LabelColumnName], task),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
         return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
     }
 
-    private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes)
+    /// <summary>Restarts with half the step after a divergence, before the divergence error is thrown.</summary>
+    private const int MaxDivergenceRetries = 4;
+
+    private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainOnce(DenseDataSet data, int[] sizes,
+        SparseMlpOptionsBase options, TrainingSettings training, Action<int, EpochSummary, float[]> report, TrainingCancellation cancellation)
+    {
+        int layers = sizes.Length - 1;
+        if (options.Lambda.HasValue || options.LayerLambdas is not null)
+        {
+            float[] lambdas = options.LayerLambdas?.ToArray() ?? Enumerable.Repeat(options.Lambda!.Value, layers).ToArray();
+            var parameters = MlpParameters.Initialize(sizes, options.Seed);
+            ProximalTrainer.Train(data, parameters, training with { Lambdas = lambdas }, null, s => report(0, s, lambdas), cancellation);
+            return (parameters, lambdas, null);
+        }
+
+        var selection = SelectionFor(options, sizes, training.Epochs);
+        return options.SelectionStrategy == SelectionStrategy.SparsityTracking
+            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, TrackingFor(), (run, lambdas, s) => report(run, s, lambdas), cancellation)
+            : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation);
+    }
+
+    // TEMPORARY: environment overrides for measuring the tracking knobs; removed before release.
+    private static TrackingSettings TrackingFor()
+    {
+        var t = new TrackingSettings();
+        static double? Env(string name) => Environment.GetEnvironmentVariable(name) is string v ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+        return t with
+        {
+            ScheduleStart = Env("SL1_START") ?? t.ScheduleStart,
+            ScheduleEnd = Env("SL1_END") ?? t.ScheduleEnd,
+            Gain = Env("SL1_GAIN") ?? t.Gain,
+            ReweightFactor = (float)(Env("SL1_REWEIGHT") ?? t.ReweightFactor),
+            DecayRefit = Env("SL1_DECAY") is double d ? d != 0 : t.DecayRefit,
+        };
+    }
+
+    private static float LearningRateFor(SparseMlpOptionsBase options) => options.LearningRate
+        ?? (options.Optimizer == SparseMlpOptimizer.Adam ? SparseMlpOptionsBase.Defaults.AdamLearningRate : SparseMlpOptionsBase.Defaults.SgdLearningRate);
+
+    /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
+    private static int EpochsFor(SparseMlpOptionsBase options, int rows)
+    {
+        if (options.NumberOfEpochs is int epochs)
+            return epochs;
+        int batch = options.BatchSize <= 0 ? rows : Math.Min(options.BatchSize, rows);
+        long stepsPerEpoch = (rows + batch - 1) / batch;
+        long needed = (SparseMlpOptionsBase.Defaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (int)Math.Max(SparseMlpOptionsBase.Defaults.MinimumEpochs, needed);
+    }
+
+    private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes, int epochs)
     {
         int layers = sizes.Length - 1;
         long[] weights = Enumerable.Range(0, layers).Select(j => (long)sizes[j] * sizes[j + 1]).ToArray();
@@ -104,11 +170,11 @@ internal static class SparseMlpTraining
             Targets = targets,
             Tolerance = options.SparsityTolerance,
             MaxIterations = options.MaxSelectionIterations,
-            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? options.NumberOfEpochs / 2,
+            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? epochs / 2,
             Strategy = options.SelectionStrategy,
             LargeProbe = options.SelectionLargeProbe,
             SmallProbe = options.SelectionSmallProbe,
-            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, options.NumberOfEpochs / 5),
+            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, epochs / 5),
             RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
             AccumulatedGradient = options.UseAccumulatedGradient,
         };

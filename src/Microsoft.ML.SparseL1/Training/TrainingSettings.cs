@@ -35,6 +35,9 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool FreezeZeroWeights { get; init; }
 
+    /// <summary>δ of the reweighted l1 penalty λ·δ/(|w|+δ) (Adam only); 0 is plain l1.</summary>
+    public float ReweightOffset { get; init; }
+
     /// <summary>
     /// Multiply layers below <see cref="SparseLayerForward.BreakEvenDensity"/> by their nonzero weights only in the
     /// forward pass (equal to the dense product up to the order of the float additions). Off only to compare both.

@@ -40,10 +40,12 @@ public class IntegrationTests
         var data = Data(ml, 300);
         var options = new SparsitySweepOptions { TargetSparsities = [0.5f], NumberOfFolds = 2, Seed = 1, LatencyRows = 50 };
         var binary = SparsitySweep.Binary(ml, data,
-            t => ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { LabelColumnName = "Positive", HiddenLayerSizes = [8], TargetSparsity = t, SparsityTolerance = 0.05f, NumberOfEpochs = 30, BatchSize = 16 }),
+            t => ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { LabelColumnName = "Positive", HiddenLayerSizes = [8], TargetSparsity = t, SparsityTolerance = 0.05f }),
             new SparsitySweepOptions { TargetSparsities = [0.5f], NumberOfFolds = 2, Seed = 1, LatencyRows = 50, LabelColumnName = "Positive" });
         var regression = SparsitySweep.Regression(ml, data,
-            t => ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { HiddenLayerSizes = [8], TargetSparsity = t, SparsityTolerance = 0.05f, NumberOfEpochs = 30, BatchSize = 32 }),
+            // The trainer inside a nested chain (issue 11: the sweep found only a top-level one).
+            t => ml.Transforms.CopyColumns("Copy", "Features").Append(ml.Transforms.CopyColumns("Copy2", "Features")
+                .Append(ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { HiddenLayerSizes = [8], TargetSparsity = t, SparsityTolerance = 0.05f }))),
             options);
         Assert.AreEqual("Accuracy", binary.MetricName);
         Assert.AreEqual("RSquared", regression.MetricName);

@@ -35,6 +35,8 @@ public class ProgressTests
         var options = new SparseMlpRegressionTrainer.Options
         {
             HiddenLayerSizes = [8], TargetSparsity = 0.5f, SparsityTolerance = 0.05f, NumberOfEpochs = 30, BatchSize = 0,
+            // The paper's iteration: one λ per run, so every progress record of a run carries the run's λ.
+            SelectionStrategy = SelectionStrategy.GradientMedianBracket, Optimizer = SparseMlpOptimizer.Sgd,
             Progress = new SyncProgress(progress.Enqueue),
         };
         var model = ml.Regression.Trainers.SparseMlp(options).Fit(data).Model;

@@ -116,8 +116,8 @@ public class ReliabilityTests
             ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f }).Fit(ml.Data.LoadFromEnumerable(stringLabel)));
         StringAssert.Contains(notKey.Message, "MapValueToKey");
 
-        var diverging = Assert.ThrowsExactly<InvalidOperationException>(() =>
-            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f, LearningRate = 1e6f, NumberOfEpochs = 50 }).Fit(Keyed(ml, Rows(200, 3))));
+        var diverging = Assert.ThrowsExactly<Microsoft.ML.SparseL1.Training.TrainingDivergedException>(() =>
+            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Lambda = 0f, Optimizer = SparseMlpOptimizer.Sgd, LearningRate = 1e6f, NumberOfEpochs = 50 }).Fit(Keyed(ml, Rows(200, 3))));
         StringAssert.Contains(diverging.Message, "diverged in epoch");
 
         foreach (var (option, make) in new (string, Func<SparseMlpRegressionTrainer.Options>)[]
@@ -131,7 +131,8 @@ public class ReliabilityTests
             ("SparsityTolerance", () => new() { SparsityTolerance = 0f }),
             ("NumberOfThreads", () => new() { NumberOfThreads = 0 }),
             ("SelectionSmallProbe", () => new() { SelectionSmallProbe = 1f }),
-            ("MinimumEpochsBeforeStop", () => new() { MinimumEpochsBeforeStop = 20 }),
+            ("MinimumEpochsBeforeStop", () => new() { NumberOfEpochs = 20, MinimumEpochsBeforeStop = 20 }),
+            ("MinimumEpochsBeforeStop", () => new() { MinimumEpochsBeforeStop = -1 }),
             ("RequiredLayersWithinTolerance", () => new() { LayerTargetSparsities = [0.5f, 0.5f], RequiredLayersWithinTolerance = 3 }),
         })
         {

@@ -34,7 +34,7 @@ public class SparsitySweepTests
         var result = SparsitySweep.Multiclass(ml, keyed,
             target => ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
             {
-                HiddenLayerSizes = [16], TargetSparsity = target, SparsityTolerance = 0.05f, NumberOfEpochs = 20, BatchSize = 32,
+                HiddenLayerSizes = [16], TargetSparsity = target, SparsityTolerance = 0.05f,
             }),
             new SparsitySweepOptions { TargetSparsities = [0.3f, 0.8f], NumberOfFolds = 2, Seed = 3, LatencyRows = 100, Progress = new SyncProgress(() => reported++) });
 

@@ -72,7 +72,9 @@ public class ProximalKernelTests
     }
 
     [TestMethod]
-    public void AdamStep_AllLengths_MatchesDoublePrecisionReference()
+    [DataRow(0f)]
+    [DataRow(0.3f)]
+    public void AdamStep_AllLengths_MatchesDoublePrecisionReference(float reweightOffset)
     {
         var random = new Random(3);
         KernelPaths.ForEach(path =>
@@ -89,7 +91,7 @@ public class ProximalKernelTests
                 const int Step = 3;
                 var coefficients = new AdamCoefficients(Rate, 0.9f, 0.999f, 1e-8f, Step);
                 float[] w = (float[])weights.Clone(), a = (float[])m1.Clone(), b = (float[])m2.Clone();
-                int nonZero = ProximalKernels.AdamStep(w, gradient, a, b, coefficients, Lambda);
+                int nonZero = ProximalKernels.AdamStep(w, gradient, a, b, coefficients, Lambda, reweightOffset);
                 int expectedNonZero = 0;
                 for (int i = 0; i < length; i++)
                 {
@@ -97,7 +99,9 @@ public class ProximalKernelTests
                     double v = 0.999 * m2[i] + 0.001 * gradient[i] * (double)gradient[i];
                     double mHat = m / (1 - Math.Pow(0.9, Step)), vHat = v / (1 - Math.Pow(0.999, Step));
                     double d = Math.Sqrt(vHat) + 1e-8;
-                    double u = weights[i] - Rate * mHat / d, t = Rate * Lambda / d;
+                    // Reweighted l1: the penalty at the weight before the step is λ·δ/(|w|+δ); δ = 0 is plain l1.
+                    double penalty = reweightOffset > 0 ? Lambda * reweightOffset / (Math.Abs(weights[i]) + reweightOffset) : Lambda;
+                    double u = weights[i] - Rate * mHat / d, t = Rate * penalty / d;
                     double expected = u > t ? u - t : u < -t ? u + t : 0;
                     TestData.AssertClose(m, a[i], 1e-6, 1e-7, $"{path} m[{i}]");
                     TestData.AssertClose(v, b[i], 1e-5, 1e-8, $"{path} v[{i}]");

@@ -110,10 +110,11 @@ public class ProximalTrainerTests
     {
         var data = SyntheticData.Make(LossKind.SquaredError, 64, 12, 1, seed: 6);
         var parameters = MlpParameters.Initialize([12, 16, 1], seed: 2);
-        var error = Assert.ThrowsExactly<InvalidOperationException>(() => ProximalTrainer.Train(data, parameters,
+        var error = Assert.ThrowsExactly<TrainingDivergedException>(() => ProximalTrainer.Train(data, parameters,
             new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 1000, LearningRate = 50f, Lambdas = [0f, 0f], Threads = 1 }));
         StringAssert.Contains(error.Message, "diverged in epoch");
         StringAssert.Contains(error.Message, "LearningRate");
+        Assert.AreEqual(50f, error.LearningRate, "the step that diverged, for the caller's retry");
     }
 
     [TestMethod]

@@ -1,0 +1,172 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.SparseL1.Training;
+
+namespace Microsoft.ML.SparseL1.Selection;
+
+/// <summary>
+/// <see cref="SelectionStrategy.SparsityTracking"/>: the target reached in one training run. λ (one, or one per layer)
+/// starts at zero and is adjusted after every proximal step by a multiplicative feedback law so that the nonzero count
+/// follows the cubic schedule of gradual pruning (Zhu and Gupta 2017) from all weights down to the target; once the
+/// schedule has ended and every count is within tolerance, the zero pattern is frozen and the surviving weights train
+/// without the l1 term for the rest of the run, which removes the l1 shrinkage of the kept weights.
+/// </summary>
+/// <remarks>
+/// Why this shape: a run that trains under its final λ from the first step kills weights before features form, and
+/// the paper's iteration pays several full runs to find that λ. Here the network is dense for the first epochs and
+/// is thinned gradually, so the surviving weights are the ones that mattered to a trained network; the feedback law
+/// is the paper's parameter choice made online (λ rises while there are too many nonzeros and falls while there are too
+/// few), and a fixed point of the proximal step still satisfies the l1 optimality conditions at the chosen λ.
+/// </remarks>
+internal static class SparsityTracking
+{
+    /// <summary>λ when the schedule starts; the feedback law moves it by up to a factor e^gain per step from there.</summary>
+    private const float InitialLambda = 1e-6f;
+
+    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
+        TrainingSettings training, SelectionSettings selection, TrackingSettings tracking, Action<int, float[], EpochSummary>? epochCompleted,
+        TrainingCancellation cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        int layers = layerSizes.Length - 1;
+        int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
+        int groups = selection.LayerWise ? layers : 1;
+        long[] groupWeights = selection.LayerWise ? layerWeights.Select(w => (long)w).ToArray() : [layerWeights.Sum(w => (long)w)];
+        int batch = training.EffectiveBatchSize(data.Rows);
+        long stepsPerEpoch = (data.Rows + batch - 1) / batch;
+        long totalSteps = stepsPerEpoch * training.Epochs;
+        long start = (long)Math.Round(tracking.ScheduleStart * totalSteps);
+        long end = Math.Max(start + 1, (long)Math.Round(tracking.ScheduleEnd * totalSteps));
+        // A short schedule needs a faster law: λ must be able to cross ten decades (e^23) within a quarter of it.
+        double gain = Math.Max(tracking.Gain, 23.0 / (0.25 * (end - start)));
+
+        var parameters = MlpParameters.Initialize(layerSizes, seed);
+        var settings = training with { Lambdas = new float[layers] };
+        float[] lambdas = new float[groups];
+        long frozenAt = 0;
+        float[]? frozenLambdas = null;
+        var counts = new long[groups];
+        bool started = false;
+        var outcome = ProximalTrainer.Train(data, parameters, settings, stopRule: null,
+            summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary), cancellation,
+            (step, optimizer) =>
+            {
+                if (frozenAt > 0)
+                {
+                    // The refit's step decays to zero along a half cosine over the steps left, so the kept weights settle.
+                    if (tracking.DecayRefit)
+                        optimizer.LearningRate = (float)(training.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step.Step - frozenAt) / Math.Max(1, totalSteps - frozenAt))));
+                    return;
+                }
+
+                if (step.Step < start)
+                    return;
+                for (int g = 0; g < groups; g++)
+                    counts[g] = selection.LayerWise ? step.LayerNonZeroCounts[g] : step.LayerNonZeroCounts.Sum(c => (long)c);
+
+                if (!started)
+                {
+                    started = true;
+                    // The dense phase ends: λ starts from a small value, and the reweighting offset is set from the
+                    // weights' magnitude now, so that it means the same for any feature or label scale.
+                    Array.Fill(lambdas, InitialLambda);
+                    optimizer.ReweightOffset = tracking.ReweightFactor * MeanAbsoluteWeight(parameters);
+                }
+                else if (step.Step >= end && AllWithin())
+                {
+                    frozenAt = step.Step;
+                    frozenLambdas = Expand(lambdas, layers);
+                    optimizer.FreezeZeroPattern(parameters);
+                    Array.Clear(optimizer.Lambdas);
+                    optimizer.ReweightOffset = 0f;
+                    return;
+                }
+                else
+                {
+                    for (int g = 0; g < groups; g++)
+                    {
+                        double wanted = Scheduled(g, step.Step);
+                        double error = Math.Clamp((counts[g] - wanted) / Math.Max(wanted, 1.0), -1.0, 1.0);
+                        lambdas[g] = (float)(lambdas[g] * Math.Exp(gain * error));
+                    }
+                }
+
+                for (int j = 0; j < layers; j++)
+                    optimizer.Lambdas[j] = lambdas[selection.LayerWise ? j : 0];
+            });
+        var (_, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(batch, 1024), training.Threads);
+        watch.Stop();
+
+        int[] finalCounts = outcome.LayerNonZeroCounts;
+        bool converged = frozenAt > 0;
+        var used = frozenLambdas ?? Expand(lambdas, layers);
+        string note = converged
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"tracking: cubic schedule over steps {start}-{end} of {totalSteps}; pattern frozen at step {frozenAt} (epoch {(double)frozenAt / stepsPerEpoch:F1}), then {totalSteps - frozenAt} steps without l1")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"tracking: cubic schedule over steps {start}-{end} of {totalSteps}; the counts never settled within tolerance after the schedule");
+        var iteration = new SelectionIteration(0, used, finalCounts, loss, outcome.EpochsStarted, converged, watch.Elapsed.TotalSeconds, note);
+        var report = new SparsitySelectionReport(SelectionStrategy.SparsityTracking, selection.LayerWise, selection.Targets, layerWeights,
+            selection.Tolerance, [iteration], 0, converged);
+        return (parameters, used, report);
+
+        // The cubic schedule: all weights until the start, the target from the end on, (1-u)^3 of the difference between.
+        double Scheduled(int g, long step)
+        {
+            double u = Math.Clamp((double)(step - start) / (end - start), 0.0, 1.0);
+            double remaining = 1.0 - u;
+            return selection.Targets[g] + (groupWeights[g] - selection.Targets[g]) * remaining * remaining * remaining;
+        }
+
+        bool AllWithin()
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                if (Math.Abs(counts[g] - selection.Targets[g]) > selection.Tolerance * selection.Targets[g])
+                    return false;
+            }
+
+            return true;
+        }
+    }
+
+    private static float[] Expand(float[] lambdas, int layers) =>
+        lambdas.Length == layers ? (float[])lambdas.Clone() : Enumerable.Repeat(lambdas[0], layers).ToArray();
+
+    private static float MeanAbsoluteWeight(MlpParameters parameters)
+    {
+        double sum = 0;
+        long count = 0;
+        foreach (var w in parameters.Weights)
+        {
+            foreach (float v in w)
+                sum += Math.Abs(v);
+            count += w.Length;
+        }
+
+        return (float)(sum / count);
+    }
+}
+
+/// <summary>The knobs of <see cref="SparsityTracking"/>.</summary>
+internal sealed record TrackingSettings
+{
+    /// <summary>Fraction of the run's steps trained dense before the schedule starts (gradual pruning: 1 epoch of 20).</summary>
+    public double ScheduleStart { get; init; } = 0.05;
+
+    /// <summary>Fraction of the run's steps at which the schedule reaches the target (gradual pruning: 12 epochs of 20).</summary>
+    public double ScheduleEnd { get; init; } = 0.6;
+
+    /// <summary>Per step, λ is multiplied by exp(gain · relative count error), the error clamped to [-1, 1].</summary>
+    public double Gain { get; init; } = 0.05;
+
+    /// <summary>δ of the reweighted penalty as a multiple of the mean |weight| when the schedule starts; 0 is plain l1.</summary>
+    public float ReweightFactor { get; init; } = 0.5f;
+
+    /// <summary>Decay the step to zero along a half cosine over the refit after the pattern is frozen.</summary>
+    public bool DecayRefit { get; init; }
+}

@@ -1,0 +1,149 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Training;
+
+/// <summary>
+/// Feature (and regression label) standardization: the training data is trained on as (x − mean) / scale, and the
+/// affine maps are folded into the trained network afterwards, so the delivered network takes raw features and
+/// returns raw-scale outputs. Folding multiplies or divides weights by positive scales, so zeros stay zeros.
+/// </summary>
+internal sealed class Standardization
+{
+    private Standardization(double[] means, double[] scales, double labelMean, double labelScale)
+    {
+        Means = means;
+        Scales = scales;
+        LabelMean = labelMean;
+        LabelScale = labelScale;
+    }
+
+    /// <summary>Per feature: the mean subtracted.</summary>
+    public double[] Means { get; }
+
+    /// <summary>Per feature: the divisor (the standard deviation; 1 for a constant feature, which is only centred).</summary>
+    public double[] Scales { get; }
+
+    /// <summary>The label's mean (0 when the label is left as it is).</summary>
+    public double LabelMean { get; }
+
+    /// <summary>The label's divisor (1 when the label is left as it is).</summary>
+    public double LabelScale { get; }
+
+    /// <summary>Measures the training data (unweighted population moments, in double).</summary>
+    /// <param name="data">The training data.</param>
+    /// <param name="standardizeLabel">Standardize the label too (regression).</param>
+    public static Standardization Measure(DenseDataSet data, bool standardizeLabel)
+    {
+        int columns = data.Columns;
+        var means = new double[columns];
+        var squares = new double[columns];
+        float[] x = data.Features;
+        for (int r = 0; r < data.Rows; r++)
+        {
+            var row = x.AsSpan(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+                means[c] += row[c];
+        }
+
+        for (int c = 0; c < columns; c++)
+            means[c] /= data.Rows;
+        for (int r = 0; r < data.Rows; r++)
+        {
+            var row = x.AsSpan(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+            {
+                double d = row[c] - means[c];
+                squares[c] += d * d;
+            }
+        }
+
+        var scales = new double[columns];
+        for (int c = 0; c < columns; c++)
+            scales[c] = ScaleOf(squares[c] / data.Rows, means[c]);
+
+        double labelMean = 0, labelScale = 1;
+        if (standardizeLabel)
+        {
+            foreach (float y in data.Labels)
+                labelMean += y;
+            labelMean /= data.Rows;
+            double labelSquares = 0;
+            foreach (float y in data.Labels)
+                labelSquares += (y - labelMean) * (y - labelMean);
+            labelScale = ScaleOf(labelSquares / data.Rows, labelMean);
+        }
+
+        return new Standardization(means, scales, labelMean, labelScale);
+    }
+
+    /// <summary>Standardizes the data in place.</summary>
+    public void Apply(DenseDataSet data)
+    {
+        int columns = data.Columns;
+        var inverse = new float[columns];
+        var offsets = new float[columns];
+        for (int c = 0; c < columns; c++)
+        {
+            inverse[c] = (float)(1.0 / Scales[c]);
+            offsets[c] = (float)Means[c];
+        }
+
+        float[] x = data.Features;
+        for (int r = 0; r < data.Rows; r++)
+        {
+            var row = x.AsSpan(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+                row[c] = (row[c] - offsets[c]) * inverse[c];
+        }
+
+        if (LabelMean != 0 || LabelScale != 1)
+        {
+            float[] y = data.Labels;
+            for (int r = 0; r < y.Length; r++)
+                y[r] = (float)((y[r] - LabelMean) / LabelScale);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the network trained on standardized data into one that takes raw features and returns raw outputs:
+    /// W₁' = W₁·diag(1/s), b₁' = b₁ − W₁'·m; for the label, W_D' = s_y·W_D, b_D' = s_y·b_D + m_y.
+    /// </summary>
+    public void FoldInto(MlpParameters parameters)
+    {
+        int inputs = parameters.InputSize, outputs = parameters.LayerSizes[1];
+        float[] w = parameters.Weights[0], b = parameters.Biases[0];
+        for (int o = 0; o < outputs; o++)
+        {
+            var row = w.AsSpan(o * inputs, inputs);
+            double shift = 0;
+            for (int i = 0; i < inputs; i++)
+            {
+                if (row[i] == 0f)
+                    continue;
+                double scaled = row[i] / Scales[i];
+                row[i] = (float)scaled;
+                shift += scaled * Means[i];
+            }
+
+            b[o] = (float)(b[o] - shift);
+        }
+
+        if (LabelMean == 0 && LabelScale == 1)
+            return;
+        float[] last = parameters.Weights[^1], lastBias = parameters.Biases[^1];
+        for (int i = 0; i < last.Length; i++)
+            last[i] = (float)(last[i] * LabelScale);
+        for (int o = 0; o < lastBias.Length; o++)
+            lastBias[o] = (float)(lastBias[o] * LabelScale + LabelMean);
+    }
+
+    // A spread below float resolution at the mean's magnitude is rounding noise, not signal: such a column is treated as
+    // constant (centred, not scaled), so it cannot blow its weights up by 1/σ.
+    private static double ScaleOf(double variance, double mean)
+    {
+        double deviation = Math.Sqrt(variance);
+        return deviation > 1e-6 * Math.Max(Math.Abs(mean), 1e-30) && deviation > 0 ? deviation : 1.0;
+    }
+}
