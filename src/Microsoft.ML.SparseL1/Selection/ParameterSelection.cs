@@ -10,7 +10,7 @@ using Microsoft.ML.SparseL1.Training;
 namespace Microsoft.ML.SparseL1.Selection;
 
 /// <summary>
-/// The paper's parameter-selection iteration (arXiv 2408.02801 as its authors ran it, paper-algorithm.md §3):
+/// The paper's parameter-selection iteration (arXiv 2408.02801 as its authors ran it, docs/algorithm.md §3):
 /// two probes, then per outer iteration one training run from the same seeded initialisation, stopped as soon as
 /// the nonzero counts are within tolerance, and a new λ (per layer when layer-wise) from the bracket of earlier
 /// runs and the full training-set gradient. Returns the first network within tolerance, or the closest one.

@@ -2,7 +2,7 @@
 
 namespace Microsoft.ML.SparseL1.Selection;
 
-/// <summary>The knobs of the parameter selection; the paper leaves most of them open (paper-algorithm.md §6).</summary>
+/// <summary>The knobs of the parameter selection; the paper leaves most of them open (docs/algorithm.md §3).</summary>
 internal sealed record SelectionSettings
 {
     /// <summary>One target per layer (true) or one total target over all layers (false).</summary>

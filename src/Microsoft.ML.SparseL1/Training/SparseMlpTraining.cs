@@ -123,23 +123,8 @@ internal static class SparseMlpTraining
 
         var selection = SelectionFor(options, sizes, training.Epochs);
         return options.SelectionStrategy == SelectionStrategy.SparsityTracking
-            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, TrackingFor(), (run, lambdas, s) => report(run, s, lambdas), cancellation)
+            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings(), (run, lambdas, s) => report(run, s, lambdas), cancellation)
             : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation);
-    }
-
-    // TEMPORARY: environment overrides for measuring the tracking knobs; removed before release.
-    private static TrackingSettings TrackingFor()
-    {
-        var t = new TrackingSettings();
-        static double? Env(string name) => Environment.GetEnvironmentVariable(name) is string v ? double.Parse(v, CultureInfo.InvariantCulture) : null;
-        return t with
-        {
-            ScheduleStart = Env("SL1_START") ?? t.ScheduleStart,
-            ScheduleEnd = Env("SL1_END") ?? t.ScheduleEnd,
-            Gain = Env("SL1_GAIN") ?? t.Gain,
-            ReweightFactor = (float)(Env("SL1_REWEIGHT") ?? t.ReweightFactor),
-            DecayRefit = Env("SL1_DECAY") is double d ? d != 0 : t.DecayRefit,
-        };
     }
 
     private static float LearningRateFor(SparseMlpOptionsBase options) => options.LearningRate
