@@ -54,6 +54,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
 Console.WriteLine($"Training 784-300-100-10 on {trainCount} Fashion-MNIST images {(fixedLambda is float l ? $"with fixed λ = {l}" : $"to {target:P0} sparsity")}...");
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);
+double trainingSeconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine();
 var network = model.OfType<SparseMlpPredictionTransformer>().Single().Model;
 Console.WriteLine(network.SelectionReport);
@@ -67,6 +68,10 @@ Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fash
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");
+// One line for bench/sparsity.sh: what was asked, what was reached (total and per layer), at what cost.
+int trainedEpochs = network.SelectionReport?.TotalEpochs ?? epochs ?? 0;
+Console.WriteLine(FormattableString.Invariant(
+    $"RESULT target={regularization} accuracy={metrics.MicroAccuracy:F4} sparsity={network.Sparsity:F4} layers={string.Join("/", network.LayerNonZeroCounts.Select((n, j) => (1 - (double)n / (network.TrainedLayerSizes[j] * network.TrainedLayerSizes[j + 1])).ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))} epochs={trainedEpochs + options.RefitEpochs} seconds={trainingSeconds:F1}"));
 
 string path = Path.Combine(Path.GetTempPath(), "sparse-mlp-fashion.zip");
 ml.Model.Save(model, train.Schema, path);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Accuracy at sparsity, side by side (issue 15): our trainer with default options (layer sizes and target only) and
+# PyTorch's dense network, gradual magnitude pruning (Zhu & Gupta; TF-MOT's prune_low_magnitude schedule) and one-shot
+# pruning + 2 fine-tune epochs, on Fashion-MNIST 784-300-100-10 at the same targets, in one run.
+# Writes bench/sparsity-results.md. About 15 minutes on 2 cores. Needs dataset-fashion-mnist and python3-torch.
+# Usage: bench/sparsity.sh [targets, default 0.8,0.9,0.95,0.98]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets="${1:-0.8,0.9,0.95,0.98}"
+dotnet build examples/SparseL1.Examples.FashionMnist -c Release -nologo -v quiet >&2
+out=bench/sparsity-results.md
+{
+  echo "# Accuracy at sparsity, Fashion-MNIST 784-300-100-10 (\`bench/sparsity.sh\`, commit $(git rev-parse --short HEAD), $(date -u '+%Y-%m-%d %H:%M UTC'))"
+  echo
+  echo "## SparseMlp, default options (layer sizes and target only)"
+  echo
+  echo "| target | test accuracy | sparsity reached | per layer (784x300 / 300x100 / 100x10) | epochs | seconds |"
+  echo "|---|---|---|---|---|---|"
+  for t in ${targets//,/ }; do
+    line=$(dotnet run -c Release --no-build --project examples/SparseL1.Examples.FashionMnist -- 60000 "$t" | tr '\r' '\n' | grep '^RESULT')
+    get() { echo "$line" | grep -o "$1=[^ ]*" | cut -d= -f2; }
+    echo "| $t | $(get accuracy) | $(get sparsity) | $(get layers) | $(get epochs) | $(get seconds) |"
+  done
+  echo
+  echo "## PyTorch references (bench/pytorch_sparsity_reference.py)"
+  echo
+  python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
+} | tee "$out"
