@@ -12,7 +12,7 @@ using SparseL1.Examples.Shared;
 // Trains a 784-300-100-10 sparse MLP on Fashion-MNIST to a target sparsity, evaluates it with ML.NET,
 // saves it into an ML.NET zip, reloads it and predicts.
 // Default options apart from the layer sizes and the target; the arguments only shrink the run or pick another strategy.
-// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs, or "default"] [SparsityTracking|GradientMedianBracket|TrajectoryAim|OrderStatistic].
+// Arguments: [trainRows] [targetSparsity, or lambda=<λ> for a fixed λ] [epochs, or "default"] [SparsityTracking|GradientMedianBracket|TrajectoryAim|OrderStatistic] [seed].
 int trainRows = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 60000;
 string regularization = args.Length > 1 ? args[1] : "0.9";
 float? fixedLambda = regularization.StartsWith("lambda=", StringComparison.Ordinal)
@@ -21,6 +21,7 @@ float? target = fixedLambda is null ? float.Parse(regularization, System.Globali
 int? epochs = args.Length > 2 && args[2] != "default" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : null;
 var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SparseMlpOptionsBase.Defaults.Strategy;
 bool paperStrategy = strategy != SelectionStrategy.SparsityTracking;
+int seed = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : SparseMlpOptionsBase.Defaults.Seed;
 
 var (trainPixels, trainLabels, trainCount) = FashionMnist.Load(train: true, trainRows);
 var (testPixels, testLabels, testCount) = FashionMnist.Load(train: false);
@@ -41,6 +42,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     Lambda = fixedLambda,
     SelectionStrategy = strategy,
     NumberOfEpochs = epochs,
+    Seed = seed,
     // The paper's iteration of full runs: let each run stop only in its last epoch, then fine-tune two epochs.
     MinimumEpochsBeforeStop = fixedLambda is null && paperStrategy && epochs is int e ? e - 1 : null,
     RefitEpochs = paperStrategy ? 2 : 0,

@@ -59,10 +59,19 @@ internal static class DataViewReader
                 throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
                     "Feature column '{0}' has a non-finite value ({1}) at row {2}, slot {3}; the sparse MLP needs finite features (replace missing values first, e.g. with mlContext.Transforms.ReplaceMissingValues).",
                     featureColumn.Name, destination[bad], row, bad));
+            int large = options.Standardize ? -1 : IndexOfOutOfRange(destination);
+            if (large >= 0)
+                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+                    "Feature column '{0}' has {1} at row {2}, slot {3}: beyond ±{4:G2}, float training overflows (a squared value exceeds the float range). Keep Standardize on (the default) or rescale the column.",
+                    featureColumn.Name, destination[large], row, large, MaxUnstandardizedMagnitude));
 
             float label = labelGetter();
             if (task == SparseMlpTask.Regression && !float.IsFinite(label))
                 throw new InvalidOperationException($"Label column '{labelColumn.Name}' has a non-finite value ({label}) at row {row}; regression needs finite labels.");
+            if (task == SparseMlpTask.Regression && !options.Standardize && Math.Abs(label) > MaxUnstandardizedMagnitude)
+                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+                    "Label column '{0}' has {1} at row {2}: beyond ±{3:G2}, the squared error overflows float training. Keep Standardize on (the default) or rescale the label.",
+                    labelColumn.Name, label, row, MaxUnstandardizedMagnitude));
             labels[row] = label;
             if (weightGetter is not null)
             {
@@ -133,6 +142,23 @@ internal static class DataViewReader
                 };
             }
         }
+    }
+
+    /// <summary>
+    /// Without standardization, a value whose square exceeds float's range (about 1.8e19) overflows the squared error
+    /// and the gradients of the first steps; 1e18 leaves room for the weights' scale.
+    /// </summary>
+    private const float MaxUnstandardizedMagnitude = 1e18f;
+
+    private static int IndexOfOutOfRange(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (Math.Abs(values[i]) > MaxUnstandardizedMagnitude)
+                return i;
+        }
+
+        return -1;
     }
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
