@@ -51,9 +51,11 @@ internal static class MlNetZipPersistence
     // Named arguments: the positional order puts the assembly name before the loader signature (docs/persistence.md, "Save").
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "SPL1MLPT",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
+        // One version for the ML.NET entry and our payload (ModelFormat's history); old versions must keep loading
+        // (test/…/IO/Golden holds zips of every released version).
+        verWrittenCur: (uint)ModelFormat.CurrentVersion,
+        verReadableCur: (uint)ModelFormat.CurrentVersion,
+        verWeCanReadBack: (uint)ModelFormat.CurrentVersion,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(MlNetZipPersistence).Assembly.FullName);
 }

@@ -38,7 +38,8 @@ public enum SelectionStrategy
     /// every step (multiplied by e^(gain·relative count error)) so that the nonzero count follows the cubic schedule of
     /// gradual pruning (Zhu and Gupta 2017) down to the target at 60 % of the run; the l1 term is reweighted by
     /// δ/(|w| + δ) so that large weights are shrunk less. Once every count is within tolerance after the schedule, the
-    /// zero pattern is frozen and the surviving weights train without the l1 term for the rest of the run.
+    /// zero pattern is frozen and the surviving weights train without the l1 term for the rest of the run, the step
+    /// decaying to zero along a half cosine.
     /// <c>MinimumEpochsBeforeStop</c>, the probes and <c>MaxSelectionIterations</c> do not apply.
     /// </summary>
     SparsityTracking = 3,

@@ -1,0 +1,74 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.IO;
+
+/// <summary>
+/// Old models keep loading (ML.NET's rule): model zips written by released versions are checked in under IO/Golden with
+/// the scores they gave when written, and every later version must load them and reproduce those scores bit for bit.
+/// </summary>
+/// <remarks>
+/// To add the zips of a new release: <c>SPARSEL1_WRITE_GOLDEN=&lt;folder&gt; dotnet test --filter GoldenModel</c> writes them
+/// (with a version suffix) into that folder; copy them into IO/Golden and commit. Never regenerate an existing file.
+/// </remarks>
+[TestClass]
+public class GoldenModelTests
+{
+    private const string Version = "0.1.0";
+
+    private sealed class Row
+    {
+        [VectorType(5)]
+        public float[] Features { get; set; } = [];
+
+        public float Value { get; set; }
+
+        public bool Positive { get; set; }
+    }
+
+    private static Row[] Rows()
+    {
+        var random = new Random(11);
+        return Enumerable.Range(0, 64).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 5).Select(_ => (float)(random.NextDouble() * 10 - 5)).ToArray();
+            return new Row { Features = x, Value = x[0] * x[1] + 3 * x[2], Positive = x[0] + x[3] > 0 };
+        }).ToArray();
+    }
+
+    [TestMethod]
+    [DataRow("regression")]
+    [DataRow("binary")]
+    public void CheckedInModels_LoadAndScoreAsWhenWritten(string task)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Rows());
+        if (Environment.GetEnvironmentVariable("SPARSEL1_WRITE_GOLDEN") is string folder)
+        {
+            ITransformer trained = task == "regression"
+                ? ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LabelColumnName = "Value", HiddenLayerSizes = [8, 4], TargetSparsity = 0.6f }).Fit(data)
+                : ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { LabelColumnName = "Positive", HiddenLayerSizes = [6], TargetSparsity = 0.5f }).Fit(data);
+            ml.Model.Save(trained, data.Schema, Path.Combine(folder, $"{task}-{Version}.zip"));
+            File.WriteAllLines(Path.Combine(folder, $"{task}-{Version}.scores.txt"),
+                Scores(trained.Transform(data)).Select(s => s.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        string directory = Path.Combine(AppContext.BaseDirectory, "IO", "Golden");
+        var zips = Directory.GetFiles(directory, $"{task}-*.zip");
+        Assert.IsNotEmpty(zips, $"no checked-in {task} model in {directory}");
+        foreach (string zip in zips)
+        {
+            var loaded = new MLContext().Model.Load(zip, out _);
+            float[] expected = File.ReadAllLines(Path.ChangeExtension(zip, ".scores.txt")).Select(l => float.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+            CollectionAssert.AreEqual(expected, Scores(loaded.Transform(data)), $"{Path.GetFileName(zip)}: scores differ from when it was written");
+        }
+    }
+
+    private static float[] Scores(IDataView scored) => scored.GetColumn<float>("Score").ToArray();
+}
