@@ -71,7 +71,7 @@ internal static class EngineBenchmarks
                 Threads = threads,
                 Lambdas = [1e-5f, 1e-5f, 1e-5f],
             };
-            double seconds = Timing.MedianSeconds(() => ProximalTrainer.Train(data, parameters, settings), 3);
+            double seconds = Timing.MedianSeconds(() => ProximalTrainingLoop.Train(data, parameters, settings), 3);
             results.Add(new()
             {
                 ["benchmark"] = "epoch",

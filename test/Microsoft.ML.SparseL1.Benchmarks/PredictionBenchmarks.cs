@@ -62,7 +62,7 @@ internal static class PredictionBenchmarks
 
         var results = Predict(parameters, "random 90 % pruned", random, mlNet: true);
         var trained = MlpParameters.Initialize([784, 300, 100, 10], seed: 3);
-        ProximalTrainer.Train(BenchmarkData.FashionTrainingSet(), trained, new TrainingSettings
+        ProximalTrainingLoop.Train(BenchmarkData.FashionTrainingSet(), trained, new TrainingSettings
         {
             Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 4,
             Seed = 1, Lambdas = [3.3e-4f, 3.3e-4f, 3.3e-4f], Threads = 2,

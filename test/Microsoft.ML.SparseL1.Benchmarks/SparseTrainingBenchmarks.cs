@@ -65,7 +65,7 @@ internal static class SparseTrainingBenchmarks
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 1,
                 Threads = threads, Lambdas = [0f, 0f, 0f], FreezeZeroWeights = true, SparseForward = sparseForward,
             };
-            seconds[sparseForward] = Timing.MedianSeconds(() => ProximalTrainer.Train(data, parameters, settings), 3);
+            seconds[sparseForward] = Timing.MedianSeconds(() => ProximalTrainingLoop.Train(data, parameters, settings), 3);
         }
 
         results.Add(new()
@@ -99,7 +99,7 @@ internal static class SparseTrainingBenchmarks
                 Seed = 123, Threads = threads, Lambdas = [3.3e-4f, 3.3e-4f, 3.3e-4f], SparseForward = sparse, SkipInactiveNeurons = sparse,
             };
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            nonZero[sparse] = ProximalTrainer.Train(data, parameters, settings).LayerNonZeroCounts;
+            nonZero[sparse] = ProximalTrainingLoop.Train(data, parameters, settings).LayerNonZeroCounts;
             double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
             seconds[sparse] = seconds.TryGetValue(sparse, out double first) ? Math.Min(first, elapsed) : elapsed;
         }

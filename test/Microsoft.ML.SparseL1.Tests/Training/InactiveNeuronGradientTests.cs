@@ -53,7 +53,7 @@ public class InactiveNeuronGradientTests
         MlpParameters Run(bool skip)
         {
             var parameters = WithDeadNeurons(seed: 2);
-            ProximalTrainer.Train(data, parameters, new TrainingSettings
+            ProximalTrainingLoop.Train(data, parameters, new TrainingSettings
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 64, Epochs = 3,
                 Seed = 4, Threads = 2, Lambdas = [1e-4f, 1e-4f, 1e-4f], FreezeZeroWeights = true, SparseForward = false, SkipInactiveNeurons = skip,

@@ -52,7 +52,7 @@ public class LassoAgreementTests
             Lambdas = [(float)Lambda],
             Threads = 1,
         };
-        ProximalTrainer.Train(data, parameters, settings);
+        ProximalTrainingLoop.Train(data, parameters, settings);
 
         for (int c = 0; c < Columns; c++)
         {

@@ -66,7 +66,7 @@ public class SparseForwardTests
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = optimizer, LearningRate = optimizer == SparseMlpOptimizer.Adam ? 1e-3f : 0.1f,
                 BatchSize = 128, Epochs = 3, Seed = 2, Threads = threads, Lambdas = [0f, 0f], FreezeZeroWeights = true, SparseForward = sparseForward,
             };
-            long sparseProducts = ProximalTrainer.Train(data, parameters, settings).SparseLayerProducts;
+            long sparseProducts = ProximalTrainingLoop.Train(data, parameters, settings).SparseLayerProducts;
             Assert.AreEqual(sparseForward ? 3 * 6L : 0L, sparseProducts, "layer 0 forward of every step (6 batches, 3 epochs) takes the sparse path");
             return parameters;
         }

@@ -14,7 +14,7 @@ using Microsoft.ML.SparseL1.Training;
 namespace Microsoft.ML.SparseL1;
 
 /// <summary>What <c>Fit</c> does for every task: check, read, train (fixed λ or selection), compact.</summary>
-internal static class SparseMlpTraining
+internal static class SparseMlpFit
 {
     public static SparseMlpPredictionTransformer Fit(IHostEnvironment environment, SparseMlpTask task, SparseMlpOptionsBase options, IDataView trainData)
     {
@@ -91,7 +91,7 @@ internal static class SparseMlpTraining
         if (options.RefitEpochs > 0)
         {
             var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
-            ProximalTrainer.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
+            ProximalTrainingLoop.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
             channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
         }
 
@@ -117,7 +117,7 @@ internal static class SparseMlpTraining
         {
             float[] lambdas = options.LayerLambdas?.ToArray() ?? Enumerable.Repeat(options.Lambda!.Value, layers).ToArray();
             var parameters = MlpParameters.Initialize(sizes, options.Seed);
-            ProximalTrainer.Train(data, parameters, training with { Lambdas = lambdas }, null, s => report(0, s, lambdas), cancellation);
+            ProximalTrainingLoop.Train(data, parameters, training with { Lambdas = lambdas }, null, s => report(0, s, lambdas), cancellation);
             return (parameters, lambdas, null);
         }
 

@@ -46,7 +46,7 @@ internal static class ParameterSelection
             // The counts when the stop rule starts to apply (the end of epoch MinimumEpochsBeforeStop): with the final
             // counts of a run trained to its end, they tell TrajectoryAim where the run's trajectory crossed.
             int[] atStopMark = parameters.CountNonZeroWeights();
-            var outcome = ProximalTrainer.Train(data, parameters, settings,
+            var outcome = ProximalTrainingLoop.Train(data, parameters, settings,
                 step =>
                 {
                     if (step.Epoch > selection.MinimumEpochsBeforeStop && CountWithin(step.LayerNonZeroCounts) >= required)

@@ -37,7 +37,7 @@ public abstract class SparseMlpTrainerBase<TOptions> : ITrainerEstimator<SparseM
     /// <summary>Trains on <paramref name="input"/>.</summary>
     /// <param name="input">Training data with the label, feature and optional weight columns.</param>
     /// <returns>The fitted prediction transformer.</returns>
-    public SparseMlpPredictionTransformer Fit(IDataView input) => SparseMlpTraining.Fit(_environment, _task, TrainerOptions, input);
+    public SparseMlpPredictionTransformer Fit(IDataView input) => SparseMlpFit.Fit(_environment, _task, TrainerOptions, input);
 
     /// <summary>Checks the input columns and returns the schema after the prediction columns are appended.</summary>
     /// <param name="inputSchema">The shape of the training data.</param>

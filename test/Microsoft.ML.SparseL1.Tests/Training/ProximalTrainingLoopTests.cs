@@ -10,7 +10,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 namespace Microsoft.ML.SparseL1.Tests.Training;
 
 [TestClass]
-public class ProximalTrainerTests
+public class ProximalTrainingLoopTests
 {
     private static readonly int[] s_sizes = [12, 16, 8, 3];
 
@@ -23,7 +23,7 @@ public class ProximalTrainerTests
         MlpParameters Run(int threads)
         {
             var parameters = MlpParameters.Initialize(s_sizes, seed: 8);
-            ProximalTrainer.Train(data, parameters, Settings(optimizer, threads));
+            ProximalTrainingLoop.Train(data, parameters, Settings(optimizer, threads));
             return parameters;
         }
 
@@ -44,7 +44,7 @@ public class ProximalTrainerTests
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 300, 12, 3, seed: 4);
         var parameters = MlpParameters.Initialize(s_sizes, seed: 1);
         double before = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
-        var outcome = ProximalTrainer.Train(data, parameters, Settings(SparseMlpOptimizer.Sgd, 1) with { Epochs = 30, Lambdas = [3e-3f, 3e-3f, 3e-3f] });
+        var outcome = ProximalTrainingLoop.Train(data, parameters, Settings(SparseMlpOptimizer.Sgd, 1) with { Epochs = 30, Lambdas = [3e-3f, 3e-3f, 3e-3f] });
         double after = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
 
         Assert.IsLessThan(before * 0.7, after, $"loss {before} -> {after}");
@@ -61,7 +61,7 @@ public class ProximalTrainerTests
         var parameters = MlpParameters.Initialize([12, 16, 1], seed: 2);
         int total = (int)parameters.WeightCount;
         long? stepSeen = null;
-        var outcome = ProximalTrainer.Train(data, parameters,
+        var outcome = ProximalTrainingLoop.Train(data, parameters,
             new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 32, Epochs = 200, LearningRate = 0.05f, Lambdas = [0.05f, 0.05f], Threads = 1 },
             stopRule: step =>
             {
@@ -84,12 +84,12 @@ public class ProximalTrainerTests
     {
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 300, 12, 3, seed: 4);
         var parameters = MlpParameters.Initialize(s_sizes, seed: 1);
-        ProximalTrainer.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [1e-2f, 1e-2f, 1e-2f] });
+        ProximalTrainingLoop.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [1e-2f, 1e-2f, 1e-2f] });
         var zeros = parameters.Weights.Select(w => w.Select(v => v == 0f).ToArray()).ToArray();
         Assert.IsTrue(zeros.Any(z => z.Any(b => b)), "the fixture needs zero weights");
         double before = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
 
-        var outcome = ProximalTrainer.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [0f, 0f, 0f], FreezeZeroWeights = true });
+        var outcome = ProximalTrainingLoop.Train(data, parameters, Settings(optimizer, 1) with { Epochs = 10, Lambdas = [0f, 0f, 0f], FreezeZeroWeights = true });
 
         double after = FullGradient.Loss(parameters, data, LossKind.SoftmaxCrossEntropy, 64, 1);
         Assert.IsLessThan(before, after, $"refit loss {before} -> {after}");
@@ -110,7 +110,7 @@ public class ProximalTrainerTests
     {
         var data = SyntheticData.Make(LossKind.SquaredError, 64, 12, 1, seed: 6);
         var parameters = MlpParameters.Initialize([12, 16, 1], seed: 2);
-        var error = Assert.ThrowsExactly<TrainingDivergedException>(() => ProximalTrainer.Train(data, parameters,
+        var error = Assert.ThrowsExactly<TrainingDivergedException>(() => ProximalTrainingLoop.Train(data, parameters,
             new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 1000, LearningRate = 50f, Lambdas = [0f, 0f], Threads = 1 }));
         StringAssert.Contains(error.Message, "diverged in epoch");
         StringAssert.Contains(error.Message, "LearningRate");
@@ -123,7 +123,7 @@ public class ProximalTrainerTests
         var data = SyntheticData.Make(LossKind.SquaredError, 64, 12, 1, seed: 6);
         using var source = new CancellationTokenSource();
         source.Cancel();
-        Assert.ThrowsExactly<OperationCanceledException>(() => ProximalTrainer.Train(data, MlpParameters.Initialize([12, 1], 1),
+        Assert.ThrowsExactly<OperationCanceledException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([12, 1], 1),
             new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }, cancellation: source.Token));
     }
 
@@ -131,9 +131,9 @@ public class ProximalTrainerTests
     public void Train_RejectsWrongLambdaCountAndFeatureCount()
     {
         var data = SyntheticData.Make(LossKind.SquaredError, 16, 12, 1, seed: 6);
-        Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainer.Train(data, MlpParameters.Initialize([12, 4, 1], 1),
+        Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([12, 4, 1], 1),
             new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }));
-        Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainer.Train(data, MlpParameters.Initialize([11, 1], 1),
+        Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([11, 1], 1),
             new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }));
     }
 

@@ -52,7 +52,7 @@ internal static class SparsityTracking
         float[]? frozenLambdas = null;
         var counts = new long[groups];
         bool started = false;
-        var outcome = ProximalTrainer.Train(data, parameters, settings, stopRule: null,
+        var outcome = ProximalTrainingLoop.Train(data, parameters, settings, stopRule: null,
             summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary), cancellation,
             (step, optimizer) =>
             {

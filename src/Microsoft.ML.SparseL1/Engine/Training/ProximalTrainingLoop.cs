@@ -10,7 +10,7 @@ namespace Microsoft.ML.SparseL1.Training;
 /// the weights; after every step an optional stop rule sees the nonzero counts (the paper's selection
 /// stops mid-epoch when the target is hit).
 /// </summary>
-internal static class ProximalTrainer
+internal static class ProximalTrainingLoop
 {
     /// <summary>Trains <paramref name="parameters"/> in place.</summary>
     /// <param name="data">Training data.</param>

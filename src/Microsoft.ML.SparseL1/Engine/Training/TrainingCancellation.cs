@@ -19,6 +19,6 @@ internal readonly record struct TrainingCancellation(CancellationToken Token, Fu
     {
         Token.ThrowIfCancellationRequested();
         if (IsCancelled?.Invoke() == true)
-            throw new OperationCanceledException("Training was cancelled through the MLContext.");
+            throw new OperationCanceledException("Training was cancelled by its host (CancelExecution).");
     }
 }
