@@ -62,6 +62,35 @@ public class ReliabilityTests
     }
 
     [TestMethod]
+    public void TwoFits_GivePayloadsThatDifferOnlyInTheReportsWallClockSeconds()
+    {
+        // Issue 11: identical fits wrote payloads differing in the report's seconds only; with the times masked, any
+        // other nondeterminism (thread count included) shows as a byte difference.
+        var ml = new MLContext(seed: 1);
+        var data = Keyed(ml, Rows(300, 8));
+        byte[] Payload(int threads)
+        {
+            var model = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+            {
+                HiddenLayerSizes = [16, 8], TargetSparsity = 0.7f, SparsityTolerance = 0.05f, NumberOfThreads = threads,
+            }).Fit(data).Model;
+            var report = model.SelectionReport!;
+            var masked = new SparsitySelectionReport(report.Strategy, report.LayerWise, report.TargetNonZeroCounts, report.LayerWeightCounts, report.Tolerance,
+                report.Iterations.Select(i => i with { Seconds = 0 }).ToList(), report.ChosenIteration, report.Converged);
+            var copy = new SparseMlpModelParameters(model.Task, model.Network, model.ClassNames, model.TrainedLayerSizes.ToArray(), model.Lambdas.ToArray(),
+                model.LayerNonZeroCounts.ToArray(), masked);
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                Microsoft.ML.SparseL1.IO.ModelWriter.Write(writer, copy, "Features");
+            return stream.ToArray();
+        }
+
+        byte[] first = Payload(1);
+        CollectionAssert.AreEqual(first, Payload(1), "two fits, one thread");
+        CollectionAssert.AreEqual(first, Payload(2), "one thread against two");
+    }
+
+    [TestMethod]
     public void OneLoadedModel_ScoresIdenticallyFromManyThreads()
     {
         var ml = new MLContext(seed: 1);

@@ -2,7 +2,6 @@
 
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 
 namespace Microsoft.ML.SparseL1;
@@ -56,79 +55,5 @@ public sealed class SparsitySweepOptions
             throw new ArgumentOutOfRangeException(nameof(LatencyRows), $"Option LatencyRows must be at least 1; got {LatencyRows}.");
         if (string.IsNullOrWhiteSpace(LabelColumnName))
             throw new ArgumentOutOfRangeException(nameof(LabelColumnName), "Option LabelColumnName must name a column.");
-    }
-}
-
-/// <summary>One target of a sparsity sweep, averaged over the cross-validation folds.</summary>
-/// <param name="TargetSparsity">The requested sparsity.</param>
-/// <param name="AchievedSparsity">Mean achieved sparsity of the fold models.</param>
-/// <param name="LayerSparsities">Mean achieved sparsity of each weight layer.</param>
-/// <param name="MetricMean">Mean of the primary metric over the folds.</param>
-/// <param name="MetricStandardDeviation">Sample standard deviation of the primary metric over the folds.</param>
-/// <param name="NonZeroWeights">Mean nonzero weights of the fold models.</param>
-/// <param name="ModelBytes">Size of the saved ML.NET zip of the first fold's model.</param>
-/// <param name="PredictionMicroseconds">Mean time to score one row through the whole pipeline (first fold's model).</param>
-/// <param name="TrainingSeconds">Mean training time per fold.</param>
-/// <param name="AllFoldsConverged">Whether every fold's selection met its target.</param>
-public sealed record SparsitySweepRow(float TargetSparsity, double AchievedSparsity, IReadOnlyList<double> LayerSparsities,
-    double MetricMean, double MetricStandardDeviation, double NonZeroWeights, long ModelBytes, double PredictionMicroseconds,
-    double TrainingSeconds, bool AllFoldsConverged);
-
-/// <summary>The result of <see cref="SparsitySweep"/>.</summary>
-/// <typeparam name="TMetrics">ML.NET's metrics type of the task.</typeparam>
-public sealed class SparsitySweepResult<TMetrics>
-{
-    internal SparsitySweepResult(string metricName, bool higherIsBetter, IReadOnlyList<SparsitySweepRow> rows,
-        IReadOnlyList<IReadOnlyList<TMetrics>> foldMetrics, double tolerance)
-    {
-        MetricName = metricName;
-        HigherIsBetter = higherIsBetter;
-        Rows = rows;
-        FoldMetrics = foldMetrics;
-        double Score(SparsitySweepRow r) => higherIsBetter ? r.MetricMean : -r.MetricMean;
-
-        // Pareto front of metric against size: walking from the sparsest model, keep each one that beats all sparser ones.
-        var front = new List<SparsitySweepRow>();
-        foreach (var row in rows.OrderBy(r => r.NonZeroWeights))
-        {
-            if (front.Count == 0 || Score(row) > Score(front[^1]))
-                front.Add(row);
-        }
-
-        ParetoFront = front;
-        double best = rows.Max(Score);
-        Chosen = rows.Where(r => Score(r) >= best - tolerance).OrderBy(r => r.NonZeroWeights).First();
-    }
-
-    /// <summary>The primary metric (MicroAccuracy, Accuracy or RSquared unless chosen otherwise).</summary>
-    public string MetricName { get; }
-
-    /// <summary>Whether larger metric values are better.</summary>
-    public bool HigherIsBetter { get; }
-
-    /// <summary>One row per target, in the order given.</summary>
-    public IReadOnlyList<SparsitySweepRow> Rows { get; }
-
-    /// <summary>The full ML.NET metrics of every fold, per row.</summary>
-    public IReadOnlyList<IReadOnlyList<TMetrics>> FoldMetrics { get; }
-
-    /// <summary>Rows not dominated in (fewer nonzero weights, better metric), sparsest first.</summary>
-    public IReadOnlyList<SparsitySweepRow> ParetoFront { get; }
-
-    /// <summary>The sparsest row whose metric is within the tolerance of the best.</summary>
-    public SparsitySweepRow Chosen { get; }
-
-    /// <summary>A table of the rows for consoles and logs.</summary>
-    public override string ToString()
-    {
-        var c = System.Globalization.CultureInfo.InvariantCulture;
-        var text = new System.Text.StringBuilder();
-        text.AppendLine(c, $"target  achieved  {MetricName,-14} nonzero    model bytes  µs/row  s/fold  converged");
-        foreach (var r in Rows)
-        {
-            text.AppendLine(c, $"{r.TargetSparsity,6:P0}  {r.AchievedSparsity,8:P2}  {r.MetricMean,6:F4} ±{r.MetricStandardDeviation,6:F4} {r.NonZeroWeights,9:F0}  {r.ModelBytes,11:N0}  {r.PredictionMicroseconds,6:F1}  {r.TrainingSeconds,6:F1}  {(r.AllFoldsConverged ? "yes" : "NO")}{(ReferenceEquals(r, Chosen) ? "  <- chosen" : string.Empty)}");
-        }
-
-        return text.ToString();
     }
 }
