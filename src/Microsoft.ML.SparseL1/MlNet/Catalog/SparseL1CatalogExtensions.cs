@@ -6,6 +6,9 @@ using Microsoft.ML.SparseL1;
 
 namespace Microsoft.ML;
 
+// ML.NET's catalog convention, which users expect: a simple overload with optional parameters beside the Options overload
+// (as LightGbm and LbfgsMaximumEntropy have); the second overload takes no optional parameter, so calls stay unambiguous.
+#pragma warning disable RS0026 // Do not add multiple public overloads with optional parameters
 /// <summary>
 /// <c>mlContext.{MulticlassClassification, BinaryClassification, Regression}.Trainers.SparseMlp(...)</c>. The only
 /// catalog code that uses ML.NET internals (<c>IInternalCatalog.Environment</c>, to reach the MLContext).
@@ -81,3 +84,4 @@ public static class SparseL1CatalogExtensions
         return options;
     }
 }
+#pragma warning restore RS0026
