@@ -2,11 +2,12 @@
 # Accuracy at sparsity, side by side (issue 15): our trainer with default options (layer sizes and target only) and
 # PyTorch's dense network, gradual magnitude pruning (Zhu & Gupta; TF-MOT's prune_low_magnitude schedule) and one-shot
 # pruning + 2 fine-tune epochs, on Fashion-MNIST 784-300-100-10 at the same targets, in one run.
-# Writes bench/sparsity-results.md. About 15 minutes on 2 cores. Needs dataset-fashion-mnist and python3-torch.
+# Writes bench/sparsity-results.md. About 10 minutes on 2 idle cores (PyTorch runs 6 x 20 epochs). Needs dataset-fashion-mnist and python3-torch.
 # Usage: bench/sparsity.sh [targets, default 0.8,0.9,0.95,0.98]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="${1:-0.8,0.9,0.95,0.98}"
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then apt-get update -qq && apt-get install -y -qq python3-torch >/dev/null; fi
 dotnet build examples/SparseL1.Examples.FashionMnist -c Release -nologo -v quiet >&2
 out=bench/sparsity-results.md
 {
@@ -24,5 +25,6 @@ out=bench/sparsity-results.md
   echo
   echo "## PyTorch references (bench/pytorch_sparsity_reference.py)"
   echo
-  python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
+  # Debian's interpreter: python3-torch installs for /usr/bin/python3, which a pyenv python3 on PATH may shadow.
+  /usr/bin/python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
 } | tee "$out"

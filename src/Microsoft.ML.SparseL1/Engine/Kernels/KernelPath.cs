@@ -7,7 +7,7 @@ using System.Threading;
 namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>The vector width the kernels run at.</summary>
-public enum KernelPath
+internal enum KernelPath
 {
     /// <summary>Plain scalar loops; always available.</summary>
     Scalar = 0,
@@ -27,7 +27,7 @@ public enum KernelPath
 /// <c>DOTNET_EnableAVX512</c>, <c>DOTNET_EnableAVX2</c> and <c>DOTNET_EnableHWIntrinsic</c> switches).
 /// Tests may force a narrower path for one scope; production code never changes it.
 /// </summary>
-public static class KernelDispatch
+internal static class KernelDispatch
 {
     private static readonly AsyncLocal<KernelPath?> s_override = new();
 
