@@ -45,7 +45,7 @@ internal static class SparseMlpFit
             Lambdas = new float[layers],
         };
         var clock = Stopwatch.StartNew();
-        TimeSpan lastReport = TimeSpan.Zero, runStart = TimeSpan.Zero;
+        TimeSpan lastReport = TimeSpan.Zero, runStart = TimeSpan.Zero, lastTrace = TimeSpan.Zero;
         void Report(int run, EpochSummary s, float[] lambdas)
         {
             // A run's first epoch started at the previous report (or at the start): the gap between runs is the
@@ -57,8 +57,14 @@ internal static class SparseMlpFit
             var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
             options.Progress?.Report(new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas,
                 elapsed, timeLeft));
-            channel.Trace(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "run {0} epoch {1}/{2}: loss {3:G5}, nonzero weights [{4}]",
-                run, s.Epoch, s.Epochs, s.MeanLoss, string.Join(", ", s.LayerNonZeroCounts)));
+            // The trace is written at most every half second (and for a run's first and last epoch): on a few hundred rows
+            // an epoch takes microseconds, and a line for each of 1,500 epochs floods the log.
+            if (s.Epoch == 1 || s.Epoch == s.Epochs || elapsed - lastTrace >= TimeSpan.FromSeconds(0.5))
+            {
+                lastTrace = elapsed;
+                channel.Trace(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "run {0} epoch {1}/{2}: loss {3:G5}, nonzero weights [{4}]",
+                    run, s.Epoch, s.Epochs, s.MeanLoss, string.Join(", ", s.LayerNonZeroCounts)));
+            }
         }
 
         MlpParameters parameters;
