@@ -28,3 +28,4 @@ out=bench/sparsity-results.md
   # Debian's interpreter: python3-torch installs for /usr/bin/python3, which a pyenv python3 on PATH may shadow.
   /usr/bin/python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
 } | tee "$out"
+dotnet run -c Release --project bench/SparseL1.Bench.SparsityChart -- "$out" bench/sparsity-chart.png

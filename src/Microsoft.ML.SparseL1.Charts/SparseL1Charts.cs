@@ -116,6 +116,35 @@ public static class SparseL1Charts
         Save(plot, path, width, height);
     }
 
+    /// <summary>
+    /// Test accuracy against achieved sparsity for several methods (for example this trainer beside magnitude pruning),
+    /// one line with markers per method, each point labelled with its training epochs when given.
+    /// </summary>
+    /// <param name="series">The methods and their measured points.</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveAccuracyAtSparsityChart(System.Collections.Generic.IReadOnlyList<AccuracyAtSparsitySeries> series, string path, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count == 0 || series.Any(s => s is null || s.Points.Count == 0))
+            throw new ArgumentException("Every series needs at least one point.", nameof(series));
+        var plot = new Plot();
+        foreach (var method in series)
+        {
+            var points = method.Points.OrderBy(p => p.Sparsity).ToArray();
+            var line = plot.Add.Scatter(points.Select(p => 100 * p.Sparsity).ToArray(), points.Select(p => 100 * p.Accuracy).ToArray());
+            line.LegendText = method.Name;
+            line.MarkerSize = 7;
+        }
+
+        plot.Axes.Bottom.Label.Text = "weights exactly zero (%)";
+        plot.Axes.Left.Label.Text = "test accuracy (%)";
+        plot.Title("Accuracy at sparsity");
+        plot.ShowLegend(Alignment.LowerLeft);
+        Save(plot, path, width, height);
+    }
+
     private static void Save(Plot plot, string path, int width, int height)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

@@ -28,6 +28,12 @@ public class ChartTests
         var sweep = new SparsitySweepResult<int>("accuracy", true,
             [new SparsitySweepRow(0.5f, 0.5, [0.5], 0.9, 0.01, 100, 1000, 5, 1, true), new SparsitySweepRow(0.9f, 0.9, [0.9], 0.85, 0.02, 20, 500, 4, 1, true)], [], 0.01);
 
+        AccuracyAtSparsitySeries[] accuracy =
+        [
+            new("ours", [(0.8, 0.894), (0.9, 0.895), (0.98, 0.888)]),
+            new("magnitude pruning", [(0.8, 0.888), (0.9, 0.894), (0.98, 0.878)]),
+        ];
+
         string directory = Directory.CreateTempSubdirectory("sparsel1-charts").FullName;
         try
         {
@@ -36,13 +42,29 @@ public class ChartTests
                 SparseL1Charts.SaveSelectionChart(report, Path.Combine(directory, "selection" + extension));
                 SparseL1Charts.SaveLayerSparsityChart(model, Path.Combine(directory, "layers" + extension));
                 SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep" + extension));
+                SparseL1Charts.SaveAccuracyAtSparsityChart(accuracy, Path.Combine(directory, "accuracy" + extension));
             }
 
             foreach (string png in Directory.GetFiles(directory, "*.png"))
-                CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png).Take(4).ToArray(), png);
+            {
+                // The PNG signature, then the IHDR chunk's width and height (big-endian) as requested: 800 x 500.
+                byte[] bytes = File.ReadAllBytes(png);
+                CollectionAssert.AreEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, bytes.Take(4).ToArray(), png);
+                Assert.AreEqual(800, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16, 4)), png);
+                Assert.AreEqual(500, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20, 4)), png);
+                Assert.IsGreaterThan(5000, bytes.Length, $"{png}: a drawn chart, not an empty canvas");
+            }
+
             foreach (string svg in Directory.GetFiles(directory, "*.svg"))
                 StringAssert.Contains(File.ReadAllText(svg), "<svg", svg);
-            Assert.HasCount(6, Directory.GetFiles(directory), "no temporary files left behind");
+            // The text a reader needs is in the charts: axis labels and legend entries.
+            string accuracySvg = File.ReadAllText(Path.Combine(directory, "accuracy.svg"));
+            StringAssert.Contains(accuracySvg, "ours");
+            StringAssert.Contains(accuracySvg, "magnitude pruning");
+            StringAssert.Contains(accuracySvg, "test accuracy (%)");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "sweep.svg")), "Pareto front");
+            Assert.HasCount(8, Directory.GetFiles(directory), "no temporary files left behind");
+            Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveAccuracyAtSparsityChart([], Path.Combine(directory, "empty.png")));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep.jpg")));
         }
         finally
