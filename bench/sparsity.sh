@@ -7,7 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets="${1:-0.8,0.9,0.95,0.98}"
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then apt-get update -qq && apt-get install -y -qq python3-torch >/dev/null; fi
+# OpenBLAS, not the reference BLAS that python3-torch alone pulls in (20x slower epochs), as bench/run.sh installs it.
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null
+fi
 dotnet build examples/SparseL1.Examples.FashionMnist -c Release -nologo -v quiet >&2
 out=bench/sparsity-results.md
 {
@@ -26,6 +29,7 @@ out=bench/sparsity-results.md
   echo "## PyTorch references (bench/pytorch_sparsity_reference.py)"
   echo
   # Debian's interpreter: python3-torch installs for /usr/bin/python3, which a pyenv python3 on PATH may shadow.
-  /usr/bin/python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 \
+    /usr/bin/python3 bench/pytorch_sparsity_reference.py --targets "$targets" --seed 0 --threads 2
 } | tee "$out"
 dotnet run -c Release --project bench/SparseL1.Bench.SparsityChart -- "$out" bench/sparsity-chart.png
