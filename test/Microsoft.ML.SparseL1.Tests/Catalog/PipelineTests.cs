@@ -113,6 +113,22 @@ public class PipelineTests
         var schema = model.GetOutputSchema(data.Schema);
         foreach (string name in new[] { "Score", "Probability", "PredictedLabel" })
             Assert.AreEqual(shape.First(c => c.Name == name).ItemType, schema[name].Type is VectorDataViewType v ? v.ItemType : schema[name].Type, name);
+
+        // The columns agree with each other row by row: Probability is the sigmoid of Score (in double, independently),
+        // PredictedLabel is Score > 0, and Score is the network's raw output from the batch path.
+        var scored = model.Transform(data);
+        float[] scores = scored.GetColumn<float>("Score").ToArray();
+        float[] probabilities = scored.GetColumn<float>("Probability").ToArray();
+        bool[] predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        float[] features = ml.Data.CreateEnumerable<ClassRow>(data, reuseRowObject: false).SelectMany(r => r.Features).ToArray();
+        float[] raw = new float[scores.Length];
+        model.Model.PredictRaw(features, scores.Length, raw);
+        for (int r = 0; r < scores.Length; r++)
+        {
+            Assert.AreEqual(1 / (1 + Math.Exp(-scores[r])), probabilities[r], 1e-6, $"row {r}: Probability = sigmoid(Score)");
+            Assert.AreEqual(scores[r] > 0, predicted[r], $"row {r}: PredictedLabel = Score > 0");
+            Assert.AreEqual(raw[r], scores[r], 1e-5f * Math.Max(1f, Math.Abs(raw[r])), $"row {r}: Score = the network's output");
+        }
     }
 
     [TestMethod]
