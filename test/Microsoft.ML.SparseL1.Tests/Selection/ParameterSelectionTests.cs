@@ -16,8 +16,8 @@ public class ParameterSelectionTests
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 12);
-        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
-        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-2f };
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-2f, Strategy = SelectionStrategy.GradientMedianBracket, SmallProbe = 1e-7f, SmallProbeEpochs = training.Epochs };
         var (parameters, lambdas, report) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
         Assert.IsTrue(report.Converged, report.ToString());
         int total = parameters.CountNonZeroWeights().Sum();
@@ -30,8 +30,8 @@ public class ParameterSelectionTests
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 12);
-        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
-        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, MinimumEpochsBeforeStop = 400 };
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, MinimumEpochsBeforeStop = 400, Strategy = SelectionStrategy.GradientMedianBracket, SmallProbe = 1e-7f, SmallProbeEpochs = training.Epochs };
         var (fullParameters, _, full) = ParameterSelection.Run(data, sizes, 3, training, selection with { EndLargeProbeOnceTooSparse = false }, null, default);
         var (parameters, _, ended) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
 
@@ -58,8 +58,8 @@ public class ParameterSelectionTests
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 12);
-        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
-        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, SmallProbeEpochs = 160, MinimumEpochsBeforeStop = 400 };
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, LargeProbe = 1e-1f, SmallProbeEpochs = 160, MinimumEpochsBeforeStop = 400, Strategy = SelectionStrategy.GradientMedianBracket, SmallProbe = 1e-7f };
         var (parameters, _, report) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
 
         Assert.AreEqual(160, report.Iterations[1].Epochs, report.ToString());
@@ -74,8 +74,8 @@ public class ParameterSelectionTests
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 13);
-        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
-        var selection = new SelectionSettings { LayerWise = true, Targets = [100, 60, 8], Tolerance = 0.1f, MaxIterations = 30 };
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd };
+        var selection = new SelectionSettings { LayerWise = true, Targets = [100, 60, 8], Tolerance = 0.1f, MaxIterations = 30, Strategy = SelectionStrategy.GradientMedianBracket, LargeProbe = 1e-2f, SmallProbe = 1e-7f, SmallProbeEpochs = training.Epochs };
         var (parameters, _, report) = ParameterSelection.Run(data, sizes, 3, training, selection, null, default);
         var counts = parameters.CountNonZeroWeights();
         Assert.IsTrue(report.Converged, report.ToString());
@@ -88,11 +88,11 @@ public class ParameterSelectionTests
     {
         int[] sizes = [8, 24, 12, 1];
         var data = SyntheticData.Make(LossKind.SquaredError, 200, 8, 1, seed: 13);
-        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1 };
+        var training = new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 800, LearningRate = 0.1f, Lambdas = new float[3], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd };
         var single = new SelectionSettings
         {
             LayerWise = false, Targets = [150], Tolerance = 0.02f, MaxIterations = 25, Strategy = SelectionStrategy.TrajectoryAim,
-            SmallProbeEpochs = 160, MinimumEpochsBeforeStop = 400,
+            SmallProbeEpochs = 160, MinimumEpochsBeforeStop = 400, LargeProbe = 1e-2f, SmallProbe = 1e-7f,
         };
         foreach (var selection in new[] { single, single with { LayerWise = true, Targets = [100, 60, 8], Tolerance = 0.1f } })
         {

@@ -30,7 +30,7 @@ public class SparsityTrackingTests
     {
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 400, 12, 3, seed: 1);
         const int Target = 60; // of 12·24 + 24·8 + 8·3 = 504 weights
-        var selection = new SelectionSettings { LayerWise = false, Targets = [Target], Tolerance = 0.05f };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [Target], Tolerance = 0.05f, MaxIterations = 30, Strategy = SelectionStrategy.GradientMedianBracket, LargeProbe = 1e-2f, SmallProbe = 1e-7f, SmallProbeEpochs = 1 };
         var (parameters, lambdas, report) = SparsityTracking.Run(data, s_sizes, 7, Training(1), selection, new TrackingSettings(), null, default);
 
         Assert.IsTrue(report.Converged, report.ToString());
@@ -48,7 +48,7 @@ public class SparsityTrackingTests
     {
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 400, 12, 3, seed: 2);
         int[] targets = [40, 30, 12];
-        var selection = new SelectionSettings { LayerWise = true, Targets = targets, Tolerance = 0.1f };
+        var selection = new SelectionSettings { LayerWise = true, Targets = targets, Tolerance = 0.1f, MaxIterations = 30, Strategy = SelectionStrategy.GradientMedianBracket, LargeProbe = 1e-2f, SmallProbe = 1e-7f, SmallProbeEpochs = 1 };
         var (parameters, lambdas, report) = SparsityTracking.Run(data, s_sizes, 7, Training(1), selection, new TrackingSettings(), null, default);
 
         Assert.IsTrue(report.Converged, report.ToString());
@@ -62,7 +62,7 @@ public class SparsityTrackingTests
     public void Run_SameSeed_BitIdenticalForAnyThreadCount()
     {
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 400, 12, 3, seed: 4, weighted: true);
-        var selection = new SelectionSettings { LayerWise = false, Targets = [80], Tolerance = 0.05f };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [80], Tolerance = 0.05f, MaxIterations = 30, Strategy = SelectionStrategy.GradientMedianBracket, LargeProbe = 1e-2f, SmallProbe = 1e-7f, SmallProbeEpochs = 1 };
         var one = SparsityTracking.Run(data, s_sizes, 7, Training(1), selection, new TrackingSettings(), null, default);
         var two = SparsityTracking.Run(data, s_sizes, 7, Training(2), selection, new TrackingSettings(), null, default);
         for (int j = 0; j < 3; j++)
@@ -78,7 +78,7 @@ public class SparsityTrackingTests
     public void Run_NoReweighting_IsPlainL1AndStillReachesTheTarget()
     {
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 400, 12, 3, seed: 1);
-        var selection = new SelectionSettings { LayerWise = false, Targets = [60], Tolerance = 0.05f };
+        var selection = new SelectionSettings { LayerWise = false, Targets = [60], Tolerance = 0.05f, MaxIterations = 30, Strategy = SelectionStrategy.GradientMedianBracket, LargeProbe = 1e-2f, SmallProbe = 1e-7f, SmallProbeEpochs = 1 };
         var plain = SparsityTracking.Run(data, s_sizes, 7, Training(1), selection, new TrackingSettings { ReweightFactor = 0f }, null, default);
         var reweighted = SparsityTracking.Run(data, s_sizes, 7, Training(1), selection, new TrackingSettings(), null, default);
         Assert.IsTrue(plain.Report.Converged, plain.Report.ToString());

@@ -50,7 +50,7 @@ public class LassoAgreementTests
             BatchSize = 0,
             Epochs = 20000,
             Lambdas = [(float)Lambda],
-            Threads = 1,
+            Threads = 1, Optimizer = SparseMlpOptimizer.Sgd,
         };
         ProximalTrainingLoop.Train(data, parameters, settings);
 

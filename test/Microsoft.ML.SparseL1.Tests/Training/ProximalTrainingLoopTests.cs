@@ -62,7 +62,7 @@ public class ProximalTrainingLoopTests
         int total = (int)parameters.WeightCount;
         long? stepSeen = null;
         var outcome = ProximalTrainingLoop.Train(data, parameters,
-            new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 32, Epochs = 200, LearningRate = 0.05f, Lambdas = [0.05f, 0.05f], Threads = 1 },
+            new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 32, Epochs = 200, LearningRate = 0.05f, Lambdas = [0.05f, 0.05f], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd, },
             stopRule: step =>
             {
                 bool stop = step.LayerNonZeroCounts.Sum() <= total / 2;
@@ -111,7 +111,7 @@ public class ProximalTrainingLoopTests
         var data = SyntheticData.Make(LossKind.SquaredError, 64, 12, 1, seed: 6);
         var parameters = MlpParameters.Initialize([12, 16, 1], seed: 2);
         var error = Assert.ThrowsExactly<TrainingDivergedException>(() => ProximalTrainingLoop.Train(data, parameters,
-            new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 1000, LearningRate = 50f, Lambdas = [0f, 0f], Threads = 1 }));
+            new TrainingSettings { Loss = LossKind.SquaredError, BatchSize = 0, Epochs = 1000, LearningRate = 50f, Lambdas = [0f, 0f], Threads = 1, Optimizer = SparseMlpOptimizer.Sgd }));
         StringAssert.Contains(error.Message, "diverged in epoch");
         StringAssert.Contains(error.Message, "LearningRate");
         Assert.AreEqual(50f, error.LearningRate, "the step that diverged, for the caller's retry");
@@ -124,7 +124,7 @@ public class ProximalTrainingLoopTests
         using var source = new CancellationTokenSource();
         source.Cancel();
         Assert.ThrowsExactly<OperationCanceledException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([12, 1], 1),
-            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }, cancellation: source.Token));
+            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f], Optimizer = SparseMlpOptimizer.Sgd, LearningRate = 0.1f, BatchSize = 128, Epochs = 10, }, cancellation: source.Token));
     }
 
     [TestMethod]
@@ -132,9 +132,9 @@ public class ProximalTrainingLoopTests
     {
         var data = SyntheticData.Make(LossKind.SquaredError, 16, 12, 1, seed: 6);
         Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([12, 4, 1], 1),
-            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }));
+            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f], Optimizer = SparseMlpOptimizer.Sgd, LearningRate = 0.1f, BatchSize = 128, Epochs = 10 }));
         Assert.ThrowsExactly<ArgumentException>(() => ProximalTrainingLoop.Train(data, MlpParameters.Initialize([11, 1], 1),
-            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f] }));
+            new TrainingSettings { Loss = LossKind.SquaredError, Lambdas = [0f], Optimizer = SparseMlpOptimizer.Sgd, LearningRate = 0.1f, BatchSize = 128, Epochs = 10 }));
     }
 
     [TestMethod]

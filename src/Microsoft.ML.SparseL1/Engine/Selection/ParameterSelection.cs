@@ -39,7 +39,7 @@ internal static class ParameterSelection
             var settings = training with
             {
                 Lambdas = (float[])lambdas.Clone(),
-                Epochs = iteration == 1 ? selection.SmallProbeEpochs ?? training.Epochs : training.Epochs,
+                Epochs = iteration == 1 ? selection.SmallProbeEpochs : training.Epochs,
             };
             int run = iteration;
             bool endedTooSparse = false;
@@ -94,8 +94,8 @@ internal static class ParameterSelection
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);
-                    runNote = selection.SmallProbeEpochs is int probeEpochs && probeEpochs < training.Epochs
-                        ? string.Create(CultureInfo.InvariantCulture, $"probe: small λ, {probeEpochs} of {training.Epochs} epochs")
+                    runNote = selection.SmallProbeEpochs < training.Epochs
+                        ? string.Create(CultureInfo.InvariantCulture, $"probe: small λ, {selection.SmallProbeEpochs} of {training.Epochs} epochs")
                         : "probe: small λ";
                 }
                 else

@@ -2,7 +2,10 @@
 
 namespace Microsoft.ML.SparseL1.Selection;
 
-/// <summary>The knobs of the parameter selection; the paper leaves most of them open (docs/algorithm.md §3).</summary>
+/// <summary>
+/// The knobs of the parameter selection; the paper leaves most of them open (docs/algorithm.md §3). The user's choices
+/// are required: their defaults live in <c>SparseMlpOptionsBase.Defaults</c> and the adapter resolves them.
+/// </summary>
 internal sealed record SelectionSettings
 {
     /// <summary>One target per layer (true) or one total target over all layers (false).</summary>
@@ -15,18 +18,18 @@ internal sealed record SelectionSettings
     public required float Tolerance { get; init; }
 
     /// <summary>Update runs after the two probes.</summary>
-    public int MaxIterations { get; init; } = 30;
+    public required int MaxIterations { get; init; }
 
-    public SelectionStrategy Strategy { get; init; } = SelectionStrategy.GradientMedianBracket;
+    public required SelectionStrategy Strategy { get; init; }
 
     /// <summary>Probe 0, a λ expected to give too few nonzeros (the authors: 1e-3 regression, 1e-2 MNIST).</summary>
-    public float LargeProbe { get; init; } = 1e-2f;
+    public required float LargeProbe { get; init; }
 
     /// <summary>Probe 1, a λ expected to give too many nonzeros (the authors: 1e-7).</summary>
-    public float SmallProbe { get; init; } = 1e-7f;
+    public required float SmallProbe { get; init; }
 
-    /// <summary>Epochs of the small-probe run; null means as many as every other run (the authors' behaviour).</summary>
-    public int? SmallProbeEpochs { get; init; }
+    /// <summary>Epochs of the small-probe run (the authors: as many as every other run).</summary>
+    public required int SmallProbeEpochs { get; init; }
 
     /// <summary>Layer-wise only: how many layers must be within tolerance (the authors used 3 of 4 once); null = all.</summary>
     public int? RequiredLayersWithinTolerance { get; init; }

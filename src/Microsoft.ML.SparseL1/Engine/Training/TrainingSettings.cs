@@ -4,21 +4,25 @@ using System;
 
 namespace Microsoft.ML.SparseL1.Training;
 
-/// <summary>Everything one proximal training run needs besides the data and the starting parameters.</summary>
+/// <summary>
+/// Everything one proximal training run needs besides the data and the starting parameters. The choices a user makes
+/// (optimizer, step, batch, epochs) are required here: their defaults live in one place, the options'
+/// <c>SparseMlpOptionsBase.Defaults</c>, which the adapter resolves before it builds these settings.
+/// </summary>
 internal sealed record TrainingSettings
 {
     public required LossKind Loss { get; init; }
 
-    public SparseMlpOptimizer Optimizer { get; init; } = SparseMlpOptimizer.Sgd;
+    public required SparseMlpOptimizer Optimizer { get; init; }
 
     /// <summary>Step size η.</summary>
-    public float LearningRate { get; init; } = 0.1f;
+    public required float LearningRate { get; init; }
 
     /// <summary>Examples per step; 0 or at least the row count means full-batch steps in data order.</summary>
-    public int BatchSize { get; init; } = 128;
+    public required int BatchSize { get; init; }
 
     /// <summary>Maximum number of passes over the data.</summary>
-    public int Epochs { get; init; } = 10;
+    public required int Epochs { get; init; }
 
     /// <summary>Seed of the per-epoch shuffles.</summary>
     public int Seed { get; init; }
