@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
 
@@ -36,7 +35,7 @@ internal static class SchemaChecks
         }
 
         var columns = input.ToDictionary(c => c.Name);
-        foreach (var column in OutputColumns(task, label))
+        foreach (var column in Model.TaskOutputs.For(task).Shape(label))
             columns[column.Name] = column;
         return new SchemaShape(columns.Values);
     }
@@ -118,35 +117,4 @@ internal static class SchemaChecks
 
     private static ArgumentOutOfRangeException Mismatch(string role, string name, string expected, string actual) =>
         new(nameof(role), $"The {role} column '{name}' has type {actual}; expected {expected}.");
-
-    private static IEnumerable<SchemaShape.Column> OutputColumns(SparseMlpTask task, SchemaShape.Column label)
-    {
-        var scoreAnnotations = new SchemaShape([
-            new SchemaShape.Column(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-            new SchemaShape.Column(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
-        ]);
-        switch (task)
-        {
-            case SparseMlpTask.MulticlassClassification:
-                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, scoreAnnotations);
-                yield return new SchemaShape.Column(OutputColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, label.Annotations);
-                break;
-            case SparseMlpTask.BinaryClassification:
-                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
-                yield return new SchemaShape.Column(OutputColumnNames.Probability, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
-                yield return new SchemaShape.Column(OutputColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
-                break;
-            default:
-                yield return new SchemaShape.Column(OutputColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, scoreAnnotations);
-                break;
-        }
-    }
-}
-
-/// <summary>The ML.NET output column names the evaluators expect.</summary>
-internal static class OutputColumnNames
-{
-    public const string Score = "Score";
-    public const string Probability = "Probability";
-    public const string PredictedLabel = "PredictedLabel";
 }

@@ -2,7 +2,6 @@
 
 using System;
 using Microsoft.ML.Data;
-using Microsoft.ML.SparseL1.Internal;
 
 namespace Microsoft.ML.SparseL1.Model;
 
@@ -33,42 +32,9 @@ internal sealed class RowScorer
     }
 
     /// <summary>A getter for output column <paramref name="name"/> of type <typeparamref name="TValue"/>.</summary>
-    public ValueGetter<TValue> GetGetter<TValue>(string name)
-    {
-        Delegate getter = (_model.Task, name) switch
-        {
-            (SparseMlpTask.MulticlassClassification, OutputColumnNames.Score) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
-            {
-                Score();
-                var editor = VBufferEditor.Create(ref value, _outputs.Length);
-                _outputs.CopyTo(editor.Values);
-                value = editor.Commit();
-            }),
-            (SparseMlpTask.MulticlassClassification, OutputColumnNames.PredictedLabel) => (ValueGetter<uint>)((ref uint value) =>
-            {
-                Score();
-                value = (uint)ArgMax(_outputs) + 1;
-            }),
-            (SparseMlpTask.BinaryClassification, OutputColumnNames.Probability) => (ValueGetter<float>)((ref float value) =>
-            {
-                Score();
-                value = Sigmoid(_outputs[0]);
-            }),
-            (SparseMlpTask.BinaryClassification, OutputColumnNames.PredictedLabel) => (ValueGetter<bool>)((ref bool value) =>
-            {
-                Score();
-                value = _outputs[0] > 0;
-            }),
-            (_, OutputColumnNames.Score) => (ValueGetter<float>)((ref float value) =>
-            {
-                Score();
-                value = _outputs[0];
-            }),
-            _ => throw new ArgumentOutOfRangeException(nameof(name), $"'{name}' is not an output column of a {_model.Task} model."),
-        };
-        return getter as ValueGetter<TValue>
+    public ValueGetter<TValue> GetGetter<TValue>(string name) =>
+        TaskOutputs.For(_model.Task).Getter(name, _outputs, Score) as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{name}' cannot be read as {typeof(TValue).Name}.");
-    }
 
     private void Score()
     {
@@ -79,22 +45,8 @@ internal sealed class RowScorer
             throw new InvalidOperationException($"The feature vector has {_featureBuffer.Length} values; the model expects {_dense.Length}.");
         _featureBuffer.CopyTo(_dense);
         _model.Network.Predict(_dense, _outputs, _scratch);
-        if (_model.Task == SparseMlpTask.MulticlassClassification)
+        if (TaskOutputs.For(_model.Task).SoftmaxOutputs)
             System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
         _scoredPosition = _input.Position;
     }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-                best = i;
-        }
-
-        return best;
-    }
-
-    private static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
 }

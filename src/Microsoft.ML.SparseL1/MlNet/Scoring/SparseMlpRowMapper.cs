@@ -28,7 +28,7 @@ internal sealed class SparseMlpRowMapper : IRowToRowMapper
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The feature column '{featureColumnName}' has {size} values; the model was trained on {model.InputCount}.");
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        AddOutputColumns(builder, model);
+        TaskOutputs.For(model.Task).AddColumns(builder, model);
         OutputSchema = builder.ToSchema();
         _firstOutput = inputSchema.Count;
     }
@@ -49,47 +49,6 @@ internal sealed class SparseMlpRowMapper : IRowToRowMapper
     internal RowScorer CreateScorer(DataViewRow input) => new(_model, input, _featureColumn);
 
     internal bool IsOutput(DataViewSchema.Column column) => column.Index >= _firstOutput;
-
-    private static void AddOutputColumns(DataViewSchema.Builder builder, SparseMlpModelParameters model)
-    {
-        string kind = model.Task switch
-        {
-            SparseMlpTask.MulticlassClassification => "MulticlassClassification",
-            SparseMlpTask.BinaryClassification => "BinaryClassification",
-            _ => "Regression",
-        };
-        var names = model.ClassNames.Select(n => n.AsMemory()).ToArray();
-        switch (model.Task)
-        {
-            case SparseMlpTask.MulticlassClassification:
-                var classes = model.OutputCount;
-                var scoreAnnotations = ScoreAnnotations(kind, "Score");
-                if (names.Length == classes)
-                    scoreAnnotations.Add(AnnotationUtils.Kinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, classes), (ref VBuffer<ReadOnlyMemory<char>> v) => v = new VBuffer<ReadOnlyMemory<char>>(classes, names));
-                builder.AddColumn(OutputColumnNames.Score, new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
-                var labelAnnotations = ScoreAnnotations(kind, "PredictedLabel");
-                if (names.Length == classes)
-                    labelAnnotations.Add(AnnotationUtils.Kinds.KeyValues, new VectorDataViewType(TextDataViewType.Instance, classes), (ref VBuffer<ReadOnlyMemory<char>> v) => v = new VBuffer<ReadOnlyMemory<char>>(classes, names));
-                builder.AddColumn(OutputColumnNames.PredictedLabel, new KeyDataViewType(typeof(uint), classes), labelAnnotations.ToAnnotations());
-                break;
-            case SparseMlpTask.BinaryClassification:
-                builder.AddColumn(OutputColumnNames.Score, NumberDataViewType.Single, ScoreAnnotations(kind, "Score").ToAnnotations());
-                builder.AddColumn(OutputColumnNames.Probability, NumberDataViewType.Single, ScoreAnnotations(kind, "Probability").ToAnnotations());
-                builder.AddColumn(OutputColumnNames.PredictedLabel, BooleanDataViewType.Instance, ScoreAnnotations(kind, "PredictedLabel").ToAnnotations());
-                break;
-            default:
-                builder.AddColumn(OutputColumnNames.Score, NumberDataViewType.Single, ScoreAnnotations(kind, "Score").ToAnnotations());
-                break;
-        }
-    }
-
-    private static DataViewSchema.Annotations.Builder ScoreAnnotations(string kind, string valueKind)
-    {
-        var annotations = new DataViewSchema.Annotations.Builder();
-        annotations.Add(AnnotationUtils.Kinds.ScoreColumnKind, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = kind.AsMemory());
-        annotations.Add(AnnotationUtils.Kinds.ScoreValueKind, TextDataViewType.Instance, (ref ReadOnlyMemory<char> v) => v = valueKind.AsMemory());
-        return annotations;
-    }
 
     /// <summary>An input row with the prediction columns appended.</summary>
     private sealed class ScoredRow : DataViewRow
