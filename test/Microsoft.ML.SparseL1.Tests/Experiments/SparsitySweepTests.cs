@@ -78,6 +78,44 @@ public class SparsitySweepTests
         Assert.ThrowsExactly<OperationCanceledException>(() => SparsitySweep.Multiclass(ml, data, _ => ml.Transforms.CopyColumns("x", "Features"), new SparsitySweepOptions { CancellationToken = cancelled.Token }));
     }
 
+    [TestMethod]
+    public void PipelineWithoutTheTrainer_IsRefusedBeforeAnyFoldTrains()
+    {
+        // Issue 11: the sweep ran every fold before it noticed that the pipeline had no sparse MLP trainer.
+        var ml = new MLContext(seed: 1);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Data(ml)).Transform(Data(ml));
+        var counting = new CountingEstimator(ml.Transforms.CopyColumns("Copy", "Features"));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => SparsitySweep.Multiclass(ml, data,
+            _ => counting.Append(ml.Transforms.CopyColumns("Copy2", "Features").Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())),
+            new SparsitySweepOptions { TargetSparsities = [0.5f], NumberOfFolds = 2 }));
+        StringAssert.Contains(error.Message, "no fold was trained");
+        Assert.AreEqual(0, counting.Fits, "nothing was fitted");
+    }
+
+    private static IDataView Data(MLContext ml)
+    {
+        var random = new Random(4);
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 60).Select(_ => new Row
+        {
+            Features = Enumerable.Range(0, 6).Select(_ => (float)random.NextDouble()).ToArray(),
+            Label = random.Next(2) == 0 ? "a" : "b",
+        }).ToArray());
+    }
+
+    /// <summary>An estimator that counts its fits.</summary>
+    private sealed class CountingEstimator(IEstimator<ITransformer> inner) : IEstimator<ITransformer>
+    {
+        public int Fits { get; private set; }
+
+        public ITransformer Fit(IDataView input)
+        {
+            Fits++;
+            return inner.Fit(input);
+        }
+
+        public SchemaShape GetOutputSchema(SchemaShape inputSchema) => inner.GetOutputSchema(inputSchema);
+    }
+
     /// <summary>Progress that runs synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SyncProgress(Action report) : IProgress<SparsitySweepRow>
     {

@@ -72,6 +72,9 @@ public static class SparsitySweep
         ArgumentNullException.ThrowIfNull(pipelineForTarget);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        options.CancellationToken.ThrowIfCancellationRequested();
+        if (ContainsTrainer(pipelineForTarget(options.TargetSparsities[0])) == false)
+            throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp); none was found in the estimator chain, so no fold was trained.", nameof(pipelineForTarget));
         var rows = new List<SparsitySweepRow>();
         var foldMetrics = new List<IReadOnlyList<TMetrics>>();
         foreach (float target in options.TargetSparsities)
@@ -97,6 +100,39 @@ public static class SparsitySweep
         }
 
         return new SparsitySweepResult<TMetrics>(metricName, higherIsBetter, rows, foldMetrics, options.MetricTolerance);
+    }
+
+    /// <summary>
+    /// Whether the estimator is, or chains, one of our trainers: true, false, or null when a chain's contents cannot be
+    /// seen. ML.NET's EstimatorChain exposes only its last estimator, so its private estimator array is read by
+    /// reflection (ML.NET 5.x names it <c>_estimators</c>); should a later version rename it, the check answers null and
+    /// the sweep finds out after the first fold instead of before it.
+    /// </summary>
+    private static bool? ContainsTrainer(IEstimator<ITransformer> estimator)
+    {
+        var type = estimator.GetType();
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(SparseMlpTrainerBase<>))
+                return true;
+        }
+
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(EstimatorChain<>))
+            return false;
+        if (type.GetField("_estimators", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(estimator)
+            is not IEstimator<ITransformer>[] parts)
+            return null;
+        bool unknown = false;
+        foreach (var part in parts)
+        {
+            switch (ContainsTrainer(part))
+            {
+                case true: return true;
+                case null: unknown = true; break;
+            }
+        }
+
+        return unknown ? null : false;
     }
 
     private static SparseMlpModelParameters FindNetwork(ITransformer model) =>
