@@ -38,7 +38,8 @@ internal static class DataViewReader
         float[]? weights = weightColumn is null ? null : new float[rowCount];
         using var cursor = data.GetRowCursor(needed);
         var featureGetter = cursor.GetGetter<VBuffer<float>>(featureColumn);
-        Func<float> labelGetter = LabelGetter(cursor, labelColumn, task, info.ClassCount);
+        var descriptor = Model.TaskDescriptor.For(task);
+        Func<float> labelGetter = descriptor.LabelReader(cursor, labelColumn, info.OutputCount);
         ValueGetter<float>? weightGetter = weightColumn is null ? null : cursor.GetGetter<float>(weightColumn.Value);
         VBuffer<float> buffer = default;
         float weight = 0;
@@ -66,12 +67,7 @@ internal static class DataViewReader
                     featureColumn.Name, destination[large], row, large, MaxUnstandardizedMagnitude));
 
             float label = labelGetter();
-            if (task == SparseMlpTask.Regression && !float.IsFinite(label))
-                throw new InvalidOperationException($"Label column '{labelColumn.Name}' has a non-finite value ({label}) at row {row}; regression needs finite labels.");
-            if (task == SparseMlpTask.Regression && !options.Standardize && Math.Abs(label) > MaxUnstandardizedMagnitude)
-                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
-                    "Label column '{0}' has {1} at row {2}: beyond ±{3:G2}, the squared error overflows float training. Keep Standardize on (the default) or rescale the label.",
-                    labelColumn.Name, label, row, MaxUnstandardizedMagnitude));
+            descriptor.CheckLabelValue(label, labelColumn.Name, row, options.Standardize);
             labels[row] = label;
             if (weightGetter is not null)
             {
@@ -101,47 +97,6 @@ internal static class DataViewReader
         }
 
         return count;
-    }
-
-    private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column, SparseMlpTask task, int classes)
-    {
-        switch (task)
-        {
-            case SparseMlpTask.MulticlassClassification:
-            {
-                var getter = cursor.GetGetter<uint>(column);
-                uint key = 0;
-                return () =>
-                {
-                    getter(ref key);
-                    if (key == 0 || key > classes)
-                        throw new InvalidOperationException($"Label column '{column.Name}' has key {key} at row {cursor.Position}; expected a class key in 1..{classes} (0 means a missing label).");
-                    return key - 1;
-                };
-            }
-
-            case SparseMlpTask.BinaryClassification:
-            {
-                var getter = cursor.GetGetter<bool>(column);
-                bool value = false;
-                return () =>
-                {
-                    getter(ref value);
-                    return value ? 1f : 0f;
-                };
-            }
-
-            default:
-            {
-                var getter = cursor.GetGetter<float>(column);
-                float value = 0;
-                return () =>
-                {
-                    getter(ref value);
-                    return value;
-                };
-            }
-        }
     }
 
     /// <summary>

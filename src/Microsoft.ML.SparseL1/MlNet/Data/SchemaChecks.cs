@@ -15,8 +15,8 @@ internal static class SchemaChecks
 {
     /// <summary>What the training columns look like once checked.</summary>
     /// <param name="FeatureCount">Length of the feature vector.</param>
-    /// <param name="ClassCount">Classes (multiclass: the label key count; binary 2; regression 1).</param>
-    internal readonly record struct ColumnInfo(int FeatureCount, int ClassCount);
+    /// <param name="OutputCount">Network outputs (multiclass: the label key count; binary and regression 1).</param>
+    internal readonly record struct ColumnInfo(int FeatureCount, int OutputCount);
 
     /// <summary>Checks a schema shape (before training).</summary>
     public static SchemaShape CheckAndBuildOutputShape(SchemaShape input, SparseMlpTask task, SparseMlpOptionsBase options)
@@ -35,7 +35,7 @@ internal static class SchemaChecks
         }
 
         var columns = input.ToDictionary(c => c.Name);
-        foreach (var column in Model.TaskOutputs.For(task).Shape(label))
+        foreach (var column in Model.TaskDescriptor.For(task).Shape(label))
             columns[column.Name] = column;
         return new SchemaShape(columns.Values);
     }
@@ -56,13 +56,7 @@ internal static class SchemaChecks
                 throw Mismatch("example weight", weightName, "Single", $"{weight.Type}");
         }
 
-        int classes = task switch
-        {
-            SparseMlpTask.MulticlassClassification => CheckClassCount((KeyDataViewType)label.Type, label.Name),
-            SparseMlpTask.BinaryClassification => 2,
-            _ => 1,
-        };
-        return new ColumnInfo(featureCount, classes);
+        return new ColumnInfo(featureCount, Model.TaskDescriptor.For(task).OutputCount(label));
     }
 
     /// <summary>Checks that a schema has a feature column the trained model can score.</summary>
@@ -98,21 +92,8 @@ internal static class SchemaChecks
 
     private static void CheckLabel(SparseMlpTask task, string name, bool scalar, DataViewType itemType, bool isKey)
     {
-        (bool ok, string expected) = task switch
-        {
-            SparseMlpTask.MulticlassClassification => (scalar && isKey && itemType == NumberDataViewType.UInt32, "a key of UInt32 (insert mlContext.Transforms.Conversion.MapValueToKey before the trainer)"),
-            SparseMlpTask.BinaryClassification => (scalar && itemType == BooleanDataViewType.Instance, "Boolean"),
-            _ => (scalar && !isKey && itemType == NumberDataViewType.Single, "Single"),
-        };
-        if (!ok)
+        if (!Model.TaskDescriptor.For(task).AcceptsLabel(scalar, itemType, isKey, out string expected))
             throw Mismatch("label", name, expected, (isKey ? "Key<" + itemType + ">" : itemType.ToString()) + (scalar ? string.Empty : " vector"));
-    }
-
-    private static int CheckClassCount(KeyDataViewType key, string name)
-    {
-        if (key.Count < 2 || key.Count > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(key), $"The label column '{name}' has {key.Count} classes; multiclass training needs at least 2.");
-        return (int)key.Count;
     }
 
     private static ArgumentOutOfRangeException Mismatch(string role, string name, string expected, string actual) =>

@@ -33,7 +33,7 @@ internal sealed class RowScorer
 
     /// <summary>A getter for output column <paramref name="name"/> of type <typeparamref name="TValue"/>.</summary>
     public ValueGetter<TValue> GetGetter<TValue>(string name) =>
-        TaskOutputs.For(_model.Task).Getter(name, _outputs, Score) as ValueGetter<TValue>
+        TaskDescriptor.For(_model.Task).Getter(name, _outputs, Score) as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{name}' cannot be read as {typeof(TValue).Name}.");
 
     private void Score()
@@ -45,7 +45,7 @@ internal sealed class RowScorer
             throw new InvalidOperationException($"The feature vector has {_featureBuffer.Length} values; the model expects {_dense.Length}.");
         _featureBuffer.CopyTo(_dense);
         _model.Network.Predict(_dense, _outputs, _scratch);
-        if (TaskOutputs.For(_model.Task).SoftmaxOutputs)
+        if (TaskDescriptor.For(_model.Task).SoftmaxOutputs)
             System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
         _scoredPosition = _input.Position;
     }

@@ -28,7 +28,7 @@ internal sealed class SparseMlpRowMapper : IRowToRowMapper
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The feature column '{featureColumnName}' has {size} values; the model was trained on {model.InputCount}.");
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        TaskOutputs.For(model.Task).AddColumns(builder, model);
+        TaskDescriptor.For(model.Task).AddColumns(builder, model);
         OutputSchema = builder.ToSchema();
         _firstOutput = inputSchema.Count;
     }

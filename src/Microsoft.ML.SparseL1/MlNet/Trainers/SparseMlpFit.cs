@@ -4,7 +4,6 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.SparseL1.Internal;
 using Microsoft.ML.SparseL1.Model;
@@ -25,12 +24,12 @@ internal static class SparseMlpFit
         using var channel = host.Start("Training");
         var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
         var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled);
-        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: task == SparseMlpTask.Regression) : null;
+        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         int epochs = EpochsFor(options, data.Rows);
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
-        int outputs = task == SparseMlpTask.MulticlassClassification ? info.ClassCount : 1;
+        int outputs = info.OutputCount;
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
         int layers = sizes.Length - 1;
         var training = new TrainingSettings
@@ -105,7 +104,7 @@ internal static class SparseMlpFit
         var compact = CompactMlp.FromParameters(parameters);
         if (compact.Layers.All(l => l.NonZeroCount == 0))
             channel.Warning(MessageSensitivity.None, "No input reaches the output (every weight of a layer, or every neuron of a hidden layer, is zero): the model predicts a constant. Lower the target sparsity or λ.");
-        var model = new SparseMlpModelParameters(task, compact, ClassNames(trainData.Schema[options.LabelColumnName], task),
+        var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
@@ -169,15 +168,5 @@ internal static class SparseMlpFit
             RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
             AccumulatedGradient = options.UseAccumulatedGradient,
         };
-    }
-
-    private static string[] ClassNames(DataViewSchema.Column label, SparseMlpTask task)
-    {
-        if (task != SparseMlpTask.MulticlassClassification || label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues) is not { } column
-            || column.Type is not VectorDataViewType { ItemType: TextDataViewType })
-            return [];
-        VBuffer<ReadOnlyMemory<char>> values = default;
-        label.Annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref values);
-        return values.DenseValues().Select(v => v.ToString()).ToArray();
     }
 }

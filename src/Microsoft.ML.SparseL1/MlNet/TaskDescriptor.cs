@@ -2,20 +2,23 @@
 
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.SparseL1.Model;
 
 /// <summary>
-/// What a task puts on the scored rows, in one place: the columns ML.NET's evaluators expect (their names, types and
-/// score annotations), both as the estimator's <see cref="SchemaShape"/> before training and as the transformer's
-/// schema after it, and how each is computed from the network's outputs.
+/// Everything that differs between the three tasks in the ML.NET adapter, in one place: which label type is accepted and
+/// how a label is read into the engine's float, the number of network outputs, and what is put on the scored rows (the
+/// columns ML.NET's evaluators expect, as the estimator's <see cref="SchemaShape"/> before training and as the
+/// transformer's schema after it, and how each is computed from the network's outputs). The loss is the engine's
+/// (<c>SparseMlpTask.Loss()</c>).
 /// </summary>
-internal abstract class TaskOutputs
+internal abstract class TaskDescriptor
 {
     /// <summary>The descriptor of <paramref name="task"/>.</summary>
-    public static TaskOutputs For(SparseMlpTask task) => task switch
+    public static TaskDescriptor For(SparseMlpTask task) => task switch
     {
         SparseMlpTask.MulticlassClassification => Multiclass.Instance,
         SparseMlpTask.BinaryClassification => Binary.Instance,
@@ -27,6 +30,39 @@ internal abstract class TaskOutputs
 
     /// <summary>Whether the network's outputs are turned into class probabilities (softmax) before the getters read them.</summary>
     public virtual bool SoftmaxOutputs => false;
+
+    /// <summary>Whether standardization applies to the label too (a regression target).</summary>
+    public virtual bool StandardizesLabel => false;
+
+    /// <summary>The label type accepted, as the error message names it.</summary>
+    protected abstract string ExpectedLabel { get; }
+
+    /// <summary>Whether a label column of this type can be trained on.</summary>
+    /// <param name="scalar">The column is not a vector.</param>
+    /// <param name="itemType">Its item type (a key's raw type for keys).</param>
+    /// <param name="isKey">It is a key.</param>
+    /// <param name="expected">The accepted type, for the error message.</param>
+    public bool AcceptsLabel(bool scalar, DataViewType itemType, bool isKey, out string expected)
+    {
+        expected = ExpectedLabel;
+        return scalar && Accepts(itemType, isKey);
+    }
+
+    protected abstract bool Accepts(DataViewType itemType, bool isKey);
+
+    /// <summary>The network's output count for a label of <paramref name="label"/>'s type (checked).</summary>
+    public virtual int OutputCount(DataViewSchema.Column label) => 1;
+
+    /// <summary>A reader of the label of the cursor's current row as the engine's float (class index, 0/1 or target).</summary>
+    public abstract Func<float> LabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, int outputs);
+
+    /// <summary>The class names the model keeps (a multiclass label's key values), else none.</summary>
+    public virtual string[] ClassNames(DataViewSchema.Column label) => [];
+
+    /// <summary>Checks a label value read from row <paramref name="row"/>; regression rejects non-finite and out-of-range targets.</summary>
+    public virtual void CheckLabelValue(float label, string column, long row, bool standardized)
+    {
+    }
 
     /// <summary>The output columns as the estimator announces them, before training.</summary>
     public abstract IEnumerable<SchemaShape.Column> Shape(SchemaShape.Column label);
@@ -59,13 +95,48 @@ internal abstract class TaskOutputs
     };
 
     /// <summary>Score: the class probabilities; PredictedLabel: the most probable class as a key carrying the label's values.</summary>
-    private sealed class Multiclass : TaskOutputs
+    private sealed class Multiclass : TaskDescriptor
     {
         public static readonly Multiclass Instance = new();
 
         protected override string Kind => "MulticlassClassification";
 
         public override bool SoftmaxOutputs => true;
+
+        protected override string ExpectedLabel => "a key of UInt32 (insert mlContext.Transforms.Conversion.MapValueToKey before the trainer)";
+
+        protected override bool Accepts(DataViewType itemType, bool isKey) => isKey && itemType == NumberDataViewType.UInt32;
+
+        public override int OutputCount(DataViewSchema.Column label)
+        {
+            var key = (KeyDataViewType)label.Type;
+            if (key.Count < 2 || key.Count > int.MaxValue)
+                throw new ArgumentOutOfRangeException(nameof(label), $"The label column '{label.Name}' has {key.Count} classes; multiclass training needs at least 2.");
+            return (int)key.Count;
+        }
+
+        public override string[] ClassNames(DataViewSchema.Column label)
+        {
+            if (label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues) is not { } column
+                || column.Type is not VectorDataViewType { ItemType: TextDataViewType })
+                return [];
+            VBuffer<ReadOnlyMemory<char>> values = default;
+            label.Annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref values);
+            return values.DenseValues().Select(v => v.ToString()).ToArray();
+        }
+
+        public override Func<float> LabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, int outputs)
+        {
+            var getter = cursor.GetGetter<uint>(column);
+            uint key = 0;
+            return () =>
+            {
+                getter(ref key);
+                if (key == 0 || key > outputs)
+                    throw new InvalidOperationException($"Label column '{column.Name}' has key {key} at row {cursor.Position}; expected a class key in 1..{outputs} (0 means a missing label).");
+                return key - 1;
+            };
+        }
 
         public override IEnumerable<SchemaShape.Column> Shape(SchemaShape.Column label) =>
         [
@@ -121,11 +192,26 @@ internal abstract class TaskOutputs
     }
 
     /// <summary>Score: the logit; Probability: its sigmoid; PredictedLabel: Score &gt; 0.</summary>
-    private sealed class Binary : TaskOutputs
+    private sealed class Binary : TaskDescriptor
     {
         public static readonly Binary Instance = new();
 
         protected override string Kind => "BinaryClassification";
+
+        protected override string ExpectedLabel => "Boolean";
+
+        protected override bool Accepts(DataViewType itemType, bool isKey) => itemType == BooleanDataViewType.Instance;
+
+        public override Func<float> LabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, int outputs)
+        {
+            var getter = cursor.GetGetter<bool>(column);
+            bool value = false;
+            return () =>
+            {
+                getter(ref value);
+                return value ? 1f : 0f;
+            };
+        }
 
         public override IEnumerable<SchemaShape.Column> Shape(SchemaShape.Column label) =>
         [
@@ -159,11 +245,44 @@ internal abstract class TaskOutputs
     }
 
     /// <summary>Score: the prediction on the label's scale.</summary>
-    private sealed class Regression : TaskOutputs
+    private sealed class Regression : TaskDescriptor
     {
         public static readonly Regression Instance = new();
 
         protected override string Kind => "Regression";
+
+        /// <summary>
+        /// Without standardization, a target whose square exceeds float's range (about 1.8e19) overflows the squared
+        /// error; 1e18 leaves room (the same bound as for unstandardized features).
+        /// </summary>
+        public const float MaxUnstandardizedMagnitude = 1e18f;
+
+        public override bool StandardizesLabel => true;
+
+        protected override string ExpectedLabel => "Single";
+
+        protected override bool Accepts(DataViewType itemType, bool isKey) => !isKey && itemType == NumberDataViewType.Single;
+
+        public override Func<float> LabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, int outputs)
+        {
+            var getter = cursor.GetGetter<float>(column);
+            float value = 0;
+            return () =>
+            {
+                getter(ref value);
+                return value;
+            };
+        }
+
+        public override void CheckLabelValue(float label, string column, long row, bool standardized)
+        {
+            if (!float.IsFinite(label))
+                throw new InvalidOperationException($"Label column '{column}' has a non-finite value ({label}) at row {row}; regression needs finite labels.");
+            if (!standardized && Math.Abs(label) > MaxUnstandardizedMagnitude)
+                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+                    "Label column '{0}' has {1} at row {2}: beyond ±{3:G2}, the squared error overflows float training. Keep Standardize on (the default) or rescale the label.",
+                    column, label, row, MaxUnstandardizedMagnitude));
+        }
 
         public override IEnumerable<SchemaShape.Column> Shape(SchemaShape.Column label) =>
         [
