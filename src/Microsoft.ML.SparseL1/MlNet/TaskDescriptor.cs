@@ -251,12 +251,6 @@ internal abstract class TaskDescriptor
 
         protected override string Kind => "Regression";
 
-        /// <summary>
-        /// Without standardization, a target whose square exceeds float's range (about 1.8e19) overflows the squared
-        /// error; 1e18 leaves room (the same bound as for unstandardized features).
-        /// </summary>
-        public const float MaxUnstandardizedMagnitude = 1e18f;
-
         public override bool StandardizesLabel => true;
 
         protected override string ExpectedLabel => "Single";
@@ -278,10 +272,11 @@ internal abstract class TaskDescriptor
         {
             if (!float.IsFinite(label))
                 throw new InvalidOperationException($"Label column '{column}' has a non-finite value ({label}) at row {row}; regression needs finite labels.");
-            if (!standardized && Math.Abs(label) > MaxUnstandardizedMagnitude)
+            // The features' bound: a target whose square exceeds float's range overflows the squared error.
+            if (!standardized && Math.Abs(label) > Internal.DataViewReader.MaxUnstandardizedMagnitude)
                 throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
                     "Label column '{0}' has {1} at row {2}: beyond ±{3:G2}, the squared error overflows float training. Keep Standardize on (the default) or rescale the label.",
-                    column, label, row, MaxUnstandardizedMagnitude));
+                    column, label, row, Internal.DataViewReader.MaxUnstandardizedMagnitude));
         }
 
         public override IEnumerable<SchemaShape.Column> Shape(SchemaShape.Column label) =>

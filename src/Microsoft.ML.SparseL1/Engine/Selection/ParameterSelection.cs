@@ -21,7 +21,7 @@ internal static class ParameterSelection
         TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, TrainingCancellation cancellation)
     {
         int layers = layerSizes.Length - 1;
-        int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
+        int[] layerWeights = MlpParameters.LayerWeightCounts(layerSizes);
         long totalWeights = layerWeights.Sum(w => (long)w);
         var brackets = selection.Targets.Select((t, g) => new LambdaBracket(t, selection.LayerWise ? layerWeights[g] : totalWeights)).ToArray();
         int required = selection.LayerWise ? selection.RequiredLayersWithinTolerance ?? layers : 1;
@@ -90,7 +90,7 @@ internal static class ParameterSelection
                 bool fullRun = iteration >= 2 && outcome.Exit == TrainingExit.Completed;
                 int[] mark = selection.MinimumEpochsBeforeStop == 0 ? counts : atStopMark;
                 for (int g = 0; g < brackets.Length; g++)
-                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], GroupCount(counts, g), fullRun ? GroupCount(mark, g) : null);
+                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], selection.GroupCount(counts, g), fullRun ? selection.GroupCount(mark, g) : null);
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);
@@ -114,8 +114,7 @@ internal static class ParameterSelection
             int within = 0;
             for (int g = 0; g < brackets.Length; g++)
             {
-                long count = GroupCount(counts, g);
-                within += Math.Abs(count - brackets[g].Target) <= selection.Tolerance * brackets[g].Target ? 1 : 0;
+                within += selection.IsWithin(selection.GroupCount(counts, g), g) ? 1 : 0;
             }
 
             return within;
@@ -125,7 +124,7 @@ internal static class ParameterSelection
         {
             for (int g = 0; g < brackets.Length; g++)
             {
-                if (GroupCount(counts, g) >= (1 - selection.Tolerance) * brackets[g].Target)
+                if (selection.GroupCount(counts, g) >= (1 - selection.Tolerance) * brackets[g].Target)
                     return false;
             }
 
@@ -136,11 +135,9 @@ internal static class ParameterSelection
         {
             double worst = 0;
             for (int g = 0; g < brackets.Length; g++)
-                worst = Math.Max(worst, Math.Abs(GroupCount(counts, g) - brackets[g].Target) / Math.Max(1.0, brackets[g].Target));
+                worst = Math.Max(worst, Math.Abs(selection.GroupCount(counts, g) - brackets[g].Target) / Math.Max(1.0, brackets[g].Target));
             return worst;
         }
-
-        long GroupCount(int[] counts, int group) => selection.LayerWise ? counts[group] : counts.Sum(c => (long)c);
     }
 
     private static string UpdateLambdas(LambdaBracket[] brackets, float[] lambdas, float[][] gradient, SelectionSettings selection)

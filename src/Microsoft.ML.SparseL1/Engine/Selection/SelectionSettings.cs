@@ -1,5 +1,8 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
+using System;
+using System.Linq;
+
 namespace Microsoft.ML.SparseL1.Selection;
 
 /// <summary>
@@ -50,4 +53,10 @@ internal sealed record SelectionSettings
     /// below the window would end below it. Off only to test that equivalence.
     /// </summary>
     public bool EndLargeProbeOnceTooSparse { get; init; } = true;
+
+    /// <summary>The nonzero count target <paramref name="group"/> is measured on: one layer's, or all layers' together.</summary>
+    public long GroupCount(int[] layerCounts, int group) => LayerWise ? layerCounts[group] : layerCounts.Sum(c => (long)c);
+
+    /// <summary>Whether <paramref name="count"/> meets target <paramref name="group"/> within the tolerance.</summary>
+    public bool IsWithin(long count, int group) => Math.Abs(count - Targets[group]) <= Tolerance * Targets[group];
 }

@@ -34,11 +34,11 @@ internal static class SparsityTracking
     {
         var watch = Stopwatch.StartNew();
         int layers = layerSizes.Length - 1;
-        int[] layerWeights = Enumerable.Range(0, layers).Select(j => layerSizes[j] * layerSizes[j + 1]).ToArray();
+        int[] layerWeights = MlpParameters.LayerWeightCounts(layerSizes);
         int groups = selection.LayerWise ? layers : 1;
         long[] groupWeights = selection.LayerWise ? layerWeights.Select(w => (long)w).ToArray() : [layerWeights.Sum(w => (long)w)];
         int batch = training.EffectiveBatchSize(data.Rows);
-        long stepsPerEpoch = (data.Rows + batch - 1) / batch;
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(batch, data.Rows);
         long totalSteps = stepsPerEpoch * training.Epochs;
         long start = (long)Math.Round(tracking.ScheduleStart * totalSteps);
         long end = Math.Max(start + 1, (long)Math.Round(tracking.ScheduleEnd * totalSteps));
@@ -67,7 +67,7 @@ internal static class SparsityTracking
                 if (step.Step < start)
                     return;
                 for (int g = 0; g < groups; g++)
-                    counts[g] = selection.LayerWise ? step.LayerNonZeroCounts[g] : step.LayerNonZeroCounts.Sum(c => (long)c);
+                    counts[g] = selection.GroupCount(step.LayerNonZeroCounts, g);
 
                 if (!started)
                 {
@@ -127,7 +127,7 @@ internal static class SparsityTracking
         {
             for (int g = 0; g < groups; g++)
             {
-                if (Math.Abs(counts[g] - selection.Targets[g]) > selection.Tolerance * selection.Targets[g])
+                if (!selection.IsWithin(counts[g], g))
                     return false;
             }
 

@@ -70,6 +70,10 @@ internal sealed class MlpParameters
         return parameters;
     }
 
+    /// <summary>Weights of each layer of a network with <paramref name="layerSizes"/> (input, hidden, output sizes).</summary>
+    public static int[] LayerWeightCounts(int[] layerSizes) =>
+        Enumerable.Range(0, layerSizes.Length - 1).Select(j => checked(layerSizes[j] * layerSizes[j + 1])).ToArray();
+
     /// <summary>Nonzero weights of each layer.</summary>
     public int[] CountNonZeroWeights() =>
         Weights.Select(w => w.Length - w.Count(x => x == 0f)).ToArray();

@@ -61,5 +61,11 @@ internal sealed record TrainingSettings
     public float AdamEpsilon { get; init; } = 1e-8f;
 
     /// <summary>The batch size actually used for <paramref name="rows"/> examples.</summary>
-    public int EffectiveBatchSize(int rows) => BatchSize <= 0 ? rows : Math.Min(BatchSize, rows);
+    public int EffectiveBatchSize(int rows) => EffectiveBatchSize(BatchSize, rows);
+
+    /// <summary>The batch size actually used for <paramref name="rows"/> examples when <paramref name="batchSize"/> is asked (0 = full batch).</summary>
+    public static int EffectiveBatchSize(int batchSize, int rows) => batchSize <= 0 ? rows : Math.Min(batchSize, rows);
+
+    /// <summary>Optimizer steps in one pass over <paramref name="rows"/> examples in batches of <paramref name="batch"/> (the last one may be short).</summary>
+    public static long StepsPerEpoch(int batch, int rows) => (rows + batch - 1) / batch;
 }

@@ -103,7 +103,7 @@ internal static class DataViewReader
     /// Without standardization, a value whose square exceeds float's range (about 1.8e19) overflows the squared error
     /// and the gradients of the first steps; 1e18 leaves room for the weights' scale.
     /// </summary>
-    private const float MaxUnstandardizedMagnitude = 1e18f;
+    internal const float MaxUnstandardizedMagnitude = 1e18f;
 
     private static int IndexOfOutOfRange(ReadOnlySpan<float> values)
     {

@@ -13,6 +13,7 @@ namespace Microsoft.ML.SparseL1.Model;
 internal sealed class RowScorer
 {
     private readonly SparseMlpModelParameters _model;
+    private readonly TaskDescriptor _task;
     private readonly DataViewRow _input;
     private readonly ValueGetter<VBuffer<float>> _features;
     private readonly float[] _dense;
@@ -24,6 +25,7 @@ internal sealed class RowScorer
     public RowScorer(SparseMlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
     {
         _model = model;
+        _task = TaskDescriptor.For(model.Task);
         _input = input;
         _features = input.GetGetter<VBuffer<float>>(featureColumn);
         _dense = new float[model.InputCount];
@@ -33,7 +35,7 @@ internal sealed class RowScorer
 
     /// <summary>A getter for output column <paramref name="name"/> of type <typeparamref name="TValue"/>.</summary>
     public ValueGetter<TValue> GetGetter<TValue>(string name) =>
-        TaskDescriptor.For(_model.Task).Getter(name, _outputs, Score) as ValueGetter<TValue>
+        _task.Getter(name, _outputs, Score) as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{name}' cannot be read as {typeof(TValue).Name}.");
 
     private void Score()
@@ -45,7 +47,7 @@ internal sealed class RowScorer
             throw new InvalidOperationException($"The feature vector has {_featureBuffer.Length} values; the model expects {_dense.Length}.");
         _featureBuffer.CopyTo(_dense);
         _model.Network.Predict(_dense, _outputs, _scratch);
-        if (TaskDescriptor.For(_model.Task).SoftmaxOutputs)
+        if (_task.SoftmaxOutputs)
             System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
         _scoredPosition = _input.Position;
     }

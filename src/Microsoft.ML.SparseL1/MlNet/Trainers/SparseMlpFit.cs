@@ -140,8 +140,7 @@ internal static class SparseMlpFit
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        int batch = options.BatchSize <= 0 ? rows : Math.Min(options.BatchSize, rows);
-        long stepsPerEpoch = (rows + batch - 1) / batch;
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize, rows), rows);
         long needed = (SparseMlpOptionsBase.Defaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
         return (int)Math.Max(SparseMlpOptionsBase.Defaults.MinimumEpochs, needed);
     }
@@ -149,7 +148,7 @@ internal static class SparseMlpFit
     private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes, int epochs)
     {
         int layers = sizes.Length - 1;
-        long[] weights = Enumerable.Range(0, layers).Select(j => (long)sizes[j] * sizes[j + 1]).ToArray();
+        long[] weights = MlpParameters.LayerWeightCounts(sizes).Select(w => (long)w).ToArray();
         bool layerWise = options.LayerTargetSparsities is not null;
         int[] targets = layerWise
             ? options.LayerTargetSparsities!.Select((s, j) => (int)Math.Round((1 - s) * weights[j])).ToArray()
