@@ -43,12 +43,18 @@ internal sealed class RowScorer
         if (_scoredPosition == _input.Position)
             return;
         _features(ref _featureBuffer);
-        if (_featureBuffer.Length != _dense.Length)
-            throw new InvalidOperationException($"The feature vector has {_featureBuffer.Length} values; the model expects {_dense.Length}.");
-        _featureBuffer.CopyTo(_dense);
+        CopyFeatures(_featureBuffer, _dense);
         _model.Network.Predict(_dense, _outputs, _scratch);
         if (_task.SoftmaxOutputs)
             System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
         _scoredPosition = _input.Position;
+    }
+
+    /// <summary>Densifies one row's feature vector into <paramref name="destination"/>, checking its length.</summary>
+    internal static void CopyFeatures(in VBuffer<float> features, Span<float> destination)
+    {
+        if (features.Length != destination.Length)
+            throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {destination.Length}.");
+        features.CopyTo(destination);
     }
 }

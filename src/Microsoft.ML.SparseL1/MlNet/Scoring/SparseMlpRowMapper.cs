@@ -48,6 +48,10 @@ internal sealed class SparseMlpRowMapper : IRowToRowMapper
     /// <summary>Makes the scorer for one input row or cursor.</summary>
     internal RowScorer CreateScorer(DataViewRow input) => new(_model, input, _featureColumn);
 
+    /// <summary>The cursor serving <paramref name="needed"/> over <paramref name="input"/>: block-scored when it reads predictions.</summary>
+    internal DataViewRowCursor CreateCursor(DataViewRowCursor input, DataViewSchema.Column[] needed, int threads) =>
+        needed.Any(IsOutput) ? new BlockScoringCursor(this, _model, input, _featureColumn, needed, threads) : new PassThroughCursor(this, input);
+
     internal bool IsOutput(DataViewSchema.Column column) => column.Index >= _firstOutput;
 
     /// <summary>An input row with the prediction columns appended.</summary>
