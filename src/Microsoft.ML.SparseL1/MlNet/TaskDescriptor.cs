@@ -73,6 +73,12 @@ internal abstract class TaskDescriptor
     /// <summary>A getter for column <paramref name="name"/> over <paramref name="outputs"/>, refreshed by <paramref name="score"/> before each read.</summary>
     public abstract Delegate Getter(string name, float[] outputs, Action score);
 
+    /// <summary>
+    /// Writes the output columns into an ONNX graph from <paramref name="networkOutput"/> (the last layer's [N, outputs]),
+    /// computing what the getters compute.
+    /// </summary>
+    public abstract void WriteOnnxOutputs(OnnxGraph graph, string networkOutput);
+
     protected SchemaShape ScoreAnnotationShape() => new([
         new SchemaShape.Column(AnnotationUtils.Kinds.ScoreColumnKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
         new SchemaShape.Column(AnnotationUtils.Kinds.ScoreValueKind, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, false),
@@ -178,6 +184,20 @@ internal abstract class TaskDescriptor
             _ => throw NotAnOutput(name),
         };
 
+        public override void WriteOnnxOutputs(OnnxGraph graph, string networkOutput)
+        {
+            string score = graph.Column(OutputColumnNames.Score);
+            graph.Node("Softmax", score, networkOutput).AddAttribute("axis", 1L);
+            // Keys are uint32, 1-based (0 is missing): ArgMax (first maximum, as the getter) + 1, cast.
+            string index = graph.Temporary("ArgMax");
+            var argMax = graph.Node("ArgMax", index, score);
+            argMax.AddAttribute("axis", 1L);
+            argMax.AddAttribute("keepdims", 1L);
+            string key = graph.Temporary("Key");
+            graph.Node("Add", key, index, graph.Initializer("One", 1L));
+            graph.Node("Cast", graph.Column(OutputColumnNames.PredictedLabel), key).AddAttribute("to", typeof(uint));
+        }
+
         private static int ArgMax(ReadOnlySpan<float> values)
         {
             int best = 0;
@@ -242,6 +262,14 @@ internal abstract class TaskDescriptor
             }),
             _ => throw NotAnOutput(name),
         };
+
+        public override void WriteOnnxOutputs(OnnxGraph graph, string networkOutput)
+        {
+            string score = graph.Column(OutputColumnNames.Score);
+            graph.Node("Identity", score, networkOutput);
+            graph.Node("Sigmoid", graph.Column(OutputColumnNames.Probability), score);
+            graph.Node("Greater", graph.Column(OutputColumnNames.PredictedLabel), score, graph.Initializer("Zero", 0f));
+        }
     }
 
     /// <summary>Score: the prediction on the label's scale.</summary>
@@ -289,6 +317,9 @@ internal abstract class TaskDescriptor
 
         public override Delegate Getter(string name, float[] outputs, Action score) =>
             name == OutputColumnNames.Score ? ScalarScore(outputs, score) : throw NotAnOutput(name);
+
+        public override void WriteOnnxOutputs(OnnxGraph graph, string networkOutput) =>
+            graph.Node("Identity", graph.Column(OutputColumnNames.Score), networkOutput);
     }
 }
 

@@ -64,22 +64,30 @@ public class BlockScoringTests
         CollectionAssert.AreNotEqual(expected, seen.ToArray(), "the shuffle reordered the rows");
     }
 
+    /// <summary>
+    /// A cursor set's rows are merged back in order by the Batch each row reports (ML.NET's consolidator), so a row read
+    /// ahead must report its own input batch; reporting the block's last one put rows out of order.
+    /// </summary>
     [TestMethod]
-    public void Transform_UnderCursorSet_ScoresEveryRowOnceAcrossParallelCursors()
+    public void Transform_UnderCursorSet_ScoresEveryRowOnceAndReportsEachRowsBatch()
     {
         var (ml, model, rows) = Setup(SparseMlpTask.MulticlassClassification, seed: 3);
         var scored = model.Transform(ml.Data.Cache(ml.Data.LoadFromEnumerable(rows)));
 
         var cursors = scored.GetRowCursorSet(scored.Schema, 3);
-        var seen = new ConcurrentBag<int>();
-        Parallel.ForEach(cursors, new ParallelOptions { MaxDegreeOfParallelism = cursors.Length }, cursor =>
+        var served = new ConcurrentBag<(long Batch, int Cursor, int Order, int Id)>();
+        Parallel.For(0, cursors.Length, new ParallelOptions { MaxDegreeOfParallelism = cursors.Length }, c =>
         {
-            foreach (int id in ReadAll(cursor, model.Model, rows))
-                seen.Add(id);
+            var cursor = cursors[c];
+            var batches = new List<long>();
+            var ids = ReadAll(cursor, model.Model, rows, () => batches.Add(cursor.Batch));
+            for (int k = 0; k < ids.Count; k++)
+                served.Add((batches[k], c, k, ids[k]));
         });
 
         Assert.IsGreaterThan(1, cursors.Length, "the cached view splits into several cursors");
-        CollectionAssert.AreEquivalent(Enumerable.Range(0, RowCount).ToArray(), seen.ToArray(), "every row once");
+        int[] merged = served.OrderBy(r => r.Batch).ThenBy(r => r.Cursor).ThenBy(r => r.Order).Select(r => r.Id).ToArray();
+        CollectionAssert.AreEqual(Enumerable.Range(0, RowCount).ToArray(), merged, "rows ordered by their batches are the input's rows in order");
     }
 
     [TestMethod]
@@ -109,7 +117,7 @@ public class BlockScoringTests
     /// Id names and the scores against <see cref="SparseMlpModelParameters.PredictRaw(ReadOnlySpan{float}, int, Span{float}, int)"/>
     /// on that row alone; returns the Ids in the order served.
     /// </summary>
-    private static List<int> ReadAll(DataViewRowCursor cursor, SparseMlpModelParameters model, Row[] rows)
+    private static List<int> ReadAll(DataViewRowCursor cursor, SparseMlpModelParameters model, Row[] rows, Action? onRow = null)
     {
         var schema = cursor.Schema;
         var ids = cursor.GetGetter<int>(schema["Id"]);
@@ -140,6 +148,7 @@ public class BlockScoringTests
                 model.PredictRaw(row.Features, 1, outputs);
                 scores(outputs, id);
                 seen.Add(id);
+                onRow?.Invoke();
             }
         }
 

@@ -39,6 +39,22 @@ public class InternalSurfaceTests
         "Microsoft.ML.SignatureLoadModel",
         "Microsoft.ML.Runtime.ICancelable",
         "Microsoft.ML.Runtime.ICancelable.get_IsCanceled",
+        // ONNX export: the scored view is a data transform that writes itself into ML.NET's ONNX context (docs/deploying.md).
+        "Microsoft.ML.Data.IDataTransform",
+        "Microsoft.ML.Model.OnnxConverter.ICanSaveOnnx",
+        "Microsoft.ML.Model.OnnxConverter.ICanSaveOnnx.CanSaveOnnx",
+        "Microsoft.ML.Model.OnnxConverter.ISaveAsOnnx",
+        "Microsoft.ML.Model.OnnxConverter.ISaveAsOnnx.SaveAsOnnx",
+        "Microsoft.ML.Model.OnnxConverter.ITransformCanSaveOnnx",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.AddInitializer",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.AddIntermediateVariable",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.ContainsColumn",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.CreateNode",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.GetNodeName",
+        "Microsoft.ML.Model.OnnxConverter.OnnxContext.GetVariableName",
+        "Microsoft.ML.Model.OnnxConverter.OnnxNode",
+        "Microsoft.ML.Model.OnnxConverter.OnnxNode.AddAttribute",
     ];
 
     [TestMethod]

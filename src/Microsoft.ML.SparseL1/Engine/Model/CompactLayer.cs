@@ -88,6 +88,21 @@ internal sealed class CompactLayer
         return index >= 0 ? _values![index] : 0f;
     }
 
+    /// <summary>The weights as a dense outputs x inputs row-major matrix (a copy for CSR layers; the layer's own array otherwise).</summary>
+    public float[] ToDenseArray()
+    {
+        if (_dense is not null)
+            return _dense;
+        var dense = new float[Outputs * Inputs];
+        for (int o = 0; o < Outputs; o++)
+        {
+            for (int k = _rowPointers![o]; k < _rowPointers[o + 1]; k++)
+                dense[o * Inputs + _columnIndices![k]] = _values![k];
+        }
+
+        return dense;
+    }
+
     /// <summary><c>y = W·x + b</c> for one row.</summary>
     public void Multiply(ReadOnlySpan<float> x, Span<float> y)
     {

@@ -155,16 +155,23 @@ internal sealed class CompactMlp
     /// laid out feature-major (features x rows): CSR layers then cost one vector multiply-add per nonzero and block,
     /// dense layers one GEMM. Gives the same values as <see cref="Predict"/> up to float rounding order.
     /// </summary>
-    public void PredictBatch(ReadOnlySpan<float> features, int rows, Span<float> outputs, int threads = 1)
+    /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="outputs">Row-major rows x <see cref="OutputCount"/> outputs.</param>
+    /// <param name="threads">Threads to spread the blocks over; results do not depend on it.</param>
+    /// <param name="workspace">Buffers to reuse across calls (made by <see cref="CreateWorkspace"/>); null allocates them.</param>
+    public void PredictBatch(ReadOnlySpan<float> features, int rows, Span<float> outputs, int threads = 1, BatchWorkspace? workspace = null)
     {
         if (features.Length != rows * InputCount || outputs.Length != rows * OutputCount)
             throw new ArgumentException($"Expected {rows} x {InputCount} features and {rows} x {OutputCount} outputs.", nameof(features));
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         int blocks = (rows + BatchBlock - 1) / BatchBlock;
-        threads = Math.Min(threads, blocks);
-        if (threads <= 1)
+        threads = Math.Max(1, Math.Min(threads, blocks));
+        workspace ??= CreateWorkspace();
+        workspace.Reserve(threads);
+        if (threads == 1)
         {
-            PredictBlocks(features, outputs, rows, 0, blocks);
+            PredictBlocks(features, outputs, rows, 0, blocks, workspace.For(0));
             return;
         }
 
@@ -179,15 +186,17 @@ internal sealed class CompactMlp
                 int inputLength = features.Length, outputLength = outputs.Length;
                 System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                     PredictBlocks(new ReadOnlySpan<float>((void*)inputAddress, inputLength), new Span<float>((void*)outputAddress, outputLength),
-                        rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads)));
+                        rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads), workspace.For(t)));
             }
         }
     }
 
-    private void PredictBlocks(ReadOnlySpan<float> features, Span<float> outputs, int rows, int firstBlock, int endBlock)
+    /// <summary>Buffers for <see cref="PredictBatch"/> calls on this network.</summary>
+    public BatchWorkspace CreateWorkspace() => new(MaxWidth * BatchBlock);
+
+    private void PredictBlocks(ReadOnlySpan<float> features, Span<float> outputs, int rows, int firstBlock, int endBlock, (float[] Current, float[] Next) buffers)
     {
-        var current = new float[MaxWidth * BatchBlock];
-        var next = new float[MaxWidth * BatchBlock];
+        var (current, next) = buffers;
         for (int start = firstBlock * BatchBlock; start < Math.Min(rows, endBlock * BatchBlock); start += BatchBlock)
         {
             int block = Math.Min(BatchBlock, rows - start);

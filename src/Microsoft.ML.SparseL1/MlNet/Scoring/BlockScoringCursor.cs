@@ -31,14 +31,17 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     private readonly ColumnCache _features;
     private readonly ValueGetter<DataViewRowId> _idSource;
     private readonly DataViewRowId[] _ids = new DataViewRowId[BlockRows];
+
+    // Per row, not per block: a cursor set's consolidator orders rows by the batch each one reports.
+    private readonly long[] _batches = new long[BlockRows];
     private readonly float[] _blockFeatures;
     private readonly float[] _blockOutputs;
     private readonly float[] _rowOutputs;
     private readonly int _threads;
+    private readonly BatchWorkspace _workspace;
     private int _filled;
     private int _slot = -1;
     private long _position = -1;
-    private long _batch;
     private bool _inputEnded;
 
     /// <param name="mapper">The mapper whose output columns are served.</param>
@@ -62,11 +65,12 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         _blockFeatures = new float[BlockRows * model.InputCount];
         _blockOutputs = new float[BlockRows * model.OutputCount];
         _rowOutputs = new float[model.OutputCount];
+        _workspace = model.Network.CreateWorkspace();
     }
 
     public override long Position => _position;
 
-    public override long Batch => _batch;
+    public override long Batch => _slot < 0 ? 0 : _batches[_slot];
 
     public override DataViewSchema Schema => _mapper.OutputSchema;
 
@@ -118,7 +122,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
             foreach (var cache in _inputColumns.Values)
                 cache.Capture(_filled);
             _idSource(ref _ids[_filled]);
-            _batch = _input.Batch;
+            _batches[_filled] = _input.Batch;
             _filled++;
         }
 
@@ -127,7 +131,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         int inputs = _model.InputCount, outputs = _model.OutputCount;
         for (int r = 0; r < _filled; r++)
             RowScorer.CopyFeatures(_features.Features(r), _blockFeatures.AsSpan(r * inputs, inputs));
-        _model.Network.PredictBatch(_blockFeatures.AsSpan(0, _filled * inputs), _filled, _blockOutputs.AsSpan(0, _filled * outputs), _threads);
+        _model.Network.PredictBatch(_blockFeatures.AsSpan(0, _filled * inputs), _filled, _blockOutputs.AsSpan(0, _filled * outputs), _threads, _workspace);
         if (_task.SoftmaxOutputs)
         {
             for (int r = 0; r < _filled; r++)

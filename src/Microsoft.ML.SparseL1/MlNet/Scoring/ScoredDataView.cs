@@ -3,12 +3,19 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Model.OnnxConverter;
 
 namespace Microsoft.ML.SparseL1.Model;
 
-/// <summary>The lazy result of <c>Transform</c>: the input view with the prediction columns appended.</summary>
-internal sealed class ScoredDataView(IDataView input, SparseMlpRowMapper mapper) : IDataView
+/// <summary>
+/// The lazy result of <c>Transform</c>: the input view with the prediction columns appended. A data transform over
+/// its input (<see cref="Source"/>) that writes itself as ONNX, so <c>mlContext.Model.ConvertToOnnx</c>, which walks
+/// transforms back from the scored view, exports the network and every exportable step before it.
+/// </summary>
+internal sealed class ScoredDataView(IDataView input, SparseMlpRowMapper mapper) : ITransformCanSaveOnnx
 {
+    public IDataView Source => input;
+
     public bool CanShuffle => input.CanShuffle;
 
     public DataViewSchema Schema => mapper.OutputSchema;
@@ -29,6 +36,14 @@ internal sealed class ScoredDataView(IDataView input, SparseMlpRowMapper mapper)
         int threads = Math.Max(1, Environment.ProcessorCount / cursors.Length);
         return cursors.Select(c => mapper.CreateCursor(c, needed, threads)).ToArray();
     }
+
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+    void ISaveAsOnnx.SaveAsOnnx(OnnxContext ctx) => mapper.WriteOnnx(new OnnxGraph(ctx, mapper.OutputSchema));
+
+    /// <summary>Not a model: the transformer is saved (mlContext.Model.Save), never the scored view.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException("A scored data view is not saved; save the transformer with mlContext.Model.Save.");
 
     private IEnumerable<DataViewSchema.Column> InputColumns(DataViewSchema.Column[] needed) =>
         mapper.GetDependencies(needed).Select(c => input.Schema[c.Index]);

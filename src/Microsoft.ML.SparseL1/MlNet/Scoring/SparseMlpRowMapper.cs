@@ -52,6 +52,9 @@ internal sealed class SparseMlpRowMapper : IRowToRowMapper
     internal DataViewRowCursor CreateCursor(DataViewRowCursor input, DataViewSchema.Column[] needed, int threads) =>
         needed.Any(IsOutput) ? new BlockScoringCursor(this, _model, input, _featureColumn, needed, threads) : new PassThroughCursor(this, input);
 
+    /// <summary>Writes the network and the output columns into an ONNX export.</summary>
+    internal void WriteOnnx(OnnxGraph graph) => OnnxNetworkWriter.Write(graph, _model, _featureColumn.Name);
+
     internal bool IsOutput(DataViewSchema.Column column) => column.Index >= _firstOutput;
 
     /// <summary>An input row with the prediction columns appended.</summary>
