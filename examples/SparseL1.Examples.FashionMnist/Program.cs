@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
 using Microsoft.ML.SparseL1.Charts;
 using SparseL1.Examples.Shared;
@@ -89,3 +90,22 @@ var original = ml.Model.CreatePredictionEngine<FashionImage, FashionPrediction>(
 if (!original.Score.SequenceEqual(prediction.Score))
     throw new InvalidOperationException("The reloaded model scores differently from the trained one.");
 Console.WriteLine("Reloaded scores are bit-identical to the trained model's.");
+
+// ONNX: the scoring steps (the network and MapKeyToValue, without the label's MapValueToKey) so the graph's only input
+// is Pixels; ML.NET's exporter with dense matrices, and ours with sparse initializers (docs/deploying.md).
+var scoring = new TransformerChain<ITransformer>(model.Skip(1).ToArray());
+var pixelsOnly = ml.Data.LoadFromEnumerable(new[] { new PixelsRow { Pixels = first.Pixels } });
+string onnxPath = Path.ChangeExtension(path, ".onnx"), compactPath = Path.ChangeExtension(path, ".compact.onnx");
+using (var onnx = File.Create(onnxPath))
+    ml.Model.ConvertToOnnx(scoring, pixelsOnly, onnx, "PredictedName", "Score");
+using (var compact = File.Create(compactPath))
+    ml.Model.ConvertToCompactOnnx(scoring, pixelsOnly, compact, "PredictedName", "Score");
+Console.WriteLine($"Exported ONNX: {onnxPath} {new FileInfo(onnxPath).Length:N0} bytes, {compactPath} (sparse initializers) {new FileInfo(compactPath).Length:N0} bytes.");
+
+/// <summary>The ONNX graph's input: the pixels only.</summary>
+internal sealed class PixelsRow
+{
+    /// <summary>784 pixels in [0, 1].</summary>
+    [VectorType(784)]
+    public float[] Pixels { get; set; } = [];
+}
