@@ -10,10 +10,10 @@ namespace Microsoft.ML.SparseL1.Benchmarks;
 internal static class BenchmarkData
 {
     /// <summary>All 60,000 Fashion-MNIST training images as an engine data set (labels as class indices).</summary>
-    public static DenseDataSet FashionTrainingSet()
+    public static TrainingData FashionTrainingSet()
     {
         var (pixels, labels, rows) = FashionMnist.Load(train: true);
-        return new DenseDataSet(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784);
+        return new TrainingData(pixels, Array.ConvertAll(labels, l => (float)l), rows, 784);
     }
 
     /// <summary>Values uniform in (-1, 1); with <paramref name="density"/> below 1, each kept with that probability, else 0.</summary>

@@ -12,7 +12,7 @@ namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 internal static class ReferenceNetwork
 {
     /// <summary>Weighted mean data loss over all rows, with parameters given in double.</summary>
-    public static double MeanLoss(int[] sizes, double[][] weights, double[][] biases, DenseDataSet data, LossKind loss)
+    public static double MeanLoss(int[] sizes, double[][] weights, double[][] biases, TrainingData data, LossKind loss)
     {
         double total = 0, totalWeight = 0;
         for (int row = 0; row < data.Rows; row++)

@@ -9,7 +9,7 @@ namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 internal static class SyntheticData
 {
     /// <summary>Rows whose label depends on a few of the features through a random teacher.</summary>
-    public static DenseDataSet Make(LossKind loss, int rows, int columns, int classes, int seed, bool weighted = false)
+    public static TrainingData Make(LossKind loss, int rows, int columns, int classes, int seed, bool weighted = false)
     {
         var random = new Random(seed);
         float[] features = TestData.Uniform(random, rows * columns);
@@ -40,7 +40,7 @@ internal static class SyntheticData
                 weights[r] = (float)(0.5 + random.NextDouble());
         }
 
-        return new DenseDataSet(features, labels, rows, columns, weights);
+        return new TrainingData(features, labels, rows, columns, weights);
     }
 
     private static double Max(double[] values)

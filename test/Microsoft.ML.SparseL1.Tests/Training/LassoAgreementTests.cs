@@ -41,7 +41,7 @@ public class LassoAgreementTests
         var design = Matrix<double>.Build.Dense(Rows, Columns + 1, (r, c) => c < Columns ? x[r * Columns + c] : 1.0);
         double lipschitz = 2 * design.TransposeThisAndMultiply(design).Divide(Rows).Evd().EigenValues.Max(e => e.Real);
 
-        var data = new DenseDataSet(x, y, Rows, Columns);
+        var data = new TrainingData(x, y, Rows, Columns);
         var parameters = MlpParameters.Initialize([Columns, 1], seed: 1);
         var settings = new TrainingSettings
         {

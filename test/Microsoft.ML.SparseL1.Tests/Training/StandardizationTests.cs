@@ -16,7 +16,7 @@ public class StandardizationTests
     {
         // Columns: a shifted and scaled one, a constant one, one of large magnitude.
         float[] features = [1, 5, 1e6f, 3, 5, 2e6f, 5, 5, 3e6f, 7, 5, 4e6f];
-        var data = new DenseDataSet(features, [10, 20, 30, 40], rows: 4, columns: 3);
+        var data = new TrainingData(features, [10, 20, 30, 40], rows: 4, columns: 3);
         var standardization = Standardization.Measure(data, standardizeLabel: true);
 
         CollectionAssert.AreEqual(new[] { 4.0, 5.0, 2.5e6 }, standardization.Means);
@@ -50,7 +50,7 @@ public class StandardizationTests
         for (int r = 0; r < Rows; r++)
             raw[r * 6 + 3] = 42f; // a constant column
         var labels = Enumerable.Range(0, Rows).Select(r => (float)(150 + 50 * random.NextDouble())).ToArray();
-        var data = new DenseDataSet((float[])raw.Clone(), labels, Rows, 6);
+        var data = new TrainingData((float[])raw.Clone(), labels, Rows, 6);
         var standardization = Standardization.Measure(data, label);
         standardization.Apply(data);
 

@@ -128,9 +128,38 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void Predict(ReadOnlySpan<float> features, Span<float> outputs, (float[] A, float[] B) scratch)
     {
-        ReadOnlySpan<float> input = features;
-        float[] current = scratch.A, other = scratch.B;
-        for (int j = 0; j < Layers.Length; j++)
+        var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
+        Layers[0].Multiply(features, first);
+        PredictFrom(first, outputs, scratch);
+    }
+
+    /// <summary>
+    /// Network outputs for one sparse row (its nonzero slots ascending, and their values); no allocation. The first
+    /// layer costs the weights of the row's nonzero inputs only (<see cref="FirstLayerColumns"/>).
+    /// </summary>
+    /// <param name="indices">The row's nonzero slots.</param>
+    /// <param name="values">Their values.</param>
+    /// <param name="outputs">Destination of <see cref="OutputCount"/> values.</param>
+    /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
+    public void PredictSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> outputs, (float[] A, float[] B) scratch)
+    {
+        var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
+        (_firstLayerColumns ??= new FirstLayerColumns(Layers[0])).Multiply(indices, values, first);
+        PredictFrom(first, outputs, scratch);
+    }
+
+    /// <summary>The first layer by column, made on the first sparse row (concurrent first calls may each make one).</summary>
+    private FirstLayerColumns? _firstLayerColumns;
+
+    /// <summary>The layers after the first, from its pre-activation output in <paramref name="first"/> (scratch.A).</summary>
+    private void PredictFrom(Span<float> first, Span<float> outputs, (float[] A, float[] B) scratch)
+    {
+        if (Layers.Length == 1)
+            return;
+        System.Numerics.Tensors.TensorPrimitives.Max(first, 0f, first);
+        ReadOnlySpan<float> input = first;
+        float[] current = scratch.B, other = scratch.A;
+        for (int j = 1; j < Layers.Length; j++)
         {
             var layer = Layers[j];
             if (j == Layers.Length - 1)

@@ -17,7 +17,7 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// </summary>
 internal static class ParameterSelection
 {
-    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
+    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(TrainingData data, int[] layerSizes, int seed,
         TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, TrainingCancellation cancellation)
     {
         int layers = layerSizes.Length - 1;
@@ -165,7 +165,7 @@ internal static class ParameterSelection
     /// Approximated by the gradient of the last batch in data order at the final weights (exact in spirit for
     /// full-batch training, where that batch is the whole set).
     /// </summary>
-    private static void AddLastStepGradient(float[][] gradient, MlpParameters parameters, DenseDataSet data, TrainingSettings training)
+    private static void AddLastStepGradient(float[][] gradient, MlpParameters parameters, TrainingData data, TrainingSettings training)
     {
         int batch = training.EffectiveBatchSize(data.Rows);
         var last = new BatchGradient(data, training.Loss, parameters.LayerSizes, batch, training.Threads);

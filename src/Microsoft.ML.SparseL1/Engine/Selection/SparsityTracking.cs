@@ -28,7 +28,7 @@ internal static class SparsityTracking
     /// <summary>λ when the schedule starts; the feedback law moves it by up to a factor e^gain per step from there.</summary>
     private const float InitialLambda = 1e-6f;
 
-    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(DenseDataSet data, int[] layerSizes, int seed,
+    public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(TrainingData data, int[] layerSizes, int seed,
         TrainingSettings training, SelectionSettings selection, TrackingSettings tracking, Action<int, float[], EpochSummary>? epochCompleted,
         TrainingCancellation cancellation)
     {

@@ -5,24 +5,27 @@ using System;
 namespace Microsoft.ML.SparseL1.Training;
 
 /// <summary>
-/// Loss and gradient of one batch of a <see cref="DenseDataSet"/>: gathers the rows (or reads them in
-/// place when they are contiguous), runs forward, evaluates the loss, and back-propagates. Shared by the
+/// Loss and gradient of one batch of a <see cref="TrainingData"/>: gathers the rows (dense rows are read in place
+/// when they are contiguous; sparse rows are gathered into a <see cref="SparseInputBatch"/>), runs forward, evaluates
+/// the loss, and back-propagates. Shared by the
 /// training loop and the full-data gradient so both compute exactly the same thing.
 /// </summary>
 internal sealed class BatchGradient
 {
-    private readonly DenseDataSet _data;
+    private readonly TrainingData _data;
     private readonly LossKind _loss;
     private readonly float[] _labels;
     private readonly float[] _weights;
+    private readonly SparseInputBatch? _sparseBatch;
 
-    public BatchGradient(DenseDataSet data, LossKind loss, int[] layerSizes, int maxBatchSize, int threads)
+    public BatchGradient(TrainingData data, LossKind loss, int[] layerSizes, int maxBatchSize, int threads)
     {
         _data = data;
         _loss = loss;
         Network = new ForwardBackward(layerSizes, maxBatchSize, threads);
         _labels = new float[maxBatchSize];
         _weights = data.ExampleWeights is null ? [] : new float[maxBatchSize];
+        _sparseBatch = data.Sparse is null ? null : new SparseInputBatch(maxBatchSize);
     }
 
     public ForwardBackward Network { get; }
@@ -43,17 +46,30 @@ internal sealed class BatchGradient
         ReadOnlySpan<float> labels, weights;
         if (order is null)
         {
-            Network.Forward(parameters, _data.Features, start, rows);
+            // Contiguous rows: dense features are read in place.
+            if (_sparseBatch is not null)
+                _sparseBatch.Gather(_data.Sparse!, start, rows);
+            else
+                Network.Forward(parameters, _data.Features, start, rows);
             labels = _data.Labels.AsSpan(start, rows);
             weights = _data.ExampleWeights is null ? default : _data.ExampleWeights.AsSpan(start, rows);
         }
         else
         {
-            Gather(order.AsSpan(start, rows));
-            Network.Forward(parameters, rows);
+            var rowIndices = order.AsSpan(start, rows);
+            if (_sparseBatch is not null)
+                _sparseBatch.Gather(_data.Sparse!, rowIndices);
+            else
+                GatherDense(rowIndices);
+            GatherLabels(rowIndices);
             labels = _labels.AsSpan(0, rows);
             weights = _weights.AsSpan(0, _data.ExampleWeights is null ? 0 : rows);
         }
+
+        if (_sparseBatch is not null)
+            Network.Forward(parameters, _sparseBatch);
+        else if (order is not null)
+            Network.Forward(parameters, rows);
 
         double weightSum = rows;
         if (!weights.IsEmpty)
@@ -71,14 +87,19 @@ internal sealed class BatchGradient
         return (loss, weightSum);
     }
 
-    private void Gather(ReadOnlySpan<int> rowIndices)
+    private void GatherDense(ReadOnlySpan<int> rowIndices)
     {
         int columns = _data.Columns;
         float[] input = Network.Input;
         for (int r = 0; r < rowIndices.Length; r++)
+            _data.Features.AsSpan(rowIndices[r] * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
+    }
+
+    private void GatherLabels(ReadOnlySpan<int> rowIndices)
+    {
+        for (int r = 0; r < rowIndices.Length; r++)
         {
             int row = rowIndices[r];
-            _data.Features.AsSpan(row * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
             _labels[r] = _data.Labels[row];
             if (_data.ExampleWeights is not null)
                 _weights[r] = _data.ExampleWeights[row];

@@ -21,6 +21,12 @@ internal sealed class ForwardBackward
     /// <summary>The input of the last forward pass, which the backward pass needs for the first layer's gradient.</summary>
     private MatrixOperand? _lastInput;
 
+    /// <summary>The sparse input of the last forward pass, when it was sparse.</summary>
+    private SparseInputBatch? _lastSparseInput;
+
+    /// <summary>Rows of the last forward pass.</summary>
+    private int _lastRows = -1;
+
     /// <summary>Per layer, the sparse forward product, made the first time the layer is sparse enough.</summary>
     private readonly SparseLayerForward?[] _sparseForward;
 
@@ -38,10 +44,13 @@ internal sealed class ForwardBackward
         int layers = layerSizes.Length - 1;
         _activations = new float[layers + 1][];
         _deltas = new float[layers + 1][];
-        for (int j = 0; j <= layers; j++)
+        // The input buffer is made on first use: sparse training never fills it (batch x columns can be large).
+        _activations[0] = [];
+        _deltas[0] = [];
+        for (int j = 1; j <= layers; j++)
         {
             _activations[j] = new float[checked(maxBatchSize * layerSizes[j])];
-            _deltas[j] = j == 0 ? [] : new float[checked(maxBatchSize * layerSizes[j])];
+            _deltas[j] = new float[checked(maxBatchSize * layerSizes[j])];
         }
 
         _sparseForward = new SparseLayerForward?[layers];
@@ -70,7 +79,7 @@ internal sealed class ForwardBackward
     public long ActiveNeuronGradients { get; private set; }
 
     /// <summary>The input batch buffer (MaxBatchSize x input size) that callers fill before <c>Forward</c>.</summary>
-    public float[] Input => _activations[0];
+    public float[] Input => _activations[0].Length > 0 ? _activations[0] : _activations[0] = new float[checked(MaxBatchSize * _layerSizes[0])];
 
     /// <summary>∂(loss)/∂W per layer after <see cref="Backward"/>.</summary>
     public float[][] WeightGradients { get; }
@@ -93,25 +102,36 @@ internal sealed class ForwardBackward
     public void UseSparseForward(int[] layerNonZeroCounts) => _layerNonZeroCounts = layerNonZeroCounts;
 
     /// <summary>Runs the batch in <see cref="Input"/> (its first <paramref name="rows"/> rows) through the network.</summary>
-    public void Forward(MlpParameters parameters, int rows) => Forward(parameters, _activations[0], 0, rows);
+    public void Forward(MlpParameters parameters, int rows) => Forward(parameters, Input, 0, rows);
+
+    /// <summary>Runs a batch of sparse rows through the network: the first layer multiplies by their nonzeros only.</summary>
+    public void Forward(MlpParameters parameters, SparseInputBatch input) => Forward(parameters, null, input, 0, input.Rows);
 
     /// <summary>
     /// Runs <paramref name="rows"/> rows of <paramref name="input"/> (row-major, starting at row offset
     /// <paramref name="firstRow"/>) through the network; contiguous data needs no copy into <see cref="Input"/>.
     /// </summary>
-    public void Forward(MlpParameters parameters, float[] input, int firstRow, int rows)
+    public void Forward(MlpParameters parameters, float[] input, int firstRow, int rows) => Forward(parameters, input, null, firstRow, rows);
+
+    private void Forward(MlpParameters parameters, float[]? denseInput, SparseInputBatch? sparseInput, int firstRow, int rows)
     {
         if (rows > MaxBatchSize)
             throw new ArgumentOutOfRangeException(nameof(rows), $"Batch of {rows} rows exceeds the workspace size {MaxBatchSize}.");
         int layers = parameters.LayerCount;
-        var previous = MatrixOperand.RowMajor(input, rows, _layerSizes[0], firstRow * _layerSizes[0]);
-        _lastInput = previous;
+        var previous = denseInput is null ? default : MatrixOperand.RowMajor(denseInput, rows, _layerSizes[0], firstRow * _layerSizes[0]);
+        _lastInput = denseInput is null ? null : previous;
+        _lastSparseInput = sparseInput;
+        _lastRows = rows;
         for (int j = 0; j < layers; j++)
         {
             int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
             float[] output = _activations[j + 1];
             var z = output.AsSpan(0, rows * outputs);
-            if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
+            if (j == 0 && sparseInput is not null)
+            {
+                sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
+            }
+            else if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
             {
                 var sparse = _sparseForward[j] ??= new SparseLayerForward(inputs, outputs, MaxBatchSize);
                 sparse.Multiply(parameters.Weights[j], previous.Data.AsSpan(previous.Offset, rows * inputs), rows, z, _threads);
@@ -138,24 +158,27 @@ internal sealed class ForwardBackward
     /// </summary>
     public void Backward(MlpParameters parameters, int rows, bool accumulate)
     {
-        MatrixOperand input = _lastInput ?? throw new InvalidOperationException("Backward needs a Forward first.");
-        if (input.Rows != rows)
-            throw new ArgumentOutOfRangeException(nameof(rows), $"Backward over {rows} rows after a Forward over {input.Rows}.");
+        if (_lastRows < 0)
+            throw new InvalidOperationException("Backward needs a Forward first.");
+        if (_lastRows != rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"Backward over {rows} rows after a Forward over {_lastRows}.");
         for (int j = parameters.LayerCount - 1; j >= 0; j--)
         {
             int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
             float[] delta = _deltas[j + 1];
-            MatrixOperand layerInput = j == 0 ? input : MatrixOperand.RowMajor(_activations[j], rows, inputs);
-
             // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
-            if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
-                    .TryMultiply(delta, rows, layerInput, WeightGradients[j], accumulate, _threads))
+            if (j == 0 && _lastSparseInput is { } sparseInput)
+            {
+                sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);
+            }
+            else if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
+                    .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, _threads))
             {
                 ActiveNeuronGradients++;
             }
             else
             {
-                DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), layerInput,
+                DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), LayerInput(j, rows),
                     WeightGradients[j], 0, inputs, accumulate, _threads);
             }
 
@@ -173,4 +196,8 @@ internal sealed class ForwardBackward
             ActivationKernels.ReluBackward(previousDelta.AsSpan(0, rows * inputs), _activations[j].AsSpan(0, rows * inputs));
         }
     }
+
+    /// <summary>The (dense) input of layer <paramref name="j"/> in the last forward pass.</summary>
+    private MatrixOperand LayerInput(int j, int rows) =>
+        j == 0 ? _lastInput!.Value : MatrixOperand.RowMajor(_activations[j], rows, _layerSizes[j]);
 }

@@ -12,7 +12,7 @@ namespace Microsoft.ML.SparseL1.Training;
 internal static class FullGradient
 {
     /// <summary>Returns ∇_W L per layer and the full-data loss L at <paramref name="parameters"/>.</summary>
-    public static (float[][] WeightGradients, double Loss) Compute(MlpParameters parameters, DenseDataSet data, LossKind loss, int batchSize, int threads)
+    public static (float[][] WeightGradients, double Loss) Compute(MlpParameters parameters, TrainingData data, LossKind loss, int batchSize, int threads)
     {
         int batch = batchSize <= 0 ? data.Rows : Math.Min(batchSize, data.Rows);
         var gradient = new BatchGradient(data, loss, parameters.LayerSizes, batch, threads);
@@ -29,6 +29,6 @@ internal static class FullGradient
     }
 
     /// <summary>The full-data loss L at <paramref name="parameters"/> (forward passes only).</summary>
-    public static double Loss(MlpParameters parameters, DenseDataSet data, LossKind loss, int batchSize, int threads) =>
+    public static double Loss(MlpParameters parameters, TrainingData data, LossKind loss, int batchSize, int threads) =>
         Compute(parameters, data, loss, batchSize, threads).Loss;
 }

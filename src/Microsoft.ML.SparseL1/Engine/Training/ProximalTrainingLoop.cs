@@ -22,7 +22,7 @@ internal static class ProximalTrainingLoop
     /// <param name="stepControl">Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.</param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
-    public static TrainingOutcome Train(DenseDataSet data, MlpParameters parameters, TrainingSettings settings,
+    public static TrainingOutcome Train(TrainingData data, MlpParameters parameters, TrainingSettings settings,
         Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default,
         Action<TrainingStep, ProximalOptimizer>? stepControl = null)
     {

@@ -5,7 +5,8 @@ using System;
 namespace Microsoft.ML.SparseL1.Training;
 
 /// <summary>
-/// Feature (and regression label) standardization: the training data is trained on as (x − mean) / scale, and the
+/// Feature (and regression label) standardization: the training data is trained on as (x − mean) / scale (sparse
+/// features as x / max |x|, so zeros stay zeros), and the
 /// affine maps are folded into the trained network afterwards, so the delivered network takes raw features and
 /// returns raw-scale outputs. Folding multiplies or divides weights by positive scales, so zeros stay zeros.
 /// </summary>
@@ -22,7 +23,7 @@ internal sealed class Standardization
     /// <summary>Per feature: the mean subtracted.</summary>
     public double[] Means { get; }
 
-    /// <summary>Per feature: the divisor (the standard deviation; 1 for a constant feature, which is only centred).</summary>
+    /// <summary>Per feature: the divisor (the standard deviation, 1 for a constant feature, which is only centred; for sparse features the largest magnitude).</summary>
     public double[] Scales { get; }
 
     /// <summary>The label's mean (0 when the label is left as it is).</summary>
@@ -34,7 +35,45 @@ internal sealed class Standardization
     /// <summary>Measures the training data (unweighted population moments, in double).</summary>
     /// <param name="data">The training data.</param>
     /// <param name="standardizeLabel">Standardize the label too (regression).</param>
-    public static Standardization Measure(DenseDataSet data, bool standardizeLabel)
+    public static Standardization Measure(TrainingData data, bool standardizeLabel)
+    {
+        var (means, scales) = data.Sparse is { } sparse ? MeasureSparse(sparse) : MeasureDense(data);
+        double labelMean = 0, labelScale = 1;
+        if (standardizeLabel)
+        {
+            foreach (float y in data.Labels)
+                labelMean += y;
+            labelMean /= data.Rows;
+            double labelSquares = 0;
+            foreach (float y in data.Labels)
+                labelSquares += (y - labelMean) * (y - labelMean);
+            labelScale = ScaleOf(labelSquares / data.Rows, labelMean);
+        }
+
+        return new Standardization(means, scales, labelMean, labelScale);
+    }
+
+    /// <summary>
+    /// Sparse features are scaled, not centred (subtracting the means would fill every zero), and by their largest
+    /// magnitude, not their standard deviation: a word in a fraction p of the rows has sd ≈ √p, and dividing by it
+    /// would blow rare words up to 1/√p, where the l1 penalty then costs least (measured: 70 % test accuracy against
+    /// 90 % on a 3-of-5,000-slot rule). Values end in [−1, 1]; the means stay 0, so folding adds no bias shift.
+    /// </summary>
+    private static (double[] Means, double[] Scales) MeasureSparse(CsrFeatures x)
+    {
+        var scales = new double[x.ColumnCount];
+        for (int k = 0; k < x.NonZeroCount; k++)
+            scales[x.Columns[k]] = Math.Max(scales[x.Columns[k]], Math.Abs((double)x.Values[k]));
+        for (int c = 0; c < scales.Length; c++)
+        {
+            if (scales[c] == 0)
+                scales[c] = 1;
+        }
+
+        return (new double[x.ColumnCount], scales);
+    }
+
+    private static (double[] Means, double[] Scales) MeasureDense(TrainingData data)
     {
         int columns = data.Columns;
         var means = new double[columns];
@@ -62,24 +101,11 @@ internal sealed class Standardization
         var scales = new double[columns];
         for (int c = 0; c < columns; c++)
             scales[c] = ScaleOf(squares[c] / data.Rows, means[c]);
-
-        double labelMean = 0, labelScale = 1;
-        if (standardizeLabel)
-        {
-            foreach (float y in data.Labels)
-                labelMean += y;
-            labelMean /= data.Rows;
-            double labelSquares = 0;
-            foreach (float y in data.Labels)
-                labelSquares += (y - labelMean) * (y - labelMean);
-            labelScale = ScaleOf(labelSquares / data.Rows, labelMean);
-        }
-
-        return new Standardization(means, scales, labelMean, labelScale);
+        return (means, scales);
     }
 
     /// <summary>Standardizes the data in place.</summary>
-    public void Apply(DenseDataSet data)
+    public void Apply(TrainingData data)
     {
         int columns = data.Columns;
         var inverse = new float[columns];
@@ -90,12 +116,20 @@ internal sealed class Standardization
             offsets[c] = (float)Means[c];
         }
 
-        float[] x = data.Features;
-        for (int r = 0; r < data.Rows; r++)
+        if (data.Sparse is { } sparse)
         {
-            var row = x.AsSpan(r * columns, columns);
-            for (int c = 0; c < columns; c++)
-                row[c] = (row[c] - offsets[c]) * inverse[c];
+            for (int k = 0; k < sparse.NonZeroCount; k++)
+                sparse.Values[k] *= inverse[sparse.Columns[k]];
+        }
+        else
+        {
+            float[] x = data.Features;
+            for (int r = 0; r < data.Rows; r++)
+            {
+                var row = x.AsSpan(r * columns, columns);
+                for (int c = 0; c < columns; c++)
+                    row[c] = (row[c] - offsets[c]) * inverse[c];
+            }
         }
 
         if (LabelMean != 0 || LabelScale != 1)

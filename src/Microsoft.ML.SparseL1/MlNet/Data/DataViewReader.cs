@@ -9,13 +9,13 @@ using Microsoft.ML.SparseL1.Training;
 namespace Microsoft.ML.SparseL1.Internal;
 
 /// <summary>
-/// Reads an <see cref="IDataView"/> once into the engine's <see cref="DenseDataSet"/>, rejecting non-finite
-/// features, missing labels and bad weights with the column and row named. This is the only code that
-/// reads training data through a cursor.
+/// Reads an <see cref="IDataView"/> once into the engine's <see cref="TrainingData"/> (dense, or sparse rows when
+/// fewer than a tenth of the values are nonzero), rejecting non-finite features, missing labels and bad weights with
+/// the column and row named. This is the only code that reads training data through a cursor.
 /// </summary>
 internal static class DataViewReader
 {
-    public static DenseDataSet Read(IDataView data, SparseMlpTask task, SparseMlpOptionsBase options, SchemaChecks.ColumnInfo info, Action checkCancelled)
+    public static TrainingData Read(IDataView data, SparseMlpTask task, SparseMlpOptionsBase options, SchemaChecks.ColumnInfo info, Action checkCancelled)
     {
         var schema = data.Schema;
         var featureColumn = schema[options.FeatureColumnName];
@@ -29,11 +29,13 @@ internal static class DataViewReader
         long rowCount = data.GetRowCount() ?? CountRows(data, checkCancelled);
         if (rowCount == 0)
             throw new InvalidOperationException("The training data has no rows.");
-        if (rowCount > int.MaxValue || rowCount * columns > Array.MaxLength)
-            throw new InvalidOperationException($"The training data has {rowCount} rows of {columns} features; at most {Array.MaxLength} feature values fit in one array.");
+        if (rowCount > int.MaxValue)
+            throw new InvalidOperationException($"The training data has {rowCount} rows; at most {int.MaxValue} can be trained on.");
 
-        // One exact allocation, filled once: the data is never copied a second time.
-        var features = new float[rowCount * columns];
+        // The first rows are read as sparse rows; if they are dense enough, the rest go straight into one exact dense
+        // array (the data is never copied a second time), else everything stays sparse.
+        var sparse = new CsrFeaturesBuilder(columns, (int)Math.Min(rowCount, ProbeRows));
+        float[]? dense = null;
         var labels = new float[rowCount];
         float[]? weights = weightColumn is null ? null : new float[rowCount];
         using var cursor = data.GetRowCursor(needed);
@@ -53,18 +55,22 @@ internal static class DataViewReader
             featureGetter(ref buffer);
             if (buffer.Length != columns)
                 throw new InvalidOperationException($"Row {row} of feature column '{featureColumn.Name}' has {buffer.Length} values; expected {columns}.");
-            var destination = features.AsSpan((int)(row * columns), columns);
-            buffer.CopyTo(destination);
-            int bad = IndexOfNonFinite(destination);
-            if (bad >= 0)
-                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
-                    "Feature column '{0}' has a non-finite value ({1}) at row {2}, slot {3}; the sparse MLP needs finite features (replace missing values first, e.g. with mlContext.Transforms.ReplaceMissingValues).",
-                    featureColumn.Name, destination[bad], row, bad));
-            int large = options.Standardize ? -1 : IndexOfOutOfRange(destination);
-            if (large >= 0)
-                throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
-                    "Feature column '{0}' has {1} at row {2}, slot {3}: beyond ±{4:G2}, float training overflows (a squared value exceeds the float range). Keep Standardize on (the default) or rescale the column.",
-                    featureColumn.Name, destination[large], row, large, MaxUnstandardizedMagnitude));
+            if (dense is null)
+            {
+                if (buffer.IsDense)
+                    sparse.Add(buffer.GetValues());
+                else
+                    sparse.Add(buffer.GetIndices(), buffer.GetValues());
+                CheckValues(sparse.LastRowValues, sparse.LastRowColumns, featureColumn.Name, row, options.Standardize);
+                if (row + 1 == ProbeRows && IsDense(sparse, columns))
+                    dense = DenseFrom(sparse, rowCount, columns);
+            }
+            else
+            {
+                var destination = dense.AsSpan((int)(row * columns), columns);
+                buffer.CopyTo(destination);
+                CheckValues(destination, default, featureColumn.Name, row, options.Standardize);
+            }
 
             float label = labelGetter();
             descriptor.CheckLabelValue(label, labelColumn.Name, row, options.Standardize);
@@ -82,7 +88,49 @@ internal static class DataViewReader
 
         if (row != rowCount)
             throw new InvalidOperationException($"The data view reported {rowCount} rows but its cursor returned {row}.");
-        return new DenseDataSet(features, labels, (int)row, columns, weights);
+        if (dense is null && IsDense(sparse, columns))
+            dense = DenseFrom(sparse, rowCount, columns);
+        return dense is null
+            ? new TrainingData(sparse.Build(), labels, weights)
+            : new TrainingData(dense, labels, (int)row, columns, weights);
+    }
+
+    /// <summary>Rows read before choosing between sparse and dense storage.</summary>
+    internal const int ProbeRows = 1024;
+
+    /// <summary>
+    /// Below this fraction of nonzeros the features are trained on as sparse rows: the first layer then costs one
+    /// gathered multiply-add per nonzero instead of a GEMM over every value, which pays below about a tenth.
+    /// </summary>
+    internal const double SparseDensity = 0.1;
+
+    private static bool IsDense(CsrFeaturesBuilder rows, int columns) => rows.NonZeroCount >= SparseDensity * rows.Rows * (double)columns;
+
+    private static float[] DenseFrom(CsrFeaturesBuilder rows, long rowCount, int columns)
+    {
+        if (rowCount * columns > Array.MaxLength)
+            throw new InvalidOperationException($"The training data has {rowCount} rows of {columns} features, {rows.NonZeroCount * 100.0 / ((double)rows.Rows * columns):F0} % of them nonzero; at most {Array.MaxLength} dense feature values fit in one array.");
+        return rows.ToDense(rowCount);
+    }
+
+    /// <summary>Rejects non-finite values (and, unstandardized, values too large for float training), naming the slot.</summary>
+    /// <param name="values">The row's values (all of them, or its nonzeros).</param>
+    /// <param name="slots">The slots of <paramref name="values"/>, or empty when they are the whole row.</param>
+    /// <param name="column">The feature column's name.</param>
+    /// <param name="row">The row read.</param>
+    /// <param name="standardized">Whether the features will be standardized (then any finite value is accepted).</param>
+    private static void CheckValues(ReadOnlySpan<float> values, ReadOnlySpan<int> slots, string column, long row, bool standardized)
+    {
+        int bad = IndexOfNonFinite(values);
+        if (bad >= 0)
+            throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+                "Feature column '{0}' has a non-finite value ({1}) at row {2}, slot {3}; the sparse MLP needs finite features (replace missing values first, e.g. with mlContext.Transforms.ReplaceMissingValues).",
+                column, values[bad], row, slots.IsEmpty ? bad : slots[bad]));
+        int large = standardized ? -1 : IndexOfOutOfRange(values);
+        if (large >= 0)
+            throw new InvalidOperationException(string.Format(CultureInfo.InvariantCulture,
+                "Feature column '{0}' has {1} at row {2}, slot {3}: beyond ±{4:G2}, float training overflows (a squared value exceeds the float range). Keep Standardize on (the default) or rescale the column.",
+                column, values[large], row, slots.IsEmpty ? large : slots[large], MaxUnstandardizedMagnitude));
     }
 
     /// <summary>Counts rows with a cursor that reads no column (cheap for ML.NET's loaders and enumerables).</summary>

@@ -34,7 +34,9 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
 
     // Per row, not per block: a cursor set's consolidator orders rows by the batch each one reports.
     private readonly long[] _batches = new long[BlockRows];
-    private readonly float[] _blockFeatures;
+    private float[]? _blockFeatures;
+    private float[]? _rowDense;
+    private (float[] A, float[] B)? _rowScratch;
     private readonly float[] _blockOutputs;
     private readonly float[] _rowOutputs;
     private readonly int _threads;
@@ -62,7 +64,6 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         _inputColumns = input.Schema.Where(input.IsColumnActive).ToDictionary(c => c.Index, c => ColumnCache.For(input, c, BlockRows));
         _features = _inputColumns[featureColumn.Index];
         _idSource = input.GetIdGetter();
-        _blockFeatures = new float[BlockRows * model.InputCount];
         _blockOutputs = new float[BlockRows * model.OutputCount];
         _rowOutputs = new float[model.OutputCount];
         _workspace = model.Network.CreateWorkspace();
@@ -129,9 +130,22 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         if (_filled == 0)
             return false;
         int inputs = _model.InputCount, outputs = _model.OutputCount;
-        for (int r = 0; r < _filled; r++)
-            RowScorer.CopyFeatures(_features.Features(r), _blockFeatures.AsSpan(r * inputs, inputs));
-        _model.Network.PredictBatch(_blockFeatures.AsSpan(0, _filled * inputs), _filled, _blockOutputs.AsSpan(0, _filled * outputs), _threads, _workspace);
+        if (IsSparseBlock())
+        {
+            // Text-like rows: each through its own nonzeros; a dense block would be rows x slots of mostly zeros.
+            _rowScratch ??= (new float[_model.Network.MaxWidth], new float[_model.Network.MaxWidth]);
+            _rowDense ??= new float[inputs];
+            for (int r = 0; r < _filled; r++)
+                RowScorer.Predict(_model.Network, _features.Features(r), _rowDense, _blockOutputs.AsSpan(r * outputs, outputs), _rowScratch.Value);
+        }
+        else
+        {
+            _blockFeatures ??= new float[BlockRows * inputs];
+            for (int r = 0; r < _filled; r++)
+                RowScorer.CopyFeatures(_features.Features(r), _blockFeatures.AsSpan(r * inputs, inputs));
+            _model.Network.PredictBatch(_blockFeatures.AsSpan(0, _filled * inputs), _filled, _blockOutputs.AsSpan(0, _filled * outputs), _threads, _workspace);
+        }
+
         if (_task.SoftmaxOutputs)
         {
             for (int r = 0; r < _filled; r++)
@@ -139,6 +153,21 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         }
 
         return true;
+    }
+
+    /// <summary>Whether the block's rows arrived as sparse vectors holding less than a tenth of the slots in all.</summary>
+    private bool IsSparseBlock()
+    {
+        long nonZeros = 0;
+        for (int r = 0; r < _filled; r++)
+        {
+            ref readonly var row = ref _features.Features(r);
+            if (row.IsDense)
+                return false;
+            nonZeros += row.GetValues().Length;
+        }
+
+        return nonZeros < Internal.DataViewReader.SparseDensity * _filled * (double)_model.InputCount;
     }
 
     private void CopyCurrentOutputs() => _blockOutputs.AsSpan(_slot * _rowOutputs.Length, _rowOutputs.Length).CopyTo(_rowOutputs);

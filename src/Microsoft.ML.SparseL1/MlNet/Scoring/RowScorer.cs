@@ -43,11 +43,28 @@ internal sealed class RowScorer
         if (_scoredPosition == _input.Position)
             return;
         _features(ref _featureBuffer);
-        CopyFeatures(_featureBuffer, _dense);
-        _model.Network.Predict(_dense, _outputs, _scratch);
+        Predict(_model.Network, _featureBuffer, _dense, _outputs, _scratch);
         if (_task.SoftmaxOutputs)
             System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
         _scoredPosition = _input.Position;
+    }
+
+    /// <summary>
+    /// Scores one row: a sparse vector through its nonzeros (<see cref="CompactMlp.PredictSparse"/>), a dense one through
+    /// <paramref name="dense"/> (a buffer of the input size).
+    /// </summary>
+    internal static void Predict(CompactMlp network, in VBuffer<float> features, float[] dense, Span<float> outputs, (float[] A, float[] B) scratch)
+    {
+        if (features.IsDense)
+        {
+            CopyFeatures(features, dense);
+            network.Predict(dense, outputs, scratch);
+            return;
+        }
+
+        if (features.Length != dense.Length)
+            throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {dense.Length}.");
+        network.PredictSparse(features.GetIndices(), features.GetValues(), outputs, scratch);
     }
 
     /// <summary>Densifies one row's feature vector into <paramref name="destination"/>, checking its length.</summary>

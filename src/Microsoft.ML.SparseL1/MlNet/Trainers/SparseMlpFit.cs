@@ -114,7 +114,7 @@ internal static class SparseMlpFit
     /// <summary>Restarts with half the step after a divergence, before the divergence error is thrown.</summary>
     private const int MaxDivergenceRetries = 4;
 
-    private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainOnce(DenseDataSet data, int[] sizes,
+    private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainOnce(TrainingData data, int[] sizes,
         SparseMlpOptionsBase options, TrainingSettings training, Action<int, EpochSummary, float[]> report, TrainingCancellation cancellation)
     {
         int layers = sizes.Length - 1;

@@ -5,23 +5,37 @@ using System;
 namespace Microsoft.ML.SparseL1.Training;
 
 /// <summary>
-/// Training examples as one row-major float matrix plus labels and optional example weights; what the
-/// engine trains on. Built once (by the ML.NET layer or a test) and never copied again.
+/// Training examples: the features as one row-major float matrix or, when they are mostly zeros, as compressed sparse
+/// rows (<see cref="Sparse"/>); labels and optional example weights. What the engine trains on; built once (by the
+/// ML.NET layer or a test) and never copied again.
 /// </summary>
-internal sealed class DenseDataSet
+internal sealed class TrainingData
 {
+    /// <param name="features">Sparse features.</param>
+    /// <param name="labels">Per row: the class index (multiclass), 0 or 1 (binary) or the target (regression).</param>
+    /// <param name="exampleWeights">Optional non-negative weight of each example.</param>
+    public TrainingData(CsrFeatures features, float[] labels, float[]? exampleWeights = null)
+        : this([], features, labels, features.Rows, features.ColumnCount, exampleWeights)
+    {
+    }
+
     /// <param name="features">Rows x columns, row-major.</param>
     /// <param name="labels">Per row: the class index (multiclass), 0 or 1 (binary) or the target (regression).</param>
     /// <param name="rows">Number of examples.</param>
     /// <param name="columns">Number of features.</param>
     /// <param name="exampleWeights">Optional non-negative weight of each example.</param>
-    public DenseDataSet(float[] features, float[] labels, int rows, int columns, float[]? exampleWeights = null)
+    public TrainingData(float[] features, float[] labels, int rows, int columns, float[]? exampleWeights = null)
+        : this(features, null, labels, rows, columns, exampleWeights)
+    {
+    }
+
+    private TrainingData(float[] features, CsrFeatures? sparse, float[] labels, int rows, int columns, float[]? exampleWeights)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        if (features.Length != (long)rows * columns)
+        if (sparse is null && features.Length != (long)rows * columns)
             throw new ArgumentException($"Expected {rows} x {columns} = {(long)rows * columns} feature values, got {features.Length}.", nameof(features));
         if (labels.Length != rows)
             throw new ArgumentException($"Expected {rows} labels, got {labels.Length}.", nameof(labels));
@@ -29,6 +43,7 @@ internal sealed class DenseDataSet
             throw new ArgumentException($"Expected {rows} example weights, got {exampleWeights.Length}.", nameof(exampleWeights));
 
         Features = features;
+        Sparse = sparse;
         Labels = labels;
         Rows = rows;
         Columns = columns;
@@ -38,7 +53,11 @@ internal sealed class DenseDataSet
             TotalWeight += exampleWeights?[i] ?? 1f;
     }
 
+    /// <summary>Rows x columns, row-major; empty when the features are <see cref="Sparse"/>.</summary>
     public float[] Features { get; }
+
+    /// <summary>The features as compressed sparse rows, or null when they are dense.</summary>
+    public CsrFeatures? Sparse { get; }
 
     public float[] Labels { get; }
 

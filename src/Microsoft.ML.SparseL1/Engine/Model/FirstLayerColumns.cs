@@ -1,0 +1,71 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1.Model;
+
+/// <summary>
+/// The first layer's nonzero weights by input column (compressed sparse columns), for scoring sparse input rows: a row
+/// with a few dozen nonzeros among tens of thousands of slots costs the weights of its own nonzero inputs only
+/// (<c>y = b + Σ x_c · W[:, c]</c>), not every weight of the layer nor a dense copy of the row.
+/// </summary>
+internal sealed class FirstLayerColumns
+{
+    private readonly int[] _columnPointers;
+    private readonly int[] _outputs;
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+
+    public FirstLayerColumns(CompactLayer layer)
+    {
+        _bias = layer.Bias;
+        var counts = new int[layer.Inputs + 1];
+        ForEachWeight(layer, (o, c, w) => counts[c + 1]++);
+        for (int c = 0; c < layer.Inputs; c++)
+            counts[c + 1] += counts[c];
+        _columnPointers = counts;
+        _outputs = new int[counts[^1]];
+        _weights = new float[counts[^1]];
+        var next = (int[])counts.Clone();
+        // Row-major traversal: within a column the outputs ascend.
+        ForEachWeight(layer, (o, c, w) =>
+        {
+            _outputs[next[c]] = o;
+            _weights[next[c]++] = w;
+        });
+    }
+
+    /// <summary><c>y = b + Σ_k values[k]·W[:, indices[k]]</c> (the layer's product, before the activation).</summary>
+    public void Multiply(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> y)
+    {
+        _bias.CopyTo(y);
+        for (int k = 0; k < indices.Length; k++)
+        {
+            float x = values[k];
+            int c = indices[k];
+            for (int p = _columnPointers[c]; p < _columnPointers[c + 1]; p++)
+                y[_outputs[p]] = MathF.FusedMultiplyAdd(x, _weights[p], y[_outputs[p]]);
+        }
+    }
+
+    private static void ForEachWeight(CompactLayer layer, Action<int, int, float> visit)
+    {
+        for (int o = 0; o < layer.Outputs; o++)
+        {
+            if (layer.IsSparse)
+            {
+                for (int k = layer.RowPointers[o]; k < layer.RowPointers[o + 1]; k++)
+                    visit(o, layer.ColumnIndices[k], layer.Values[k]);
+            }
+            else
+            {
+                var row = layer.DenseWeights.Slice(o * layer.Inputs, layer.Inputs);
+                for (int c = 0; c < row.Length; c++)
+                {
+                    if (row[c] != 0f)
+                        visit(o, c, row[c]);
+                }
+            }
+        }
+    }
+}
