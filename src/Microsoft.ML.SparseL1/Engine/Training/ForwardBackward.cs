@@ -75,6 +75,13 @@ internal sealed class ForwardBackward
     /// </summary>
     public bool SkipInactiveNeurons { get; set; }
 
+    /// <summary>
+    /// Whether the first layer's weights (and so its gradient) are stored transposed, inputs x outputs: training on sparse
+    /// rows keeps them so, because then each nonzero input costs one contiguous multiply-add of the layer width in the
+    /// forward product and in the gradient, instead of a gather or scatter across the whole matrix. Sparse input only.
+    /// </summary>
+    public bool FirstLayerTransposed { get; set; }
+
     /// <summary>Weight gradients computed for the active neurons only so far (diagnostics).</summary>
     public long ActiveNeuronGradients { get; private set; }
 
@@ -120,6 +127,8 @@ internal sealed class ForwardBackward
         int layers = parameters.LayerCount;
         var previous = denseInput is null ? default : MatrixOperand.RowMajor(denseInput, rows, _layerSizes[0], firstRow * _layerSizes[0]);
         _lastInput = denseInput is null ? null : previous;
+        if (FirstLayerTransposed && sparseInput is null)
+            throw new InvalidOperationException("A transposed first layer is for sparse input only.");
         _lastSparseInput = sparseInput;
         _lastRows = rows;
         for (int j = 0; j < layers; j++)
@@ -129,7 +138,10 @@ internal sealed class ForwardBackward
             var z = output.AsSpan(0, rows * outputs);
             if (j == 0 && sparseInput is not null)
             {
-                sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
+                if (FirstLayerTransposed)
+                    sparseInput.ForwardTransposed(parameters.Weights[0], outputs, z, _threads);
+                else
+                    sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
             }
             else if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
             {
@@ -169,7 +181,10 @@ internal sealed class ForwardBackward
             // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
             if (j == 0 && _lastSparseInput is { } sparseInput)
             {
-                sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);
+                if (FirstLayerTransposed)
+                    sparseInput.WeightGradientTransposed(delta, outputs, inputs, WeightGradients[0], accumulate);
+                else
+                    sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);
             }
             else if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
                     .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, _threads))

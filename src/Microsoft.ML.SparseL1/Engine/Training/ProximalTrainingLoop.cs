@@ -34,9 +34,29 @@ internal static class ProximalTrainingLoop
         if (settings.Lambdas.Length != parameters.LayerCount)
             throw new ArgumentException($"Expected {parameters.LayerCount} lambdas (one per weight layer), got {settings.Lambdas.Length}.", nameof(settings));
 
+        // On sparse rows the first layer trains transposed (ForwardBackward.FirstLayerTransposed): the optimizer and every
+        // callback here are element-wise or count-based, so only the products see the layout; it is restored on any exit.
+        bool transposed = data.Sparse is not null;
+        if (transposed)
+            TransposeFirstLayer(parameters, parameters.LayerSizes[1], parameters.InputSize);
+        try
+        {
+            return TrainCore(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, transposed);
+        }
+        finally
+        {
+            if (transposed)
+                TransposeFirstLayer(parameters, parameters.InputSize, parameters.LayerSizes[1]);
+        }
+    }
+
+    private static TrainingOutcome TrainCore(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
+        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl, bool transposed)
+    {
         int batch = settings.EffectiveBatchSize(data.Rows);
         bool shuffle = batch < data.Rows;
         var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, batch, settings.Threads);
+        gradient.Network.FirstLayerTransposed = transposed;
         var optimizer = new ProximalOptimizer(settings, parameters);
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
@@ -79,6 +99,14 @@ internal static class ProximalTrainingLoop
         }
 
         return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
+    }
+
+    /// <summary>Transposes the rows x columns first-layer weights in place (the array object stays the same).</summary>
+    private static void TransposeFirstLayer(MlpParameters parameters, int rows, int columns)
+    {
+        float[] weights = parameters.Weights[0];
+        var copy = (float[])weights.Clone();
+        Kernels.GemmPackingTranspose.Transpose(copy, columns, rows, columns, weights, rows);
     }
 
     private static TrainingDivergedException Diverged(int epoch, long step, double loss, float learningRate) =>

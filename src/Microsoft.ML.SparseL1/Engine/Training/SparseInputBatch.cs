@@ -67,7 +67,7 @@ internal sealed class SparseInputBatch
         if (_transposed.Length < outputs * rows)
             _transposed = new float[outputs * _rowPointers.Length];
         float[] transposed = _transposed;
-        ForOutputs(outputs, threads, (first, end) =>
+        ForRanges(outputs, threads, (first, end) =>
         {
             for (int o = first; o < end; o++)
             {
@@ -79,13 +79,75 @@ internal sealed class SparseInputBatch
     }
 
     /// <summary>
+    /// <c>z[r, :] = Σ_k x[r, k]·Wᵀ[k, :]</c> with the weights stored transposed (inputs x outputs, as training on sparse
+    /// rows keeps them): per nonzero one contiguous multiply-add of the output width. Rows split over threads.
+    /// </summary>
+    public void ForwardTransposed(float[] weightsTransposed, int outputs, Span<float> z, int threads)
+    {
+        int rows = Rows;
+        float[] result = _transposed.Length >= rows * outputs ? _transposed : _transposed = new float[outputs * _rowPointers.Length];
+        ForRanges(rows, threads, (first, end) =>
+        {
+            for (int r = first; r < end; r++)
+            {
+                var row = result.AsSpan(r * outputs, outputs);
+                row.Clear();
+                for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weightsTransposed.AsSpan(_columns[k] * outputs, outputs), _values[k], row, row);
+            }
+        });
+        result.AsSpan(0, rows * outputs).CopyTo(z);
+    }
+
+    /// <summary>
+    /// <c>dWᵀ[k, :] (+)= Σ_r x[r, k]·δ[r, :]</c> into the transposed gradient (inputs x outputs): per nonzero one
+    /// contiguous multiply-add, rows in order. Without <paramref name="accumulate"/> only the rows the previous batch
+    /// wrote are cleared, so the gradient is zero wherever this batch has no nonzero, at no cost per untouched input.
+    /// </summary>
+    public void WeightGradientTransposed(float[] delta, int outputs, int inputs, float[] gradientTransposed, bool accumulate)
+    {
+        if (_writtenMark.Length != inputs)
+            _writtenMark = new bool[inputs];
+        if (!accumulate)
+        {
+            foreach (int column in _written)
+            {
+                gradientTransposed.AsSpan(column * outputs, outputs).Clear();
+                _writtenMark[column] = false;
+            }
+
+            _written.Clear();
+        }
+
+        for (int r = 0; r < Rows; r++)
+        {
+            var d = delta.AsSpan(r * outputs, outputs);
+            for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
+            {
+                int column = _columns[k];
+                if (!_writtenMark[column])
+                {
+                    _writtenMark[column] = true;
+                    _written.Add(column);
+                }
+
+                var target = gradientTransposed.AsSpan(column * outputs, outputs);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, _values[k], target, target);
+            }
+        }
+    }
+
+    private readonly System.Collections.Generic.List<int> _written = [];
+    private bool[] _writtenMark = [];
+
+    /// <summary>
     /// <c>dW[o, k] (+)= Σ_r δ[r, o]·x[r, k]</c> over the batch's nonzeros (δ rows x outputs, row-major); rows whose
     /// δ is zero (inactive neurons) add nothing and are skipped. Without <paramref name="accumulate"/> dW is cleared first.
     /// </summary>
     public void WeightGradient(float[] delta, int outputs, int inputs, float[] gradient, bool accumulate, int threads)
     {
         int rows = Rows;
-        ForOutputs(outputs, threads, (first, end) =>
+        ForRanges(outputs, threads, (first, end) =>
         {
             for (int o = first; o < end; o++)
             {
@@ -113,17 +175,17 @@ internal sealed class SparseInputBatch
         _values = new float[size];
     }
 
-    /// <summary>Splits the outputs over threads in fixed ranges: each output's result is computed by one thread, alone.</summary>
-    private static void ForOutputs(int outputs, int threads, Action<int, int> body)
+    /// <summary>Splits [0, <paramref name="count"/>) over threads in fixed ranges (at least 8 each): each item is computed by one thread, alone.</summary>
+    private static void ForRanges(int count, int threads, Action<int, int> body)
     {
-        threads = Math.Max(1, Math.Min(threads, outputs / 8));
+        threads = Math.Max(1, Math.Min(threads, count / 8));
         if (threads == 1)
         {
-            body(0, outputs);
+            body(0, count);
             return;
         }
 
         System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads },
-            t => body(outputs * t / threads, outputs * (t + 1) / threads));
+            t => body(count * t / threads, count * (t + 1) / threads));
     }
 }
