@@ -44,6 +44,16 @@ internal static class SparseMlpFit
             Lambdas = new float[layers],
         };
         var clock = Stopwatch.StartNew();
+        if (ChoosesStepSize(task, options, data.Rows))
+        {
+            var (rate, losses) = StepSizeChoice.Choose(data, training,
+                (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
+            training = training with { LearningRate = rate };
+            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
+                string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture, $"{LearningRateFor(options) * m}: {losses[c]:G5}")))));
+        }
+
         TimeSpan lastReport = TimeSpan.Zero, runStart = TimeSpan.Zero, lastTrace = TimeSpan.Zero;
         void Report(int run, EpochSummary s, float[] lambdas)
         {
@@ -134,6 +144,20 @@ internal static class SparseMlpFit
 
     private static float LearningRateFor(SparseMlpOptionsBase options) => options.LearningRate
         ?? (options.Optimizer == SparseMlpOptimizer.Adam ? SparseMlpOptionsBase.Defaults.AdamLearningRate : SparseMlpOptionsBase.Defaults.SgdLearningRate);
+
+    /// <summary>
+    /// Whether the step is chosen by cross-validation (<see cref="StepSizeChoice"/>): regression with
+    /// <see cref="SparseMlpOptionsBase.LearningRate"/> unset, on a set small enough that the default budget is
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> steps rather than 20 epochs (fewer than 150 steps an epoch in
+    /// batches of 128: up to 19,072 rows), so that the extra runs cost a bounded number of steps, and large enough for three validation folds.
+    /// </summary>
+    internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows) =>
+        task == SparseMlpTask.Regression && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
+        && TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize, rows), rows) * SparseMlpOptionsBase.Defaults.MinimumEpochs
+            < SparseMlpOptionsBase.Defaults.MinimumSteps;
+
+    /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
+    private const int MinimumRowsPerFold = 10;
 
     /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
     private static int EpochsFor(SparseMlpOptionsBase options, int rows)

@@ -1,0 +1,81 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.SparseL1.Training;
+
+namespace Microsoft.ML.SparseL1.Selection;
+
+/// <summary>
+/// The default step of a small regression set, chosen by k-fold cross-validation on the training rows: a few multiples of
+/// the optimizer's default step each train one run per fold on the other folds, and the step with the least validation
+/// loss over all folds trains the delivered network on every row (docs/algorithm.md §6).
+/// </summary>
+/// <remarks>
+/// Why: one fixed step and budget overfit some small sets and underfit others. On the defaults benchmark, the noisy
+/// diabetes set wants a smaller step (or fewer steps) than Boston and mg: 6,000 steps at 1e-3 gave Boston 0.851 and
+/// diabetes 0.377, 1,500 gave 0.828 and 0.485. The choice is a validation measurement instead of a rule of thumb. Each
+/// fold's run trains as many epochs as the delivered run, so that a candidate means the same amount of fitting there.
+/// </remarks>
+internal static class StepSizeChoice
+{
+    /// <summary>The candidates, as multiples of the default step (Adam: 3e-4, 1e-3, 3e-3, 1e-2).</summary>
+    public static readonly float[] Multipliers = [0.3f, 1f, 3f, 10f];
+
+    /// <summary>
+    /// Folds of the cross-validation. On the defaults benchmark (8 seeds), 3 folds gave Boston 0.860 against 0.849 with 5
+    /// folds and 0.838 with 2 (4 seeds), mg and diabetes the same within 0.003.
+    /// </summary>
+    public const int Folds = 3;
+
+    /// <summary>Returns the chosen step and each candidate's validation loss (mean over all rows; infinite when it diverged).</summary>
+    /// <param name="data">The training rows.</param>
+    /// <param name="training">The delivered run's settings; each candidate changes only the step.</param>
+    /// <param name="train">Trains a network on a subset with the given settings, as the delivered run would.</param>
+    public static (float LearningRate, double[] ValidationLosses) Choose(DenseDataSet data, TrainingSettings training,
+        Func<DenseDataSet, TrainingSettings, MlpParameters> train)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(train);
+        int[] order = Enumerable.Range(0, data.Rows).ToArray();
+        DeterministicRandom.ForStream(training.Seed, ShuffleStream).Shuffle(order);
+        var folds = new (DenseDataSet Fit, DenseDataSet Validation)[Folds];
+        for (int f = 0; f < Folds; f++)
+        {
+            int start = (int)((long)f * data.Rows / Folds), end = (int)((long)(f + 1) * data.Rows / Folds);
+            folds[f] = (data.Select(order[..start].Concat(order[end..]).ToArray()), data.Select(order[start..end]));
+        }
+
+        var losses = new double[Multipliers.Length];
+        int best = -1;
+        for (int c = 0; c < Multipliers.Length; c++)
+        {
+            var candidate = training with { LearningRate = training.LearningRate * Multipliers[c] };
+            double total = 0;
+            foreach (var (fit, validation) in folds)
+            {
+                try
+                {
+                    var parameters = train(fit, candidate);
+                    total += FullGradient.Loss(parameters, validation, training.Loss, 1024, training.Threads) * validation.TotalWeight;
+                }
+                catch (TrainingDivergedException)
+                {
+                    total = double.PositiveInfinity;
+                    break;
+                }
+            }
+
+            losses[c] = data.TotalWeight > 0 ? total / data.TotalWeight : total;
+            if (double.IsFinite(losses[c]) && (best < 0 || losses[c] < losses[best]))
+                best = c;
+        }
+
+        // Every candidate diverged: the default step, whose divergence the caller handles as without the choice.
+        return (training.LearningRate * (best < 0 ? 1f : Multipliers[best]), losses);
+    }
+
+    /// <summary>The random stream of the fold assignment (the initial weights use -1, the epochs' shuffles 1, 2, ...).</summary>
+    private const long ShuffleStream = -2;
+}
