@@ -84,7 +84,7 @@ public class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Transforms.Concatenate("Features", "A", "B")
-            .Append(ml.Regression.Trainers.SparseMlp("Value", hiddenLayerSizes: [64, 32]))
+            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
             .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
         var network = model.LastTransformer.Model;
         Assert.IsTrue(network.Layers.Any(l => l.IsSparse), "the fixture needs a CSR layer");
@@ -107,7 +107,7 @@ public class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Transforms.Concatenate("Features", "A", "B")
-            .Append(ml.Regression.Trainers.SparseMlp("Value", hiddenLayerSizes: [64, 32]))
+            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
             .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
         using var stream = new MemoryStream();
         ml.Model.ConvertToCompactOnnx(model, ml.Data.LoadFromEnumerable(Inputs(10, 5)), stream);
@@ -141,6 +141,10 @@ public class OnnxExportTests
 
         Assert.IsNotEmpty(parsed);
     }
+
+    /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
+    private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
+        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
 
     private static float SparseWeight(SparseMlpLayer layer, int output, int input)
     {

@@ -25,7 +25,7 @@ public class StepSizeChoiceTests
         Lambdas = new float[2],
     };
 
-    private static MlpParameters Train(DenseDataSet rows, TrainingSettings settings)
+    private static MlpParameters Train(TrainingData rows, TrainingSettings settings)
     {
         var parameters = MlpParameters.Initialize(s_sizes, settings.Seed);
         ProximalTrainingLoop.Train(rows, parameters, settings);

@@ -116,6 +116,21 @@ public class SparseInputTests
     }
 
     [TestMethod]
+    public void Select_SparseRows_KeepsTheSameRowsAsTheDenseSet()
+    {
+        var (dense, sparse) = Both(rows: 60, density: 0.05, LossKind.SquaredError, seed: 11, weighted: true);
+        int[] rows = [41, 3, 17, 0, 59];
+
+        var fromDense = dense.Select(rows);
+        var fromSparse = sparse.Select(rows);
+
+        Assert.IsNotNull(fromSparse.Sparse, "sparse rows stay sparse");
+        CollectionAssert.AreEqual(fromDense.Features, fromSparse.Sparse.ToDense());
+        CollectionAssert.AreEqual(fromDense.Labels, fromSparse.Labels);
+        CollectionAssert.AreEqual(fromDense.ExampleWeights, fromSparse.ExampleWeights);
+    }
+
+    [TestMethod]
     public void PredictSparse_MatchesTheDenseRowPath()
     {
         var parameters = MlpParameters.Initialize([300, 50, 20, 4], seed: 9);

@@ -32,15 +32,15 @@ internal static class StepSizeChoice
     /// <param name="data">The training rows.</param>
     /// <param name="training">The delivered run's settings; each candidate changes only the step.</param>
     /// <param name="train">Trains a network on a subset with the given settings, as the delivered run would.</param>
-    public static (float LearningRate, double[] ValidationLosses) Choose(DenseDataSet data, TrainingSettings training,
-        Func<DenseDataSet, TrainingSettings, MlpParameters> train)
+    public static (float LearningRate, double[] ValidationLosses) Choose(TrainingData data, TrainingSettings training,
+        Func<TrainingData, TrainingSettings, MlpParameters> train)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(train);
         int[] order = Enumerable.Range(0, data.Rows).ToArray();
         DeterministicRandom.ForStream(training.Seed, ShuffleStream).Shuffle(order);
-        var folds = new (DenseDataSet Fit, DenseDataSet Validation)[Folds];
+        var folds = new (TrainingData Fit, TrainingData Validation)[Folds];
         for (int f = 0; f < Folds; f++)
         {
             int start = (int)((long)f * data.Rows / Folds), end = (int)((long)(f + 1) * data.Rows / Folds);

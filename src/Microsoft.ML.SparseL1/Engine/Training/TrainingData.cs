@@ -70,24 +70,33 @@ internal sealed class TrainingData
     /// <summary>Sum of the example weights (the row count when unweighted): the mean's denominator.</summary>
     public double TotalWeight { get; }
 
-    /// <summary>A new set of the rows <paramref name="rows"/>, kept in data order.</summary>
-    public DenseDataSet Select(int[] rows)
+    /// <summary>A new set of the rows <paramref name="rows"/>, kept in data order (sparse rows stay sparse).</summary>
+    public TrainingData Select(int[] rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         int[] sorted = (int[])rows.Clone();
         Array.Sort(sorted);
-        var features = new float[(long)sorted.Length * Columns];
         var labels = new float[sorted.Length];
         float[]? weights = ExampleWeights is null ? null : new float[sorted.Length];
         for (int i = 0; i < sorted.Length; i++)
         {
-            Array.Copy(Features, (long)sorted[i] * Columns, features, (long)i * Columns, Columns);
             labels[i] = Labels[sorted[i]];
             if (weights is not null)
                 weights[i] = ExampleWeights![sorted[i]];
         }
 
-        return new DenseDataSet(features, labels, sorted.Length, Columns, weights);
+        if (Sparse is { } sparse)
+        {
+            var builder = new CsrFeaturesBuilder(Columns, sorted.Length);
+            foreach (int row in sorted)
+                builder.Add(sparse.ColumnsOf(row), sparse.ValuesOf(row));
+            return new TrainingData(builder.Build(), labels, weights);
+        }
+
+        var features = new float[(long)sorted.Length * Columns];
+        for (int i = 0; i < sorted.Length; i++)
+            Array.Copy(Features, (long)sorted[i] * Columns, features, (long)i * Columns, Columns);
+        return new TrainingData(features, labels, sorted.Length, Columns, weights);
     }
 
     /// <summary>The weight of row <paramref name="row"/> (1 when unweighted).</summary>
