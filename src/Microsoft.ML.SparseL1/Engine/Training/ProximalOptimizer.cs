@@ -50,9 +50,27 @@ internal sealed class ProximalOptimizer
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {
+        // A second freeze starts from the moments the kept-weight steps have been updating.
+        for (int j = 0; j < parameters.LayerCount && _kept is not null; j++)
+            _kept[j]?.ReturnMoments(_weightMoments1?[j], _weightMoments2?[j]);
         _mask = parameters.Weights.Select(w => w.Select(v => v != 0f ? 1f : 0f).ToArray()).ToArray();
         _maskNonZero = parameters.CountNonZeroWeights();
+        _kept = new KeptWeights?[parameters.LayerCount];
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            if (_maskNonZero[j] <= KeptStepDensity * parameters.Weights[j].Length)
+                _kept[j] = new KeptWeights(parameters.Weights[j], _weightMoments1?[j], _weightMoments2?[j]);
+        }
     }
+
+    /// <summary>
+    /// Below this density a frozen layer steps its kept weights only, gathered contiguous (<see cref="KeptWeights"/>):
+    /// the frozen zeros would only be stepped and re-zeroed. Same kernels on the same values: the same weights, bit for bit.
+    /// </summary>
+    private const double KeptStepDensity = 0.5;
+
+    /// <summary>Per layer after a freeze: the kept weights' step state, or null where the layer steps whole and is masked.</summary>
+    private KeptWeights?[]? _kept;
 
     /// <summary>Applies one step and writes each layer's nonzero weight count into <paramref name="nonZeroCounts"/>.</summary>
     public void Step(MlpParameters parameters, float[][] weightGradients, float[][] biasGradients, int[] nonZeroCounts)
@@ -63,7 +81,10 @@ internal sealed class ProximalOptimizer
         {
             for (int j = 0; j < parameters.LayerCount; j++)
             {
-                nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * Lambdas[j]);
+                if (_kept?[j] is { } kept)
+                    kept.Step(parameters.Weights[j], weightGradients[j], (w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j]));
+                else
+                    nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * Lambdas[j]);
                 ProximalKernels.SgdStep(parameters.Biases[j], biasGradients[j], rate, 0f);
             }
 
@@ -76,8 +97,11 @@ internal sealed class ProximalOptimizer
         {
             float[] w = parameters.Weights[j], g = weightGradients[j], m = _weightMoments1![j], v = _weightMoments2![j];
             float lambda = Lambdas[j], offset = ReweightOffset;
-            nonZeroCounts[j] = InChunks(w.Length, (start, length) => ProximalKernels.AdamStep(w.AsSpan(start, length), g.AsSpan(start, length),
-                m.AsSpan(start, length), v.AsSpan(start, length), coefficients, lambda, offset));
+            if (_kept?[j] is { } kept)
+                kept.Step(w, g, (keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, kept.FirstMoment, kept.SecondMoment, coefficients, lambda, offset));
+            else
+                nonZeroCounts[j] = InChunks(w.Length, (start, length) => ProximalKernels.AdamStep(w.AsSpan(start, length), g.AsSpan(start, length),
+                    m.AsSpan(start, length), v.AsSpan(start, length), coefficients, lambda, offset));
             ProximalKernels.AdamStep(parameters.Biases[j], biasGradients[j], _biasMoments1![j], _biasMoments2![j], coefficients, 0f);
         }
 
@@ -113,7 +137,9 @@ internal sealed class ProximalOptimizer
             return;
         for (int j = 0; j < parameters.LayerCount; j++)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Weights[j], _mask[j], parameters.Weights[j]);
+            // Kept-weight steps never touch the frozen zeros.
+            if (_kept?[j] is null)
+                System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Weights[j], _mask[j], parameters.Weights[j]);
             nonZeroCounts[j] = _maskNonZero![j];
         }
     }
