@@ -67,7 +67,8 @@ Console.WriteLine($"Layers: {string.Join(", ", network.Layers.Select(l => $"{l.I
 if (network.SelectionReport is SparsitySelectionReport selection)
     SparseL1Charts.SaveSelectionChart(selection, "fashion-selection.png");
 SparseL1Charts.SaveLayerSparsityChart(network, "fashion-layers.png");
-Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fashion-layers.png).");
+SparseL1Charts.SaveInputImportanceChart(network, "fashion-inputs.png", imageWidth: 28);
+Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fashion-layers.png, fashion-inputs.png: the pixels the network reads).");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");

@@ -59,22 +59,10 @@ static void PrintKeptInputs(SparseMlpModelParameters network, DataViewSchema.Col
     features.GetSlotNames(ref names);
     var slotNames = names.DenseValues().Select(n => n.ToString()).ToArray();
     var first = network.Layers[0];
-    var norms = new double[first.InputCount];
-    for (int o = 0; o < first.OutputCount; o++)
-    {
-        if (first.IsSparse)
-        {
-            for (int k = first.RowPointers[o]; k < first.RowPointers[o + 1]; k++)
-                norms[first.ColumnIndices[k]] += first.Values[k] * first.Values[k];
-        }
-        else
-        {
-            for (int c = 0; c < first.InputCount; c++)
-                norms[c] += first.DenseWeights[o * first.InputCount + c] * first.DenseWeights[o * first.InputCount + c];
-        }
-    }
-
+    var norms = network.GetInputWeightNorms();
     Console.WriteLine($"Sparsity {network.Sparsity:P1}; the first layer uses {network.UsedInputIndices.Count:N0} of {first.InputCount:N0} slots. Strongest:");
     foreach (int c in network.UsedInputIndices.OrderByDescending(c => norms[c]).Take(25))
-        Console.WriteLine($"  {Math.Sqrt(norms[c]),8:F3}  {slotNames[c]}");
+        Console.WriteLine($"  {norms[c],8:F3}  {slotNames[c]}");
+    Microsoft.ML.SparseL1.Charts.SparseL1Charts.SaveInputImportanceChart(network, "text-inputs.png", inputNames: slotNames);
+    Console.WriteLine("Wrote text-inputs.png (the strongest n-grams).");
 }

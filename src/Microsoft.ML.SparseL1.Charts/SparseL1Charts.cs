@@ -117,6 +117,55 @@ public static class SparseL1Charts
     }
 
     /// <summary>
+    /// The inputs the network reads, by the norm of their first-layer weights: for images (<paramref name="imageWidth"/>
+    /// set) a heat map of the norms in the image's shape (28 for Fashion-MNIST's 784 pixels), otherwise a bar chart of the
+    /// <paramref name="top"/> strongest inputs, named by <paramref name="inputNames"/> when given (e.g. the slot names
+    /// <c>SparseMlpPredictionTransformer.GetUsedInputNames</c> maps, or a feature column's slot names).
+    /// </summary>
+    /// <param name="model">A trained model.</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="imageWidth">Pixels per image row, for a heat map; null for the ranked bars.</param>
+    /// <param name="inputNames">One name per input (all <see cref="SparseMlpModelParameters.InputCount"/> of them), or null for indices.</param>
+    /// <param name="top">Inputs in the bar chart.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveInputImportanceChart(SparseMlpModelParameters model, string path, int? imageWidth = null,
+        System.Collections.Generic.IReadOnlyList<string>? inputNames = null, int top = 30, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (inputNames is not null && inputNames.Count != model.InputCount)
+            throw new ArgumentException($"inputNames has {inputNames.Count} names; the model has {model.InputCount} inputs.", nameof(inputNames));
+        double[] norms = model.GetInputWeightNorms();
+        var plot = new Plot();
+        if (imageWidth is int columns)
+        {
+            if (columns < 1 || model.InputCount % columns != 0)
+                throw new ArgumentOutOfRangeException(nameof(imageWidth), $"The model's {model.InputCount} inputs do not form rows of {columns}.");
+            int rows = model.InputCount / columns;
+            var grid = new double[rows, columns];
+            for (int i = 0; i < model.InputCount; i++)
+                grid[i / columns, i % columns] = norms[i];
+            var heatmap = plot.Add.Heatmap(grid);
+            plot.Add.ColorBar(heatmap);
+            plot.Title($"First-layer weight norm per input ({model.UsedInputIndices.Count} of {model.InputCount} used)");
+        }
+        else
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+            int[] strongest = model.UsedInputIndices.OrderByDescending(i => norms[i]).Take(top).ToArray();
+            plot.Add.Bars(strongest.Select(i => norms[i]).ToArray());
+            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, strongest.Length).Select(k => (double)k).ToArray(),
+                strongest.Select(i => inputNames?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Title($"Strongest inputs ({model.UsedInputIndices.Count} of {model.InputCount} used)");
+            plot.YLabel("first-layer weight norm");
+        }
+
+        Save(plot, path, width, height);
+    }
+
+    /// <summary>
     /// Test accuracy against achieved sparsity for several methods (for example this trainer beside magnitude pruning),
     /// one line with markers per method, each point labelled with its training epochs when given.
     /// </summary>

@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [input-selection] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -25,6 +25,10 @@ if (wanted.Contains("breakeven"))
     results.AddRange(PredictionBenchmarks.BreakEven());
 if (wanted.Contains("predict"))
     results.AddRange(PredictionBenchmarks.Predict());
+if (wanted.Contains("fashion-noise"))
+    results.AddRange(FashionNoiseBenchmarks.Run(inputsToKeep: 784));
+if (wanted.Contains("input-selection"))
+    results.AddRange(InputSelectionBenchmarks.Run());
 if (wanted.Contains("sparse-input"))
     results.AddRange(SparseInputBenchmarks.Run(rows: 20000));
 if (wanted.Contains("deploy"))

@@ -43,6 +43,8 @@ public class ChartTests
                 SparseL1Charts.SaveLayerSparsityChart(model, Path.Combine(directory, "layers" + extension));
                 SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep" + extension));
                 SparseL1Charts.SaveAccuracyAtSparsityChart(accuracy, Path.Combine(directory, "accuracy" + extension));
+                SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputs" + extension), inputNames: ["a", "b", "c", "d", "e", "f"]);
+                SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputmap" + extension), imageWidth: 3);
             }
 
             foreach (string png in Directory.GetFiles(directory, "*.png"))
@@ -63,7 +65,9 @@ public class ChartTests
             StringAssert.Contains(accuracySvg, "magnitude pruning");
             StringAssert.Contains(accuracySvg, "test accuracy (%)");
             StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "sweep.svg")), "Pareto front");
-            Assert.HasCount(8, Directory.GetFiles(directory), "no temporary files left behind");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "inputs.svg")), "first-layer weight norm");
+            Assert.HasCount(12, Directory.GetFiles(directory), "no temporary files left behind");
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "bad.png"), imageWidth: 4));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveAccuracyAtSparsityChart([], Path.Combine(directory, "empty.png")));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep.jpg")));
         }

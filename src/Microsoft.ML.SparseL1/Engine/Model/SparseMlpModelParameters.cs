@@ -76,6 +76,35 @@ public sealed class SparseMlpModelParameters
 
     internal CompactMlp Network { get; }
 
+    /// <summary>
+    /// The Euclidean norm of each input's first-layer weights (0 for an input the network does not use): how strongly
+    /// the network reads each feature value, for ranking or charting the inputs it kept.
+    /// </summary>
+    /// <returns><see cref="InputCount"/> norms.</returns>
+    public double[] GetInputWeightNorms()
+    {
+        var first = Network.Layers[0];
+        var squares = new double[InputCount];
+        for (int o = 0; o < first.Outputs; o++)
+        {
+            if (first.IsSparse)
+            {
+                for (int k = first.RowPointers[o]; k < first.RowPointers[o + 1]; k++)
+                    squares[first.ColumnIndices[k]] += (double)first.Values[k] * first.Values[k];
+            }
+            else
+            {
+                var row = first.DenseWeights.Slice(o * InputCount, InputCount);
+                for (int i = 0; i < row.Length; i++)
+                    squares[i] += (double)row[i] * row[i];
+            }
+        }
+
+        for (int i = 0; i < squares.Length; i++)
+            squares[i] = Math.Sqrt(squares[i]);
+        return squares;
+    }
+
     /// <summary>Raw network outputs for many rows at once: the fast path for batch scoring outside ML.NET pipelines.</summary>
     /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
     /// <param name="rows">Number of rows.</param>

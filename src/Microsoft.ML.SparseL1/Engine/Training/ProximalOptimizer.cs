@@ -47,6 +47,9 @@ internal sealed class ProximalOptimizer
     /// <summary>δ of the reweighted l1 penalty λ·δ/(|w|+δ) (Adam only); 0 is plain l1.</summary>
     public float ReweightOffset { get; set; }
 
+    /// <summary>Whether the first layer is stored transposed (inputs x outputs) in this run (training on sparse rows).</summary>
+    public bool FirstLayerTransposed { get; set; }
+
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {

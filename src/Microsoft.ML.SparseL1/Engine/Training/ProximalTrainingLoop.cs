@@ -57,7 +57,7 @@ internal static class ProximalTrainingLoop
         bool shuffle = batch < data.Rows;
         var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, batch, settings.Threads);
         gradient.Network.FirstLayerTransposed = transposed;
-        var optimizer = new ProximalOptimizer(settings, parameters);
+        var optimizer = new ProximalOptimizer(settings, parameters) { FirstLayerTransposed = transposed };
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
             gradient.Network.UseSparseForward(nonZero);

@@ -1,7 +1,10 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Internal;
 using Microsoft.ML.SparseL1.IO;
 using Microsoft.ML.SparseL1.Model;
 
@@ -29,6 +32,24 @@ public sealed class SparseMlpPredictionTransformer : ISingleFeaturePredictionTra
 
     /// <summary>A vector of <see cref="float"/> of the model's input size.</summary>
     public DataViewType FeatureColumnType { get; }
+
+    /// <summary>
+    /// The names of the inputs the network uses (<see cref="SparseMlpModelParameters.UsedInputIndices"/>), from the slot
+    /// names of the feature column in <paramref name="inputSchema"/> (what <c>FeaturizeText</c>, <c>Concatenate</c> and
+    /// one-hot encodings annotate); an input without a name is given as its index.
+    /// </summary>
+    /// <param name="inputSchema">A schema with the feature column, e.g. the one <c>mlContext.Model.Load</c> returns or the training data's.</param>
+    /// <returns>One name per used input, in index order.</returns>
+    public IReadOnlyList<string> GetUsedInputNames(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var column = SchemaChecks.Find(inputSchema, FeatureColumnName, "feature");
+        var names = new VBuffer<ReadOnlyMemory<char>>();
+        if (column.Annotations.Schema.GetColumnOrNull("SlotNames") is { Type: VectorDataViewType { ItemType: TextDataViewType } type } && type.Size == Model.InputCount)
+            column.GetSlotNames(ref names);
+        var dense = names.Length == Model.InputCount ? names.DenseValues().Select(n => n.ToString()).ToArray() : null;
+        return Model.UsedInputIndices.Select(i => dense is not null && dense[i].Length > 0 ? dense[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
 
     /// <summary>Always true: prediction engines can score single rows.</summary>
     public bool IsRowToRowMapper => true;

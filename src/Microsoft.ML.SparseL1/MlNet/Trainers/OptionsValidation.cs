@@ -72,6 +72,20 @@ internal static class OptionsValidation
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
         if (options.MaxSelectionIterations < 1)
             Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
+        if (options.InputsToKeep is int keep)
+        {
+            if (keep < 1)
+                Fail(nameof(options.InputsToKeep), $"must be null or at least 1; got {keep}");
+            if (options.SelectionStrategy != SelectionStrategy.SparsityTracking || options.Lambda.HasValue || options.LayerLambdas is not null)
+                Fail(nameof(options.InputsToKeep), "needs a sparsity target with SelectionStrategy.SparsityTracking (the input penalty is steered during its run); set TargetSparsity or LayerTargetSparsities and leave Lambda, LayerLambdas and SelectionStrategy unset");
+        }
+    }
+
+    /// <summary>Checks <see cref="SparseMlpOptionsBase.InputsToKeep"/> against the feature column's size.</summary>
+    public static void ValidateInputs(SparseMlpOptionsBase options, int featureCount)
+    {
+        if (options.InputsToKeep is int keep && keep > featureCount)
+            Fail(nameof(options.InputsToKeep), $"must be at most the {featureCount} values of the feature column '{options.FeatureColumnName}'; got {keep}");
     }
 
     /// <summary>

@@ -30,6 +30,7 @@ internal static class SparseMlpFit
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
         int outputs = info.OutputCount;
+        OptionsValidation.ValidateInputs(options, info.FeatureCount);
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
         int layers = sizes.Length - 1;
         var training = new TrainingSettings
@@ -138,7 +139,8 @@ internal static class SparseMlpFit
 
         var selection = SelectionFor(options, sizes, training.Epochs);
         return options.SelectionStrategy == SelectionStrategy.SparsityTracking
-            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings(), (run, lambdas, s) => report(run, s, lambdas), cancellation)
+            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings { InputsToKeep = options.InputsToKeep },
+                (run, lambdas, s) => report(run, s, lambdas), cancellation)
             : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation);
     }
 

@@ -118,6 +118,16 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public int? NumberOfEpochs { get; set; }
 
+    /// <summary>
+    /// Input selection: the number of feature values (inputs) the network may use, at least 1 and at most the feature
+    /// column's size; null means no input selection (inputs are dropped only when all their weights happen to die). A
+    /// group-lasso penalty on each input's first-layer weights is steered during the <see cref="SelectionStrategy.SparsityTracking"/>
+    /// run from all inputs down to this many (the strongest are kept at the end of the schedule if more remain), beside
+    /// the sparsity target. The kept inputs: <see cref="SparseMlpModelParameters.UsedInputIndices"/>, or by name
+    /// <see cref="SparseMlpPredictionTransformer.GetUsedInputNames"/>. Default null.
+    /// </summary>
+    public int? InputsToKeep { get; set; }
+
     /// <summary>Seed of the initial weights and the shuffles. Default <see cref="Defaults.Seed"/>.</summary>
     public int Seed { get; set; } = Defaults.Seed;
 

@@ -1,0 +1,106 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.SparseL1.Benchmarks;
+
+/// <summary>
+/// Issue 18's generated problems: k relevant inputs among p (placed at seeded positions), classification and regression,
+/// 10 seeds each; default options with InputsToKeep = k against the same without it: how often exactly the relevant
+/// inputs are kept, and the test score of both.
+/// </summary>
+internal static class InputSelectionBenchmarks
+{
+    private sealed class Row
+    {
+        public float[] Features { get; set; } = [];
+
+        public bool Positive { get; set; }
+
+        public float Value { get; set; }
+    }
+
+    public static List<Dictionary<string, object>> Run()
+    {
+        var results = new List<Dictionary<string, object>>();
+        foreach (var (k, p) in new[] { (3, 20), (10, 200) })
+        {
+            foreach (bool regression in new[] { false, true })
+            {
+                int exact = 0;
+                var withScores = new List<double>();
+                var withoutScores = new List<double>();
+                var usedCounts = new List<int>();
+                var seconds = new List<double>();
+                for (int seed = 1; seed <= 10; seed++)
+                {
+                    var (train, test, relevant) = Make(k, p, seed);
+                    var ml = new MLContext(seed: seed);
+                    var schema = SchemaDefinition.Create(typeof(Row));
+                    schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, p);
+                    var trainView = ml.Data.LoadFromEnumerable(train, schema);
+                    var testView = ml.Data.LoadFromEnumerable(test, schema);
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var (with, withScore) = Fit(ml, trainView, testView, regression, k);
+                    seconds.Add(clock.Elapsed.TotalSeconds);
+                    var (_, withoutScore) = Fit(ml, trainView, testView, regression, null);
+                    var used = with.Model.UsedInputIndices.ToHashSet();
+                    usedCounts.Add(used.Count);
+                    exact += used.SetEquals(relevant) ? 1 : 0;
+                    withScores.Add(withScore);
+                    withoutScores.Add(withoutScore);
+                }
+
+                results.Add(new()
+                {
+                    ["benchmark"] = "input-selection",
+                    ["problem"] = $"{(regression ? "regression" : "classification")}, {k} relevant of {p} inputs, 1000 training rows, 10 seeds",
+                    ["exactlyTheRelevantInputsKept"] = $"{exact} of 10",
+                    ["inputsUsedPerSeed"] = string.Join(" ", usedCounts),
+                    [regression ? "testRSquaredWithInputsToKeep" : "testAccuracyWithInputsToKeep"] = Math.Round(withScores.Average(), 4),
+                    [regression ? "testRSquaredWithout" : "testAccuracyWithout"] = Math.Round(withoutScores.Average(), 4),
+                    ["fitSecondsWithInputsToKeep"] = Math.Round(seconds.Average(), 2),
+                });
+            }
+        }
+
+        return results;
+    }
+
+    private static (SparseMlpPredictionTransformer Model, double Score) Fit(MLContext ml, IDataView train, IDataView test, bool regression, int? keep)
+    {
+        if (regression)
+        {
+            var model = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LabelColumnName = "Value", InputsToKeep = keep }).Fit(train);
+            return (model, ml.Regression.Evaluate(model.Transform(test), "Value").RSquared);
+        }
+
+        var classifier = ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { LabelColumnName = "Positive", InputsToKeep = keep }).Fit(train);
+        return (classifier, ml.BinaryClassification.Evaluate(classifier.Transform(test), "Positive").Accuracy);
+    }
+
+    /// <summary>
+    /// Inputs uniform in (−1, 1); the target is a product of two relevant inputs plus a linear term in all k with weights
+    /// of magnitude 0.5-1 (signs from the seed); classification is its sign, regression it plus noise of sd 0.1.
+    /// </summary>
+    private static (Row[] Train, Row[] Test, HashSet<int> Relevant) Make(int k, int p, int seed)
+    {
+        var random = new Random(seed);
+        int[] relevant = Enumerable.Range(0, p).OrderBy(_ => random.Next()).Take(k).ToArray();
+        double[] coefficients = relevant.Select(_ => (0.5 + random.NextDouble() * 0.5) * (random.Next(2) == 0 ? -1 : 1)).ToArray();
+        Row[] Rows(int count) => Enumerable.Range(0, count).Select(_ =>
+        {
+            var x = Enumerable.Range(0, p).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            double score = 2 * x[relevant[0]] * x[relevant[1]];
+            for (int j = 0; j < k; j++)
+                score += coefficients[j] * x[relevant[j]];
+            return new Row { Features = x, Positive = score > 0, Value = (float)(score + 0.1 * Normal(random)) };
+        }).ToArray();
+        return (Rows(1000), Rows(1000), relevant.ToHashSet());
+    }
+
+    private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
