@@ -141,13 +141,17 @@ public static class SparseL1Charts
         {
             if (columns < 1 || model.InputCount % columns != 0)
                 throw new ArgumentOutOfRangeException(nameof(imageWidth), $"The model's {model.InputCount} inputs do not form rows of {columns}.");
+            // Norms are in the raw features' units: a rarely nonzero input (an image's corner) gets a large weight, so
+            // the colours stop at the 98th percentile of the used inputs' norms and the few above it show as the top colour.
+            double[] used = model.UsedInputIndices.Select(i => norms[i]).Order().ToArray();
+            double clip = used.Length == 0 ? 1 : used[(int)Math.Min(used.Length - 1, Math.Floor(0.98 * used.Length))];
             int rows = model.InputCount / columns;
             var grid = new double[rows, columns];
             for (int i = 0; i < model.InputCount; i++)
-                grid[i / columns, i % columns] = norms[i];
+                grid[i / columns, i % columns] = Math.Min(norms[i], clip);
             var heatmap = plot.Add.Heatmap(grid);
             plot.Add.ColorBar(heatmap);
-            plot.Title($"First-layer weight norm per input ({model.UsedInputIndices.Count} of {model.InputCount} used)");
+            plot.Title($"First-layer weight norm per input, clipped at the 98th percentile ({model.UsedInputIndices.Count} of {model.InputCount} used)");
         }
         else
         {
