@@ -47,26 +47,33 @@ internal static class StepSizeChoice
             folds[f] = (data.Select(order[..start].Concat(order[end..]).ToArray()), data.Select(order[start..end]));
         }
 
+        // The candidate-fold runs are independent: they run side by side, one thread each (results do not depend on the
+        // thread count), and their losses are summed in a fixed order, so the choice does not depend on the schedule.
+        var foldLosses = new double[Multipliers.Length, Folds];
+        System.Threading.Tasks.Parallel.For(0, Multipliers.Length * Folds,
+            new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) }, run =>
+            {
+                int c = run / Folds, f = run % Folds;
+                var candidate = training with { LearningRate = training.LearningRate * Multipliers[c], Threads = 1 };
+                var (fit, validation) = folds[f];
+                try
+                {
+                    var parameters = train(fit, candidate);
+                    foldLosses[c, f] = FullGradient.Loss(parameters, validation, training.Loss, 1024, 1) * validation.TotalWeight;
+                }
+                catch (TrainingDivergedException)
+                {
+                    foldLosses[c, f] = double.PositiveInfinity;
+                }
+            });
+
         var losses = new double[Multipliers.Length];
         int best = -1;
         for (int c = 0; c < Multipliers.Length; c++)
         {
-            var candidate = training with { LearningRate = training.LearningRate * Multipliers[c] };
             double total = 0;
-            foreach (var (fit, validation) in folds)
-            {
-                try
-                {
-                    var parameters = train(fit, candidate);
-                    total += FullGradient.Loss(parameters, validation, training.Loss, 1024, training.Threads) * validation.TotalWeight;
-                }
-                catch (TrainingDivergedException)
-                {
-                    total = double.PositiveInfinity;
-                    break;
-                }
-            }
-
+            for (int f = 0; f < Folds; f++)
+                total += foldLosses[c, f];
             losses[c] = data.TotalWeight > 0 ? total / data.TotalWeight : total;
             if (double.IsFinite(losses[c]) && (best < 0 || losses[c] < losses[best]))
                 best = c;
