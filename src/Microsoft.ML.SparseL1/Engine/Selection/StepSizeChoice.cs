@@ -50,7 +50,17 @@ internal static class StepSizeChoice
         // The candidate-fold runs are independent: they run side by side, one thread each (results do not depend on the
         // thread count), and their losses are summed in a fixed order, so the choice does not depend on the schedule.
         var foldLosses = new double[Multipliers.Length, Folds];
-        System.Threading.Tasks.Parallel.For(0, Multipliers.Length * Folds,
+        try
+        {
+            RunAll();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // A cancellation (or any error) of a fold run surfaces as itself, as it would from a sequential loop.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        void RunAll() => System.Threading.Tasks.Parallel.For(0, Multipliers.Length * Folds,
             new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) }, run =>
             {
                 int c = run / Folds, f = run % Folds;
