@@ -55,6 +55,32 @@ public class InputSelectionTests
         Assert.AreEqual(0.9, model.Model.Sparsity, 0.01 * 0.9 + 1e-9, "the sparsity target still holds");
     }
 
+    /// <summary>
+    /// 10 of 200 inputs into 100 neurons hold at most 1,100 weights, fewer than the default 90 % target's 2,010: the
+    /// target is then an upper bound, and the run still freezes and refits (it used to end unconverged).
+    /// </summary>
+    [TestMethod]
+    public void InputsToKeep_BelowWhatTheTargetNeeds_TreatsTheTargetAsAnUpperBound()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(5);
+        var rows = Enumerable.Range(0, 600).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 200).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            return new Row { Features = x, Label = x[3] * x[50] + x.Take(10).Sum() * 0.3f > 0 };
+        }).ToArray();
+        var schema = SchemaDefinition.Create(typeof(Row));
+        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 200);
+
+        var model = ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { InputsToKeep = 10 })
+            .Fit(ml.Data.LoadFromEnumerable(rows, schema));
+
+        var report = model.Model.SelectionReport!;
+        Assert.IsTrue(report.Converged, report.Iterations[0].Note);
+        Assert.IsLessThanOrEqualTo(10, model.Model.UsedInputIndices.Count);
+        Assert.IsLessThanOrEqualTo(2010L, model.Model.NonZeroWeightCount);
+    }
+
     [TestMethod]
     public void GetUsedInputNames_NamesTheKeptInputsBySlot()
     {

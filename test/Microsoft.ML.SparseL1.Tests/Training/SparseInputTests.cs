@@ -115,6 +115,74 @@ public class SparseInputTests
         }
     }
 
+    /// <summary>
+    /// Numeric columns beside a one-hot block (nonzero in most rows) are centred and scaled as dense data is; the
+    /// centring is an offset the products subtract, so gradients and training must equal those on the explicitly
+    /// centred dense matrix.
+    /// </summary>
+    [TestMethod]
+    public void Standardization_DenseColumnsInSparseStorage_AreCentredExactly()
+    {
+        var random = new Random(14);
+        int rows = 300, columns = Sizes[0];
+        var builder = new CsrFeaturesBuilder(columns, rows);
+        var labels = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            // Column 0: a year, in every row; column 1: a count, in 80 % of rows; then 3 of the other 498 one-hot.
+            var x = new float[columns];
+            x[0] = 1990 + random.Next(31);
+            x[1] = random.NextDouble() < 0.8 ? random.Next(1, 9) : 0;
+            for (int k = 0; k < 3; k++)
+                x[2 + random.Next(columns - 2)] = 1f;
+            builder.Add(x);
+            labels[r] = (x[0] - 2005) / 10 + x[2] > 0 ? 2 : x[1] > 4 ? 1 : 0;
+        }
+
+        var sparse = new TrainingData(builder.Build(), labels);
+        var measured = Standardization.Measure(sparse, standardizeLabel: false);
+        measured.Apply(sparse);
+
+        Assert.AreNotEqual(0.0, measured.Means[0], "the year is centred");
+        Assert.AreNotEqual(0.0, measured.Means[1], "the count (80 % present) is centred");
+        Assert.AreEqual(0.0, measured.Means[2], "a one-hot column is not");
+        Assert.IsNotNull(sparse.Sparse!.ColumnOffsets);
+        var dense = new TrainingData(sparse.Sparse.ToDense(), labels, rows, columns);
+        double yearMean = 0;
+        for (int r = 0; r < rows; r++)
+            yearMean += dense.Features[r * columns];
+        Assert.AreEqual(0.0, yearMean / rows, 1e-4, "the explicitly centred year has mean 0");
+
+        var parameters = MlpParameters.Initialize(Sizes, seed: 15);
+        var (denseGradients, denseLoss) = FullGradient.Compute(parameters, dense, LossKind.SoftmaxCrossEntropy, batchSize: 64, threads: 1);
+        var (sparseGradients, sparseLoss) = FullGradient.Compute(parameters, sparse, LossKind.SoftmaxCrossEntropy, batchSize: 64, threads: 2);
+        TestData.AssertClose(denseLoss, sparseLoss, 1e-6, 1e-7, "loss");
+        for (int j = 0; j < denseGradients.Length; j++)
+        {
+            for (int i = 0; i < denseGradients[j].Length; i++)
+                TestData.AssertClose(denseGradients[j][i], sparseGradients[j][i], 1e-4, 1e-6, $"layer {j} gradient {i}");
+        }
+
+        MlpParameters Run(TrainingData data)
+        {
+            var trained = MlpParameters.Initialize(Sizes, seed: 16);
+            ProximalTrainingLoop.Train(data, trained, new TrainingSettings
+            {
+                Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f,
+                BatchSize = 32, Epochs = 2, Seed = 2, Threads = 2, Lambdas = [1e-4f, 1e-4f, 1e-4f],
+            });
+            return trained;
+        }
+
+        var fromDense = Run(dense);
+        var fromSparse = Run(sparse);
+        for (int j = 0; j < Sizes.Length - 1; j++)
+        {
+            for (int i = 0; i < fromDense.Weights[j].Length; i++)
+                TestData.AssertClose(fromDense.Weights[j][i], fromSparse.Weights[j][i], 1e-3, 1e-5, $"trained layer {j} weight {i}");
+        }
+    }
+
     [TestMethod]
     public void Select_SparseRows_KeepsTheSameRowsAsTheDenseSet()
     {

@@ -22,7 +22,7 @@ internal static class InputGroups
     /// <param name="transposed">Whether the weights are stored inputs x outputs.</param>
     /// <param name="threshold">The block threshold.</param>
     /// <param name="atMost">Shrink only while more than this many inputs are used (the schedule's count now): the penalty
-    /// then never drops inputs below the schedule, where a dropped input would rarely come back.</param>
+    /// stops pressing once the schedule is met, since a dropped input rarely comes back (one step can still overshoot).</param>
     public static (int Used, int NonZero) Shrink(float[] weights, int inputs, int outputs, bool transposed, float threshold, double atMost)
     {
         var norms = Norms(weights, inputs, outputs, transposed);

@@ -98,7 +98,7 @@ internal static class SparsityTracking
                     inputLambda = InitialLambda;
                     optimizer.ReweightOffset = tracking.ReweightFactor * MeanAbsoluteWeight(parameters);
                 }
-                else if (step.Step >= end && AllWithin() && (inputTarget is null || usedInputs <= inputTarget))
+                else if (step.Step >= end && (inputTarget is null ? AllWithin() : usedInputs <= inputTarget && AllWithinOrBelow()))
                 {
                     frozenAt = step.Step;
                     frozenLambdas = Expand(lambdas, layers);
@@ -145,6 +145,23 @@ internal static class SparsityTracking
             double u = Math.Clamp((double)(step - start) / (end - start), 0.0, 1.0);
             double remaining = 1.0 - u;
             return selection.Targets[g] + (groupWeights[g] - selection.Targets[g]) * remaining * remaining * remaining;
+        }
+
+        // With input selection, k inputs may hold fewer first-layer weights than the target allows (10 of 200 inputs
+        // x 100 neurons is 1,000 weights): the target is then an upper bound, met by any count at or below it.
+        bool AllWithinOrBelow()
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                // The most weights the group can hold once only the kept inputs feed the first layer.
+                long reachable = (g == 0 ? (long)inputTarget!.Value * layerSizes[1] : layerWeights[g])
+                    + (selection.LayerWise ? 0 : layerWeights.Skip(1).Sum(w => (long)w));
+                bool unreachable = selection.Targets[g] > reachable;
+                if (!selection.IsWithin(counts[g], g) && !(unreachable && counts[g] <= selection.Targets[g]))
+                    return false;
+            }
+
+            return true;
         }
 
         bool AllWithin()

@@ -25,7 +25,7 @@ internal sealed class BatchGradient
         Network = new ForwardBackward(layerSizes, maxBatchSize, threads);
         _labels = new float[maxBatchSize];
         _weights = data.ExampleWeights is null ? [] : new float[maxBatchSize];
-        _sparseBatch = data.Sparse is null ? null : new SparseInputBatch(maxBatchSize);
+        _sparseBatch = data.Sparse is null ? null : new SparseInputBatch(maxBatchSize, data.Sparse.ColumnOffsets);
     }
 
     public ForwardBackward Network { get; }

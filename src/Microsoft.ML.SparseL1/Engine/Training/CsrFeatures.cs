@@ -49,6 +49,13 @@ internal sealed class CsrFeatures
 
     public int ColumnCount { get; }
 
+    /// <summary>
+    /// Per column, a value to subtract from every row's value, zeros included (standardization's centring of the columns
+    /// that are mostly nonzero, kept out of the stored values so they stay sparse); null when nothing is subtracted.
+    /// The training products apply it exactly (<see cref="SparseInputBatch"/>).
+    /// </summary>
+    public float[]? ColumnOffsets { get; set; }
+
     /// <summary>Stored nonzeros.</summary>
     public int NonZeroCount => RowPointers[^1];
 
@@ -58,16 +65,25 @@ internal sealed class CsrFeatures
     /// <summary>The values of row <paramref name="row"/>'s nonzeros.</summary>
     public ReadOnlySpan<float> ValuesOf(int row) => Values.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
 
-    /// <summary>The dense row-major matrix (tests compare the sparse path with the dense one on it).</summary>
+    /// <summary>The dense row-major matrix, offsets subtracted (tests compare the sparse path with the dense one on it).</summary>
     public float[] ToDense()
     {
         var dense = new float[(long)Rows * ColumnCount];
+        if (ColumnOffsets is { } offsets)
+        {
+            for (int r = 0; r < Rows; r++)
+            {
+                for (int c = 0; c < ColumnCount; c++)
+                    dense[(long)r * ColumnCount + c] = -offsets[c];
+            }
+        }
+
         for (int r = 0; r < Rows; r++)
         {
             var columns = ColumnsOf(r);
             var values = ValuesOf(r);
             for (int k = 0; k < columns.Length; k++)
-                dense[(long)r * ColumnCount + columns[k]] = values[k];
+                dense[(long)r * ColumnCount + columns[k]] = values[k] - (ColumnOffsets?[columns[k]] ?? 0f);
         }
 
         return dense;

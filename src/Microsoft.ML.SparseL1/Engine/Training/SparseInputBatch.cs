@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Linq;
 
 namespace Microsoft.ML.SparseL1.Training;
 
@@ -17,11 +18,21 @@ internal sealed class SparseInputBatch
     private float[] _zeros;
     private float[] _transposed = [];
 
-    public SparseInputBatch(int maxRows)
+    /// <param name="maxRows">The largest batch.</param>
+    /// <param name="columnOffsets">Values subtracted from every row's column (<see cref="CsrFeatures.ColumnOffsets"/>), or null.</param>
+    public SparseInputBatch(int maxRows, float[]? columnOffsets = null)
     {
         _rowPointers = new int[maxRows + 1];
         _zeros = new float[maxRows];
+        _offsetColumns = columnOffsets is null ? [] : Enumerable.Range(0, columnOffsets.Length).Where(c => columnOffsets[c] != 0f).ToArray();
+        _offsets = _offsetColumns.Select(c => columnOffsets![c]).ToArray();
     }
+
+    // The offset columns: x' = x − μ there. Their products are corrected exactly: z −= W·μ (once per batch) and
+    // dW[:, c] −= μ_c·Σ_r δ[r, :], so the stored rows stay sparse.
+    private readonly int[] _offsetColumns;
+    private readonly float[] _offsets;
+    private float[] _correction = [];
 
     /// <summary>Rows of the current batch.</summary>
     public int Rows { get; private set; }
@@ -76,6 +87,17 @@ internal sealed class SparseInputBatch
             }
         });
         Kernels.GemmPackingTranspose.Transpose(transposed.AsSpan(0, outputs * rows), rows, outputs, rows, z, outputs);
+        if (_offsetColumns.Length > 0)
+        {
+            var correction = Correction(outputs);
+            for (int k = 0; k < _offsetColumns.Length; k++)
+            {
+                for (int o = 0; o < outputs; o++)
+                    correction[o] = MathF.FusedMultiplyAdd(_offsets[k], weights[o * inputs + _offsetColumns[k]], correction[o]);
+            }
+
+            SubtractFromRows(z, rows, correction);
+        }
     }
 
     /// <summary>
@@ -97,6 +119,38 @@ internal sealed class SparseInputBatch
             }
         });
         result.AsSpan(0, rows * outputs).CopyTo(z);
+        if (_offsetColumns.Length > 0)
+        {
+            var correction = Correction(outputs);
+            for (int k = 0; k < _offsetColumns.Length; k++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weightsTransposed.AsSpan(_offsetColumns[k] * outputs, outputs), _offsets[k], correction, correction);
+            SubtractFromRows(z, rows, correction);
+        }
+    }
+
+    /// <summary>The correction buffer of the output width, cleared.</summary>
+    private Span<float> Correction(int outputs)
+    {
+        if (_correction.Length < outputs)
+            _correction = new float[outputs];
+        var correction = _correction.AsSpan(0, outputs);
+        correction.Clear();
+        return correction;
+    }
+
+    private static void SubtractFromRows(Span<float> z, int rows, ReadOnlySpan<float> correction)
+    {
+        for (int r = 0; r < rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Subtract(z.Slice(r * correction.Length, correction.Length), correction, z.Slice(r * correction.Length, correction.Length));
+    }
+
+    /// <summary>Σ_r δ[r, :] over the batch (the offsets' share of the gradient is −μ_c times it).</summary>
+    private Span<float> DeltaSums(float[] delta, int outputs)
+    {
+        var sums = Correction(outputs);
+        for (int r = 0; r < Rows; r++)
+            System.Numerics.Tensors.TensorPrimitives.Add(sums, delta.AsSpan(r * outputs, outputs), sums);
+        return sums;
     }
 
     /// <summary>
@@ -135,6 +189,23 @@ internal sealed class SparseInputBatch
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, _values[k], target, target);
             }
         }
+
+        if (_offsetColumns.Length > 0)
+        {
+            var sums = DeltaSums(delta, outputs);
+            for (int k = 0; k < _offsetColumns.Length; k++)
+            {
+                int column = _offsetColumns[k];
+                if (!_writtenMark[column])
+                {
+                    _writtenMark[column] = true;
+                    _written.Add(column);
+                }
+
+                var target = gradientTransposed.AsSpan(column * outputs, outputs);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(sums, -_offsets[k], target, target);
+            }
+        }
     }
 
     private readonly System.Collections.Generic.List<int> _written = [];
@@ -164,6 +235,15 @@ internal sealed class SparseInputBatch
                 }
             }
         });
+        if (_offsetColumns.Length > 0)
+        {
+            var sums = DeltaSums(delta, outputs);
+            for (int o = 0; o < outputs; o++)
+            {
+                for (int k = 0; k < _offsetColumns.Length; k++)
+                    gradient[o * inputs + _offsetColumns[k]] = MathF.FusedMultiplyAdd(-_offsets[k], sums[o], gradient[o * inputs + _offsetColumns[k]]);
+            }
+        }
     }
 
     private void Reserve(int nonZeros)

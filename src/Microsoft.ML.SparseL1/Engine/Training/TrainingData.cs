@@ -90,7 +90,9 @@ internal sealed class TrainingData
             var builder = new CsrFeaturesBuilder(Columns, sorted.Length);
             foreach (int row in sorted)
                 builder.Add(sparse.ColumnsOf(row), sparse.ValuesOf(row));
-            return new TrainingData(builder.Build(), labels, weights);
+            var selected = builder.Build();
+            selected.ColumnOffsets = sparse.ColumnOffsets;
+            return new TrainingData(selected, labels, weights);
         }
 
         var features = new float[(long)sorted.Length * Columns];

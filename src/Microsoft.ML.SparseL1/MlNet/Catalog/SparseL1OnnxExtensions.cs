@@ -29,7 +29,7 @@ public static class SparseL1OnnxExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
         using var dense = new MemoryStream();
-        if (outputColumns.Length == 0)
+        if (outputColumns is null || outputColumns.Length == 0)
             catalog.ConvertToOnnx(model, inputData, dense);
         else
             catalog.ConvertToOnnx(model, inputData, dense, outputColumns);

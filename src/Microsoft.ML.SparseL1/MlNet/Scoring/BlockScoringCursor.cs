@@ -77,12 +77,37 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
 
     public override bool MoveNext()
     {
-        if (_slot + 1 >= _filled && !ReadBlock())
-            return false;
+        if (_failed)
+            throw new InvalidOperationException("The cursor's input failed while reading ahead; create a new cursor.");
+        if (_slot + 1 >= _filled)
+        {
+            bool read;
+            try
+            {
+                read = ReadBlock();
+            }
+            catch
+            {
+                // Rows of the previous block must never be served as the next ones: a failed cursor stays failed.
+                _failed = true;
+                _filled = 0;
+                _slot = -1;
+                throw;
+            }
+
+            if (!read)
+            {
+                _position = -1;
+                return false;
+            }
+        }
+
         _slot++;
         _position++;
         return true;
     }
+
+    private bool _failed;
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = _ids[_slot];
 

@@ -20,6 +20,7 @@ internal static class SparseMlpFit
         ArgumentNullException.ThrowIfNull(trainData);
         OptionsValidation.Validate(options);
         var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
+        OptionsValidation.ValidateInputs(options, info.FeatureCount);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
         var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
@@ -30,7 +31,6 @@ internal static class SparseMlpFit
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
         int outputs = info.OutputCount;
-        OptionsValidation.ValidateInputs(options, info.FeatureCount);
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
         int layers = sizes.Length - 1;
         var training = new TrainingSettings
@@ -55,7 +55,8 @@ internal static class SparseMlpFit
                 string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture, $"{LearningRateFor(options) * m}: {losses[c]:G5}")))));
         }
 
-        TimeSpan lastReport = TimeSpan.Zero, runStart = TimeSpan.Zero, lastTrace = TimeSpan.Zero;
+        // Time estimates count from here: the step choice's runs are not epochs of the delivered run.
+        TimeSpan lastReport = clock.Elapsed, runStart = lastReport, lastTrace = TimeSpan.Zero;
         void Report(int run, EpochSummary s, float[] lambdas)
         {
             // A run's first epoch started at the previous report (or at the start): the gap between runs is the
