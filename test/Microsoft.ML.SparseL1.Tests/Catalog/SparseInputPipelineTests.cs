@@ -80,6 +80,19 @@ public class SparseInputPipelineTests
     }
 
     [TestMethod]
+    public void SparseVectors_WithInputsToKeep_KeepTheSlotsTheRuleReads()
+    {
+        // On sparse rows the first layer trains transposed: the input groups are its rows then.
+        var ml = new MLContext(seed: 1);
+        var model = ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { HiddenLayerSizes = [16], InputsToKeep = 3 })
+            .Fit(ml.Data.LoadFromEnumerable(Rows(3000, seed: 5)));
+
+        CollectionAssert.AreEqual(new[] { 0, 1, 2 }, model.Model.UsedInputIndices.ToArray());
+        // The rule reads the slots' presence; the same bound as the run without input selection above.
+        Assert.IsGreaterThan(0.9, ml.BinaryClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(Rows(600, seed: 6)))).Accuracy);
+    }
+
+    [TestMethod]
     public void HundredThousandSlots_TwentyTwoThousandRows_Train()
     {
         // Densified, 22,000 x 100,000 values exceed the largest array (the error this used to give).
