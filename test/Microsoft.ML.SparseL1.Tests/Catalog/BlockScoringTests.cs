@@ -90,6 +90,36 @@ public class BlockScoringTests
         CollectionAssert.AreEqual(Enumerable.Range(0, RowCount).ToArray(), merged, "rows ordered by their batches are the input's rows in order");
     }
 
+    private sealed class ScoreOnly
+    {
+        public float[] Score { get; set; } = [];
+
+        public uint PredictedLabel { get; set; }
+    }
+
+    /// <summary>A PredictionEngine scores one row at a time through the single-row path, allocating nothing per row.</summary>
+    [TestMethod]
+    public void PredictionEngine_AllocatesNothingPerRow()
+    {
+        var (ml, model, rows) = Setup(SparseMlpTask.MulticlassClassification, seed: 6);
+        var engine = ml.Model.CreatePredictionEngine<Row, ScoreOnly>(model);
+        var output = new ScoreOnly();
+        for (int i = 0; i < 100; i++)
+            engine.Predict(rows[i], ref output);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+            engine.Predict(rows[i % rows.Length], ref output);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.IsLessThan(1000L, allocated, $"{allocated} bytes for 1,000 predictions");
+        var expected = new float[5];
+        model.Model.PredictRaw(rows[999 % rows.Length].Features, 1, expected);
+        System.Numerics.Tensors.TensorPrimitives.SoftMax(expected, expected);
+        for (int c = 0; c < 5; c++)
+            Infrastructure.TestData.AssertClose(expected[c], output.Score[c], 1e-5, 1e-7, $"class {c}");
+    }
+
     [TestMethod]
     public void Transform_ReadingOnlyInputColumns_ScoresNothingAndPassesRowsThrough()
     {
