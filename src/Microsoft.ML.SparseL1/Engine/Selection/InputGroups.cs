@@ -33,20 +33,20 @@ internal static class InputGroups
         return Scale(weights, inputs, outputs, transposed, factors);
     }
 
-    /// <summary>The <paramref name="keep"/> inputs of largest norm (ties: the lower index).</summary>
-    public static bool[] Strongest(float[] weights, int inputs, int outputs, bool transposed, int keep)
+    /// <summary>Per input, 1 for the <paramref name="keep"/> inputs of largest norm (ties: the lower index), else 0.</summary>
+    public static float[] Strongest(float[] weights, int inputs, int outputs, bool transposed, int keep)
     {
         var norms = Norms(weights, inputs, outputs, transposed);
-        var kept = new bool[inputs];
+        var kept = new float[inputs];
         foreach (int i in Enumerable.Range(0, inputs).OrderByDescending(i => norms[i]).ThenBy(i => i).Take(keep))
-            kept[i] = true;
+            kept[i] = 1f;
         return kept;
     }
 
-    /// <summary>Zeroes the weights of every input not in <paramref name="kept"/>.</summary>
+    /// <summary>Zeroes the weights of every input whose entry in <paramref name="kept"/> (from <see cref="Strongest"/>) is 0.</summary>
     /// <returns>The inputs with a nonzero weight left, and the layer's nonzero weights.</returns>
-    public static (int Used, int NonZero) Keep(float[] weights, int inputs, int outputs, bool transposed, bool[] kept) =>
-        Scale(weights, inputs, outputs, transposed, kept.Select(k => k ? 1f : 0f).ToArray());
+    public static (int Used, int NonZero) Keep(float[] weights, int inputs, int outputs, bool transposed, float[] kept) =>
+        Scale(weights, inputs, outputs, transposed, kept);
 
     /// <summary>The Euclidean norm of each input's weights (in double).</summary>
     public static double[] Norms(float[] weights, int inputs, int outputs, bool transposed)

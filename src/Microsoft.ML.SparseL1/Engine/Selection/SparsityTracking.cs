@@ -57,7 +57,7 @@ internal static class SparsityTracking
         int? inputTarget = tracking.InputsToKeep;
         float inputLambda = 0f;
         int usedInputs = inputs;
-        bool[]? keptInputs = null;
+        float[]? keptInputs = null;
         var outcome = ProximalTrainingLoop.Train(data, parameters, settings, stopRule: null,
             summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary), cancellation,
             (step, optimizer) =>

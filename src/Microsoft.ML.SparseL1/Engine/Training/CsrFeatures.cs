@@ -65,10 +65,13 @@ internal sealed class CsrFeatures
     /// <summary>The values of row <paramref name="row"/>'s nonzeros.</summary>
     public ReadOnlySpan<float> ValuesOf(int row) => Values.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
 
-    /// <summary>The dense row-major matrix, offsets subtracted (tests compare the sparse path with the dense one on it).</summary>
-    public float[] ToDense()
+    /// <summary>
+    /// The dense row-major matrix, offsets subtracted (tests compare the sparse path with the dense one on it), with
+    /// <paramref name="totalRows"/> rows when given (the rows past these stay zero: the reader fills them in).
+    /// </summary>
+    public float[] ToDense(long? totalRows = null)
     {
-        var dense = new float[(long)Rows * ColumnCount];
+        var dense = new float[(totalRows ?? Rows) * ColumnCount];
         if (ColumnOffsets is { } offsets)
         {
             for (int r = 0; r < Rows; r++)

@@ -56,19 +56,6 @@ internal sealed class CsrFeaturesBuilder(int columnCount, int expectedRows)
         EndRow(next);
     }
 
-    /// <summary>The rows so far as a dense row-major matrix of <paramref name="totalRows"/> rows (the rest zero).</summary>
-    public float[] ToDense(long totalRows)
-    {
-        var dense = new float[totalRows * columnCount];
-        for (int r = 0; r < Rows; r++)
-        {
-            for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
-                dense[(long)r * columnCount + _columns[k]] = _values[k];
-        }
-
-        return dense;
-    }
-
     public CsrFeatures Build()
     {
         if (_rowPointers.Length != Rows + 1)

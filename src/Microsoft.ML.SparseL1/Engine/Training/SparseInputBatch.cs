@@ -178,14 +178,7 @@ internal sealed class SparseInputBatch
             var d = delta.AsSpan(r * outputs, outputs);
             for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
             {
-                int column = _columns[k];
-                if (!_writtenMark[column])
-                {
-                    _writtenMark[column] = true;
-                    _written.Add(column);
-                }
-
-                var target = gradientTransposed.AsSpan(column * outputs, outputs);
+                var target = WrittenRow(gradientTransposed, _columns[k], outputs);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, _values[k], target, target);
             }
         }
@@ -195,17 +188,22 @@ internal sealed class SparseInputBatch
             var sums = DeltaSums(delta, outputs);
             for (int k = 0; k < _offsetColumns.Length; k++)
             {
-                int column = _offsetColumns[k];
-                if (!_writtenMark[column])
-                {
-                    _writtenMark[column] = true;
-                    _written.Add(column);
-                }
-
-                var target = gradientTransposed.AsSpan(column * outputs, outputs);
+                var target = WrittenRow(gradientTransposed, _offsetColumns[k], outputs);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(sums, -_offsets[k], target, target);
             }
         }
+    }
+
+    /// <summary>Row <paramref name="input"/> of the transposed gradient, recorded as written (so the next batch clears it).</summary>
+    private Span<float> WrittenRow(float[] gradientTransposed, int input, int outputs)
+    {
+        if (!_writtenMark[input])
+        {
+            _writtenMark[input] = true;
+            _written.Add(input);
+        }
+
+        return gradientTransposed.AsSpan(input * outputs, outputs);
     }
 
     private readonly System.Collections.Generic.List<int> _written = [];

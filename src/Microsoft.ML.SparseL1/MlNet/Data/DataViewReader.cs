@@ -110,7 +110,7 @@ internal static class DataViewReader
     {
         if (rowCount * columns > Array.MaxLength)
             throw new InvalidOperationException($"The training data has {rowCount} rows of {columns} features, {rows.NonZeroCount * 100.0 / ((double)rows.Rows * columns):F0} % of them nonzero; at most {Array.MaxLength} dense feature values fit in one array.");
-        return rows.ToDense(rowCount);
+        return rows.Build().ToDense(rowCount);
     }
 
     /// <summary>Rejects non-finite values (and, unstandardized, values too large for float training), naming the slot.</summary>

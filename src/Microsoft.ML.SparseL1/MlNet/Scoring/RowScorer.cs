@@ -55,23 +55,28 @@ internal sealed class RowScorer
     /// </summary>
     internal static void Predict(CompactMlp network, in VBuffer<float> features, float[] dense, Span<float> outputs, (float[] A, float[] B) scratch)
     {
+        CheckLength(features, dense.Length);
         if (features.IsDense)
         {
-            CopyFeatures(features, dense);
+            features.CopyTo(dense);
             network.Predict(dense, outputs, scratch);
-            return;
         }
-
-        if (features.Length != dense.Length)
-            throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {dense.Length}.");
-        network.PredictSparse(features.GetIndices(), features.GetValues(), outputs, scratch);
+        else
+        {
+            network.PredictSparse(features.GetIndices(), features.GetValues(), outputs, scratch);
+        }
     }
 
     /// <summary>Densifies one row's feature vector into <paramref name="destination"/>, checking its length.</summary>
     internal static void CopyFeatures(in VBuffer<float> features, Span<float> destination)
     {
-        if (features.Length != destination.Length)
-            throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {destination.Length}.");
+        CheckLength(features, destination.Length);
         features.CopyTo(destination);
+    }
+
+    private static void CheckLength(in VBuffer<float> features, int expected)
+    {
+        if (features.Length != expected)
+            throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {expected}.");
     }
 }
