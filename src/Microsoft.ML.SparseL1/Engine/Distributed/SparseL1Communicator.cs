@@ -1,0 +1,60 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// The processes that train one model together (data-parallel training): each calls <c>Fit</c> with its own shard of
+/// the rows and all of them receive the same network. The trainer needs only a gather and a broadcast of bytes: it
+/// sums the gathered contributions itself, in rank order, so every rank applies a bit-identical update whatever
+/// reduction algorithm the transport would have chosen. The core holds no transport: <see cref="SingleProcess"/> is
+/// the one-process case, and the package <c>SparseL1.MLNet.Mpi</c> provides Open MPI.
+/// </summary>
+/// <remarks>
+/// Every member is collective: every rank must call it, in the same order, with buffers of the same length. An
+/// implementation turns a transport failure into an exception naming the call; it never returns partial data.
+/// </remarks>
+public abstract class SparseL1Communicator
+{
+    /// <summary>This process's rank, in [0, <see cref="Size"/>).</summary>
+    public abstract int Rank { get; }
+
+    /// <summary>The number of processes.</summary>
+    public abstract int Size { get; }
+
+    /// <summary>
+    /// Gathers every rank's <paramref name="local"/> bytes (the same length on every rank) into
+    /// <paramref name="gathered"/> (<see cref="Size"/> × that length), in rank order, on every rank.
+    /// </summary>
+    public abstract void AllGather(ReadOnlySpan<byte> local, Span<byte> gathered);
+
+    /// <summary>Copies rank <paramref name="root"/>'s <paramref name="buffer"/> into every rank's (the same length everywhere).</summary>
+    public abstract void Broadcast(Span<byte> buffer, int root);
+
+    /// <summary>Returns when every rank has called it.</summary>
+    public abstract void Barrier();
+
+    /// <summary>The one-process group (rank 0 of 1): every collective is a copy.</summary>
+    public static SparseL1Communicator SingleProcess { get; } = new SingleProcessCommunicator();
+
+    private sealed class SingleProcessCommunicator : SparseL1Communicator
+    {
+        public override int Rank => 0;
+
+        public override int Size => 1;
+
+        public override void AllGather(ReadOnlySpan<byte> local, Span<byte> gathered)
+        {
+            if (gathered.Length != local.Length)
+                throw new ArgumentException($"The gather buffer holds {gathered.Length} bytes; one rank's {local.Length} bytes were expected.", nameof(gathered));
+            local.CopyTo(gathered);
+        }
+
+        public override void Broadcast(Span<byte> buffer, int root) => ArgumentOutOfRangeException.ThrowIfNotEqual(root, 0);
+
+        public override void Barrier()
+        {
+        }
+    }
+}
