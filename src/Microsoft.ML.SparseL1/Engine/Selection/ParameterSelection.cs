@@ -61,7 +61,7 @@ internal static class ParameterSelection
                     epochCompleted?.Invoke(run, settings.Lambdas, summary);
                 },
                 cancellation);
-            var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.Rows), 1024), training.Threads);
+            var (gradient, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(training.EffectiveBatchSize(data.GlobalRows), 1024), training.Threads);
             watch.Stop();
 
             int[] counts = outcome.LayerNonZeroCounts;

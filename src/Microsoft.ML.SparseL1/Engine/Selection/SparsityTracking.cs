@@ -37,8 +37,9 @@ internal static class SparsityTracking
         int[] layerWeights = MlpParameters.LayerWeightCounts(layerSizes);
         int groups = selection.LayerWise ? layers : 1;
         long[] groupWeights = selection.LayerWise ? layerWeights.Select(w => (long)w).ToArray() : [layerWeights.Sum(w => (long)w)];
-        int batch = training.EffectiveBatchSize(data.Rows);
-        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(batch, data.Rows);
+        // Steps are of the whole training set (all shards together in data-parallel training).
+        int batch = training.EffectiveBatchSize(data.GlobalRows);
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(batch, data.GlobalRows);
         long totalSteps = stepsPerEpoch * training.Epochs;
         long start = (long)Math.Round(tracking.ScheduleStart * totalSteps);
         long end = Math.Max(start + 1, (long)Math.Round(tracking.ScheduleEnd * totalSteps));

@@ -87,6 +87,38 @@ internal sealed class BatchGradient
         return (loss, weightSum);
     }
 
+    /// <summary>
+    /// Data-parallel training: this rank's part of the global batch at positions [<paramref name="start"/>, start +
+    /// <paramref name="rows"/>) of the global <paramref name="order"/> (null: data order). Computes the summed loss, the
+    /// summed example weight and the gradient of the summed loss (unscaled: the ranks' sums are added, then divided by
+    /// the batch's total weight); a rank that holds none of the batch's rows contributes zeros.
+    /// </summary>
+    public (double Loss, double Weight) ComputeShardPart(MlpParameters parameters, int[]? order, int start, int rows, Distributed.ShardLayout shard)
+    {
+        int localStart = 0, count;
+        int[]? localOrder = null;
+        if (order is null)
+        {
+            (localStart, count) = shard.Select(start, rows);
+        }
+        else
+        {
+            localOrder = _localRows ??= new int[Network.MaxBatchSize];
+            count = shard.Select(order, start, rows, localOrder);
+        }
+
+        // The last reduction wrote every rank's sums into the buffers, and the sparse path clears only the rows its own
+        // last batch wrote: clear them all.
+        foreach (var g in Network.WeightGradients)
+            Array.Clear(g);
+        foreach (var g in Network.BiasGradients)
+            Array.Clear(g);
+        _sparseBatch?.ForgetWrittenRows();
+        return count == 0 ? (0, 0) : Compute(parameters, localOrder, localStart, count, scale: 1.0, accumulate: false);
+    }
+
+    private int[]? _localRows;
+
     private void GatherDense(ReadOnlySpan<int> rowIndices)
     {
         int columns = _data.Columns;

@@ -18,11 +18,20 @@ internal static class FullGradient
         var gradient = new BatchGradient(data, loss, parameters.LayerSizes, batch, threads);
         gradient.Network.SkipInactiveNeurons = true;
         double totalLoss = 0;
-        double scale = data.TotalWeight > 0 ? 1.0 / data.TotalWeight : 0.0;
+        // In data-parallel training each rank sums its own rows (divided by the whole set's weight), then the ranks' sums are added.
+        double scale = data.GlobalTotalWeight > 0 ? 1.0 / data.GlobalTotalWeight : 0.0;
         for (int start = 0; start < data.Rows; start += batch)
         {
             int rows = Math.Min(batch, data.Rows - start);
             totalLoss += gradient.Compute(parameters, null, start, rows, scale, accumulate: start > 0).Loss;
+        }
+
+        if (data.Shard is { } shard)
+        {
+            Span<double> scalars = [totalLoss];
+            new Distributed.GradientReduction(shard.Communicator, Distributed.GradientReduction.Count(gradient.Network.WeightGradients), 1)
+                .Sum(gradient.Network.WeightGradients, [], scalars);
+            totalLoss = scalars[0];
         }
 
         return (gradient.Network.WeightGradients, totalLoss * scale);

@@ -53,16 +53,22 @@ internal static class ProximalTrainingLoop
     private static TrainingOutcome TrainCore(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
         Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl, bool transposed)
     {
-        int batch = settings.EffectiveBatchSize(data.Rows);
-        bool shuffle = batch < data.Rows;
-        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, batch, settings.Threads);
+        // Data-parallel training (data.Shard set): batches and shuffles are of the whole set, so every rank draws the same
+        // global permutation and computes its part of each global batch; the parts are summed in rank order.
+        int globalRows = data.GlobalRows;
+        int batch = settings.EffectiveBatchSize(globalRows);
+        bool shuffle = batch < globalRows;
+        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
+        var reduction = data.Shard is { } shard
+            ? new Distributed.GradientReduction(shard.Communicator, Distributed.GradientReduction.Count(gradient.Network.WeightGradients, gradient.Network.BiasGradients), 3)
+            : null;
         gradient.Network.FirstLayerTransposed = transposed;
         var optimizer = new ProximalOptimizer(settings, parameters) { FirstLayerTransposed = transposed };
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
             gradient.Network.UseSparseForward(nonZero);
         gradient.Network.SkipInactiveNeurons = settings.SkipInactiveNeurons;
-        int[]? order = shuffle ? new int[data.Rows] : null;
+        int[]? order = shuffle ? new int[globalRows] : null;
         long steps = 0;
         double epochLoss = double.NaN;
 
@@ -77,11 +83,20 @@ internal static class ProximalTrainingLoop
             }
 
             double lossSum = 0, weightSum = 0;
-            for (int start = 0; start < data.Rows; start += batch)
+            for (int start = 0; start < globalRows; start += batch)
             {
-                cancellation.ThrowIfCancelled();
-                int rows = Math.Min(batch, data.Rows - start);
-                var (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
+                int rows = Math.Min(batch, globalRows - start);
+                double loss, weight;
+                if (reduction is null)
+                {
+                    cancellation.ThrowIfCancelled();
+                    (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
+                }
+                else
+                {
+                    (loss, weight) = ShardStep(gradient, reduction, parameters, order, start, rows, data.Shard!, cancellation);
+                }
+
                 if (!double.IsFinite(loss))
                     throw Diverged(epoch, steps + 1, loss, optimizer.LearningRate);
                 lossSum += loss;
@@ -99,6 +114,28 @@ internal static class ProximalTrainingLoop
         }
 
         return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
+    }
+
+    /// <summary>
+    /// One data-parallel step's gradient: this rank's part of the global batch, the ranks' sums added in rank order, then
+    /// divided by the batch's total weight (so every rank holds the same batch-mean gradient). Cancellation is agreed in
+    /// the same reduction, so a rank that was cancelled stops every rank at the same step instead of leaving them waiting.
+    /// </summary>
+    private static (double Loss, double Weight) ShardStep(BatchGradient gradient, Distributed.GradientReduction reduction, MlpParameters parameters,
+        int[]? order, int start, int rows, Distributed.ShardLayout shard, TrainingCancellation cancellation)
+    {
+        bool cancelled = cancellation.IsRequested;
+        var (loss, weight) = gradient.ComputeShardPart(parameters, order, start, rows, shard);
+        Span<double> scalars = [loss, weight, cancelled ? 1 : 0];
+        reduction.Sum(gradient.Network.WeightGradients, gradient.Network.BiasGradients, scalars);
+        if (scalars[2] > 0)
+            throw new OperationCanceledException($"Training was cancelled on {scalars[2]} of {shard.Communicator.Size} ranks; every rank stopped at the same step.");
+        float inverse = scalars[1] > 0 ? (float)(1.0 / scalars[1]) : 0f;
+        foreach (var g in gradient.Network.WeightGradients)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g, inverse, g);
+        foreach (var g in gradient.Network.BiasGradients)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g, inverse, g);
+        return (scalars[0], scalars[1]);
     }
 
     /// <summary>Transposes the rows x columns first-layer weights in place (the array object stays the same).</summary>

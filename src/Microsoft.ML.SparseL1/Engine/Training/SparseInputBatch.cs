@@ -194,6 +194,17 @@ internal sealed class SparseInputBatch
         }
     }
 
+    /// <summary>
+    /// Forgets which gradient rows the last batch wrote, for a caller that cleared the whole gradient itself (data-parallel
+    /// training: the reduction writes every rank's rows into it).
+    /// </summary>
+    public void ForgetWrittenRows()
+    {
+        foreach (int column in _written)
+            _writtenMark[column] = false;
+        _written.Clear();
+    }
+
     /// <summary>Row <paramref name="input"/> of the transposed gradient, recorded as written (so the next batch clears it).</summary>
     private Span<float> WrittenRow(float[] gradientTransposed, int input, int outputs)
     {

@@ -15,6 +15,9 @@ internal readonly record struct TrainingCancellation(CancellationToken Token, Fu
 {
     public static implicit operator TrainingCancellation(CancellationToken token) => new(token);
 
+    /// <summary>Whether cancellation was asked for (data-parallel training agrees on it across ranks before throwing).</summary>
+    public bool IsRequested => Token.IsCancellationRequested || IsCancelled?.Invoke() == true;
+
     public void ThrowIfCancelled()
     {
         Token.ThrowIfCancellationRequested();

@@ -70,6 +70,18 @@ internal sealed class TrainingData
     /// <summary>Sum of the example weights (the row count when unweighted): the mean's denominator.</summary>
     public double TotalWeight { get; }
 
+    /// <summary>
+    /// In data-parallel training, where these rows sit among all ranks' rows (set once the ranks agreed); null for one
+    /// process. A set made by <see cref="Select"/> is a single-process set.
+    /// </summary>
+    public Distributed.ShardLayout? Shard { get; set; }
+
+    /// <summary>Rows of the whole training set: all shards together in data-parallel training, else <see cref="Rows"/>.</summary>
+    public int GlobalRows => Shard?.GlobalRows ?? Rows;
+
+    /// <summary>Example weight of the whole training set (all shards together in data-parallel training).</summary>
+    public double GlobalTotalWeight => Shard?.GlobalTotalWeight ?? TotalWeight;
+
     /// <summary>A new set of the rows <paramref name="rows"/>, kept in data order (sparse rows stay sparse).</summary>
     public TrainingData Select(int[] rows)
     {

@@ -3,7 +3,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using Microsoft.ML.Data;
 
@@ -13,6 +12,7 @@ namespace Microsoft.ML.SparseL1;
 /// AutoML-style sparsity sweeps: for each target sparsity, k-fold cross-validation of a pipeline (with ML.NET's own
 /// <c>CrossValidate</c>), giving the metric's mean and spread, the achieved sparsity per layer, model size, latency and
 /// training time; then the Pareto front of metric against size and the sparsest model within a tolerance of the best.
+/// With <see cref="SparsitySweepOptions.Communicator"/> the (target, fold) jobs are spread over the ranks of a group.
 /// </summary>
 public static class SparsitySweep
 {
@@ -28,8 +28,7 @@ public static class SparsitySweep
     {
         ArgumentNullException.ThrowIfNull(context);
         return Run(context, data, pipelineForTarget, options, metric is null ? "MicroAccuracy" : "metric", true, metric ?? (m => m.MicroAccuracy),
-            (estimator, folds) => context.MulticlassClassification.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
-                .Select(r => (r.Model, r.Metrics)).ToArray());
+            scored => context.MulticlassClassification.Evaluate(scored, options.LabelColumnName));
     }
 
     /// <summary>Sweeps a binary pipeline; the primary metric is Accuracy unless <paramref name="metric"/> is given.</summary>
@@ -44,8 +43,7 @@ public static class SparsitySweep
     {
         ArgumentNullException.ThrowIfNull(context);
         return Run(context, data, pipelineForTarget, options, metric is null ? "Accuracy" : "metric", true, metric ?? (m => m.Accuracy),
-            (estimator, folds) => context.BinaryClassification.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
-                .Select(r => (r.Model, r.Metrics)).ToArray());
+            scored => context.BinaryClassification.Evaluate(scored, options.LabelColumnName));
     }
 
     /// <summary>Sweeps a regression pipeline; the primary metric is RSquared unless <paramref name="metric"/> is given.</summary>
@@ -60,13 +58,11 @@ public static class SparsitySweep
     {
         ArgumentNullException.ThrowIfNull(context);
         return Run(context, data, pipelineForTarget, options, metric is null ? "RSquared" : "metric", true, metric ?? (m => m.RSquared),
-            (estimator, folds) => context.Regression.CrossValidate(data, estimator, folds, options.LabelColumnName, seed: options.Seed)
-                .Select(r => (r.Model, r.Metrics)).ToArray());
+            scored => context.Regression.Evaluate(scored, options.LabelColumnName));
     }
 
     private static SparsitySweepResult<TMetrics> Run<TMetrics>(MLContext context, IDataView data, Func<float, IEstimator<ITransformer>> pipelineForTarget,
-        SparsitySweepOptions options, string metricName, bool higherIsBetter, Func<TMetrics, double> metric,
-        Func<IEstimator<ITransformer>, int, (ITransformer Model, TMetrics Metrics)[]> crossValidate)
+        SparsitySweepOptions options, string metricName, bool higherIsBetter, Func<TMetrics, double> metric, Func<IDataView, TMetrics> evaluate)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(pipelineForTarget);
@@ -75,31 +71,50 @@ public static class SparsitySweep
         options.CancellationToken.ThrowIfCancellationRequested();
         if (ContainsTrainer(pipelineForTarget(options.TargetSparsities[0])) == false)
             throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp); none was found in the estimator chain, so no fold was trained.", nameof(pipelineForTarget));
+        var communicator = options.Communicator ?? SparseL1Communicator.SingleProcess;
+
+        // The folds of ML.NET's CrossValidate (the same split column and seed), made once, so every target is trained and
+        // evaluated on the same folds and every rank of a distributed sweep makes the same ones.
+        var folds = context.Data.CrossValidationSplit(data, options.NumberOfFolds, seed: options.Seed);
+        int targets = options.TargetSparsities.Count, k = folds.Count;
+        // One process goes target by target, so that Progress sees each row when it is done; several deal every
+        // (target, fold) job out at once, so the ranks wait for each other only once.
+        int[][] rounds = communicator.Size == 1
+            ? Enumerable.Range(0, targets).Select(t => new[] { t }).ToArray()
+            : [Enumerable.Range(0, targets).ToArray()];
         var rows = new List<SparsitySweepRow>();
         var foldMetrics = new List<IReadOnlyList<TMetrics>>();
-        foreach (float target in options.TargetSparsities)
+        foreach (int[] round in rounds)
         {
-            options.CancellationToken.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var folds = crossValidate(pipelineForTarget(target), options.NumberOfFolds);
-            double trainingSeconds = clock.Elapsed.TotalSeconds / folds.Length;
-            options.CancellationToken.ThrowIfCancellationRequested();
-
-            var networks = folds.Select(f => FindNetwork(f.Model)).ToArray();
-            double[] values = folds.Select(f => metric(f.Metrics)).ToArray();
-            int layers = networks[0].LayerNonZeroCounts.Count;
-            var layerSparsity = Enumerable.Range(0, layers).Select(j => networks.Average(n =>
-                1.0 - (double)n.LayerNonZeroCounts[j] / ((long)n.TrainedLayerSizes[j] * n.TrainedLayerSizes[j + 1]))).ToArray();
-            var row = new SparsitySweepRow(target, networks.Average(n => n.Sparsity), layerSparsity, values.Average(), StandardDeviation(values),
-                networks.Average(n => (double)n.NonZeroWeightCount), ModelBytes(context, folds[0].Model, data.Schema),
-                LatencyMicroseconds(folds[0].Model, data, options.LatencyRows), trainingSeconds,
-                networks.All(n => n.SelectionReport?.Converged ?? true));
-            rows.Add(row);
-            foldMetrics.Add(folds.Select(f => f.Metrics).ToArray());
-            options.Progress?.Report(row);
+            var jobs = round.SelectMany(t => Enumerable.Range(0, k).Select(f => new SweepJob(options.TargetSparsities[t], f))).ToArray();
+            var trained = SweepJobs.Train(communicator, context, jobs, job => pipelineForTarget(job.Target).Fit(folds[job.Fold].TrainSet),
+                data.Schema, options.CancellationToken);
+            for (int i = 0; i < round.Length; i++)
+            {
+                var targetJobs = trained.Skip(i * k).Take(k).ToArray();
+                var models = targetJobs.Select(j => j.Model).ToArray();
+                var metrics = models.Select((m, f) => evaluate(m.Transform(folds[f].TestSet))).ToArray();
+                var row = Row(context, data, options, jobs[i * k].Target, models, metrics.Select(metric).ToArray(), targetJobs.Average(j => j.Seconds));
+                rows.Add(row);
+                foldMetrics.Add(metrics);
+                options.Progress?.Report(row);
+            }
         }
 
         return new SparsitySweepResult<TMetrics>(metricName, higherIsBetter, rows, foldMetrics, options.MetricTolerance);
+    }
+
+    private static SparsitySweepRow Row(MLContext context, IDataView data, SparsitySweepOptions options, float target, ITransformer[] models,
+        double[] values, double trainingSeconds)
+    {
+        var networks = models.Select(FindNetwork).ToArray();
+        int layers = networks[0].LayerNonZeroCounts.Count;
+        var layerSparsity = Enumerable.Range(0, layers).Select(j => networks.Average(n =>
+            1.0 - (double)n.LayerNonZeroCounts[j] / ((long)n.TrainedLayerSizes[j] * n.TrainedLayerSizes[j + 1]))).ToArray();
+        return new SparsitySweepRow(target, networks.Average(n => n.Sparsity), layerSparsity, values.Average(), StandardDeviation(values),
+            networks.Average(n => (double)n.NonZeroWeightCount), ModelBytes(context, models[0], data.Schema),
+            LatencyMicroseconds(models[0], data, options.LatencyRows), trainingSeconds,
+            networks.All(n => n.SelectionReport?.Converged ?? true));
     }
 
     /// <summary>
@@ -146,12 +161,7 @@ public static class SparsitySweep
         _ => null,
     };
 
-    private static long ModelBytes(MLContext context, ITransformer model, DataViewSchema schema)
-    {
-        using var stream = new MemoryStream();
-        context.Model.Save(model, schema, stream);
-        return stream.Length;
-    }
+    private static long ModelBytes(MLContext context, ITransformer model, DataViewSchema schema) => SweepJobs.Save(context, model, schema).Length;
 
     private static double LatencyMicroseconds(ITransformer model, IDataView data, int rows)
     {

@@ -36,6 +36,16 @@ public sealed class SparsitySweepOptions
     /// <summary>Called after each target is done.</summary>
     public IProgress<SparsitySweepRow>? Progress { get; set; }
 
+    /// <summary>
+    /// Spreads the sweep's (target, fold) jobs over the ranks of a group (Open MPI: <c>MpiCommunicator</c> in the package
+    /// SparseL1.MLNet.Mpi): every rank calls the sweep with the same data, pipeline and options, trains its share of the
+    /// jobs, and every rank receives every fold model (as its saved ML.NET zip) and returns the same table as one process
+    /// would, except for the measured times. <see cref="Seed"/> must be set, so that every rank makes the same folds. A job
+    /// that fails on one rank stops every rank with its error. The swept trainers themselves train in one process each
+    /// (leave their own <see cref="SparseMlpOptionsBase.Communicator"/> null). Default null (one process).
+    /// </summary>
+    public SparseL1Communicator? Communicator { get; set; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(TargetSparsities, nameof(TargetSparsities));
@@ -53,6 +63,8 @@ public sealed class SparsitySweepOptions
             throw new ArgumentOutOfRangeException(nameof(MetricTolerance), $"Option MetricTolerance must be finite and at least 0; got {MetricTolerance}.");
         if (LatencyRows < 1)
             throw new ArgumentOutOfRangeException(nameof(LatencyRows), $"Option LatencyRows must be at least 1; got {LatencyRows}.");
+        if (Communicator is { Size: > 1 } && Seed is null)
+            throw new ArgumentOutOfRangeException(nameof(Seed), "Option Seed must be set when the sweep is spread over several ranks (Communicator), so that every rank makes the same folds.");
         if (string.IsNullOrWhiteSpace(LabelColumnName))
             throw new ArgumentOutOfRangeException(nameof(LabelColumnName), "Option LabelColumnName must name a column.");
     }

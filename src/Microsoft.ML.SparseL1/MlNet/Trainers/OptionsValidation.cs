@@ -23,6 +23,8 @@ internal static class OptionsValidation
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1; element {i} is {options.HiddenLayerSizes[i]}");
         }
 
+        if (options.Communicator is { Size: > 1 } && options.UseAccumulatedGradient)
+            Fail(nameof(options.UseAccumulatedGradient), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
         int layers = options.HiddenLayerSizes.Length + 1;
         int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
             + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);

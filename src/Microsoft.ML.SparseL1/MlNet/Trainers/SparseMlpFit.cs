@@ -18,16 +18,16 @@ internal static class SparseMlpFit
     public static SparseMlpPredictionTransformer Fit(IHostEnvironment environment, SparseMlpTask task, SparseMlpOptionsBase options, IDataView trainData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
-        OptionsValidation.Validate(options);
-        var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
-        OptionsValidation.ValidateInputs(options, info.FeatureCount);
+        ArgumentNullException.ThrowIfNull(options);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
         var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
-        var data = DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled);
+        var (info, data) = options.Communicator is { Size: > 1 } communicator
+            ? ShardedRead.Read(communicator, trainData, task, options, cancellation)
+            : Read(trainData, task, options, cancellation);
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
-        int epochs = EpochsFor(options, data.Rows);
+        int epochs = EpochsFor(options, data.GlobalRows);
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
         int outputs = info.OutputCount;
@@ -45,7 +45,7 @@ internal static class SparseMlpFit
             Lambdas = new float[layers],
         };
         var clock = Stopwatch.StartNew();
-        if (ChoosesStepSize(task, options, data.Rows))
+        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows))
         {
             var (rate, losses) = StepSizeChoice.Choose(data, training,
                 (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
@@ -121,6 +121,16 @@ internal static class SparseMlpFit
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
         return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+    }
+
+    /// <summary>Checks the options and the schema, then reads the rows (what every rank of a data-parallel fit also does).</summary>
+    internal static (SchemaChecks.ColumnInfo Info, TrainingData Data) Read(IDataView trainData, SparseMlpTask task, SparseMlpOptionsBase options,
+        TrainingCancellation cancellation)
+    {
+        OptionsValidation.Validate(options);
+        var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
+        OptionsValidation.ValidateInputs(options, info.FeatureCount);
+        return (info, DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled));
     }
 
     /// <summary>Restarts with half the step after a divergence, before the divergence error is thrown.</summary>

@@ -192,6 +192,18 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public bool UseAccumulatedGradient { get; set; }
 
+    /// <summary>
+    /// Data-parallel training over several processes (Open MPI: <c>MpiCommunicator</c> in the package SparseL1.MLNet.Mpi).
+    /// Every rank calls <c>Fit</c> with these options (equal on every rank) and its own shard of the rows; the shards in
+    /// rank order make the training set. Every rank draws the same shuffle of the whole set, computes the gradient of its
+    /// rows of each global batch, and the ranks' sums are added in rank order, so every rank applies the same update and
+    /// receives the same network (bit-identical across runs with the same rank count; equal to one process on the
+    /// concatenated shards within float rounding). The step choice of small regression sets is not run (set
+    /// <see cref="LearningRate"/>); <see cref="UseAccumulatedGradient"/> is not supported. Set <see cref="NumberOfThreads"/>
+    /// to the cores each rank may use. Default null (one process).
+    /// </summary>
+    public SparseL1Communicator? Communicator { get; set; }
+
     /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
     public IProgress<SparseMlpProgress>? Progress { get; set; }
 

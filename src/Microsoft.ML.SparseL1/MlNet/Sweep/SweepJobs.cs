@@ -1,0 +1,98 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>One (target, fold) training job of a sweep.</summary>
+internal readonly record struct SweepJob(float Target, int Fold);
+
+/// <summary>A trained job: its model and training time.</summary>
+internal readonly record struct TrainedJob(ITransformer Model, double Seconds);
+
+/// <summary>
+/// Trains a sweep's jobs over the ranks of a group: job j on rank j mod Size; then each job's owner broadcasts its
+/// outcome (the saved model, or the error), so that every rank holds every model, or every rank throws the same error.
+/// A failure is exchanged like a model, so no rank waits for a job that will never come.
+/// </summary>
+internal static class SweepJobs
+{
+    public static TrainedJob[] Train(SparseL1Communicator communicator, MLContext context, SweepJob[] jobs, Func<SweepJob, ITransformer> fit,
+        DataViewSchema schema, CancellationToken cancellation)
+    {
+        var trained = new TrainedJob[jobs.Length];
+        var failures = new Exception?[jobs.Length];
+        for (int j = communicator.Rank; j < jobs.Length; j += communicator.Size)
+        {
+            try
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var clock = Stopwatch.StartNew();
+                var model = fit(jobs[j]);
+                trained[j] = new TrainedJob(model, clock.Elapsed.TotalSeconds);
+            }
+#pragma warning disable CA1031 // In a group every failure must reach the other ranks; with one process it is rethrown as it came.
+            catch (Exception e) when (communicator.Size > 1)
+#pragma warning restore CA1031
+            {
+                failures[j] = e;
+            }
+        }
+
+        if (communicator.Size > 1)
+            Share(communicator, context, jobs, trained, failures, schema);
+        return trained;
+    }
+
+    /// <summary>The model as ML.NET saves it.</summary>
+    public static byte[] Save(MLContext context, ITransformer model, DataViewSchema schema)
+    {
+        using var stream = new MemoryStream();
+        context.Model.Save(model, schema, stream);
+        return stream.ToArray();
+    }
+
+    private static void Share(SparseL1Communicator communicator, MLContext context, SweepJob[] jobs, TrainedJob[] trained, Exception?[] failures, DataViewSchema schema)
+    {
+        string? firstFailure = null;
+        Exception? ownFailure = null;
+        var header = new byte[24];
+        for (int j = 0; j < jobs.Length; j++)
+        {
+            int owner = j % communicator.Size;
+            byte[] payload = [];
+            if (owner == communicator.Rank)
+            {
+                bool failed = failures[j] is not null;
+                payload = failed ? Encoding.UTF8.GetBytes($"{failures[j]!.GetType().Name}: {failures[j]!.Message}") : Save(context, trained[j].Model, schema);
+                BinaryPrimitives.WriteInt64LittleEndian(header, failed ? 1 : 0);
+                BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), payload.Length);
+                BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(16), failed ? 0 : trained[j].Seconds);
+            }
+
+            communicator.Broadcast(header, owner);
+            bool jobFailed = BinaryPrimitives.ReadInt64LittleEndian(header) != 0;
+            if (owner != communicator.Rank)
+                payload = new byte[checked((int)BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)))];
+            communicator.Broadcast(payload, owner);
+            if (jobFailed)
+            {
+                firstFailure ??= $"The sweep's job (target {jobs[j].Target}, fold {jobs[j].Fold}) failed on rank {owner} of {communicator.Size}: {Encoding.UTF8.GetString(payload)}";
+                ownFailure ??= failures[j];
+            }
+            else if (owner != communicator.Rank)
+            {
+                using var stream = new MemoryStream(payload, writable: false);
+                trained[j] = new TrainedJob(context.Model.Load(stream, out _), BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(16)));
+            }
+        }
+
+        if (firstFailure is not null)
+            throw ownFailure is OperationCanceledException ? new OperationCanceledException(firstFailure, ownFailure) : new InvalidOperationException(firstFailure, ownFailure);
+    }
+}
