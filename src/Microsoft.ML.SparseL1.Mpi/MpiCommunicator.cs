@@ -13,8 +13,8 @@ namespace Microsoft.ML.SparseL1.Mpi;
 /// <remarks>
 /// MPI errors come back as <see cref="MpiException"/> instead of terminating the process. A rank that fails while the
 /// others wait in a collective would leave them blocked: catch the exception and call <see cref="Abort"/>, which
-/// makes mpirun stop every rank. MPI is initialized without thread support (<c>MPI_Init</c>): make the calls from one
-/// thread at a time.
+/// makes mpirun stop every rank. MPI is initialized for serialized calls (<c>MPI_THREAD_SERIALIZED</c>): any thread may
+/// make the calls (ML.NET may fit on any thread), one at a time; a group is used by one fit or sweep at a time.
 /// </remarks>
 public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
 {
@@ -61,7 +61,11 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
                 throw new InvalidOperationException("MPI was finalized in this process (an MpiCommunicator was disposed); MPI cannot be initialized twice in one process.");
             Check(MpiNative.MPI_Initialized(out int initialized), "MPI_Initialized", -1);
             if (initialized == 0)
-                Check(MpiNative.MPI_Init(IntPtr.Zero, IntPtr.Zero), "MPI_Init", -1);
+            {
+                Check(MpiNative.MPI_Init_thread(IntPtr.Zero, IntPtr.Zero, MpiNative.ThreadSerialized, out int provided), "MPI_Init_thread", -1);
+                if (provided < MpiNative.ThreadSerialized)
+                    throw new InvalidOperationException($"This Open MPI provides thread level {provided}; calls from more than one thread (MPI_THREAD_SERIALIZED, 2) are needed.");
+            }
 
             // The default handler (MPI_ERRORS_ARE_FATAL) would end the process inside the call, without a .NET exception.
             Check(MpiNative.MPI_Comm_set_errhandler(world, errorsReturn), "MPI_Comm_set_errhandler", -1);

@@ -19,9 +19,12 @@ internal static unsafe partial class MpiNative
     [LibraryImport(MpiLibrary.Name)]
     internal static partial int MPI_Initialized(out int flag);
 
+    /// <summary>MPI_THREAD_SERIALIZED in Open MPI's mpi.h: any thread may call MPI, one at a time.</summary>
+    internal const int ThreadSerialized = 2;
+
     /// <summary>Called with null argc and argv: MPI-2 allows it, and mpirun passes everything through the environment.</summary>
     [LibraryImport(MpiLibrary.Name)]
-    internal static partial int MPI_Init(IntPtr argc, IntPtr argv);
+    internal static partial int MPI_Init_thread(IntPtr argc, IntPtr argv, int required, out int provided);
 
     [LibraryImport(MpiLibrary.Name)]
     internal static partial int MPI_Finalized(out int flag);

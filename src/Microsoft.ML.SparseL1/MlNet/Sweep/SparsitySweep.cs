@@ -94,7 +94,8 @@ public static class SparsitySweep
                 var targetJobs = trained.Skip(i * k).Take(k).ToArray();
                 var models = targetJobs.Select(j => j.Model).ToArray();
                 var metrics = models.Select((m, f) => evaluate(m.Transform(folds[f].TestSet))).ToArray();
-                var row = Row(context, data, options, jobs[i * k].Target, models, metrics.Select(metric).ToArray(), targetJobs.Average(j => j.Seconds));
+                long bytes = targetJobs[0].SavedBytes ?? ModelBytes(context, models[0], data.Schema);
+                var row = Row(data, options, jobs[i * k].Target, models, metrics.Select(metric).ToArray(), targetJobs.Average(j => j.Seconds), bytes);
                 rows.Add(row);
                 foldMetrics.Add(metrics);
                 options.Progress?.Report(row);
@@ -104,15 +105,15 @@ public static class SparsitySweep
         return new SparsitySweepResult<TMetrics>(metricName, higherIsBetter, rows, foldMetrics, options.MetricTolerance);
     }
 
-    private static SparsitySweepRow Row(MLContext context, IDataView data, SparsitySweepOptions options, float target, ITransformer[] models,
-        double[] values, double trainingSeconds)
+    private static SparsitySweepRow Row(IDataView data, SparsitySweepOptions options, float target, ITransformer[] models,
+        double[] values, double trainingSeconds, long modelBytes)
     {
         var networks = models.Select(FindNetwork).ToArray();
         int layers = networks[0].LayerNonZeroCounts.Count;
         var layerSparsity = Enumerable.Range(0, layers).Select(j => networks.Average(n =>
             1.0 - (double)n.LayerNonZeroCounts[j] / ((long)n.TrainedLayerSizes[j] * n.TrainedLayerSizes[j + 1]))).ToArray();
         return new SparsitySweepRow(target, networks.Average(n => n.Sparsity), layerSparsity, values.Average(), StandardDeviation(values),
-            networks.Average(n => (double)n.NonZeroWeightCount), ModelBytes(context, models[0], data.Schema),
+            networks.Average(n => (double)n.NonZeroWeightCount), modelBytes,
             LatencyMicroseconds(models[0], data, options.LatencyRows), trainingSeconds,
             networks.All(n => n.SelectionReport?.Converged ?? true));
     }

@@ -12,8 +12,11 @@ namespace Microsoft.ML.SparseL1;
 /// <summary>One (target, fold) training job of a sweep.</summary>
 internal readonly record struct SweepJob(float Target, int Fold);
 
-/// <summary>A trained job: its model and training time.</summary>
-internal readonly record struct TrainedJob(ITransformer Model, double Seconds);
+/// <summary>A trained job: its model, training time and, when it was received from another rank, its saved size.</summary>
+/// <param name="Model">The fitted pipeline (loaded from its zip when another rank trained it).</param>
+/// <param name="Seconds">Wall time of the fit, on the rank that ran it.</param>
+/// <param name="SavedBytes">The size of the zip its owner saved (a loaded chain saves a few bytes differently), or null.</param>
+internal readonly record struct TrainedJob(ITransformer Model, double Seconds, long? SavedBytes = null);
 
 /// <summary>
 /// Trains a sweep's jobs over the ranks of a group: job j on rank j mod Size; then each job's owner broadcasts its
@@ -85,10 +88,14 @@ internal static class SweepJobs
                 firstFailure ??= $"The sweep's job (target {jobs[j].Target}, fold {jobs[j].Fold}) failed on rank {owner} of {communicator.Size}: {Encoding.UTF8.GetString(payload)}";
                 ownFailure ??= failures[j];
             }
-            else if (owner != communicator.Rank)
+            else if (owner == communicator.Rank)
+            {
+                trained[j] = trained[j] with { SavedBytes = payload.Length };
+            }
+            else
             {
                 using var stream = new MemoryStream(payload, writable: false);
-                trained[j] = new TrainedJob(context.Model.Load(stream, out _), BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(16)));
+                trained[j] = new TrainedJob(context.Model.Load(stream, out _), BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(16)), payload.Length);
             }
         }
 
