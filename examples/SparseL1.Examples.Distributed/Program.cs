@@ -17,7 +17,7 @@ using SparseL1.Examples.Shared;
 // fold) jobs are spread over the ranks.
 //   mpirun --allow-run-as-root -np 2 dotnet run -c Release --project examples/SparseL1.Examples.Distributed
 // Without mpirun it runs as one process (rank 0 of 1). Arguments:
-//   [mode = train | sweep | both (train)] [rows = 60000] [epochs = default] [threads per rank = cores / ranks]
+//   [mode = train | sweep | both (train)] [rows = 60000] [epochs = default] [threads per rank = cores / ranks] [batch = 128]
 // Each rank prints one JSON line of timings ("timing {...}"), which docs/distributed.md tabulates.
 string mode = args.Length > 0 ? args[0] : "train";
 int rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60000;
@@ -27,6 +27,7 @@ using var mpi = MpiCommunicator.Initialize();
 var group = new TimedCommunicator(mpi);
 int rank = group.Rank, size = group.Size;
 int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : Math.Max(1, Environment.ProcessorCount / size);
+int batch = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : SparseMlpOptionsBase.Defaults.BatchSize;
 try
 {
     var ml = new MLContext(seed: 1);
@@ -62,6 +63,7 @@ void Train(MLContext ml, IEstimator<ITransformer> classes)
         TargetSparsity = 0.9f,
         NumberOfEpochs = epochs,
         NumberOfThreads = threads,
+        BatchSize = batch,
         Communicator = group,
     };
     int epochsRun = 0;
@@ -75,7 +77,7 @@ void Train(MLContext ml, IEstimator<ITransformer> classes)
     Log($"trained in {seconds:F1} s: sparsity {network.Sparsity:P2}, layers [{string.Join(", ", network.LayerNonZeroCounts)}] nonzero, " +
         $"{group.Elapsed.TotalSeconds:F1} s in collectives ({group.Gathers} gathers of {group.GatheredBytes / Math.Max(1, group.Gathers) / 1e6:F2} MB)");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"timing {{\"rank\":{rank},\"ranks\":{size},\"threads\":{threads},\"rows\":{count},\"epochs\":{epochsRun},\"fitSeconds\":{seconds:F2},\"secondsPerEpoch\":{seconds / Math.Max(1, epochsRun):F3},\"collectiveSeconds\":{group.Elapsed.TotalSeconds:F2},\"gathers\":{group.Gathers},\"collectiveMsPerGather\":{group.Elapsed.TotalMilliseconds / Math.Max(1, group.Gathers):F3},\"sparsity\":{network.Sparsity:F4}}}"));
+        $"timing {{\"rank\":{rank},\"ranks\":{size},\"threads\":{threads},\"batch\":{batch},\"rows\":{count},\"epochs\":{epochsRun},\"fitSeconds\":{seconds:F2},\"secondsPerEpoch\":{seconds / Math.Max(1, epochsRun):F3},\"collectiveSeconds\":{group.Elapsed.TotalSeconds:F2},\"gathers\":{group.Gathers},\"collectiveMsPerGather\":{group.Elapsed.TotalMilliseconds / Math.Max(1, group.Gathers):F3},\"sparsity\":{network.Sparsity:F4}}}"));
 
     if (rank != 0)
         return;
@@ -95,7 +97,7 @@ void Train(MLContext ml, IEstimator<ITransformer> classes)
 void Sweep(MLContext ml, IEstimator<ITransformer> classes)
 {
     // The sweep needs the whole set on every rank (each job trains on its own folds); the jobs are dealt out.
-    var (pixels, labels, count) = FashionMnist.Load(train: true, Math.Min(rows, 12000));
+    var (pixels, labels, count) = FashionMnist.Load(train: true, rows);
     var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => Image(pixels, labels, i)));
     var keyed = ml.Data.Cache(classes.Fit(data).Transform(data));
     var clock = Stopwatch.StartNew();

@@ -33,14 +33,18 @@ internal sealed class GradientReduction
         _gathered = new byte[checked((long)bytes * communicator.Size)];
     }
 
-    /// <summary>Sums <paramref name="arrays"/> (each fully) and <paramref name="scalars"/> over the ranks, in place.</summary>
-    public void Sum(float[][] arrays, float[][] moreArrays, Span<double> scalars)
+    /// <summary>
+    /// Sums <paramref name="arrays"/> and <paramref name="moreArrays"/> (each fully) and <paramref name="scalars"/> over
+    /// the ranks, in place; with <paramref name="divisorIndex"/> ≥ 0 the summed arrays are then divided by the summed
+    /// scalar at that index (0 when it is not positive), in the same pass that writes them back.
+    /// </summary>
+    public void Sum(float[][] arrays, float[][] moreArrays, Span<double> scalars, int divisorIndex = -1)
     {
         if (scalars.Length != _doubles)
             throw new ArgumentException($"Expected {_doubles} scalars, got {scalars.Length}.", nameof(scalars));
-        var doubles = MemoryMarshal.Cast<byte, double>(_local.AsSpan(0, _doubles * sizeof(double)));
-        var floats = MemoryMarshal.Cast<byte, float>(_local.AsSpan(_doubles * sizeof(double)));
-        scalars.CopyTo(doubles);
+        int doubleBytes = _doubles * sizeof(double);
+        scalars.CopyTo(MemoryMarshal.Cast<byte, double>(_local.AsSpan(0, doubleBytes)));
+        var floats = MemoryMarshal.Cast<byte, float>(_local.AsSpan(doubleBytes));
         int at = Pack(arrays, floats, 0);
         at = Pack(moreArrays, floats, at);
         if (at != _floats)
@@ -48,26 +52,13 @@ internal sealed class GradientReduction
 
         _communicator.AllGather(_local, _gathered);
 
-        int stride = _local.Length;
-        for (int rank = 0; rank < _communicator.Size; rank++)
-        {
-            var part = _gathered.AsSpan(rank * stride, stride);
-            var partDoubles = MemoryMarshal.Cast<byte, double>(part[..(_doubles * sizeof(double))]);
-            var partFloats = MemoryMarshal.Cast<byte, float>(part[(_doubles * sizeof(double))..]);
-            if (rank == 0)
-            {
-                partDoubles.CopyTo(scalars);
-                partFloats.CopyTo(floats);
-            }
-            else
-            {
-                TensorPrimitives.Add(scalars, partDoubles, scalars);
-                TensorPrimitives.Add(floats, partFloats, floats);
-            }
-        }
-
-        at = Unpack(floats, arrays, 0);
-        Unpack(floats, moreArrays, at);
+        int stride = _local.Length, ranks = _communicator.Size;
+        MemoryMarshal.Cast<byte, double>(_gathered.AsSpan(0, doubleBytes)).CopyTo(scalars);
+        for (int rank = 1; rank < ranks; rank++)
+            TensorPrimitives.Add(scalars, MemoryMarshal.Cast<byte, double>(_gathered.AsSpan(rank * stride, doubleBytes)), scalars);
+        float scale = divisorIndex < 0 ? 1f : scalars[divisorIndex] > 0 ? (float)(1.0 / scalars[divisorIndex]) : 0f;
+        at = Unpack(arrays, 0, ranks, stride, doubleBytes, scale, divisorIndex >= 0);
+        Unpack(moreArrays, at, ranks, stride, doubleBytes, scale, divisorIndex >= 0);
     }
 
     /// <summary>The number of values in <paramref name="arrays"/>.</summary>
@@ -94,14 +85,27 @@ internal sealed class GradientReduction
         return at;
     }
 
-    private static int Unpack(ReadOnlySpan<float> from, float[][] arrays, int at)
+    /// <summary>Writes each array's slice of the ranks' parts, summed in rank order (and scaled), straight into the array.</summary>
+    private int Unpack(float[][] arrays, int at, int ranks, int stride, int doubleBytes, float scale, bool scaled)
     {
         foreach (var array in arrays)
         {
-            from.Slice(at, array.Length).CopyTo(array);
+            var target = array.AsSpan();
+            var first = Part(0, stride, doubleBytes).Slice(at, array.Length);
+            if (ranks == 1)
+                first.CopyTo(target);
+            else
+                TensorPrimitives.Add(first, Part(1, stride, doubleBytes).Slice(at, array.Length), target);
+            for (int rank = 2; rank < ranks; rank++)
+                TensorPrimitives.Add(target, Part(rank, stride, doubleBytes).Slice(at, array.Length), target);
+            if (scaled)
+                TensorPrimitives.Multiply(target, scale, target);
             at += array.Length;
         }
 
         return at;
     }
+
+    private ReadOnlySpan<float> Part(int rank, int stride, int doubleBytes) =>
+        MemoryMarshal.Cast<byte, float>(_gathered.AsSpan(rank * stride + doubleBytes, stride - doubleBytes));
 }

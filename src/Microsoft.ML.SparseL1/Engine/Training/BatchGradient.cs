@@ -107,13 +107,18 @@ internal sealed class BatchGradient
             count = shard.Select(order, start, rows, localOrder);
         }
 
-        // The last reduction wrote every rank's sums into the buffers, and the sparse path clears only the rows its own
-        // last batch wrote: clear them all.
-        foreach (var g in Network.WeightGradients)
-            Array.Clear(g);
-        foreach (var g in Network.BiasGradients)
-            Array.Clear(g);
-        _sparseBatch?.ForgetWrittenRows();
+        // A rank with none of the batch's rows contributes zeros. The sparse path clears only the gradient rows its own
+        // last batch wrote, but the last reduction wrote every rank's sums into the buffer: it is cleared whole. (Dense
+        // products overwrite the buffers.)
+        if (count == 0 || _sparseBatch is not null)
+        {
+            foreach (var g in Network.WeightGradients)
+                Array.Clear(g);
+            foreach (var g in Network.BiasGradients)
+                Array.Clear(g);
+            _sparseBatch?.ForgetWrittenRows();
+        }
+
         return count == 0 ? (0, 0) : Compute(parameters, localOrder, localStart, count, scale: 1.0, accumulate: false);
     }
 

@@ -127,14 +127,9 @@ internal static class ProximalTrainingLoop
         bool cancelled = cancellation.IsRequested;
         var (loss, weight) = gradient.ComputeShardPart(parameters, order, start, rows, shard);
         Span<double> scalars = [loss, weight, cancelled ? 1 : 0];
-        reduction.Sum(gradient.Network.WeightGradients, gradient.Network.BiasGradients, scalars);
+        reduction.Sum(gradient.Network.WeightGradients, gradient.Network.BiasGradients, scalars, divisorIndex: 1);
         if (scalars[2] > 0)
             throw new OperationCanceledException($"Training was cancelled on {scalars[2]} of {shard.Communicator.Size} ranks; every rank stopped at the same step.");
-        float inverse = scalars[1] > 0 ? (float)(1.0 / scalars[1]) : 0f;
-        foreach (var g in gradient.Network.WeightGradients)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g, inverse, g);
-        foreach (var g in gradient.Network.BiasGradients)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g, inverse, g);
         return (scalars[0], scalars[1]);
     }
 
