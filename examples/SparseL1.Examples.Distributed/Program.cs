@@ -75,9 +75,9 @@ void Train(MLContext ml, IEstimator<ITransformer> classes)
     double seconds = clock.Elapsed.TotalSeconds;
     var network = ((SparseMlpPredictionTransformer)model.Skip(1).First()).Model;
     Log($"trained in {seconds:F1} s: sparsity {network.Sparsity:P2}, layers [{string.Join(", ", network.LayerNonZeroCounts)}] nonzero, " +
-        $"{group.Elapsed.TotalSeconds:F1} s in collectives ({group.Gathers} gathers of {group.GatheredBytes / Math.Max(1, group.Gathers) / 1e6:F2} MB)");
+        $"{group.Elapsed.TotalSeconds:F1} s in collectives ({group.Exchanges} gradient reductions of {group.ExchangedBytes / Math.Max(1, group.Exchanges) / 1e6:F2} MB)");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"timing {{\"rank\":{rank},\"ranks\":{size},\"threads\":{threads},\"batch\":{batch},\"rows\":{count},\"epochs\":{epochsRun},\"fitSeconds\":{seconds:F2},\"secondsPerEpoch\":{seconds / Math.Max(1, epochsRun):F3},\"collectiveSeconds\":{group.Elapsed.TotalSeconds:F2},\"gathers\":{group.Gathers},\"collectiveMsPerGather\":{group.Elapsed.TotalMilliseconds / Math.Max(1, group.Gathers):F3},\"sparsity\":{network.Sparsity:F4}}}"));
+        $"timing {{\"rank\":{rank},\"ranks\":{size},\"threads\":{threads},\"batch\":{batch},\"rows\":{count},\"epochs\":{epochsRun},\"fitSeconds\":{seconds:F2},\"secondsPerEpoch\":{seconds / Math.Max(1, epochsRun):F3},\"collectiveSeconds\":{group.Elapsed.TotalSeconds:F2},\"reductions\":{group.Exchanges},\"collectiveMsPerReduction\":{group.Elapsed.TotalMilliseconds / Math.Max(1, group.Exchanges):F3},\"sparsity\":{network.Sparsity:F4}}}"));
 
     if (rank != 0)
         return;

@@ -12,11 +12,11 @@ namespace SparseL1.Examples.Distributed;
 /// </summary>
 internal sealed class TimedCommunicator(SparseL1Communicator inner) : SparseL1Communicator
 {
-    /// <summary>Gathers made (one per training step, plus a few per run).</summary>
-    public long Gathers { get; private set; }
+    /// <summary>All-to-all exchanges made: one per training step (the gradient's reduce-scatter).</summary>
+    public long Exchanges { get; private set; }
 
-    /// <summary>Bytes this rank contributed to gathers.</summary>
-    public long GatheredBytes { get; private set; }
+    /// <summary>Bytes this rank sent in all-to-all exchanges (its whole gradient buffer each step).</summary>
+    public long ExchangedBytes { get; private set; }
 
     /// <summary>Time spent in collectives (waiting for the slowest rank included).</summary>
     public TimeSpan Elapsed { get; private set; }
@@ -30,8 +30,15 @@ internal sealed class TimedCommunicator(SparseL1Communicator inner) : SparseL1Co
         long start = Stopwatch.GetTimestamp();
         inner.AllGather(local, gathered);
         Elapsed += Stopwatch.GetElapsedTime(start);
-        Gathers++;
-        GatheredBytes += local.Length;
+    }
+
+    public override void AllToAll(ReadOnlySpan<byte> send, Span<byte> received)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.AllToAll(send, received);
+        Elapsed += Stopwatch.GetElapsedTime(start);
+        Exchanges++;
+        ExchangedBytes += send.Length;
     }
 
     public override void Broadcast(Span<byte> buffer, int root)

@@ -135,6 +135,23 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The buffers differ in length, their length is not a multiple of <see cref="Size"/>, or they overlap.</exception>
+    /// <exception cref="MpiException">MPI_Alltoall failed.</exception>
+    public override unsafe void AllToAll(ReadOnlySpan<byte> send, Span<byte> received)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (received.Length != send.Length || send.Length % size != 0)
+            throw new ArgumentException($"AllToAll needs send and receive buffers of the same length, a multiple of the {size} ranks; got {send.Length} and {received.Length} bytes.", nameof(received));
+        if (send.Overlaps(received))
+            throw new ArgumentException("The send bytes overlap the receive buffer; MPI needs separate buffers.", nameof(send));
+        if (send.IsEmpty)
+            return;
+        fixed (byte* from = send)
+        fixed (byte* to = received)
+            Check(MpiNative.MPI_Alltoall(from, send.Length / size, byteType, to, send.Length / size, byteType, world), "MPI_Alltoall", rank);
+    }
+
+    /// <inheritdoc/>
     /// <exception cref="MpiException">MPI_Barrier failed.</exception>
     public override void Barrier()
     {

@@ -42,6 +42,9 @@ internal static unsafe partial class MpiNative
     internal static partial int MPI_Allgather(byte* sendBuffer, int sendCount, IntPtr sendType, byte* receiveBuffer, int receiveCount, IntPtr receiveType, IntPtr comm);
 
     [LibraryImport(MpiLibrary.Name)]
+    internal static partial int MPI_Alltoall(byte* sendBuffer, int sendCount, IntPtr sendType, byte* receiveBuffer, int receiveCount, IntPtr receiveType, IntPtr comm);
+
+    [LibraryImport(MpiLibrary.Name)]
     internal static partial int MPI_Bcast(byte* buffer, int count, IntPtr type, int root, IntPtr comm);
 
     [LibraryImport(MpiLibrary.Name)]

@@ -84,6 +84,23 @@ internal sealed class InProcessGroup
             Done();
         }
 
+        public override void AllToAll(ReadOnlySpan<byte> send, Span<byte> received)
+        {
+            if (received.Length != send.Length || send.Length % Size != 0)
+                throw new ArgumentException($"AllToAll needs equal buffers of a multiple of {Size} bytes; got {send.Length} and {received.Length}.", nameof(received));
+            int block = send.Length / Size;
+            group._slots[rank] = send.ToArray();
+            group.Wait();
+            for (int r = 0; r < Size; r++)
+            {
+                if (group._slots[r].Length != send.Length)
+                    throw new InvalidOperationException($"Rank {r} sent {group._slots[r].Length} bytes, rank {rank} {send.Length}.");
+                group._slots[r].AsSpan(rank * block, block).CopyTo(received[(r * block)..]);
+            }
+
+            Done();
+        }
+
         public override void Broadcast(Span<byte> buffer, int root)
         {
             if (rank == root)

@@ -8,16 +8,25 @@ namespace Microsoft.ML.SparseL1.Distributed;
 
 /// <summary>
 /// The per-step reduction of data-parallel training: every layer's weight and bias gradient and a few double scalars
-/// (loss, example weight, a cancellation flag) packed into one buffer, gathered in one collective, and summed in rank
-/// order (see <see cref="Collectives"/>). The buffers are made once per training run.
+/// (loss, example weight, a cancellation flag) packed into one buffer and summed over the ranks as a reduce-scatter
+/// then an all-gather: the buffer is cut into one block per rank (all-to-all), rank c adds the ranks' copies of block c
+/// in rank order (rank 0 + rank 1 + …), and the summed blocks are gathered back. Each value is therefore summed once,
+/// on one rank, in a fixed order, and copied everywhere: every rank holds bit-identical sums, repeated runs with the
+/// same rank count repeat them, whatever algorithm the transport uses; and each rank moves about twice the buffer per
+/// step whatever the number of ranks (a gather of every rank's whole buffer would move Size times it). The buffers are
+/// made once per training run.
 /// </summary>
 internal sealed class GradientReduction
 {
     private readonly SparseL1Communicator _communicator;
     private readonly int _floats;
     private readonly int _doubles;
-    private readonly byte[] _local;
-    private readonly byte[] _gathered;
+    /// <summary>Floats per block; block 0 starts with the scalars (two floats' room each).</summary>
+    private readonly int _block;
+    private readonly float[] _send;
+    private readonly float[] _received;
+    private readonly float[] _mine;
+    private readonly float[] _summed;
 
     /// <param name="communicator">The group.</param>
     /// <param name="floatCount">Gradient values (all layers' weights and biases).</param>
@@ -27,10 +36,14 @@ internal sealed class GradientReduction
         _communicator = communicator;
         _floats = checked((int)floatCount);
         _doubles = doubleCount;
-        // Doubles first keeps both parts aligned to their size.
-        int bytes = checked(doubleCount * sizeof(double) + _floats * sizeof(float));
-        _local = new byte[bytes];
-        _gathered = new byte[checked((long)bytes * communicator.Size)];
+        int ranks = communicator.Size;
+        long total = 2L * doubleCount + _floats;
+        _block = checked((int)Math.Max((total + ranks - 1) / ranks, 2L * doubleCount));
+        int padded = checked(_block * ranks);
+        _send = new float[padded];
+        _received = new float[padded];
+        _mine = new float[_block];
+        _summed = new float[padded];
     }
 
     /// <summary>
@@ -42,23 +55,41 @@ internal sealed class GradientReduction
     {
         if (scalars.Length != _doubles)
             throw new ArgumentException($"Expected {_doubles} scalars, got {scalars.Length}.", nameof(scalars));
-        int doubleBytes = _doubles * sizeof(double);
-        scalars.CopyTo(MemoryMarshal.Cast<byte, double>(_local.AsSpan(0, doubleBytes)));
-        var floats = MemoryMarshal.Cast<byte, float>(_local.AsSpan(doubleBytes));
-        int at = Pack(arrays, floats, 0);
-        at = Pack(moreArrays, floats, at);
-        if (at != _floats)
-            throw new ArgumentException($"The gradient holds {at} values; the reduction was made for {_floats}.", nameof(arrays));
+        int scalarFloats = 2 * _doubles;
+        scalars.CopyTo(MemoryMarshal.Cast<float, double>(_send.AsSpan(0, scalarFloats)));
+        int at = Pack(arrays, _send, scalarFloats);
+        at = Pack(moreArrays, _send, at);
+        if (at != scalarFloats + _floats)
+            throw new ArgumentException($"The gradient holds {at - scalarFloats} values; the reduction was made for {_floats}.", nameof(arrays));
 
-        _communicator.AllGather(_local, _gathered);
+        // Reduce-scatter: block c of every rank to rank c, summed there in rank order.
+        _communicator.AllToAll(MemoryMarshal.AsBytes(_send.AsSpan()), MemoryMarshal.AsBytes(_received.AsSpan()));
+        int ranks = _communicator.Size, block = _block;
+        int from = 0;
+        if (_communicator.Rank == 0)
+        {
+            var sum = MemoryMarshal.Cast<float, double>(_mine.AsSpan(0, scalarFloats));
+            MemoryMarshal.Cast<float, double>(_received.AsSpan(0, scalarFloats)).CopyTo(sum);
+            for (int rank = 1; rank < ranks; rank++)
+                TensorPrimitives.Add(sum, MemoryMarshal.Cast<float, double>(_received.AsSpan(rank * block, scalarFloats)), sum);
+            from = scalarFloats;
+        }
 
-        int stride = _local.Length, ranks = _communicator.Size;
-        MemoryMarshal.Cast<byte, double>(_gathered.AsSpan(0, doubleBytes)).CopyTo(scalars);
-        for (int rank = 1; rank < ranks; rank++)
-            TensorPrimitives.Add(scalars, MemoryMarshal.Cast<byte, double>(_gathered.AsSpan(rank * stride, doubleBytes)), scalars);
+        var mine = _mine.AsSpan(from);
+        int length = block - from;
+        if (ranks == 1)
+            _received.AsSpan(from, length).CopyTo(mine);
+        else
+            TensorPrimitives.Add(_received.AsSpan(from, length), _received.AsSpan(block + from, length), mine);
+        for (int rank = 2; rank < ranks; rank++)
+            TensorPrimitives.Add(mine, _received.AsSpan(rank * block + from, length), mine);
+
+        // All-gather of the summed blocks: every rank holds every sum, bit for bit.
+        _communicator.AllGather(MemoryMarshal.AsBytes(_mine.AsSpan()), MemoryMarshal.AsBytes(_summed.AsSpan()));
+        MemoryMarshal.Cast<float, double>(_summed.AsSpan(0, scalarFloats)).CopyTo(scalars);
         float scale = divisorIndex < 0 ? 1f : scalars[divisorIndex] > 0 ? (float)(1.0 / scalars[divisorIndex]) : 0f;
-        at = Unpack(arrays, 0, ranks, stride, doubleBytes, scale, divisorIndex >= 0);
-        Unpack(moreArrays, at, ranks, stride, doubleBytes, scale, divisorIndex >= 0);
+        at = Unpack(_summed, scalarFloats, arrays, scale, divisorIndex >= 0);
+        Unpack(_summed, at, moreArrays, scale, divisorIndex >= 0);
     }
 
     /// <summary>The number of values in <paramref name="arrays"/>.</summary>
@@ -74,38 +105,29 @@ internal sealed class GradientReduction
         return count;
     }
 
-    private static int Pack(float[][] arrays, Span<float> into, int at)
+    private static int Pack(float[][] arrays, float[] into, int at)
     {
         foreach (var array in arrays)
         {
-            array.CopyTo(into[at..]);
+            array.CopyTo(into, at);
             at += array.Length;
         }
 
         return at;
     }
 
-    /// <summary>Writes each array's slice of the ranks' parts, summed in rank order (and scaled), straight into the array.</summary>
-    private int Unpack(float[][] arrays, int at, int ranks, int stride, int doubleBytes, float scale, bool scaled)
+    private static int Unpack(float[] from, int at, float[][] arrays, float scale, bool scaled)
     {
         foreach (var array in arrays)
         {
-            var target = array.AsSpan();
-            var first = Part(0, stride, doubleBytes).Slice(at, array.Length);
-            if (ranks == 1)
-                first.CopyTo(target);
-            else
-                TensorPrimitives.Add(first, Part(1, stride, doubleBytes).Slice(at, array.Length), target);
-            for (int rank = 2; rank < ranks; rank++)
-                TensorPrimitives.Add(target, Part(rank, stride, doubleBytes).Slice(at, array.Length), target);
+            var source = from.AsSpan(at, array.Length);
             if (scaled)
-                TensorPrimitives.Multiply(target, scale, target);
+                TensorPrimitives.Multiply(source, scale, array);
+            else
+                source.CopyTo(array);
             at += array.Length;
         }
 
         return at;
     }
-
-    private ReadOnlySpan<float> Part(int rank, int stride, int doubleBytes) =>
-        MemoryMarshal.Cast<byte, float>(_gathered.AsSpan(rank * stride + doubleBytes, stride - doubleBytes));
 }

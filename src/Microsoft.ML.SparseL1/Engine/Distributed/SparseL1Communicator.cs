@@ -6,8 +6,8 @@ namespace Microsoft.ML.SparseL1;
 
 /// <summary>
 /// The processes that train one model together (data-parallel training): each calls <c>Fit</c> with its own shard of
-/// the rows and all of them receive the same network. The trainer needs only a gather and a broadcast of bytes: it
-/// sums the gathered contributions itself, in rank order, so every rank applies a bit-identical update whatever
+/// the rows and all of them receive the same network. The trainer needs only exchanges of bytes (all-to-all, gather,
+/// broadcast): it sums the contributions itself, in rank order, so every rank applies a bit-identical update whatever
 /// reduction algorithm the transport would have chosen. The core holds no transport: <see cref="SingleProcess"/> is
 /// the one-process case, and the package <c>SparseL1.MLNet.Mpi</c> provides Open MPI.
 /// </summary>
@@ -29,6 +29,14 @@ public abstract class SparseL1Communicator
     /// </summary>
     public abstract void AllGather(ReadOnlySpan<byte> local, Span<byte> gathered);
 
+    /// <summary>
+    /// Sends block r of <paramref name="send"/> to rank r and receives every rank's block for this rank: both buffers
+    /// hold <see cref="Size"/> blocks of the same length (the same on every rank); block r of <paramref name="received"/>
+    /// is what rank r sent. The trainer's gradient sum is a reduce-scatter built on it, so that each rank moves about
+    /// twice the gradient per step whatever the number of ranks.
+    /// </summary>
+    public abstract void AllToAll(ReadOnlySpan<byte> send, Span<byte> received);
+
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="buffer"/> into every rank's (the same length everywhere).</summary>
     public abstract void Broadcast(Span<byte> buffer, int root);
 
@@ -49,6 +57,13 @@ public abstract class SparseL1Communicator
             if (gathered.Length != local.Length)
                 throw new ArgumentException($"The gather buffer holds {gathered.Length} bytes; one rank's {local.Length} bytes were expected.", nameof(gathered));
             local.CopyTo(gathered);
+        }
+
+        public override void AllToAll(ReadOnlySpan<byte> send, Span<byte> received)
+        {
+            if (received.Length != send.Length)
+                throw new ArgumentException($"The receive buffer holds {received.Length} bytes; {send.Length} were expected.", nameof(received));
+            send.CopyTo(received);
         }
 
         public override void Broadcast(Span<byte> buffer, int root) => ArgumentOutOfRangeException.ThrowIfNotEqual(root, 0);

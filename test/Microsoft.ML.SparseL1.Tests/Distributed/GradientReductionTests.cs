@@ -1,0 +1,67 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.SparseL1.Distributed;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Distributed;
+
+/// <summary>The reduce-scatter + all-gather sum against a naive scalar sum in rank order.</summary>
+[TestClass]
+public class GradientReductionTests
+{
+    [TestMethod]
+    [DataRow(1, 1000)]
+    [DataRow(2, 1000)]
+    [DataRow(3, 1001)]
+    [DataRow(5, 7)] // fewer values than ranks' blocks: block 0 is sized for the scalars, later blocks are padding
+    [DataRow(4, 266_610)]
+    public void EveryRank_GetsTheRankOrderSum_BitForBit(int ranks, int values)
+    {
+        // Two arrays per rank (cut unevenly, as layers are), three scalars, the second the divisor.
+        int cut = values / 3;
+        float[][][] weights = Enumerable.Range(0, ranks).Select(r => new[] { Values(r, cut, 1), Values(r, values - cut, 2) }).ToArray();
+        double[][] scalars = Enumerable.Range(0, ranks).Select(r => new[] { 0.1 * (r + 1), 10.0 + r, r % 2 }).ToArray();
+        var results = InProcessGroup.Run(ranks, (rank, communicator) =>
+        {
+            float[][] mine = weights[rank].Select(a => (float[])a.Clone()).ToArray();
+            double[] s = (double[])scalars[rank].Clone();
+            new GradientReduction(communicator, GradientReduction.Count(mine), 3).Sum(mine, [], s, divisorIndex: 1);
+            return (mine, s);
+        });
+
+        double[] expectedScalars = new double[3];
+        for (int i = 0; i < 3; i++)
+        {
+            double sum = scalars[0][i];
+            for (int r = 1; r < ranks; r++)
+                sum += scalars[r][i];
+            expectedScalars[i] = sum;
+        }
+
+        float scale = (float)(1.0 / expectedScalars[1]);
+        foreach (var (result, error) in results)
+        {
+            Assert.IsNull(error, error?.ToString());
+            CollectionAssert.AreEqual(expectedScalars, result.s);
+            for (int a = 0; a < 2; a++)
+            {
+                for (int i = 0; i < weights[0][a].Length; i++)
+                {
+                    float sum = weights[0][a][i];
+                    for (int r = 1; r < ranks; r++)
+                        sum += weights[r][a][i];
+                    Assert.AreEqual(BitConverter.SingleToInt32Bits(sum * scale), BitConverter.SingleToInt32Bits(result.mine[a][i]), $"array {a} value {i}");
+                }
+            }
+        }
+    }
+
+    private static float[] Values(int rank, int length, int array)
+    {
+        var random = new Random(rank * 31 + array);
+        return Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1) * 1e3f).ToArray();
+    }
+}
