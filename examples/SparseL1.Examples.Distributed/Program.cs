@@ -15,7 +15,8 @@ using SparseL1.Examples.Shared;
 // 784-300-100-10 to 90 % sparsity with default options, and receives the same network; rank 0 evaluates it on the
 // 10,000 test images, saves it, reloads it and predicts. Then (mode "sweep" or "both") a sparsity sweep whose (target,
 // fold) jobs are spread over the ranks.
-//   mpirun --allow-run-as-root -np 2 dotnet run -c Release --project examples/SparseL1.Examples.Distributed
+//   dotnet build -c Release examples/SparseL1.Examples.Distributed
+//   mpirun --allow-run-as-root -np 2 dotnet examples/SparseL1.Examples.Distributed/bin/Release/net10.0/SparseL1.Examples.Distributed.dll
 // Without mpirun it runs as one process (rank 0 of 1). Arguments:
 //   [mode = train | sweep | both (train)] [rows = 60000] [epochs = default] [threads per rank = cores / ranks] [batch = 128]
 // Each rank prints one JSON line of timings ("timing {...}"), which docs/distributed.md tabulates.
