@@ -59,6 +59,32 @@ public class GradientReductionTests
         }
     }
 
+    [TestMethod]
+    public void KeptPositions_AreSummed_TheOthersKeepThisRanksValues()
+    {
+        // A frozen layer steps its kept weights only: only their gradient is summed; the rest is left as it was.
+        const int ranks = 3, length = 50;
+        int[] kept = [1, 7, 8, 30, 49];
+        float[][] arrays = Enumerable.Range(0, ranks).Select(r => Values(r, length, 1)).ToArray();
+        var results = InProcessGroup.Run(ranks, (rank, communicator) =>
+        {
+            float[][] mine = [(float[])arrays[rank].Clone()];
+            double[] s = [1.0];
+            new GradientReduction(communicator, GradientReduction.Count(mine, [kept]), 1, [kept]).Sum(mine, [], s);
+            return mine[0];
+        });
+        for (int rank = 0; rank < ranks; rank++)
+        {
+            var (result, error) = results[rank];
+            Assert.IsNull(error, error?.ToString());
+            for (int i = 0; i < length; i++)
+            {
+                float expected = kept.Contains(i) ? arrays[0][i] + arrays[1][i] + arrays[2][i] : arrays[rank][i];
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(result![i]), $"rank {rank}, value {i}");
+            }
+        }
+    }
+
     private static float[] Values(int rank, int length, int array)
     {
         var random = new Random(rank * 31 + array);

@@ -37,6 +37,9 @@ internal sealed class KeptWeights
         SecondMoment = Gather(secondMoment);
     }
 
+    /// <summary>The kept weights' positions in the layer, ascending.</summary>
+    public int[] Positions => _positions;
+
     /// <summary>Adam's first moment of the kept weights (empty for SGD).</summary>
     public float[] FirstMoment { get; }
 

@@ -50,9 +50,19 @@ internal sealed class ProximalOptimizer
     /// <summary>Whether the first layer is stored transposed (inputs x outputs) in this run (training on sparse rows).</summary>
     public bool FirstLayerTransposed { get; set; }
 
+    /// <summary>How many times the zero pattern was frozen (a caller that keeps per-pattern state rebuilds it on a change).</summary>
+    public int Freezes { get; private set; }
+
+    /// <summary>
+    /// The positions of the weights layer <paramref name="layer"/> still steps, when its pattern is frozen and it steps its
+    /// kept weights only; null when it steps every weight (the gradient of every position is read).
+    /// </summary>
+    public int[]? KeptPositions(int layer) => _kept?[layer]?.Positions;
+
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {
+        Freezes++;
         // A second freeze starts from the moments the kept-weight steps have been updating.
         for (int j = 0; j < parameters.LayerCount && _kept is not null; j++)
             _kept[j]?.ReturnMoments(_weightMoments1?[j], _weightMoments2?[j]);

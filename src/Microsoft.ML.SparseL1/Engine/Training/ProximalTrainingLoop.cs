@@ -59,9 +59,8 @@ internal static class ProximalTrainingLoop
         int batch = settings.EffectiveBatchSize(globalRows);
         bool shuffle = batch < globalRows;
         var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
-        var reduction = data.Shard is { } shard
-            ? new Distributed.GradientReduction(shard.Communicator, Distributed.GradientReduction.Count(gradient.Network.WeightGradients, gradient.Network.BiasGradients), 3)
-            : null;
+        Distributed.GradientReduction? reduction = null;
+        int reductionFreezes = -1;
         gradient.Network.FirstLayerTransposed = transposed;
         var optimizer = new ProximalOptimizer(settings, parameters) { FirstLayerTransposed = transposed };
         int[] nonZero = parameters.CountNonZeroWeights();
@@ -87,14 +86,21 @@ internal static class ProximalTrainingLoop
             {
                 int rows = Math.Min(batch, globalRows - start);
                 double loss, weight;
-                if (reduction is null)
+                if (data.Shard is null)
                 {
                     cancellation.ThrowIfCancelled();
                     (loss, weight) = gradient.Compute(parameters, order, start, rows, scale: null, accumulate: false);
                 }
                 else
                 {
-                    (loss, weight) = ShardStep(gradient, reduction, parameters, order, start, rows, data.Shard!, cancellation);
+                    // Made again whenever the zero pattern is frozen: then only the kept weights' gradient is summed.
+                    if (reduction is null || reductionFreezes != optimizer.Freezes)
+                    {
+                        reduction = Reduction(data.Shard, gradient, optimizer);
+                        reductionFreezes = optimizer.Freezes;
+                    }
+
+                    (loss, weight) = ShardStep(gradient, reduction, parameters, order, start, rows, data.Shard, cancellation);
                 }
 
                 if (!double.IsFinite(loss))
@@ -114,6 +120,17 @@ internal static class ProximalTrainingLoop
         }
 
         return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
+    }
+
+    /// <summary>The per-step reduction of this run's gradient: every layer whole, or only the kept weights of frozen layers.</summary>
+    private static Distributed.GradientReduction Reduction(Distributed.ShardLayout shard, BatchGradient gradient, ProximalOptimizer optimizer)
+    {
+        var weights = gradient.Network.WeightGradients;
+        var positions = new int[]?[weights.Length];
+        for (int j = 0; j < weights.Length; j++)
+            positions[j] = optimizer.KeptPositions(j);
+        long count = Distributed.GradientReduction.Count(weights, positions) + Distributed.GradientReduction.Count(gradient.Network.BiasGradients);
+        return new Distributed.GradientReduction(shard.Communicator, count, 3, positions);
     }
 
     /// <summary>
