@@ -17,8 +17,18 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// </summary>
 internal static class ParameterSelection
 {
+    /// <summary>Runs the iteration and returns the chosen network, its λ and the report.</summary>
+    /// <param name="data">Training data.</param>
+    /// <param name="layerSizes">Input, hidden and output sizes.</param>
+    /// <param name="seed">Seed of every run's initial network.</param>
+    /// <param name="training">Loss, optimizer, step, batch and epochs of every run.</param>
+    /// <param name="selection">Targets, tolerance, strategy, probes.</param>
+    /// <param name="epochCompleted">Called after every epoch of every run.</param>
+    /// <param name="cancellation">Checked before every step.</param>
+    /// <param name="checkpoint">Where completed runs are saved and, on a new start, read back so the iteration resumes after the last one; or null.</param>
     public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(TrainingData data, int[] layerSizes, int seed,
-        TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, TrainingCancellation cancellation)
+        TrainingSettings training, SelectionSettings selection, Action<int, float[], EpochSummary>? epochCompleted, TrainingCancellation cancellation,
+        SelectionCheckpoint? checkpoint = null)
     {
         int layers = layerSizes.Length - 1;
         int[] layerWeights = MlpParameters.LayerWeightCounts(layerSizes);
@@ -31,8 +41,23 @@ internal static class ParameterSelection
         int bestIndex = 0;
         float[] lambdas = Enumerable.Repeat(selection.LargeProbe, layers).ToArray();
         string runNote = "probe: large λ";
+        int first = 0;
+        // Resume: the saved runs replay the iteration's bookkeeping (report, best, bracket, next λ) without training.
+        foreach (var saved in CompletedRuns(checkpoint, layerSizes, data.Shard))
+        {
+            var counts = saved.Record.LayerNonZeroCounts.ToArray();
+            var used = saved.Record.Lambdas.ToArray();
+            iterations.Add(saved.Record);
+            Consider(saved.Parameters, counts, saved.Record.Iteration);
+            if (CountWithin(counts) >= required)
+                return (saved.Parameters, used, Report(selection, layerWeights, iterations, saved.Record.Iteration, true));
+            AddToBrackets(used, counts, saved.Mark);
+            lambdas = (float[])saved.NextLambdas.Clone();
+            runNote = saved.NextNote;
+            first = saved.Record.Iteration + 1;
+        }
 
-        for (int iteration = 0; iteration < selection.MaxIterations + 2; iteration++)
+        for (int iteration = first; iteration < selection.MaxIterations + 2; iteration++)
         {
             var watch = Stopwatch.StartNew();
             var parameters = MlpParameters.Initialize(layerSizes, seed);
@@ -66,19 +91,18 @@ internal static class ParameterSelection
 
             int[] counts = outcome.LayerNonZeroCounts;
             bool stopped = outcome.Exit == TrainingExit.StopRule && !endedTooSparse;
-            double miss = Miss(counts);
-            if (miss < bestMiss)
-            {
-                (best, bestMiss, bestIndex) = (parameters, miss, iteration);
-            }
-
+            Consider(parameters, counts, iteration);
             bool done = CountWithin(counts) >= required;
             float[] used = (float[])lambdas.Clone();
             if (endedTooSparse)
                 runNote += string.Create(CultureInfo.InvariantCulture, $"; ended in epoch {outcome.EpochsStarted}: too sparse");
-            iterations.Add(new SelectionIteration(iteration, used, counts, loss, outcome.EpochsStarted, stopped, watch.Elapsed.TotalSeconds, runNote));
+            var record = new SelectionIteration(iteration, used, counts, loss, outcome.EpochsStarted, stopped, watch.Elapsed.TotalSeconds, runNote);
+            iterations.Add(record);
             if (done)
+            {
+                checkpoint?.Save(new CompletedRun(record, null, used, runNote, parameters));
                 return (parameters, used, Report(selection, layerWeights, iterations, iteration, true));
+            }
 
             if (iteration + 1 < selection.MaxIterations + 2)
             {
@@ -88,9 +112,8 @@ internal static class ParameterSelection
                 // With stopping allowed from the first step (the authors' rule) the mark would be the untrained network,
                 // which says nothing about this λ: the final count stands for both ends.
                 bool fullRun = iteration >= 2 && outcome.Exit == TrainingExit.Completed;
-                int[] mark = selection.MinimumEpochsBeforeStop == 0 ? counts : atStopMark;
-                for (int g = 0; g < brackets.Length; g++)
-                    brackets[g].Add(selection.LayerWise ? lambdas[g] : lambdas[0], selection.GroupCount(counts, g), fullRun ? selection.GroupCount(mark, g) : null);
+                int[]? mark = !fullRun ? null : selection.MinimumEpochsBeforeStop == 0 ? counts : atStopMark;
+                AddToBrackets(lambdas, counts, mark);
                 if (iteration == 0)
                 {
                     Array.Fill(lambdas, selection.SmallProbe);
@@ -104,10 +127,26 @@ internal static class ParameterSelection
                         AddLastStepGradient(gradient, parameters, data, training);
                     runNote = UpdateLambdas(brackets, lambdas, gradient, selection);
                 }
+
+                checkpoint?.Save(new CompletedRun(record, mark, (float[])lambdas.Clone(), runNote, parameters));
             }
         }
 
         return (best!, iterations[bestIndex].Lambdas.ToArray(), Report(selection, layerWeights, iterations, bestIndex, false));
+
+        void Consider(MlpParameters parameters, int[] counts, int iteration)
+        {
+            double miss = Miss(counts);
+            if (miss < bestMiss)
+                (best, bestMiss, bestIndex) = (parameters, miss, iteration);
+        }
+
+        // A run's λ and counts join each bracket; its counts at the stop mark too when it ran its full length (mark set).
+        void AddToBrackets(float[] used, int[] counts, int[]? mark)
+        {
+            for (int g = 0; g < brackets.Length; g++)
+                brackets[g].Add(selection.LayerWise ? used[g] : used[0], selection.GroupCount(counts, g), mark is null ? null : selection.GroupCount(mark, g));
+        }
 
         int CountWithin(int[] counts)
         {
@@ -138,6 +177,35 @@ internal static class ParameterSelection
                 worst = Math.Max(worst, Math.Abs(selection.GroupCount(counts, g) - brackets[g].Target) / Math.Max(1.0, brackets[g].Target));
             return worst;
         }
+    }
+
+    /// <summary>
+    /// The saved runs to replay. In data-parallel training every rank must replay the same runs: the ranks agree on the
+    /// fewest any of them found (rank 0 writes; a rank that does not see the folder replays none, and so do all), and a
+    /// rank that cannot read a file stops every rank.
+    /// </summary>
+    private static List<CompletedRun> CompletedRuns(SelectionCheckpoint? checkpoint, int[] layerSizes, Distributed.ShardLayout? shard)
+    {
+        if (checkpoint is null)
+            return [];
+        if (shard is null)
+            return checkpoint.Load(layerSizes).ToList();
+        List<CompletedRun> runs = [];
+        InvalidOperationException? failure = null;
+        try
+        {
+            runs = checkpoint.Load(layerSizes).ToList();
+        }
+        catch (InvalidOperationException e)
+        {
+            failure = e;
+        }
+
+        int[] found = Distributed.Collectives.AllGather<int>(shard.Communicator, [failure is null ? runs.Count : -1]);
+        int failed = Array.IndexOf(found, -1);
+        if (failed >= 0)
+            throw failure ?? new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint (its error names the file).");
+        return runs.Take(found.Min()).ToList();
     }
 
     private static string UpdateLambdas(LambdaBracket[] brackets, float[] lambdas, float[][] gradient, SelectionSettings selection)

@@ -43,13 +43,19 @@ internal static class OptionsFingerprint
         Add(o.SelectionSmallProbe);
         Add(o.SelectionSmallProbeEpochs);
         Add(o.RequiredLayersWithinTolerance);
-        ulong hash = 14695981039346656037UL;
-        foreach (char c in text.ToString())
+        return Combine(unchecked((long)14695981039346656037UL), text.ToString());
+    }
+
+    /// <summary>Continues the hash <paramref name="hash"/> over <paramref name="text"/> (FNV-1a).</summary>
+    public static long Combine(long hash, string text)
+    {
+        ulong h = unchecked((ulong)hash);
+        foreach (char c in text)
         {
-            hash ^= c;
-            hash *= 1099511628211UL;
+            h ^= c;
+            h *= 1099511628211UL;
         }
 
-        return unchecked((long)hash);
+        return unchecked((long)h);
     }
 }

@@ -25,6 +25,14 @@ internal static class OptionsValidation
 
         if (options.Communicator is { Size: > 1 } && options.UseAccumulatedGradient)
             Fail(nameof(options.UseAccumulatedGradient), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
+        if (options.SelectionCheckpointDirectory is string checkpoint)
+        {
+            if (checkpoint.Length == 0)
+                Fail(nameof(options.SelectionCheckpointDirectory), "must be null or a folder, not empty");
+            if (options.SelectionStrategy == SelectionStrategy.SparsityTracking || options.Lambda.HasValue || options.LayerLambdas is not null)
+                Fail(nameof(options.SelectionCheckpointDirectory), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
+        }
+
         int layers = options.HiddenLayerSizes.Length + 1;
         int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
             + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);

@@ -152,7 +152,22 @@ internal static class SparseMlpFit
         return options.SelectionStrategy == SelectionStrategy.SparsityTracking
             ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings { InputsToKeep = options.InputsToKeep },
                 (run, lambdas, s) => report(run, s, lambdas), cancellation)
-            : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation);
+            : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation,
+                CheckpointFor(options, data, sizes, training));
+    }
+
+    /// <summary>
+    /// The selection's checkpoint folder, when asked for. Its runs are tied to the options, the data's shape and weight and
+    /// the step actually used (a divergence restart halves it): another selection's files are refused, not resumed.
+    /// In data-parallel training rank 0 writes and every rank reads (the folder must be shared to resume on every rank).
+    /// </summary>
+    private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
+    {
+        if (options.SelectionCheckpointDirectory is not string directory)
+            return null;
+        long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
+            $"{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{training.LearningRate:R};{training.Epochs}"));
+        return new SelectionCheckpoint(directory, identity, writes: data.Shard is null || data.Shard.Communicator.Rank == 0);
     }
 
     private static float LearningRateFor(SparseMlpOptionsBase options) => options.LearningRate

@@ -204,6 +204,15 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public SparseL1Communicator? Communicator { get; set; }
 
+    /// <summary>
+    /// The paper's iteration (a <see cref="SelectionStrategy"/> other than <see cref="SelectionStrategy.SparsityTracking"/>)
+    /// saves every completed run here (its report line, the next λ and its weights, one file each); a later Fit with the
+    /// same options and data that finds them resumes after the last completed run instead of training those runs again,
+    /// and delivers the same network (the runs are deterministic). Files of a selection with other options or data are
+    /// refused with an error. In data-parallel training rank 0 writes and every rank reads. Default null (no checkpoint).
+    /// </summary>
+    public string? SelectionCheckpointDirectory { get; set; }
+
     /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
     public IProgress<SparseMlpProgress>? Progress { get; set; }
 

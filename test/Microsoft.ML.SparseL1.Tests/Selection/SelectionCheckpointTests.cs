@@ -1,0 +1,139 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Selection;
+
+/// <summary><see cref="SparseMlpOptionsBase.SelectionCheckpointDirectory"/>: the paper's iteration resumes after its last completed run.</summary>
+[TestClass]
+public class SelectionCheckpointTests
+{
+    [TestMethod]
+    public void AStoppedSelection_ResumesAfterItsLastCompletedRun_AndDeliversTheSameNetwork()
+    {
+        string folder = Folder();
+        try
+        {
+            var data = Wine();
+            var uninterrupted = Fit(data, null, null, out var allRuns);
+
+            // A job killed while training run 3: runs 0-2 are on disk.
+            using var stop = new CancellationTokenSource();
+            Assert.ThrowsExactly<OperationCanceledException>(() => Fit(data, folder, p => { if (p.SelectionIteration == 3) stop.Cancel(); }, out _, stop.Token));
+            CollectionAssert.AreEquivalent(new[] { "selection-run-0.bin", "selection-run-1.bin", "selection-run-2.bin" },
+                Directory.GetFiles(folder).Select(Path.GetFileName).ToArray());
+
+            var resumed = Fit(data, folder, null, out var resumedRuns);
+            Assert.IsFalse(resumedRuns.Any(r => r < 3), $"runs trained again: {string.Join(", ", resumedRuns)}");
+            CollectionAssert.AreEqual(allRuns.Where(r => r >= 3).Distinct().ToArray(), resumedRuns.Distinct().ToArray(), "the remaining runs, in order");
+            AssertSameNetwork(uninterrupted.Model, resumed.Model);
+            var expected = uninterrupted.Model.SelectionReport!.Iterations;
+            var actual = resumed.Model.SelectionReport!.Iterations;
+            Assert.HasCount(expected.Count, actual);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                CollectionAssert.AreEqual(expected[i].Lambdas.ToArray(), actual[i].Lambdas.ToArray(), $"run {i} λ");
+                CollectionAssert.AreEqual(expected[i].LayerNonZeroCounts.ToArray(), actual[i].LayerNonZeroCounts.ToArray(), $"run {i} counts");
+                Assert.AreEqual(expected[i].Note, actual[i].Note, $"run {i} note");
+            }
+
+            // A finished selection's folder holds its last run: fitting again trains nothing.
+            var again = Fit(data, folder, null, out var noRuns);
+            Assert.IsEmpty(noRuns);
+            AssertSameNetwork(uninterrupted.Model, again.Model);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AnotherSelectionsFiles_OrADamagedFile_AreRefusedByName()
+    {
+        string folder = Folder();
+        try
+        {
+            var data = Wine();
+            using var stop = new CancellationTokenSource();
+            Assert.ThrowsExactly<OperationCanceledException>(() => Fit(data, folder, p => { if (p.SelectionIteration == 2) stop.Cancel(); }, out _, stop.Token));
+
+            var other = Assert.ThrowsExactly<InvalidOperationException>(() => Fit(data, folder, null, out _, seed: 5));
+            StringAssert.Contains(other.Message, "selection-run-0.bin was written by a selection with other options or other data");
+
+            string file = Path.Combine(folder, "selection-run-1.bin");
+            byte[] bytes = File.ReadAllBytes(file);
+            bytes[bytes.Length / 2] ^= 0x40;
+            File.WriteAllBytes(file, bytes);
+            var damaged = Assert.ThrowsExactly<InvalidOperationException>(() => Fit(data, folder, null, out _));
+            StringAssert.Contains(damaged.Message, "selection-run-1.bin is damaged");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void OneRunSelection_RejectsTheOption()
+    {
+        var ml = new MLContext(seed: 1);
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SparseMlp(
+            new SparseMlpMulticlassTrainer.Options { SelectionCheckpointDirectory = Folder() }).Fit(Wine()));
+        StringAssert.Contains(error.Message, "SelectionCheckpointDirectory");
+    }
+
+    private static SparseMlpPredictionTransformer Fit(IDataView data, string? folder, Action<SparseMlpProgress>? onProgress, out List<int> runs,
+        CancellationToken cancellation = default, int seed = 123)
+    {
+        var trained = new List<int>();
+        var options = new SparseMlpMulticlassTrainer.Options
+        {
+            HiddenLayerSizes = [16], TargetSparsity = 0.8f, NumberOfEpochs = 30, BatchSize = 32, NumberOfThreads = 1, Seed = seed,
+            SelectionStrategy = SelectionStrategy.GradientMedianBracket, SelectionCheckpointDirectory = folder, CancellationToken = cancellation,
+            Progress = new Inline(p =>
+            {
+                if (p.Epoch == 1 && p.SelectionIteration >= 0)
+                    trained.Add(p.SelectionIteration);
+                onProgress?.Invoke(p);
+            }),
+        };
+        var model = new MLContext(seed: 1).MulticlassClassification.Trainers.SparseMlp(options).Fit(data);
+        runs = trained;
+        return model;
+    }
+
+    private static void AssertSameNetwork(SparseMlpModelParameters expected, SparseMlpModelParameters actual)
+    {
+        CollectionAssert.AreEqual(expected.Lambdas.ToArray(), actual.Lambdas.ToArray(), "λ");
+        for (int j = 0; j < expected.Layers.Count; j++)
+        {
+            Assert.IsTrue(expected.Layers[j].DenseWeights.SequenceEqual(actual.Layers[j].DenseWeights), $"layer {j} weights");
+            Assert.IsTrue(expected.Layers[j].Values.SequenceEqual(actual.Layers[j].Values), $"layer {j} values");
+            Assert.IsTrue(expected.Layers[j].Biases.SequenceEqual(actual.Layers[j].Biases), $"layer {j} biases");
+        }
+    }
+
+    private static string Folder() => Path.Combine(Path.GetTempPath(), "sparsel1-checkpoint-" + Guid.NewGuid().ToString("N"));
+
+    private static IDataView Wine()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromTextFile(Path.Combine(AppContext.BaseDirectory, "data", "wine.csv"), [
+            new TextLoader.Column("Features", DataKind.Single, 0, 12),
+            new TextLoader.Column("Label", DataKind.Single, 13),
+        ], separatorChar: ',', hasHeader: true);
+        return ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
+    }
+
+    private sealed class Inline(Action<SparseMlpProgress> report) : IProgress<SparseMlpProgress>
+    {
+        public void Report(SparseMlpProgress value) => report(value);
+    }
+}
