@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.IO;
 using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -71,11 +70,6 @@ public class DefaultsOnRealDataTests
 
     private static DataOperationsCatalog.TrainTestData Load(MLContext ml, string file, int features)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "data", file);
-        var data = ml.Data.LoadFromTextFile(path, [
-            new TextLoader.Column("Features", DataKind.Single, 0, features - 1),
-            new TextLoader.Column("Label", DataKind.Single, features),
-        ], separatorChar: ',', hasHeader: true);
-        return ml.Data.TrainTestSplit(ml.Data.Cache(data), testFraction: 0.2, seed: 1);
+        return ml.Data.TrainTestSplit(Infrastructure.RealData.Load(ml, file, features), testFraction: 0.2, seed: 1);
     }
 }

@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.IO;
 using System.Linq;
 using System.Threading;
 using Microsoft.ML.Data;
@@ -66,17 +65,9 @@ public class DataParallelTrainingTests
     public void Regression_WithLabelStandardization_EqualsOneProcess()
     {
         var ml = new MLContext(seed: 1);
-        var data = Load(ml, "boston.csv", 13);
-        Func<SparseMlpRegressionTrainer.Options> options = () => new() { Lambda = 1e-3f, NumberOfEpochs = 10, BatchSize = 32, NumberOfThreads = 1, LearningRate = 3e-3f };
-        var shards = Shards(ml, data, 2);
-        var results = InProcessGroup.Run(2, (rank, communicator) =>
-        {
-            var o = options();
-            o.Communicator = communicator;
-            return new MLContext(seed: 1).Regression.Trainers.SparseMlp(o).Fit(shards[rank]);
-        });
-        var single = new MLContext(seed: 1).Regression.Trainers.SparseMlp(options()).Fit(data);
-        AssertClose(single.Model, Succeeded(results)[0].Model, 1e-4, "regression");
+        AssertTwoRanksEqualOneProcess(RealData.Load(ml, "boston.csv", 13),
+            () => new SparseMlpRegressionTrainer.Options { Lambda = 1e-3f, NumberOfEpochs = 10, BatchSize = 32, NumberOfThreads = 1, LearningRate = 3e-3f },
+            (context, o) => context.Regression.Trainers.SparseMlp(o), "regression");
     }
 
     [TestMethod]
@@ -92,24 +83,31 @@ public class DataParallelTrainingTests
                 x[random.Next(400)] = 1f;
             return new SparseRow { Features = x, Label = x[0] + x[1] + x[2] > 0 };
         }).ToArray();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        Func<SparseMlpBinaryTrainer.Options> options = () => new() { Lambda = 1e-3f, NumberOfEpochs = 5, BatchSize = 32, NumberOfThreads = 1, HiddenLayerSizes = [16] };
-        var shards = Shards(ml, data, 2);
+        AssertTwoRanksEqualOneProcess(ml.Data.LoadFromEnumerable(rows),
+            () => new SparseMlpBinaryTrainer.Options { Lambda = 1e-3f, NumberOfEpochs = 5, BatchSize = 32, NumberOfThreads = 1, HiddenLayerSizes = [16] },
+            (context, o) => context.BinaryClassification.Trainers.SparseMlp(o), "sparse rows");
+    }
+
+    /// <summary>Two ranks on the halves of <paramref name="data"/> against one process on all of it, within float rounding (1e-4 of each layer's scale).</summary>
+    private static void AssertTwoRanksEqualOneProcess<TOptions>(IDataView data, Func<TOptions> options,
+        Func<MLContext, TOptions, IEstimator<SparseMlpPredictionTransformer>> trainer, string what) where TOptions : SparseMlpOptionsBase
+    {
+        var shards = Shards(new MLContext(seed: 1), data, 2);
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
             var o = options();
             o.Communicator = communicator;
-            return new MLContext(seed: 1).BinaryClassification.Trainers.SparseMlp(o).Fit(shards[rank]);
+            return trainer(new MLContext(seed: 1), o).Fit(shards[rank]);
         });
-        var single = new MLContext(seed: 1).BinaryClassification.Trainers.SparseMlp(options()).Fit(data);
-        AssertClose(single.Model, Succeeded(results)[0].Model, 1e-4, "sparse rows");
+        var single = trainer(new MLContext(seed: 1), options()).Fit(data);
+        AssertClose(single.Model, Succeeded(results)[0].Model, 1e-4, what);
     }
 
     [TestMethod]
     public void ABadShard_StopsEveryRank_NamingTheRankAndTheCause()
     {
         var ml = new MLContext(seed: 1);
-        var raw = Load(ml, "wine.csv", 13);
+        var raw = RealData.Load(ml, "wine.csv", 13);
         var shards = Shards(ml, Keyed(ml, raw), 2);
         // Rank 1's shard has a NaN feature in its first row.
         var rows = ml.Data.CreateEnumerable<WineRow>(Shards(ml, raw, 2)[1], reuseRowObject: false).ToArray();
@@ -223,7 +221,7 @@ public class DataParallelTrainingTests
         Func<MLContext, SparseMlpMulticlassTrainer.Options> options, IDataView? data = null)
     {
         var ml = new MLContext(seed: 1);
-        data ??= Keyed(ml, Load(ml, "wine.csv", 13));
+        data ??= Keyed(ml, RealData.Load(ml, "wine.csv", 13));
         var shards = Shards(ml, data, ranks);
         var results = InProcessGroup.Run(ranks, (rank, communicator) =>
         {
@@ -238,7 +236,7 @@ public class DataParallelTrainingTests
     private static SparseMlpPredictionTransformer FitSingle(Func<MLContext, SparseMlpMulticlassTrainer.Options> options, IDataView? data = null)
     {
         var ml = new MLContext(seed: 1);
-        data ??= Keyed(ml, Load(ml, "wine.csv", 13));
+        data ??= Keyed(ml, RealData.Load(ml, "wine.csv", 13));
         return Pipeline(ml, options(ml)).Fit(data);
     }
 
@@ -248,7 +246,7 @@ public class DataParallelTrainingTests
     /// </summary>
     private static IDataView Keyed(MLContext ml, IDataView data) =>
         ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Fit(Load(ml, "wine.csv", 13)).Transform(data);
+            .Fit(RealData.Load(ml, "wine.csv", 13)).Transform(data);
 
     private static T[] Succeeded<T>((T? Result, Exception? Error)[] results)
     {
@@ -281,15 +279,9 @@ public class DataParallelTrainingTests
     /// <summary>Wine, label keyed, split 80/20 (the training rows cached, so each rank's shard reads them once).</summary>
     private static (IDataView Train, IDataView Test) Wine(MLContext ml)
     {
-        var split = ml.Data.TrainTestSplit(Keyed(ml, Load(ml, "wine.csv", 13)), testFraction: 0.2, seed: 1);
+        var split = ml.Data.TrainTestSplit(Keyed(ml, RealData.Load(ml, "wine.csv", 13)), testFraction: 0.2, seed: 1);
         return (ml.Data.Cache(split.TrainSet), split.TestSet);
     }
-
-    private static IDataView Load(MLContext ml, string file, int features) =>
-        ml.Data.Cache(ml.Data.LoadFromTextFile(Path.Combine(AppContext.BaseDirectory, "data", file), [
-            new TextLoader.Column("Features", DataKind.Single, 0, features - 1),
-            new TextLoader.Column("Label", DataKind.Single, features),
-        ], separatorChar: ',', hasHeader: true));
 
     private static void AssertBitIdentical(ITransformer expectedChain, ITransformer actualChain, string what)
     {

@@ -5,7 +5,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Selection;
@@ -125,10 +124,7 @@ public class SelectionCheckpointTests
     private static IDataView Wine()
     {
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromTextFile(Path.Combine(AppContext.BaseDirectory, "data", "wine.csv"), [
-            new TextLoader.Column("Features", DataKind.Single, 0, 12),
-            new TextLoader.Column("Label", DataKind.Single, 13),
-        ], separatorChar: ',', hasHeader: true);
+        var data = Infrastructure.RealData.Load(ml, "wine.csv", 13);
         return ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
     }
 
