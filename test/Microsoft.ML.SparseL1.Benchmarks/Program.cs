@@ -25,8 +25,9 @@ if (wanted.Contains("breakeven"))
     results.AddRange(PredictionBenchmarks.BreakEven());
 if (wanted.Contains("predict"))
     results.AddRange(PredictionBenchmarks.Predict());
-if (wanted.Contains("fashion-noise"))
-    results.AddRange(FashionNoiseBenchmarks.Run(inputsToKeep: 784));
+// "fashion-noise" keeps 784 inputs in its selection run; "fashion-noise=N" keeps N.
+foreach (string item in wanted.Where(w => w == "fashion-noise" || w.StartsWith("fashion-noise=", StringComparison.Ordinal)))
+    results.AddRange(FashionNoiseBenchmarks.Run(inputsToKeep: item.Contains('=') ? int.Parse(item[(item.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 784));
 if (wanted.Contains("input-selection"))
     results.AddRange(InputSelectionBenchmarks.Run());
 if (wanted.Contains("sparse-input"))

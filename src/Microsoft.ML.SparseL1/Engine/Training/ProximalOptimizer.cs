@@ -110,16 +110,23 @@ internal sealed class ProximalOptimizer
         {
             float[] w = parameters.Weights[j], g = weightGradients[j], m = _weightMoments1![j], v = _weightMoments2![j];
             float lambda = Lambdas[j], offset = ReweightOffset;
+            var gate = j == 0 && _settings.GateFirstLayerRevival && _kept?[j] is null && lambda > 0 ? _gate ??= new RevivalGate(w.Length) : null;
+            gate?.Before(w, g);
             if (_kept?[j] is { } kept)
                 kept.Step(w, g, (keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, kept.FirstMoment, kept.SecondMoment, coefficients, lambda, offset));
             else
                 nonZeroCounts[j] = InChunks(w.Length, (start, length) => ProximalKernels.AdamStep(w.AsSpan(start, length), g.AsSpan(start, length),
                     m.AsSpan(start, length), v.AsSpan(start, length), coefficients, lambda, offset));
+            if (gate is not null)
+                nonZeroCounts[j] -= gate.After(w, lambda);
             ProximalKernels.AdamStep(parameters.Biases[j], biasGradients[j], _biasMoments1![j], _biasMoments2![j], coefficients, 0f);
         }
 
         ApplyMask(parameters, nonZeroCounts);
     }
+
+    /// <summary>The first layer's revival gate, made at its first use.</summary>
+    private RevivalGate? _gate;
 
     /// <summary>Elements per thread below which a layer's step runs on one thread.</summary>
     private const int ParallelChunk = 1 << 17;

@@ -54,6 +54,12 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool SkipInactiveNeurons { get; init; } = true;
 
+    /// <summary>
+    /// Gate the first layer's zero weights (<see cref="RevivalGate"/>): one that is zero stays zero unless its average
+    /// gradient exceeds λ. Input selection turns it on. Adam only; not in the frozen phase.
+    /// </summary>
+    public bool GateFirstLayerRevival { get; init; }
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;

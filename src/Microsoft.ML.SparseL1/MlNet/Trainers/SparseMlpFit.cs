@@ -43,6 +43,8 @@ internal static class SparseMlpFit
             Seed = options.Seed,
             Threads = options.NumberOfThreads ?? Environment.ProcessorCount,
             Lambdas = new float[layers],
+            // Input selection drops inputs whose weights carry only mini-batch noise: they must not keep reviving.
+            GateFirstLayerRevival = options.InputsToKeep.HasValue,
         };
         var clock = Stopwatch.StartNew();
         if (data.Shard is null && ChoosesStepSize(task, options, data.Rows))
