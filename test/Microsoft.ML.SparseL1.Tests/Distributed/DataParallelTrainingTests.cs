@@ -128,6 +128,49 @@ public class DataParallelTrainingTests
     }
 
     [TestMethod]
+    public void LabelKeysFittedOnEachShard_AreRefused()
+    {
+        // Wine in data order: rank 0's rows hold classes 1 and 2, rank 1's classes 2 and 3. Keys fitted on each shard
+        // give both ranks two outputs, but key 1 means class 1 on one and class 2 on the other.
+        var ml = new MLContext(seed: 1);
+        var raw = RealData.Load(ml, "wine.csv", 13);
+        var shards = Shards(ml, raw, 2).Select(shard => ml.Transforms.Conversion.MapValueToKey("Label").Fit(shard).Transform(shard)).ToArray();
+        var results = InProcessGroup.Run(2, (rank, communicator) =>
+        {
+            var options = Multiclass()(new MLContext(seed: 1));
+            options.Communicator = communicator;
+            return Pipeline(new MLContext(seed: 1), options).Fit(shards[rank]);
+        });
+        foreach (var (_, error) in results)
+        {
+            Assert.IsInstanceOfType<InvalidOperationException>(error, error?.ToString());
+            StringAssert.Contains(error!.Message, "Rank 1 of 2: its training shard has a label key with other classes");
+        }
+    }
+
+    [TestMethod]
+    public void CancellingOneRankWhileItReads_StopsEveryRankAsCancelled()
+    {
+        var ml = new MLContext(seed: 1);
+        var shards = Shards(ml, Wine(ml).Train, 2);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var results = InProcessGroup.Run(2, (rank, communicator) =>
+        {
+            var options = Multiclass()(new MLContext(seed: 1));
+            options.Communicator = communicator;
+            if (rank == 1)
+                options.CancellationToken = cancelled.Token;
+            return Pipeline(new MLContext(seed: 1), options).Fit(shards[rank]);
+        });
+        foreach (var (_, error) in results)
+        {
+            Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
+            StringAssert.Contains(error!.Message, "Rank 1 of 2 was cancelled");
+        }
+    }
+
+    [TestMethod]
     public void MismatchedOptions_StopEveryRank()
     {
         var ml = new MLContext(seed: 1);

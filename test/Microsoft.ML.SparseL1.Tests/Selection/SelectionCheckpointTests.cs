@@ -25,8 +25,8 @@ public class SelectionCheckpointTests
             // A job killed while training run 3: runs 0-2 are on disk.
             using var stop = new CancellationTokenSource();
             Assert.ThrowsExactly<OperationCanceledException>(() => Fit(data, folder, p => { if (p.SelectionIteration == 3) stop.Cancel(); }, out _, stop.Token));
-            CollectionAssert.AreEquivalent(new[] { "selection-run-0.bin", "selection-run-1.bin", "selection-run-2.bin" },
-                Directory.GetFiles(folder).Select(Path.GetFileName).ToArray());
+            CollectionAssert.AreEquivalent(new[] { "run-0.bin", "run-1.bin", "run-2.bin" },
+                Directory.GetFiles(folder).Select(f => Path.GetFileName(f)[^9..]).ToArray());
 
             var resumed = Fit(data, folder, null, out var resumedRuns);
             Assert.IsFalse(resumedRuns.Any(r => r < 3), $"runs trained again: {string.Join(", ", resumedRuns)}");
@@ -54,7 +54,7 @@ public class SelectionCheckpointTests
     }
 
     [TestMethod]
-    public void AnotherSelectionsFiles_OrADamagedFile_AreRefusedByName()
+    public void AnotherSelection_KeepsApartInTheFolder_AndADamagedFileIsRefusedByName()
     {
         string folder = Folder();
         try
@@ -62,16 +62,21 @@ public class SelectionCheckpointTests
             var data = Wine();
             using var stop = new CancellationTokenSource();
             Assert.ThrowsExactly<OperationCanceledException>(() => Fit(data, folder, p => { if (p.SelectionIteration == 2) stop.Cancel(); }, out _, stop.Token));
+            string[] first = Directory.GetFiles(folder);
+            Assert.HasCount(2, first);
 
-            var other = Assert.ThrowsExactly<InvalidOperationException>(() => Fit(data, folder, null, out _, seed: 5));
-            StringAssert.Contains(other.Message, "selection-run-0.bin was written by a selection with other options or other data");
+            // Another seed is another selection: it trains from run 0 and leaves the first one's files as they were.
+            Fit(data, folder, null, out var otherRuns, seed: 5);
+            Assert.AreEqual(0, otherRuns[0], "the other selection starts from its first run");
+            foreach (string file in first)
+                Assert.IsTrue(File.Exists(file), file);
 
-            string file = Path.Combine(folder, "selection-run-1.bin");
-            byte[] bytes = File.ReadAllBytes(file);
+            string damagedFile = first.Single(f => f.EndsWith("run-1.bin", StringComparison.Ordinal));
+            byte[] bytes = File.ReadAllBytes(damagedFile);
             bytes[bytes.Length / 2] ^= 0x40;
-            File.WriteAllBytes(file, bytes);
+            File.WriteAllBytes(damagedFile, bytes);
             var damaged = Assert.ThrowsExactly<InvalidOperationException>(() => Fit(data, folder, null, out _));
-            StringAssert.Contains(damaged.Message, "selection-run-1.bin is damaged");
+            StringAssert.Contains(damaged.Message, $"{Path.GetFileName(damagedFile)} is damaged");
         }
         finally
         {

@@ -41,7 +41,10 @@ internal sealed class GradientReduction
     {
         _communicator = communicator;
         _positions = positions;
-        _floats = checked((int)floatCount);
+        // The exchange is one buffer of bytes; a span of bytes holds at most int.MaxValue of them.
+        if ((floatCount + 2L * doubleCount + communicator.Size) * sizeof(float) > int.MaxValue)
+            throw new InvalidOperationException($"Data-parallel training exchanges the gradient in one buffer of at most 2 GiB; this network's {floatCount} gradient values need {floatCount * sizeof(float)} bytes. Train it in one process, or with fewer weights.");
+        _floats = (int)floatCount;
         _doubles = doubleCount;
         int ranks = communicator.Size;
         long total = 2L * doubleCount + _floats;

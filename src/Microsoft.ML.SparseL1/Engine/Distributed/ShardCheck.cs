@@ -13,7 +13,8 @@ namespace Microsoft.ML.SparseL1.Distributed;
 /// <param name="Sparse">Whether the shard was read as sparse rows.</param>
 /// <param name="TotalWeight">Sum of the example weights.</param>
 /// <param name="OptionsFingerprint">A hash of the options every rank must share.</param>
-internal readonly record struct ShardFacts(int Rows, int Columns, int Outputs, bool Sparse, double TotalWeight, long OptionsFingerprint);
+/// <param name="Classes">A hash of the label key's class names in key order (0 when the label is not a key).</param>
+internal readonly record struct ShardFacts(int Rows, int Columns, int Outputs, bool Sparse, double TotalWeight, long OptionsFingerprint, long Classes);
 
 /// <summary>
 /// The first collective of a data-parallel fit: every rank reports what it read, or why it could not, and every rank
@@ -23,7 +24,7 @@ internal readonly record struct ShardFacts(int Rows, int Columns, int Outputs, b
 internal static class ShardCheck
 {
     private const int RecordBytes = 1024;
-    private const int MessageBytes = RecordBytes - 48;
+    private const int MessageBytes = RecordBytes - 56;
 
     /// <summary>Exchanges the ranks' facts (or failures) and returns this rank's layout.</summary>
     /// <exception cref="InvalidOperationException">Some rank failed to read its shard, or the shards or options disagree.</exception>
@@ -33,15 +34,19 @@ internal static class ShardCheck
         Write(local, facts, failure);
         var gathered = new byte[RecordBytes * communicator.Size];
         communicator.AllGather(local, gathered);
-        var all = new (ShardFacts Facts, string? Failure)[communicator.Size];
+        var all = new (ShardFacts Facts, string? Failure, bool Cancelled)[communicator.Size];
         for (int rank = 0; rank < all.Length; rank++)
             all[rank] = Read(gathered.AsSpan(rank * RecordBytes, RecordBytes));
 
         string ofRanks = $"of {communicator.Size}";
         for (int rank = 0; rank < all.Length; rank++)
         {
-            if (all[rank].Failure is string cause)
-                throw new InvalidOperationException($"Rank {rank} {ofRanks} could not read its training shard: {cause}", rank == communicator.Rank ? failure : null);
+            if (all[rank].Failure is not string cause)
+                continue;
+            var inner = rank == communicator.Rank ? failure : null;
+            if (all[rank].Cancelled)
+                throw new OperationCanceledException($"Rank {rank} {ofRanks} was cancelled while reading its training shard; every rank stopped.", inner);
+            throw new InvalidOperationException($"Rank {rank} {ofRanks} could not read its training shard: {cause}", inner);
         }
 
         var first = all[0].Facts;
@@ -55,6 +60,8 @@ internal static class ShardCheck
                 throw Mismatch(rank, ofRanks, $"has {f.Columns} feature values per row where rank 0's has {first.Columns}");
             if (f.Outputs != first.Outputs)
                 throw Mismatch(rank, ofRanks, $"gives the network {f.Outputs} outputs where rank 0's gives {first.Outputs} (a multiclass label's key type must have the same classes on every rank)");
+            if (f.Classes != first.Classes)
+                throw Mismatch(rank, ofRanks, "has a label key with other classes, or the same in another order, than rank 0's: fit MapValueToKey on all the data (or give it the class list as keyData) so that every rank maps labels to the same keys");
             if (f.Sparse != first.Sparse)
                 throw Mismatch(rank, ofRanks, $"was read as {Kind(f.Sparse)} rows where rank 0's was read as {Kind(first.Sparse)} (the reader chooses by the share of nonzeros in the first 1,024 rows); give every rank rows of the same kind");
             if (f.OptionsFingerprint != first.OptionsFingerprint)
@@ -77,24 +84,25 @@ internal static class ShardCheck
 
     private static void Write(Span<byte> record, ShardFacts facts, Exception? failure)
     {
-        BinaryPrimitives.WriteInt32LittleEndian(record, failure is null ? 0 : 1);
+        BinaryPrimitives.WriteInt32LittleEndian(record, failure switch { null => 0, OperationCanceledException => 2, _ => 1 });
         BinaryPrimitives.WriteInt32LittleEndian(record[4..], facts.Rows);
         BinaryPrimitives.WriteInt32LittleEndian(record[8..], facts.Columns);
         BinaryPrimitives.WriteInt32LittleEndian(record[12..], facts.Outputs);
         BinaryPrimitives.WriteInt32LittleEndian(record[16..], facts.Sparse ? 1 : 0);
         BinaryPrimitives.WriteDoubleLittleEndian(record[24..], facts.TotalWeight);
         BinaryPrimitives.WriteInt64LittleEndian(record[32..], facts.OptionsFingerprint);
+        BinaryPrimitives.WriteInt64LittleEndian(record[48..], facts.Classes);
         if (failure is not null)
         {
             // The cause is cut to fit the fixed-size record (whole characters only).
             string text = $"{failure.GetType().Name}: {failure.Message}";
             var encoder = Encoding.UTF8.GetEncoder();
-            encoder.Convert(text, record.Slice(48, MessageBytes), flush: true, out _, out int written, out _);
+            encoder.Convert(text, record.Slice(56, MessageBytes), flush: true, out _, out int written, out _);
             BinaryPrimitives.WriteInt32LittleEndian(record[40..], written);
         }
     }
 
-    private static (ShardFacts Facts, string? Failure) Read(ReadOnlySpan<byte> record)
+    private static (ShardFacts Facts, string? Failure, bool Cancelled) Read(ReadOnlySpan<byte> record)
     {
         var facts = new ShardFacts(
             BinaryPrimitives.ReadInt32LittleEndian(record[4..]),
@@ -102,10 +110,12 @@ internal static class ShardCheck
             BinaryPrimitives.ReadInt32LittleEndian(record[12..]),
             BinaryPrimitives.ReadInt32LittleEndian(record[16..]) != 0,
             BinaryPrimitives.ReadDoubleLittleEndian(record[24..]),
-            BinaryPrimitives.ReadInt64LittleEndian(record[32..]));
-        if (BinaryPrimitives.ReadInt32LittleEndian(record) == 0)
-            return (facts, null);
+            BinaryPrimitives.ReadInt64LittleEndian(record[32..]),
+            BinaryPrimitives.ReadInt64LittleEndian(record[48..]));
+        int status = BinaryPrimitives.ReadInt32LittleEndian(record);
+        if (status == 0)
+            return (facts, null, false);
         int length = BinaryPrimitives.ReadInt32LittleEndian(record[40..]);
-        return (facts, Encoding.UTF8.GetString(record.Slice(48, length)));
+        return (facts, Encoding.UTF8.GetString(record.Slice(56, length)), status == 2);
     }
 }

@@ -100,7 +100,7 @@ internal static class ParameterSelection
             iterations.Add(record);
             if (done)
             {
-                checkpoint?.Save(new CompletedRun(record, null, used, runNote, parameters));
+                Save(checkpoint, new CompletedRun(record, null, used, runNote, parameters), data.Shard);
                 return (parameters, used, Report(selection, layerWeights, iterations, iteration, true));
             }
 
@@ -128,7 +128,7 @@ internal static class ParameterSelection
                     runNote = UpdateLambdas(brackets, lambdas, gradient, selection);
                 }
 
-                checkpoint?.Save(new CompletedRun(record, mark, (float[])lambdas.Clone(), runNote, parameters));
+                Save(checkpoint, new CompletedRun(record, mark, (float[])lambdas.Clone(), runNote, parameters), data.Shard);
             }
         }
 
@@ -191,12 +191,12 @@ internal static class ParameterSelection
         if (shard is null)
             return checkpoint.Load(layerSizes).ToList();
         List<CompletedRun> runs = [];
-        InvalidOperationException? failure = null;
+        Exception? failure = null;
         try
         {
             runs = checkpoint.Load(layerSizes).ToList();
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or System.IO.IOException or UnauthorizedAccessException)
         {
             failure = e;
         }
@@ -204,8 +204,43 @@ internal static class ParameterSelection
         int[] found = Distributed.Collectives.AllGather<int>(shard.Communicator, [failure is null ? runs.Count : -1]);
         int failed = Array.IndexOf(found, -1);
         if (failed >= 0)
-            throw failure ?? new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint (its error names the file).");
+            throw failure is null ? new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint (its error names the file).")
+                : new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint: {failure.Message}", failure);
         return runs.Take(found.Min()).ToList();
+    }
+
+    /// <summary>
+    /// Saves a completed run. In data-parallel training (rank 0 writes) the ranks then agree on whether the write
+    /// succeeded, so a full disk stops every rank with the error instead of leaving the others waiting.
+    /// </summary>
+    private static void Save(SelectionCheckpoint? checkpoint, CompletedRun run, Distributed.ShardLayout? shard)
+    {
+        if (checkpoint is null)
+            return;
+        if (shard is null)
+        {
+            checkpoint.Save(run);
+            return;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            checkpoint.Save(run);
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            failure = e;
+        }
+
+        int[] written = Distributed.Collectives.AllGather<int>(shard.Communicator, [failure is null ? 1 : 0]);
+        int failed = Array.IndexOf(written, 0);
+        if (failed >= 0)
+        {
+            throw new InvalidOperationException(failure is null
+                ? $"Rank {failed} of {written.Length} could not write the selection checkpoint (its error names the file)."
+                : $"Rank {failed} of {written.Length} could not write the selection checkpoint: {failure.Message}", failure);
+        }
     }
 
     private static string UpdateLambdas(LambdaBracket[] brackets, float[] lambdas, float[][] gradient, SelectionSettings selection)

@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Microsoft.ML.SparseL1.Training;
@@ -17,12 +18,12 @@ namespace Microsoft.ML.SparseL1.Selection;
 internal sealed record CompletedRun(SelectionIteration Record, int[]? Mark, float[] NextLambdas, string NextNote, MlpParameters Parameters);
 
 /// <summary>
-/// A folder of completed selection runs, one file each (<c>selection-run-N.bin</c>), so that a selection stopped by a
-/// crash or a killed job resumes after its last completed run: runs start from the same seeded network and train
-/// deterministically, so a run's record, the next λ and the run's weights are all the iteration's state. A file is
-/// written whole to a temporary name and renamed, and carries a CRC, so a half-written run is never read; each file
-/// names the selection it belongs to (a hash of the options and the data), and a file of another selection is an error
-/// rather than a silent restart.
+/// A folder of completed selection runs, one file each (<c>selection-{identity}-run-N.bin</c>), so that a selection
+/// stopped by a crash or a killed job resumes after its last completed run: runs start from the same seeded network and
+/// train deterministically, so a run's record, the next λ and the run's weights are all the iteration's state. A file
+/// is written whole to a temporary name and renamed, and carries a CRC, so a half-written run is never read. The
+/// identity (a hash of the options, the data and the step) is in the name, so selections that differ (another target,
+/// a retry with a halved step, the jobs of a sweep) keep apart in one folder; it is also inside, and checked.
 /// </summary>
 internal sealed class SelectionCheckpoint
 {
@@ -99,7 +100,7 @@ internal sealed class SelectionCheckpoint
         File.Move(temporary, path, overwrite: true);
     }
 
-    private string PathOf(int run) => Path.Combine(_directory, $"selection-run-{run}.bin");
+    private string PathOf(int run) => Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"selection-{_identity:x16}-run-{run}.bin"));
 
     private CompletedRun Read(string path, int run, int[] layerSizes)
     {
@@ -110,7 +111,7 @@ internal sealed class SelectionCheckpoint
         if (reader.ReadString() != Magic || reader.ReadInt32() != Version)
             throw new InvalidOperationException($"{path} is not a selection checkpoint of this version.");
         if (reader.ReadInt64() != _identity)
-            throw new InvalidOperationException($"Selection checkpoint {path} was written by a selection with other options or other data; use another SelectionCheckpointDirectory or delete its files.");
+            throw new InvalidOperationException($"Selection checkpoint {path} holds another selection than its name says; delete it to train that run again.");
         int iteration = reader.ReadInt32();
         if (iteration != run)
             throw new InvalidOperationException($"Selection checkpoint {path} holds run {iteration}, not run {run}.");

@@ -68,10 +68,12 @@ public static class SparsitySweep
         ArgumentNullException.ThrowIfNull(pipelineForTarget);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        options.CancellationToken.ThrowIfCancellationRequested();
+        var communicator = options.Communicator ?? SparseL1Communicator.SingleProcess;
+        // Spread over ranks, a cancellation is exchanged with the jobs (SweepJobs): a rank must not stop alone before them.
+        if (communicator.Size == 1)
+            options.CancellationToken.ThrowIfCancellationRequested();
         if (ContainsTrainer(pipelineForTarget(options.TargetSparsities[0])) == false)
             throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp); none was found in the estimator chain, so no fold was trained.", nameof(pipelineForTarget));
-        var communicator = options.Communicator ?? SparseL1Communicator.SingleProcess;
 
         // The folds of ML.NET's CrossValidate (the same split column and seed), made once, so every target is trained and
         // evaluated on the same folds and every rank of a distributed sweep makes the same ones.

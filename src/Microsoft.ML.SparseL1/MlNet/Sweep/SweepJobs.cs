@@ -64,6 +64,7 @@ internal static class SweepJobs
     {
         string? firstFailure = null;
         Exception? ownFailure = null;
+        bool cancelled = false;
         var header = new byte[24];
         for (int j = 0; j < jobs.Length; j++)
         {
@@ -71,15 +72,33 @@ internal static class SweepJobs
             byte[] payload = [];
             if (owner == communicator.Rank)
             {
+                if (failures[j] is null)
+                {
+                    // A model that cannot be saved (say, a custom mapping not registered for loading) fails its job.
+                    try
+                    {
+                        payload = Save(context, trained[j].Model, schema);
+                    }
+#pragma warning disable CA1031 // Reported to every rank as the job's failure.
+                    catch (Exception e)
+#pragma warning restore CA1031
+                    {
+                        failures[j] = e;
+                    }
+                }
+
                 bool failed = failures[j] is not null;
-                payload = failed ? Encoding.UTF8.GetBytes($"{failures[j]!.GetType().Name}: {failures[j]!.Message}") : Save(context, trained[j].Model, schema);
-                BinaryPrimitives.WriteInt64LittleEndian(header, failed ? 1 : 0);
+                if (failed)
+                    payload = Encoding.UTF8.GetBytes($"{failures[j]!.GetType().Name}: {failures[j]!.Message}");
+                BinaryPrimitives.WriteInt64LittleEndian(header, failures[j] switch { null => 0, OperationCanceledException => 2, _ => 1 });
                 BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), payload.Length);
                 BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(16), failed ? 0 : trained[j].Seconds);
             }
 
             communicator.Broadcast(header, owner);
-            bool jobFailed = BinaryPrimitives.ReadInt64LittleEndian(header) != 0;
+            long status = BinaryPrimitives.ReadInt64LittleEndian(header);
+            bool jobFailed = status != 0;
+            cancelled |= status == 2;
             if (owner != communicator.Rank)
                 payload = new byte[checked((int)BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)))];
             communicator.Broadcast(payload, owner);
@@ -94,12 +113,23 @@ internal static class SweepJobs
             }
             else
             {
-                using var stream = new MemoryStream(payload, writable: false);
-                trained[j] = new TrainedJob(context.Model.Load(stream, out _), BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(16)), payload.Length);
+                // A model this rank cannot load is reported after the loop: every rank still takes part in every broadcast.
+                try
+                {
+                    using var stream = new MemoryStream(payload, writable: false);
+                    trained[j] = new TrainedJob(context.Model.Load(stream, out _), BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(16)), payload.Length);
+                }
+#pragma warning disable CA1031 // Rethrown below, after the exchange.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    firstFailure ??= $"Rank {communicator.Rank} of {communicator.Size} could not load the model of the sweep's job (target {jobs[j].Target}, fold {jobs[j].Fold}) trained on rank {owner}: {e.Message}";
+                    ownFailure ??= e;
+                }
             }
         }
 
         if (firstFailure is not null)
-            throw ownFailure is OperationCanceledException ? new OperationCanceledException(firstFailure, ownFailure) : new InvalidOperationException(firstFailure, ownFailure);
+            throw cancelled ? new OperationCanceledException(firstFailure, ownFailure) : new InvalidOperationException(firstFailure, ownFailure);
     }
 }

@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace Microsoft.ML.SparseL1;
@@ -17,7 +18,7 @@ internal static class OptionsFingerprint
         var text = new StringBuilder();
         void Add(object? value) => text.Append(CultureInfo.InvariantCulture, $"{value switch
         {
-            float[] a => string.Join(",", a),
+            float[] a => string.Join(",", a.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
             int[] a => string.Join(",", a),
             null => "-",
             _ => value,
@@ -43,6 +44,9 @@ internal static class OptionsFingerprint
         Add(o.SelectionSmallProbe);
         Add(o.SelectionSmallProbeEpochs);
         Add(o.RequiredLayersWithinTolerance);
+        Add(o.UseAccumulatedGradient);
+        // Whether a checkpoint folder is set changes the ranks' exchanges (they agree on the runs to replay), not the folder.
+        Add(o.SelectionCheckpointDirectory is not null);
         return Combine(unchecked((long)14695981039346656037UL), text.ToString());
     }
 

@@ -1,6 +1,9 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Distributed;
 using Microsoft.ML.SparseL1.Internal;
 using Microsoft.ML.SparseL1.Training;
@@ -32,8 +35,36 @@ internal static class ShardedRead
         }
 
         var facts = data is null ? default
-            : new ShardFacts(data.Rows, data.Columns, info.OutputCount, data.Sparse is not null, data.TotalWeight, OptionsFingerprint.Of(options));
+            : new ShardFacts(data.Rows, data.Columns, info.OutputCount, data.Sparse is not null, data.TotalWeight, OptionsFingerprint.Of(options),
+                OptionsFingerprint.Combine(0, KeyValues(trainData.Schema[options.LabelColumnName])));
         data!.Shard = ShardCheck.Agree(communicator, facts, failure);
         return (info, data);
+    }
+
+    /// <summary>
+    /// The label key's values in key order, as text (empty when the label is not a key or has none): ranks whose keys
+    /// were fitted on their own shards can have the same count of classes in another order.
+    /// </summary>
+    private static string KeyValues(DataViewSchema.Column label)
+    {
+        if (label.Type is not KeyDataViewType || label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues) is not { } column
+            || column.Type is not VectorDataViewType vector)
+            return string.Empty;
+        var type = vector.ItemType.RawType;
+        return type == typeof(ReadOnlyMemory<char>) ? Join<ReadOnlyMemory<char>>(label)
+            : type == typeof(float) ? Join<float>(label)
+            : type == typeof(double) ? Join<double>(label)
+            : type == typeof(int) ? Join<int>(label)
+            : type == typeof(uint) ? Join<uint>(label)
+            : type == typeof(long) ? Join<long>(label)
+            : type == typeof(bool) ? Join<bool>(label)
+            : $"{vector.ItemType} x {vector.Size}";
+    }
+
+    private static string Join<T>(DataViewSchema.Column label)
+    {
+        VBuffer<T> values = default;
+        label.Annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref values);
+        return string.Join("\u0001", values.DenseValues().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
     }
 }

@@ -159,16 +159,20 @@ internal static class SparseMlpFit
     }
 
     /// <summary>
-    /// The selection's checkpoint folder, when asked for. Its runs are tied to the options, the data's shape and weight and
-    /// the step actually used (a divergence restart halves it): another selection's files are refused, not resumed.
+    /// The selection's checkpoint folder, when asked for. Its runs are named by a hash of what decides them (the options,
+    /// the loss, the data's shape, weight and label sum, the rank count, and the step actually used: a divergence restart
+    /// halves it), so selections that differ keep apart in one folder, and only the same selection resumes.
     /// In data-parallel training rank 0 writes and every rank reads (the folder must be shared to resume on every rank).
     /// </summary>
     private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
     {
         if (options.SelectionCheckpointDirectory is not string directory)
             return null;
+        double labelSum = 0;
+        foreach (float y in data.Labels)
+            labelSum += y;
         long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
-            $"{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{training.LearningRate:R};{training.Epochs}"));
+            $"{training.Loss};{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{labelSum:R};{data.Shard?.Communicator.Size ?? 1};{training.LearningRate:R};{training.Epochs}"));
         return new SelectionCheckpoint(directory, identity, writes: data.Shard is null || data.Shard.Communicator.Rank == 0);
     }
 

@@ -124,7 +124,9 @@ public abstract class SparseMlpOptionsBase
     /// group-lasso penalty on each input's first-layer weights is steered during the <see cref="SelectionStrategy.SparsityTracking"/>
     /// run from all inputs down to this many (the strongest are kept at the end of the schedule if more remain), beside
     /// the sparsity target. The kept inputs: <see cref="SparseMlpModelParameters.UsedInputIndices"/>, or by name
-    /// <see cref="SparseMlpPredictionTransformer.GetUsedInputNames"/>. Default null.
+    /// <see cref="SparseMlpPredictionTransformer.GetUsedInputNames"/>. With <see cref="SparseMlpOptimizer.Adam"/> a
+    /// first-layer weight at zero then leaves it only when its run-average gradient exceeds λ, so inputs that carry only
+    /// noise stay dropped (docs/algorithm.md §7). Default null.
     /// </summary>
     public int? InputsToKeep { get; set; }
 
@@ -206,10 +208,11 @@ public abstract class SparseMlpOptionsBase
 
     /// <summary>
     /// The paper's iteration (a <see cref="SelectionStrategy"/> other than <see cref="SelectionStrategy.SparsityTracking"/>)
-    /// saves every completed run here (its report line, the next λ and its weights, one file each); a later Fit with the
-    /// same options and data that finds them resumes after the last completed run instead of training those runs again,
-    /// and delivers the same network (the runs are deterministic). Files of a selection with other options or data are
-    /// refused with an error. In data-parallel training rank 0 writes and every rank reads. Default null (no checkpoint).
+    /// saves every completed run here (its report line, the next λ and its weights, one file each, named by a hash of
+    /// the options and the data); a later Fit with the same options and data that finds them resumes after the last
+    /// completed run instead of training those runs again, and delivers the same network (the runs are deterministic).
+    /// Selections with other options or data keep apart in the same folder. In data-parallel training rank 0 writes and
+    /// every rank reads. Default null (no checkpoint).
     /// </summary>
     public string? SelectionCheckpointDirectory { get; set; }
 
