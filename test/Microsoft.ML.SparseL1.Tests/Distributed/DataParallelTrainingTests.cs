@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using Microsoft.ML.Data;
@@ -211,6 +212,23 @@ public class DataParallelTrainingTests
         });
         foreach (var (_, error) in results)
             Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
+    }
+
+    [TestMethod]
+    public void AProgressCallbackThatThrowsOnOneRank_StopsEveryRank()
+    {
+        var ml = new MLContext(seed: 1);
+        var shards = Shards(ml, Wine(ml).Train, 2);
+        var results = InProcessGroup.Run(2, (rank, communicator) =>
+        {
+            var options = Multiclass()(new MLContext(seed: 1));
+            options.Communicator = communicator;
+            if (rank == 1)
+                options.Progress = new SynchronousProgress(p => { if (p.Epoch == 3) throw new InvalidDataException("the callback's own error"); });
+            return Pipeline(new MLContext(seed: 1), options).Fit(shards[rank]);
+        });
+        Assert.IsInstanceOfType<OperationCanceledException>(results[0].Error, results[0].Error?.ToString());
+        Assert.IsInstanceOfType<InvalidDataException>(results[1].Error, "the failing rank rethrows the callback's exception");
     }
 
     [TestMethod]

@@ -21,7 +21,11 @@ internal static class SparseMlpFit
         ArgumentNullException.ThrowIfNull(options);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
-        var cancellation = new TrainingCancellation(options.CancellationToken, MlNetCancellation.Probe(host));
+        // In data-parallel training a Progress callback that throws on one rank must not leave that rank alone: the failure
+        // is held and turned into a cancellation, which the ranks agree on at the next step; this rank then rethrows it.
+        Exception? progressFailure = null;
+        var hostCancelled = MlNetCancellation.Probe(host);
+        var cancellation = new TrainingCancellation(options.CancellationToken, () => progressFailure is not null || hostCancelled?.Invoke() == true);
         var (info, data) = options.Communicator is { Size: > 1 } communicator
             ? ShardedRead.Read(communicator, trainData, task, options, cancellation)
             : Read(trainData, task, options, cancellation);
@@ -68,8 +72,25 @@ internal static class SparseMlpFit
                 runStart = lastReport;
             lastReport = elapsed;
             var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
-            options.Progress?.Report(new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas,
-                elapsed, timeLeft));
+            var progress = new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, elapsed, timeLeft);
+            if (data.Shard is null)
+            {
+                options.Progress?.Report(progress);
+            }
+            else
+            {
+                try
+                {
+                    options.Progress?.Report(progress);
+                }
+#pragma warning disable CA1031 // Held, agreed as a cancellation, and rethrown on this rank (see progressFailure).
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    progressFailure ??= e;
+                }
+            }
+
             // The trace is written at most every half second (and for a run's first and last epoch): on a few hundred rows
             // an epoch takes microseconds, and a line for each of 1,500 epochs floods the log.
             if (s.Epoch == 1 || s.Epoch == s.Epochs || elapsed - lastTrace >= TimeSpan.FromSeconds(0.5))
@@ -92,6 +113,10 @@ internal static class SparseMlpFit
                 (parameters, chosenLambdas, report) = TrainOnce(data, sizes, options, training, Report, cancellation);
                 break;
             }
+            catch (OperationCanceledException) when (progressFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+            }
             catch (TrainingDivergedException diverged) when (attempt < MaxDivergenceRetries)
             {
                 training = training with { LearningRate = diverged.LearningRate / 2 };
@@ -110,10 +135,21 @@ internal static class SparseMlpFit
         if (options.RefitEpochs > 0)
         {
             var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
-            ProximalTrainingLoop.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
+            try
+            {
+                ProximalTrainingLoop.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
+            }
+            catch (OperationCanceledException) when (progressFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+            }
+
             channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
         }
 
+        // A callback that failed after the last step: every rank has its network, and this one reports the failure.
+        if (progressFailure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
         standardization?.FoldInto(parameters);
         var compact = CompactMlp.FromParameters(parameters);
         if (compact.Layers.All(l => l.NonZeroCount == 0))
