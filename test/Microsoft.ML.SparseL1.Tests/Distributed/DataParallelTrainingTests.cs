@@ -23,8 +23,8 @@ public class DataParallelTrainingTests
     [DataRow(3)]
     public void EveryRank_ReceivesTheSameNetwork_BitForBit_AndRepeatsIt(int ranks)
     {
-        var first = FitShards(ranks, Multiclass());
-        var second = FitShards(ranks, Multiclass());
+        var first = FitShards(ranks);
+        var second = FitShards(ranks);
         for (int rank = 0; rank < ranks; rank++)
         {
             AssertBitIdentical(first[0], first[rank], $"rank {rank} against rank 0");
@@ -37,9 +37,15 @@ public class DataParallelTrainingTests
     {
         // A fixed λ and 10 epochs of batch 32 (50 steps): long enough for every part (shuffle, standardization, the
         // gradient sum, Adam, the soft-threshold) to matter, short enough that rounding differences stay rounding.
-        var options = Multiclass(o => { o.Lambda = 1e-3f; o.NumberOfEpochs = 10; o.BatchSize = 32; });
-        var distributed = FitShards(2, options)[0];
-        var single = FitSingle(Multiclass(o => { o.Lambda = 1e-3f; o.NumberOfEpochs = 10; o.BatchSize = 32; }));
+        static void Short(SparseMlpMulticlassTrainer.Options o)
+        {
+            o.Lambda = 1e-3f;
+            o.NumberOfEpochs = 10;
+            o.BatchSize = 32;
+        }
+
+        var distributed = FitShards(2, Short)[0];
+        var single = FitSingle(Short);
         AssertClose(single, distributed, 1e-4, "2 ranks against one process");
     }
 
@@ -51,8 +57,8 @@ public class DataParallelTrainingTests
         // within a few percent, and the same accuracy on held-out rows.
         var ml = new MLContext(seed: 1);
         var (train, test) = Wine(ml);
-        var distributed = FitShards(2, Multiclass(), train)[0];
-        var single = FitSingle(Multiclass(), train);
+        var distributed = FitShards(2, data: train)[0];
+        var single = FitSingle(data: train);
         var d = distributed.Model;
         var s = single.Model;
         Assert.AreEqual(0.9, d.Sparsity, 0.9 * 0.01 / 9 + 1e-6, "the target reached by 2 ranks");
@@ -116,7 +122,7 @@ public class DataParallelTrainingTests
         var poisoned = Keyed(ml, ml.Data.LoadFromEnumerable(rows));
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             return Pipeline(new MLContext(seed: 1), options).Fit(rank == 0 ? shards[0] : poisoned);
         });
@@ -138,7 +144,7 @@ public class DataParallelTrainingTests
         var shards = Shards(ml, raw, 2).Select(shard => ml.Transforms.Conversion.MapValueToKey("Label").Fit(shard).Transform(shard)).ToArray();
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             return Pipeline(new MLContext(seed: 1), options).Fit(shards[rank]);
         });
@@ -158,7 +164,7 @@ public class DataParallelTrainingTests
         cancelled.Cancel();
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             if (rank == 1)
                 options.CancellationToken = cancelled.Token;
@@ -179,7 +185,7 @@ public class DataParallelTrainingTests
         var shards = Shards(ml, train, 2);
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             options.Seed = rank == 0 ? 123 : 124;
             return Pipeline(new MLContext(seed: 1), options).Fit(shards[rank]);
@@ -200,7 +206,7 @@ public class DataParallelTrainingTests
         using var cancel = new CancellationTokenSource();
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             if (rank == 1)
             {
@@ -221,7 +227,7 @@ public class DataParallelTrainingTests
         var shards = Shards(ml, Wine(ml).Train, 2);
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             if (rank == 1)
                 options.Progress = new SynchronousProgress(p => { if (p.Epoch == 3) throw new InvalidDataException("the callback's own error"); });
@@ -236,7 +242,7 @@ public class DataParallelTrainingTests
     {
         var results = InProcessGroup.Run(2, (rank, communicator) =>
         {
-            var options = Multiclass()(new MLContext(seed: 1));
+            var options = Multiclass();
             options.Communicator = communicator;
             options.UseAccumulatedGradient = true;
             options.SelectionStrategy = SelectionStrategy.GradientMedianBracket;
@@ -268,18 +274,18 @@ public class DataParallelTrainingTests
         public bool Label { get; set; }
     }
 
-    private static Func<MLContext, SparseMlpMulticlassTrainer.Options> Multiclass(Action<SparseMlpMulticlassTrainer.Options>? configure = null) => _ =>
+    /// <summary>The tests' trainer options: one thread per rank, then <paramref name="configure"/>.</summary>
+    private static SparseMlpMulticlassTrainer.Options Multiclass(Action<SparseMlpMulticlassTrainer.Options>? configure = null)
     {
         var options = new SparseMlpMulticlassTrainer.Options { NumberOfThreads = 1 };
         configure?.Invoke(options);
         return options;
-    };
+    }
 
     private static SparseMlpMulticlassTrainer Pipeline(MLContext ml, SparseMlpMulticlassTrainer.Options options) =>
         ml.MulticlassClassification.Trainers.SparseMlp(options);
 
-    private static SparseMlpPredictionTransformer[] FitShards(int ranks,
-        Func<MLContext, SparseMlpMulticlassTrainer.Options> options, IDataView? data = null)
+    private static SparseMlpPredictionTransformer[] FitShards(int ranks, Action<SparseMlpMulticlassTrainer.Options>? configure = null, IDataView? data = null)
     {
         var ml = new MLContext(seed: 1);
         data ??= Keyed(ml, RealData.Load(ml, "wine.csv", 13));
@@ -287,18 +293,18 @@ public class DataParallelTrainingTests
         var results = InProcessGroup.Run(ranks, (rank, communicator) =>
         {
             var context = new MLContext(seed: 1);
-            var o = options(context);
+            var o = Multiclass(configure);
             o.Communicator = communicator;
             return Pipeline(context, o).Fit(shards[rank]);
         });
         return Succeeded(results);
     }
 
-    private static SparseMlpPredictionTransformer FitSingle(Func<MLContext, SparseMlpMulticlassTrainer.Options> options, IDataView? data = null)
+    private static SparseMlpPredictionTransformer FitSingle(Action<SparseMlpMulticlassTrainer.Options>? configure = null, IDataView? data = null)
     {
         var ml = new MLContext(seed: 1);
         data ??= Keyed(ml, RealData.Load(ml, "wine.csv", 13));
-        return Pipeline(ml, options(ml)).Fit(data);
+        return Pipeline(ml, Multiclass(configure)).Fit(data);
     }
 
     /// <summary>

@@ -42,6 +42,44 @@ internal static class Collectives
         return gathered;
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> (which returns a count, at least 0) on this rank, then the ranks agree on how it
+    /// went: when it failed with an exception <paramref name="expected"/> accepts on any rank, every rank throws an
+    /// <see cref="InvalidOperationException"/> naming the first such rank (with the cause on that rank), so no rank
+    /// carries on alone into a collective the others never reach. Returns every rank's count, in rank order. With no
+    /// group (<paramref name="communicator"/> null) the action runs and its exceptions pass through.
+    /// </summary>
+    /// <param name="communicator">The group, or null for one process.</param>
+    /// <param name="doing">What the action does, after "Rank r of N could not ...".</param>
+    /// <param name="action">The local work.</param>
+    /// <param name="expected">The failures to agree on; others pass through (and the group's job ends as a crash would).</param>
+    public static int[] AgreeOnOutcome(SparseL1Communicator? communicator, string doing, Func<int> action, Func<Exception, bool> expected)
+    {
+        if (communicator is null)
+            return [action()];
+        Exception? failure = null;
+        int count = -1;
+        try
+        {
+            count = action();
+        }
+        catch (Exception e) when (expected(e))
+        {
+            failure = e;
+        }
+
+        int[] counts = AllGather<int>(communicator, [failure is null ? count : -1]);
+        int failed = Array.IndexOf(counts, -1);
+        if (failed >= 0)
+        {
+            throw new InvalidOperationException(failure is null
+                ? $"Rank {failed} of {counts.Length} could not {doing} (its error names the file)."
+                : $"Rank {failed} of {counts.Length} could not {doing}: {failure.Message}", failure);
+        }
+
+        return counts;
+    }
+
     private static double[] Gather(SparseL1Communicator communicator, ReadOnlySpan<byte> local, int count)
     {
         var gathered = new double[checked(count * communicator.Size)];

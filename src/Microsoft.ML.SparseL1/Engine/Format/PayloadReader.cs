@@ -24,6 +24,8 @@ internal sealed class PayloadReader(byte[] data)
 
     public int ReadInt32(string field) => BinaryPrimitives.ReadInt32LittleEndian(Take(4, field));
 
+    public long ReadInt64(string field) => BinaryPrimitives.ReadInt64LittleEndian(Take(8, field));
+
     public double ReadDouble(string field)
     {
         double value = BinaryPrimitives.ReadDoubleLittleEndian(Take(8, field));

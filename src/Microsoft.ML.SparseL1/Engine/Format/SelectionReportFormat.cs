@@ -31,17 +31,7 @@ internal static class SelectionReportFormat
             writer.Write(n);
         writer.Write(report.Iterations.Count);
         foreach (var it in report.Iterations)
-        {
-            writer.Write(it.Iteration);
-            ModelWriter.WriteFloats(writer, it.Lambdas.ToArray());
-            foreach (int n in it.LayerNonZeroCounts)
-                writer.Write(n);
-            writer.Write(it.TrainingLoss);
-            writer.Write(it.Epochs);
-            writer.Write(it.StoppedAtTarget ? (byte)1 : (byte)0);
-            writer.Write(it.Seconds);
-            ModelWriter.WriteString(writer, it.Note);
-        }
+            WriteIteration(writer, it);
 
         writer.Write(report.ChosenIteration);
         writer.Write(report.Converged ? (byte)1 : (byte)0);
@@ -64,25 +54,43 @@ internal static class SelectionReportFormat
         int count = reader.ReadInt32($"{Name}.iterationCount", 1, MaxIterations);
         var iterations = new SelectionIteration[count];
         for (int i = 0; i < count; i++)
-        {
-            string field = $"{Name}.iteration[{i}]";
-            int index = reader.ReadInt32($"{field}.index", 0, MaxIterations);
-            float[] lambdas = reader.ReadFiniteFloats(layers, $"{field}.lambdas");
-            int[] nonZero = reader.ReadInt32s(layers, $"{field}.nonZero");
-            double loss = reader.ReadDouble($"{field}.loss");
-            int epochs = reader.ReadInt32($"{field}.epochs", 0, int.MaxValue);
-            bool stopped = ReadFlag(reader, $"{field}.stoppedAtTarget") == 1;
-            double seconds = reader.ReadDouble($"{field}.seconds");
-            string note = reader.ReadString($"{field}.note");
-            iterations[i] = new SelectionIteration(index, lambdas, nonZero, loss, epochs, stopped, seconds, note);
-        }
+            iterations[i] = ReadIteration(reader, layers, $"{Name}.iteration[{i}]");
 
         int chosen = reader.ReadInt32($"{Name}.chosenIteration", 0, count - 1);
         bool converged = ReadFlag(reader, $"{Name}.converged") == 1;
         return new SparsitySelectionReport(strategy, layerWise, targets, weightCounts, tolerance, iterations, chosen, converged);
     }
 
-    private static byte ReadFlag(PayloadReader reader, string field)
+    /// <summary>One run's line of the report (also a selection checkpoint's record of the run).</summary>
+    public static void WriteIteration(BinaryWriter writer, SelectionIteration it)
+    {
+        writer.Write(it.Iteration);
+        ModelWriter.WriteFloats(writer, it.Lambdas.ToArray());
+        foreach (int n in it.LayerNonZeroCounts)
+            writer.Write(n);
+        writer.Write(it.TrainingLoss);
+        writer.Write(it.Epochs);
+        writer.Write(it.StoppedAtTarget ? (byte)1 : (byte)0);
+        writer.Write(it.Seconds);
+        ModelWriter.WriteString(writer, it.Note);
+    }
+
+    /// <summary>Reads what <see cref="WriteIteration"/> wrote, for a network of <paramref name="layers"/> weight layers.</summary>
+    public static SelectionIteration ReadIteration(PayloadReader reader, int layers, string field)
+    {
+        int index = reader.ReadInt32($"{field}.index", 0, MaxIterations);
+        float[] lambdas = reader.ReadFiniteFloats(layers, $"{field}.lambdas");
+        int[] nonZero = reader.ReadInt32s(layers, $"{field}.nonZero");
+        double loss = reader.ReadDouble($"{field}.loss");
+        int epochs = reader.ReadInt32($"{field}.epochs", 0, int.MaxValue);
+        bool stopped = ReadFlag(reader, $"{field}.stoppedAtTarget") == 1;
+        double seconds = reader.ReadDouble($"{field}.seconds");
+        string note = reader.ReadString($"{field}.note");
+        return new SelectionIteration(index, lambdas, nonZero, loss, epochs, stopped, seconds, note);
+    }
+
+    /// <summary>A byte that must be 0 or 1.</summary>
+    public static byte ReadFlag(PayloadReader reader, string field)
     {
         byte value = reader.ReadByte(field);
         if (value > 1)

@@ -188,24 +188,12 @@ internal static class ParameterSelection
     {
         if (checkpoint is null)
             return [];
-        if (shard is null)
-            return checkpoint.Load(layerSizes).ToList();
         List<CompletedRun> runs = [];
-        Exception? failure = null;
-        try
+        int[] found = Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "read its selection checkpoint", () =>
         {
             runs = checkpoint.Load(layerSizes).ToList();
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.IO.IOException or UnauthorizedAccessException)
-        {
-            failure = e;
-        }
-
-        int[] found = Distributed.Collectives.AllGather<int>(shard.Communicator, [failure is null ? runs.Count : -1]);
-        int failed = Array.IndexOf(found, -1);
-        if (failed >= 0)
-            throw failure is null ? new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint (its error names the file).")
-                : new InvalidOperationException($"Rank {failed} of {found.Length} could not read its selection checkpoint: {failure.Message}", failure);
+            return runs.Count;
+        }, e => e is InvalidOperationException or System.IO.IOException or UnauthorizedAccessException);
         return runs.Take(found.Min()).ToList();
     }
 
@@ -217,30 +205,11 @@ internal static class ParameterSelection
     {
         if (checkpoint is null)
             return;
-        if (shard is null)
+        Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "write the selection checkpoint", () =>
         {
             checkpoint.Save(run);
-            return;
-        }
-
-        Exception? failure = null;
-        try
-        {
-            checkpoint.Save(run);
-        }
-        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
-        {
-            failure = e;
-        }
-
-        int[] written = Distributed.Collectives.AllGather<int>(shard.Communicator, [failure is null ? 1 : 0]);
-        int failed = Array.IndexOf(written, 0);
-        if (failed >= 0)
-        {
-            throw new InvalidOperationException(failure is null
-                ? $"Rank {failed} of {written.Length} could not write the selection checkpoint (its error names the file)."
-                : $"Rank {failed} of {written.Length} could not write the selection checkpoint: {failure.Message}", failure);
-        }
+            return 0;
+        }, e => e is System.IO.IOException or UnauthorizedAccessException);
     }
 
     private static string UpdateLambdas(LambdaBracket[] brackets, float[] lambdas, float[][] gradient, SelectionSettings selection)

@@ -4,7 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
+using Microsoft.ML.SparseL1.IO;
 using Microsoft.ML.SparseL1.Training;
 
 namespace Microsoft.ML.SparseL1.Selection;
@@ -65,27 +65,20 @@ internal sealed class SelectionCheckpoint
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            ModelWriter.WriteString(writer, Magic);
             writer.Write(Version);
             writer.Write(_identity);
-            var r = run.Record;
-            writer.Write(r.Iteration);
-            WriteArray(writer, r.Lambdas.ToArray());
-            WriteArray(writer, r.LayerNonZeroCounts.ToArray());
-            writer.Write(r.TrainingLoss);
-            writer.Write(r.Epochs);
-            writer.Write(r.StoppedAtTarget);
-            writer.Write(r.Seconds);
-            writer.Write(r.Note);
-            writer.Write(run.Mark is not null);
-            if (run.Mark is not null)
-                WriteArray(writer, run.Mark);
-            WriteArray(writer, run.NextLambdas);
-            writer.Write(run.NextNote);
+            // The run's line as the model's selection report stores it.
+            SelectionReportFormat.WriteIteration(writer, run.Record);
+            writer.Write(run.Mark is null ? (byte)0 : (byte)1);
+            foreach (int count in run.Mark ?? [])
+                writer.Write(count);
+            ModelWriter.WriteFloats(writer, run.NextLambdas);
+            ModelWriter.WriteString(writer, run.NextNote);
             for (int j = 0; j < run.Parameters.LayerCount; j++)
             {
-                WriteArray(writer, run.Parameters.Weights[j]);
-                WriteArray(writer, run.Parameters.Biases[j]);
+                ModelWriter.WriteFloats(writer, run.Parameters.Weights[j]);
+                ModelWriter.WriteFloats(writer, run.Parameters.Biases[j]);
             }
         }
 
@@ -94,7 +87,7 @@ internal sealed class SelectionCheckpoint
         using (var file = File.Create(temporary))
         {
             file.Write(payload);
-            file.Write(BitConverter.GetBytes(IO.Crc32.Compute(payload)));
+            file.Write(BitConverter.GetBytes(Crc32.Compute(payload)));
         }
 
         File.Move(temporary, path, overwrite: true);
@@ -102,69 +95,40 @@ internal sealed class SelectionCheckpoint
 
     private string PathOf(int run) => Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"selection-{_identity:x16}-run-{run}.bin"));
 
+    /// <summary>Reads a run through the model format's checked reader (every length comes from the network's sizes).</summary>
     private CompletedRun Read(string path, int run, int[] layerSizes)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 4 || IO.Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
+        if (bytes.Length < 4 || Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
             throw new InvalidOperationException($"Selection checkpoint {path} is damaged (its checksum does not match); delete it to train that run again.");
-        using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4));
-        if (reader.ReadString() != Magic || reader.ReadInt32() != Version)
-            throw new InvalidOperationException($"{path} is not a selection checkpoint of this version.");
-        if (reader.ReadInt64() != _identity)
-            throw new InvalidOperationException($"Selection checkpoint {path} holds another selection than its name says; delete it to train that run again.");
-        int iteration = reader.ReadInt32();
-        if (iteration != run)
-            throw new InvalidOperationException($"Selection checkpoint {path} holds run {iteration}, not run {run}.");
-        var record = new SelectionIteration(iteration, ReadFloats(reader), ReadInts(reader), reader.ReadDouble(), reader.ReadInt32(), reader.ReadBoolean(),
-            reader.ReadDouble(), reader.ReadString());
-        int[]? mark = reader.ReadBoolean() ? ReadInts(reader) : null;
-        float[] next = ReadFloats(reader);
-        string nextNote = reader.ReadString();
-        var parameters = new MlpParameters(layerSizes);
-        for (int j = 0; j < parameters.LayerCount; j++)
+        try
         {
-            ReadInto(reader, parameters.Weights[j], path);
-            ReadInto(reader, parameters.Biases[j], path);
+            var reader = new PayloadReader(bytes[..^4]);
+            if (reader.ReadString("magic") != Magic || reader.ReadInt32("version") != Version)
+                throw new InvalidOperationException($"{path} is not a selection checkpoint of this version.");
+            if (reader.ReadInt64("identity") != _identity)
+                throw new InvalidOperationException($"Selection checkpoint {path} holds another selection than its name says; delete it to train that run again.");
+            int layers = layerSizes.Length - 1;
+            var record = SelectionReportFormat.ReadIteration(reader, layers, "run");
+            if (record.Iteration != run)
+                throw new InvalidOperationException($"Selection checkpoint {path} holds run {record.Iteration}, not run {run}.");
+            int[]? mark = SelectionReportFormat.ReadFlag(reader, "mark") == 1 ? reader.ReadInt32s(layers, "mark") : null;
+            float[] next = reader.ReadFiniteFloats(layers, "nextLambdas");
+            string nextNote = reader.ReadString("nextNote");
+            var parameters = new MlpParameters(layerSizes);
+            for (int j = 0; j < layers; j++)
+            {
+                reader.ReadFiniteFloats(parameters.Weights[j].Length, $"weights[{j}]").CopyTo(parameters.Weights[j], 0);
+                reader.ReadFiniteFloats(parameters.Biases[j].Length, $"biases[{j}]").CopyTo(parameters.Biases[j], 0);
+            }
+
+            if (!reader.AtEnd)
+                throw new InvalidOperationException($"Selection checkpoint {path} holds {reader.Remaining} bytes more than a run of this network.");
+            return new CompletedRun(record, mark, next, nextNote, parameters);
         }
-
-        return new CompletedRun(record, mark, next, nextNote, parameters);
-    }
-
-    private static void WriteArray(BinaryWriter writer, float[] values)
-    {
-        writer.Write(values.Length);
-        foreach (float v in values)
-            writer.Write(v);
-    }
-
-    private static void WriteArray(BinaryWriter writer, int[] values)
-    {
-        writer.Write(values.Length);
-        foreach (int v in values)
-            writer.Write(v);
-    }
-
-    private static float[] ReadFloats(BinaryReader reader)
-    {
-        var values = new float[reader.ReadInt32()];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = reader.ReadSingle();
-        return values;
-    }
-
-    private static int[] ReadInts(BinaryReader reader)
-    {
-        var values = new int[reader.ReadInt32()];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = reader.ReadInt32();
-        return values;
-    }
-
-    private static void ReadInto(BinaryReader reader, float[] target, string path)
-    {
-        var values = ReadFloats(reader);
-        if (values.Length != target.Length)
-            throw new InvalidOperationException($"Selection checkpoint {path} holds a layer of {values.Length} values where the network has {target.Length}.");
-        values.CopyTo(target, 0);
+        catch (InvalidDataException e)
+        {
+            throw new InvalidOperationException($"Selection checkpoint {path} does not hold a run of this network: {e.Message}", e);
+        }
     }
 }
