@@ -82,6 +82,9 @@ internal sealed class ForwardBackward
     /// </summary>
     public bool FirstLayerTransposed { get; set; }
 
+    /// <summary>The frozen first layer's kept weights when they are resident: the sparse-row products read and write them there.</summary>
+    public KeptWeights? ResidentFirstLayer { get; set; }
+
     /// <summary>Weight gradients computed for the active neurons only so far (diagnostics).</summary>
     public long ActiveNeuronGradients { get; private set; }
 
@@ -138,7 +141,9 @@ internal sealed class ForwardBackward
             var z = output.AsSpan(0, rows * outputs);
             if (j == 0 && sparseInput is not null)
             {
-                if (FirstLayerTransposed)
+                if (ResidentFirstLayer is { } resident)
+                    sparseInput.ForwardKept(resident, outputs, z, _threads);
+                else if (FirstLayerTransposed)
                     sparseInput.ForwardTransposed(parameters.Weights[0], outputs, z, _threads);
                 else
                     sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
@@ -181,7 +186,9 @@ internal sealed class ForwardBackward
             // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
             if (j == 0 && _lastSparseInput is { } sparseInput)
             {
-                if (FirstLayerTransposed)
+                if (ResidentFirstLayer is { } resident)
+                    sparseInput.WeightGradientKept(delta, outputs, resident, accumulate);
+                else if (FirstLayerTransposed)
                     sparseInput.WeightGradientTransposed(delta, outputs, inputs, WeightGradients[0], accumulate);
                 else
                     sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);

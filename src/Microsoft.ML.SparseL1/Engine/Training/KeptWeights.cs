@@ -31,10 +31,58 @@ internal sealed class KeptWeights
                 _positions[k++] = i;
         }
 
-        _weights = new float[count];
+        _weights = Gather(weights);
         _gradient = new float[count];
         FirstMoment = Gather(firstMoment);
         SecondMoment = Gather(secondMoment);
+    }
+
+    /// <summary>
+    /// Whether the kept weights live here between steps (<see cref="MakeResident"/>): the first layer on sparse rows is
+    /// then multiplied and differentiated from <see cref="Values"/> by rows, its gradient is written into
+    /// <see cref="Gradient"/>, and the layer itself is stale until <see cref="WriteBack"/>.
+    /// </summary>
+    public bool Resident { get; private set; }
+
+    /// <summary>The kept weights' values (current while <see cref="Resident"/>).</summary>
+    public float[] Values => _weights;
+
+    /// <summary>The kept weights' gradient (written by the products while <see cref="Resident"/>).</summary>
+    public float[] Gradient => _gradient;
+
+    /// <summary>With a transposed layer (inputs x width) made resident: where each input's kept weights start in <see cref="Values"/> (inputs + 1 entries).</summary>
+    public int[] RowStarts { get; private set; } = [];
+
+    /// <summary>With a transposed layer made resident: each kept weight's output (its column in the layer's row).</summary>
+    public int[] Outputs { get; private set; } = [];
+
+    /// <summary>
+    /// Keeps the weights here from now on, indexed by the rows of a transposed layer of <paramref name="width"/> outputs
+    /// (positions ascend, so each input's kept weights are contiguous and in output order).
+    /// </summary>
+    public void MakeResident(int inputs, int width)
+    {
+        RowStarts = new int[inputs + 1];
+        Outputs = new int[_positions.Length];
+        for (int k = 0; k < _positions.Length; k++)
+        {
+            RowStarts[_positions[k] / width + 1]++;
+            Outputs[k] = _positions[k] % width;
+        }
+
+        for (int c = 0; c < inputs; c++)
+            RowStarts[c + 1] += RowStarts[c];
+        Resident = true;
+    }
+
+    /// <summary>Runs <paramref name="step"/> on the resident weights and their gradient, in place.</summary>
+    public void StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights, _gradient);
+
+    /// <summary>Writes the kept weights into <paramref name="weights"/> (the frozen positions there stay zero).</summary>
+    public void WriteBack(float[] weights)
+    {
+        for (int k = 0; k < _positions.Length; k++)
+            weights[_positions[k]] = _weights[k];
     }
 
     /// <summary>The kept weights' positions in the layer, ascending.</summary>

@@ -20,9 +20,16 @@ internal sealed class ProximalOptimizer
     private int[]? _maskNonZero;
     private long _step;
 
-    public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters)
+    /// <param name="settings">The run's settings.</param>
+    /// <param name="parameters">The parameters to step.</param>
+    /// <param name="residentFirstLayer">
+    /// Whether a frozen first layer may keep its kept weights resident (<see cref="KeptWeights.MakeResident"/>): for a
+    /// transposed first layer whose products read them by rows (training on sparse rows in one process).
+    /// </param>
+    public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters, bool residentFirstLayer = false)
     {
         _settings = settings;
+        _residentAllowed = residentFirstLayer;
         Lambdas = (float[])settings.Lambdas.Clone();
         LearningRate = settings.LearningRate;
         ReweightOffset = settings.ReweightOffset;
@@ -59,10 +66,22 @@ internal sealed class ProximalOptimizer
     /// </summary>
     public int[]? KeptPositions(int layer) => _kept?[layer]?.Positions;
 
+    private readonly bool _residentAllowed;
+
+    /// <summary>
+    /// The first layer's kept weights when they are resident (the frozen first layer of a run on sparse rows): the
+    /// products read and write them there, and <see cref="Commit"/> writes them into the layer. Null otherwise.
+    /// </summary>
+    public KeptWeights? ResidentFirstLayer => _kept?[0] is { Resident: true } kept ? kept : null;
+
+    /// <summary>Writes resident first-layer weights into the layer, so that it can be read whole (the run's end).</summary>
+    public void Commit(MlpParameters parameters) => ResidentFirstLayer?.WriteBack(parameters.Weights[0]);
+
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {
         Freezes++;
+        Commit(parameters);
         // A second freeze starts from the moments the kept-weight steps have been updating.
         for (int j = 0; j < parameters.LayerCount && _kept is not null; j++)
             _kept[j]?.ReturnMoments(_weightMoments1?[j], _weightMoments2?[j]);
@@ -74,6 +93,11 @@ internal sealed class ProximalOptimizer
             if (_maskNonZero[j] <= KeptStepDensity * parameters.Weights[j].Length)
                 _kept[j] = new KeptWeights(parameters.Weights[j], _weightMoments1?[j], _weightMoments2?[j]);
         }
+
+        // Resident kept weights save a gather of the gradient and a scatter of the weights over the whole first layer
+        // each step (on Debian's text set, 62,605 inputs x 100, that was 28 % of the fit).
+        if (_residentAllowed && _kept[0] is { } first)
+            first.MakeResident(parameters.InputSize, parameters.LayerSizes[1]);
     }
 
     /// <summary>
@@ -94,7 +118,9 @@ internal sealed class ProximalOptimizer
         {
             for (int j = 0; j < parameters.LayerCount; j++)
             {
-                if (_kept?[j] is { } kept)
+                if (_kept?[j] is { Resident: true } resident)
+                    resident.StepResident((w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j]));
+                else if (_kept?[j] is { } kept)
                     kept.Step(parameters.Weights[j], weightGradients[j], (w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j]));
                 else
                     nonZeroCounts[j] = ProximalKernels.SgdStep(parameters.Weights[j], weightGradients[j], rate, rate * Lambdas[j]);
@@ -112,7 +138,9 @@ internal sealed class ProximalOptimizer
             float lambda = Lambdas[j], offset = ReweightOffset;
             var gate = j == 0 && _settings.GateFirstLayerRevival && _kept?[j] is null && lambda > 0 ? _gate ??= new RevivalGate(w.Length) : null;
             gate?.Before(w, g);
-            if (_kept?[j] is { } kept)
+            if (_kept?[j] is { Resident: true } resident)
+                resident.StepResident((keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, resident.FirstMoment, resident.SecondMoment, coefficients, lambda, offset));
+            else if (_kept?[j] is { } kept)
                 kept.Step(w, g, (keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, kept.FirstMoment, kept.SecondMoment, coefficients, lambda, offset));
             else
                 nonZeroCounts[j] = InChunks(w.Length, (start, length) => ProximalKernels.AdamStep(w.AsSpan(start, length), g.AsSpan(start, length),

@@ -59,10 +59,28 @@ internal static class ProximalTrainingLoop
         int batch = settings.EffectiveBatchSize(globalRows);
         bool shuffle = batch < globalRows;
         var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
+        gradient.Network.FirstLayerTransposed = transposed;
+        // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
+        var optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer) { FirstLayerTransposed = transposed };
+        try
+        {
+            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch, shuffle);
+        }
+        finally
+        {
+            // Resident first-layer weights go into the layer before anyone reads it whole.
+            optimizer.Commit(parameters);
+        }
+    }
+
+    private static TrainingOutcome TrainSteps(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
+        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
+        BatchGradient gradient, ProximalOptimizer optimizer, int batch, bool shuffle)
+    {
+        int globalRows = data.GlobalRows;
         Distributed.GradientReduction? reduction = null;
         int reductionFreezes = -1;
-        gradient.Network.FirstLayerTransposed = transposed;
-        var optimizer = new ProximalOptimizer(settings, parameters) { FirstLayerTransposed = transposed };
+        gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
             gradient.Network.UseSparseForward(nonZero);
@@ -111,6 +129,8 @@ internal static class ProximalTrainingLoop
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
                 stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
+                // A freeze in the step control may have made the first layer resident.
+                gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
                     return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts);
             }

@@ -128,6 +128,107 @@ internal sealed class SparseInputBatch
         }
     }
 
+    /// <summary>
+    /// <see cref="ForwardTransposed"/> from a frozen first layer's resident kept weights: per nonzero input its kept
+    /// weights only, each added into its output (the same products and sums, in the same order, as the whole row's
+    /// multiply-add, less the frozen zeros).
+    /// </summary>
+    public void ForwardKept(KeptWeights kept, int outputs, Span<float> z, int threads)
+    {
+        int rows = Rows;
+        float[] result = _transposed.Length >= rows * outputs ? _transposed : _transposed = new float[outputs * _rowPointers.Length];
+        int[] starts = kept.RowStarts, outputOf = kept.Outputs;
+        float[] values = kept.Values;
+        ForRanges(rows, threads, (first, end) =>
+        {
+            for (int r = first; r < end; r++)
+            {
+                var row = result.AsSpan(r * outputs, outputs);
+                row.Clear();
+                for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
+                {
+                    float x = _values[k];
+                    for (int e = starts[_columns[k]], stop = starts[_columns[k] + 1]; e < stop; e++)
+                        row[outputOf[e]] = values[e] * x + row[outputOf[e]];
+                }
+            }
+        });
+        result.AsSpan(0, rows * outputs).CopyTo(z);
+        if (_offsetColumns.Length > 0)
+        {
+            var correction = Correction(outputs);
+            for (int k = 0; k < _offsetColumns.Length; k++)
+            {
+                for (int e = starts[_offsetColumns[k]], stop = starts[_offsetColumns[k] + 1]; e < stop; e++)
+                    correction[outputOf[e]] = values[e] * _offsets[k] + correction[outputOf[e]];
+            }
+
+            SubtractFromRows(z, rows, correction);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WeightGradientTransposed"/> into a frozen first layer's resident kept gradient: per nonzero input the
+    /// gradient of its kept weights only. Without <paramref name="accumulate"/> only the inputs the previous batch wrote
+    /// are cleared.
+    /// </summary>
+    public void WeightGradientKept(float[] delta, int outputs, KeptWeights kept, bool accumulate)
+    {
+        int[] starts = kept.RowStarts, outputOf = kept.Outputs;
+        float[] gradient = kept.Gradient;
+        if (_keptWrittenMark.Length != starts.Length - 1)
+            _keptWrittenMark = new bool[starts.Length - 1];
+        if (!accumulate)
+        {
+            foreach (int column in _keptWritten)
+            {
+                gradient.AsSpan(starts[column], starts[column + 1] - starts[column]).Clear();
+                _keptWrittenMark[column] = false;
+            }
+
+            _keptWritten.Clear();
+        }
+
+        for (int r = 0; r < Rows; r++)
+        {
+            int deltaRow = r * outputs;
+            for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
+                AddKept(_columns[k], _values[k], delta, deltaRow, starts, outputOf, gradient);
+        }
+
+        if (_offsetColumns.Length > 0)
+        {
+            var sums = DeltaSums(delta, outputs);
+            for (int k = 0; k < _offsetColumns.Length; k++)
+            {
+                int column = _offsetColumns[k];
+                MarkKeptWritten(column);
+                for (int e = starts[column], stop = starts[column + 1]; e < stop; e++)
+                    gradient[e] = sums[outputOf[e]] * -_offsets[k] + gradient[e];
+            }
+        }
+    }
+
+    /// <summary>Adds x·δ[row, output] into each kept weight of input <paramref name="column"/> (δ·x + g, as the row multiply-add).</summary>
+    private void AddKept(int column, float x, float[] delta, int deltaRow, int[] starts, int[] outputOf, float[] gradient)
+    {
+        MarkKeptWritten(column);
+        for (int e = starts[column], stop = starts[column + 1]; e < stop; e++)
+            gradient[e] = delta[deltaRow + outputOf[e]] * x + gradient[e];
+    }
+
+    private void MarkKeptWritten(int column)
+    {
+        if (!_keptWrittenMark[column])
+        {
+            _keptWrittenMark[column] = true;
+            _keptWritten.Add(column);
+        }
+    }
+
+    private readonly System.Collections.Generic.List<int> _keptWritten = [];
+    private bool[] _keptWrittenMark = [];
+
     /// <summary>The correction buffer of the output width, cleared.</summary>
     private Span<float> Correction(int outputs)
     {

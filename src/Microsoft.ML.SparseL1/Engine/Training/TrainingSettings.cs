@@ -60,6 +60,12 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool GateFirstLayerRevival { get; init; }
 
+    /// <summary>
+    /// On sparse rows in one process, keep a frozen first layer's kept weights resident (<see cref="KeptWeights.MakeResident"/>)
+    /// instead of gathering and scattering them through the whole layer each step (the same values). Off only to compare both.
+    /// </summary>
+    public bool ResidentFrozenFirstLayer { get; init; } = true;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;
