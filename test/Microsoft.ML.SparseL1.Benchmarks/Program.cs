@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [input-selection] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -32,6 +32,8 @@ if (wanted.Contains("input-selection"))
     results.AddRange(InputSelectionBenchmarks.Run());
 if (wanted.Contains("sparse-input"))
     results.AddRange(SparseInputBenchmarks.Run(rows: 20000));
+if (wanted.Contains("frozen-sparse"))
+    results.AddRange(FrozenSparseBenchmarks.Run(threads: 2));
 if (wanted.Contains("deploy"))
     results.AddRange(DeploymentBenchmarks.Run(trainRows: 60000));
 if (wanted.Contains("memory-synthetic"))
