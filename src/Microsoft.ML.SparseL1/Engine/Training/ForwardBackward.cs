@@ -91,7 +91,10 @@ internal sealed class ForwardBackward
     /// <summary>The input batch buffer (MaxBatchSize x input size) that callers fill before <c>Forward</c>.</summary>
     public float[] Input => _activations[0].Length > 0 ? _activations[0] : _activations[0] = new float[checked(MaxBatchSize * _layerSizes[0])];
 
-    /// <summary>∂(loss)/∂W per layer after <see cref="Backward"/>.</summary>
+    /// <summary>
+    /// ∂(loss)/∂W per layer after <see cref="Backward"/>; with <see cref="ResidentFirstLayer"/> the first layer's goes into
+    /// its kept gradient instead, and layer 0 here keeps whatever the last batch before it wrote.
+    /// </summary>
     public float[][] WeightGradients { get; }
 
     /// <summary>∂(loss)/∂b per layer after <see cref="Backward"/>.</summary>

@@ -19,7 +19,12 @@ internal static class ProximalTrainingLoop
     /// <param name="stopRule">Called after every proximal step; true ends training.</param>
     /// <param name="epochCompleted">Called after every epoch.</param>
     /// <param name="cancellation">Checked before every step.</param>
-    /// <param name="stepControl">Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.</param>
+    /// <param name="stepControl">
+    /// Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.
+    /// On sparse rows, once the first layer is frozen its kept weights train resident
+    /// (<see cref="ProximalOptimizer.ResidentFirstLayer"/>): the first layer in the parameters is stale until the run
+    /// returns, so a callback must not read or write it then.
+    /// </param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public static TrainingOutcome Train(TrainingData data, MlpParameters parameters, TrainingSettings settings,
