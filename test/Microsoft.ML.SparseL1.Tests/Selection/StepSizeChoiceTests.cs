@@ -40,11 +40,47 @@ public class StepSizeChoiceTests
         var (again, againLosses) = StepSizeChoice.Choose(data, Training(2), Train);
 
         Assert.AreEqual(StepSizeChoice.Multipliers.Length, losses.Length);
-        Assert.IsTrue(losses.All(double.IsFinite), string.Join(", ", losses));
-        int best = System.Array.IndexOf(losses, losses.Min());
-        Assert.AreEqual(1e-3f * StepSizeChoice.Multipliers[best], rate, "the candidate of least validation loss");
+        // The two middle candidates, then the outer one on the better one's side; the other outer one is not run.
+        Assert.IsTrue(double.IsFinite(losses[1]) && double.IsFinite(losses[2]), string.Join(", ", losses));
+        int outer = losses[2] < losses[1] ? 3 : 0;
+        Assert.IsTrue(double.IsFinite(losses[outer]) && double.IsNaN(losses[3 - outer]), string.Join(", ", losses));
+        double least = losses.Where(double.IsFinite).Min();
+        Assert.AreEqual(1e-3f * StepSizeChoice.Multipliers[System.Array.IndexOf(losses, least)], rate, "the candidate of least validation loss");
         Assert.AreEqual(rate, again, "the same choice");
         CollectionAssert.AreEqual(losses, againLosses, "bit-identical validation losses with 1 and 2 threads");
+    }
+
+    /// <summary>
+    /// The walk from the middle chooses what the whole grid would when the validation loss has one minimum over it: a
+    /// stand-in trainer whose validation loss is a chosen function of the step (through the bias it learns) checks the
+    /// three shapes the defaults benchmark showed (falling, rising, lowest inside) and that the skipped candidate is the
+    /// one on the worse side.
+    /// </summary>
+    [TestMethod]
+    [DataRow(3, 0)]
+    [DataRow(0, 3)]
+    [DataRow(2, 0)]
+    [DataRow(1, 3)]
+    public void Choose_WalksFromTheMiddle_ToTheGridsLeastLoss(int minimum, int skipped)
+    {
+        var data = SyntheticData.Make(LossKind.SquaredError, 90, 6, 0, seed: 7);
+        var calls = new System.Collections.Concurrent.ConcurrentBag<float>();
+        var (rate, losses) = StepSizeChoice.Choose(data, Training(1), (rows, settings) =>
+        {
+            calls.Add(settings.LearningRate);
+            // A constant network whose output, and so whose validation loss, grows with the distance of the step's
+            // grid position from the chosen minimum.
+            int position = System.Array.FindIndex(StepSizeChoice.Multipliers, m => System.Math.Abs(1e-3f * m - settings.LearningRate) < 1e-9f);
+            var parameters = MlpParameters.Initialize(s_sizes, 1);
+            foreach (var w in parameters.Weights)
+                System.Array.Clear(w);
+            parameters.Biases[^1][0] = 10f * System.Math.Abs(position - minimum);
+            return parameters;
+        });
+
+        Assert.AreEqual(1e-3f * StepSizeChoice.Multipliers[minimum], rate, string.Join(", ", losses));
+        Assert.IsTrue(double.IsNaN(losses[skipped]), string.Join(", ", losses));
+        Assert.AreEqual(3 * StepSizeChoice.Folds, calls.Count, "three candidates, one run per fold");
     }
 
     [TestMethod]
@@ -55,7 +91,8 @@ public class StepSizeChoiceTests
             settings.LearningRate > 2e-3f ? throw new TrainingDivergedException(settings.LearningRate, "diverged") : Train(rows, settings));
 
         Assert.IsLessThanOrEqualTo(1e-3f, rate);
-        Assert.IsTrue(losses.Zip(StepSizeChoice.Multipliers).All(x => x.Second > 2f ? double.IsPositiveInfinity(x.First) : double.IsFinite(x.First)),
+        // 3x diverges, so the walk goes down from 1x and never runs 10x.
+        Assert.IsTrue(losses.Zip(StepSizeChoice.Multipliers).All(x => x.Second > 5f ? double.IsNaN(x.First) : x.Second > 2f ? double.IsPositiveInfinity(x.First) : double.IsFinite(x.First)),
             string.Join(", ", losses));
 
         var (fallback, _) = StepSizeChoice.Choose(data, Training(1), (_, settings) => throw new TrainingDivergedException(settings.LearningRate, "diverged"));

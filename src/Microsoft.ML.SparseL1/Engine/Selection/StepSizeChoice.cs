@@ -7,15 +7,20 @@ using Microsoft.ML.SparseL1.Training;
 namespace Microsoft.ML.SparseL1.Selection;
 
 /// <summary>
-/// The default step of a small regression set, chosen by k-fold cross-validation on the training rows: a few multiples of
-/// the optimizer's default step each train one run per fold on the other folds, and the step with the least validation
-/// loss over all folds trains the delivered network on every row (docs/algorithm.md §6).
+/// The default step of a small regression set, chosen by k-fold cross-validation on the training rows: multiples of the
+/// optimizer's default step each train one run per fold on the other folds, and the step with the least validation
+/// loss over all folds trains the delivered network on every row (docs/algorithm.md §6). The two middle candidates run
+/// first; then only the outer candidate on the side of the better one: three candidates instead of four.
 /// </summary>
 /// <remarks>
 /// Why: one fixed step and budget overfit some small sets and underfit others. On the defaults benchmark, the noisy
 /// diabetes set wants a smaller step (or fewer steps) than Boston and mg: 6,000 steps at 1e-3 gave Boston 0.851 and
 /// diabetes 0.377, 1,500 gave 0.828 and 0.485. The choice is a validation measurement instead of a rule of thumb. Each
 /// fold's run trains as many epochs as the delivered run, so that a candidate means the same amount of fitting there.
+/// The walk from the middle gives the whole grid's choice whenever the validation loss has one minimum over the grid. In
+/// the 15 fits of the defaults benchmark's regression sets (5 folds each of diabetes, Boston and mg) it had in 14: falling
+/// with the step on mg, rising on diabetes, lowest inside the grid on Boston; one Boston fold had two (1x and 10x), where
+/// the walk takes 1x (that set's mean R² 0.8558 against 0.8555). It saves a quarter of the runs (fits 10-14 % faster).
 /// </remarks>
 internal static class StepSizeChoice
 {
@@ -28,7 +33,7 @@ internal static class StepSizeChoice
     /// </summary>
     public const int Folds = 3;
 
-    /// <summary>Returns the chosen step and each candidate's validation loss (mean over all rows; infinite when it diverged).</summary>
+    /// <summary>Returns the chosen step and each candidate's validation loss (mean over all rows; infinite when it diverged, NaN when not run).</summary>
     /// <param name="data">The training rows.</param>
     /// <param name="training">The delivered run's settings; each candidate changes only the step.</param>
     /// <param name="train">Trains a network on a subset with the given settings, as the delivered run would.</param>
@@ -49,42 +54,52 @@ internal static class StepSizeChoice
 
         // The candidate-fold runs are independent: they run side by side, one thread each (results do not depend on the
         // thread count), and their losses are summed in a fixed order, so the choice does not depend on the schedule.
-        var foldLosses = new double[Multipliers.Length, Folds];
-        try
-        {
-            RunAll();
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            // A cancellation (or any error) of a fold run surfaces as itself, as it would from a sequential loop.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
-
-        void RunAll() => System.Threading.Tasks.Parallel.For(0, Multipliers.Length * Folds,
-            new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) }, run =>
-            {
-                int c = run / Folds, f = run % Folds;
-                var candidate = training with { LearningRate = training.LearningRate * Multipliers[c], Threads = 1 };
-                var (fit, validation) = folds[f];
-                try
-                {
-                    var parameters = train(fit, candidate);
-                    foldLosses[c, f] = FullGradient.Loss(parameters, validation, training.Loss, 1024, 1) * validation.TotalWeight;
-                }
-                catch (TrainingDivergedException)
-                {
-                    foldLosses[c, f] = double.PositiveInfinity;
-                }
-            });
-
         var losses = new double[Multipliers.Length];
+        Array.Fill(losses, double.NaN);
+        Run([1, 2]);
+        // The loss falls toward the better middle candidate's side: the outer one there (down when both diverged).
+        Run([losses[2] < losses[1] ? 3 : 0]);
+
+        void Run(int[] candidates)
+        {
+            var foldLosses = new double[candidates.Length, Folds];
+            try
+            {
+                System.Threading.Tasks.Parallel.For(0, candidates.Length * Folds,
+                    new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) }, run =>
+                    {
+                        int k = run / Folds, f = run % Folds;
+                        var candidate = training with { LearningRate = training.LearningRate * Multipliers[candidates[k]], Threads = 1 };
+                        var (fit, validation) = folds[f];
+                        try
+                        {
+                            var parameters = train(fit, candidate);
+                            foldLosses[k, f] = FullGradient.Loss(parameters, validation, training.Loss, 1024, 1) * validation.TotalWeight;
+                        }
+                        catch (TrainingDivergedException)
+                        {
+                            foldLosses[k, f] = double.PositiveInfinity;
+                        }
+                    });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // A cancellation (or any error) of a fold run surfaces as itself, as it would from a sequential loop.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+
+            for (int k = 0; k < candidates.Length; k++)
+            {
+                double total = 0;
+                for (int f = 0; f < Folds; f++)
+                    total += foldLosses[k, f];
+                losses[candidates[k]] = data.TotalWeight > 0 ? total / data.TotalWeight : total;
+            }
+        }
+
         int best = -1;
         for (int c = 0; c < Multipliers.Length; c++)
         {
-            double total = 0;
-            for (int f = 0; f < Folds; f++)
-                total += foldLosses[c, f];
-            losses[c] = data.TotalWeight > 0 ? total / data.TotalWeight : total;
             if (double.IsFinite(losses[c]) && (best < 0 || losses[c] < losses[best]))
                 best = c;
         }

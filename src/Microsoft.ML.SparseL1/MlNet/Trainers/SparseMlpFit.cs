@@ -58,7 +58,8 @@ internal static class SparseMlpFit
             training = training with { LearningRate = rate };
             channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
                 "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
-                string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture, $"{LearningRateFor(options) * m}: {losses[c]:G5}")))));
+                string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
+                    $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
         }
 
         // Time estimates count from here: the step choice's runs are not epochs of the delivered run.
