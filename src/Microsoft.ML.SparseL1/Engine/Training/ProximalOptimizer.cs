@@ -16,7 +16,7 @@ internal sealed class ProximalOptimizer
     private readonly float[][]? _weightMoments1, _weightMoments2, _biasMoments1, _biasMoments2;
 
     /// <summary>1 where a weight may move, 0 where it is frozen at zero; null when nothing is frozen.</summary>
-    private float[][]? _mask;
+    private float[]?[]? _mask;
     private int[]? _maskNonZero;
     private long _step;
 
@@ -85,13 +85,16 @@ internal sealed class ProximalOptimizer
         // A second freeze starts from the moments the kept-weight steps have been updating.
         for (int j = 0; j < parameters.LayerCount && _kept is not null; j++)
             _kept[j]?.ReturnMoments(_weightMoments1?[j], _weightMoments2?[j]);
-        _mask = parameters.Weights.Select(w => w.Select(v => v != 0f ? 1f : 0f).ToArray()).ToArray();
         _maskNonZero = parameters.CountNonZeroWeights();
         _kept = new KeptWeights?[parameters.LayerCount];
+        _mask = new float[]?[parameters.LayerCount];
         for (int j = 0; j < parameters.LayerCount; j++)
         {
+            // A layer that steps its kept weights only needs no mask (a text model's first layer: 25 MB it need not hold).
             if (_maskNonZero[j] <= KeptStepDensity * parameters.Weights[j].Length)
                 _kept[j] = new KeptWeights(parameters.Weights[j], _weightMoments1?[j], _weightMoments2?[j]);
+            else
+                _mask[j] = MaskOf(parameters.Weights[j]);
         }
 
         // Resident kept weights save a gather of the gradient and a scatter of the weights over the whole first layer
@@ -187,9 +190,18 @@ internal sealed class ProximalOptimizer
         {
             // Kept-weight steps never touch the frozen zeros.
             if (_kept?[j] is null)
-                System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Weights[j], _mask[j], parameters.Weights[j]);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(parameters.Weights[j], _mask[j]!, parameters.Weights[j]);
             nonZeroCounts[j] = _maskNonZero![j];
         }
+    }
+
+    /// <summary>1 where <paramref name="weights"/> is nonzero, 0 where it is zero.</summary>
+    private static float[] MaskOf(float[] weights)
+    {
+        var mask = new float[weights.Length];
+        for (int i = 0; i < weights.Length; i++)
+            mask[i] = weights[i] != 0f ? 1f : 0f;
+        return mask;
     }
 
     private static float[][] Zeros(float[][] shapes)

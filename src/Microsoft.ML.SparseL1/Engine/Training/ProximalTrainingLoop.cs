@@ -39,32 +39,38 @@ internal static class ProximalTrainingLoop
         if (settings.Lambdas.Length != parameters.LayerCount)
             throw new ArgumentException($"Expected {parameters.LayerCount} lambdas (one per weight layer), got {settings.Lambdas.Length}.", nameof(settings));
 
+        // Data-parallel training (data.Shard set): batches and shuffles are of the whole set, so every rank draws the same
+        // global permutation and computes its part of each global batch; the parts are summed in rank order.
+        int batch = settings.EffectiveBatchSize(data.GlobalRows);
+        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
         // On sparse rows the first layer trains transposed (ForwardBackward.FirstLayerTransposed): the optimizer and every
         // callback here are element-wise or count-based, so only the products see the layout; it is restored on any exit.
         bool transposed = data.Sparse is not null;
+        gradient.Network.FirstLayerTransposed = transposed;
+        // The first layer's gradient buffer, unused before the first step and after the last, holds the copy a transpose
+        // needs; it is cleared after, because the sparse products clear only the rows their last batch wrote.
+        float[] scratch = gradient.Network.WeightGradients[0];
         if (transposed)
-            TransposeFirstLayer(parameters, parameters.LayerSizes[1], parameters.InputSize);
+        {
+            TransposeFirstLayer(parameters, parameters.LayerSizes[1], parameters.InputSize, scratch);
+            Array.Clear(scratch);
+        }
         try
         {
-            return TrainCore(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, transposed);
+            return TrainCore(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, batch);
         }
         finally
         {
             if (transposed)
-                TransposeFirstLayer(parameters, parameters.InputSize, parameters.LayerSizes[1]);
+                TransposeFirstLayer(parameters, parameters.InputSize, parameters.LayerSizes[1], scratch);
         }
     }
 
     private static TrainingOutcome TrainCore(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
-        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl, bool transposed)
+        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
+        BatchGradient gradient, int batch)
     {
-        // Data-parallel training (data.Shard set): batches and shuffles are of the whole set, so every rank draws the same
-        // global permutation and computes its part of each global batch; the parts are summed in rank order.
-        int globalRows = data.GlobalRows;
-        int batch = settings.EffectiveBatchSize(globalRows);
-        bool shuffle = batch < globalRows;
-        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
-        gradient.Network.FirstLayerTransposed = transposed;
+        bool transposed = gradient.Network.FirstLayerTransposed, shuffle = batch < data.GlobalRows;
         // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
         var optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer) { FirstLayerTransposed = transposed };
         try
@@ -175,12 +181,12 @@ internal static class ProximalTrainingLoop
         return (scalars[0], scalars[1]);
     }
 
-    /// <summary>Transposes the rows x columns first-layer weights in place (the array object stays the same).</summary>
-    private static void TransposeFirstLayer(MlpParameters parameters, int rows, int columns)
+    /// <summary>Transposes the rows x columns first-layer weights in place (the array object stays the same) through <paramref name="scratch"/>.</summary>
+    private static void TransposeFirstLayer(MlpParameters parameters, int rows, int columns, float[] scratch)
     {
         float[] weights = parameters.Weights[0];
-        var copy = (float[])weights.Clone();
-        Kernels.GemmPackingTranspose.Transpose(copy, columns, rows, columns, weights, rows);
+        weights.CopyTo(scratch, 0);
+        Kernels.GemmPackingTranspose.Transpose(scratch.AsSpan(0, weights.Length), columns, rows, columns, weights, rows);
     }
 
     private static TrainingDivergedException Diverged(int epoch, long step, double loss, float learningRate) =>
