@@ -104,8 +104,7 @@ internal sealed class KeptWeights
         }
 
         step(_weights, _gradient);
-        for (int k = 0; k < _positions.Length; k++)
-            weights[_positions[k]] = _weights[k];
+        WriteBack(weights);
     }
 
     /// <summary>Writes the kept weights' moments back into the layer's (before the pattern is frozen anew).</summary>

@@ -55,40 +55,30 @@ internal static class ProximalTrainingLoop
             TransposeFirstLayer(parameters, parameters.LayerSizes[1], parameters.InputSize, scratch);
             Array.Clear(scratch);
         }
+
+        ProximalOptimizer? optimizer = null;
         try
         {
-            return TrainCore(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, batch);
+            // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
+            optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer)
+                { FirstLayerTransposed = transposed };
+            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch);
         }
         finally
         {
+            // Resident first-layer weights go into the layer before it is read whole or transposed back.
+            optimizer?.Commit(parameters);
             if (transposed)
                 TransposeFirstLayer(parameters, parameters.InputSize, parameters.LayerSizes[1], scratch);
         }
     }
 
-    private static TrainingOutcome TrainCore(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
-        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
-        BatchGradient gradient, int batch)
-    {
-        bool transposed = gradient.Network.FirstLayerTransposed, shuffle = batch < data.GlobalRows;
-        // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
-        var optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer) { FirstLayerTransposed = transposed };
-        try
-        {
-            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch, shuffle);
-        }
-        finally
-        {
-            // Resident first-layer weights go into the layer before anyone reads it whole.
-            optimizer.Commit(parameters);
-        }
-    }
-
     private static TrainingOutcome TrainSteps(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
         Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
-        BatchGradient gradient, ProximalOptimizer optimizer, int batch, bool shuffle)
+        BatchGradient gradient, ProximalOptimizer optimizer, int batch)
     {
         int globalRows = data.GlobalRows;
+        bool shuffle = batch < globalRows;
         Distributed.GradientReduction? reduction = null;
         int reductionFreezes = -1;
         gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;

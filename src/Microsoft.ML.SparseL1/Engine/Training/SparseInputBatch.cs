@@ -176,24 +176,21 @@ internal sealed class SparseInputBatch
     {
         int[] starts = kept.RowStarts, outputOf = kept.Outputs;
         float[] gradient = kept.Gradient;
-        if (_keptWrittenMark.Length != starts.Length - 1)
-            _keptWrittenMark = new bool[starts.Length - 1];
+        int inputs = starts.Length - 1;
         if (!accumulate)
-        {
-            foreach (int column in _keptWritten)
-            {
-                gradient.AsSpan(starts[column], starts[column + 1] - starts[column]).Clear();
-                _keptWrittenMark[column] = false;
-            }
-
-            _keptWritten.Clear();
-        }
+            _keptWritten.Clear(column => gradient.AsSpan(starts[column], starts[column + 1] - starts[column]).Clear());
 
         for (int r = 0; r < Rows; r++)
         {
             int deltaRow = r * outputs;
             for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
-                AddKept(_columns[k], _values[k], delta, deltaRow, starts, outputOf, gradient);
+            {
+                int column = _columns[k];
+                float x = _values[k];
+                _keptWritten.Mark(column, inputs);
+                for (int e = starts[column], stop = starts[column + 1]; e < stop; e++)
+                    gradient[e] = delta[deltaRow + outputOf[e]] * x + gradient[e];
+            }
         }
 
         if (_offsetColumns.Length > 0)
@@ -202,32 +199,15 @@ internal sealed class SparseInputBatch
             for (int k = 0; k < _offsetColumns.Length; k++)
             {
                 int column = _offsetColumns[k];
-                MarkKeptWritten(column);
+                _keptWritten.Mark(column, inputs);
                 for (int e = starts[column], stop = starts[column + 1]; e < stop; e++)
                     gradient[e] = sums[outputOf[e]] * -_offsets[k] + gradient[e];
             }
         }
     }
 
-    /// <summary>Adds x·δ[row, output] into each kept weight of input <paramref name="column"/> (δ·x + g, as the row multiply-add).</summary>
-    private void AddKept(int column, float x, float[] delta, int deltaRow, int[] starts, int[] outputOf, float[] gradient)
-    {
-        MarkKeptWritten(column);
-        for (int e = starts[column], stop = starts[column + 1]; e < stop; e++)
-            gradient[e] = delta[deltaRow + outputOf[e]] * x + gradient[e];
-    }
-
-    private void MarkKeptWritten(int column)
-    {
-        if (!_keptWrittenMark[column])
-        {
-            _keptWrittenMark[column] = true;
-            _keptWritten.Add(column);
-        }
-    }
-
-    private readonly System.Collections.Generic.List<int> _keptWritten = [];
-    private bool[] _keptWrittenMark = [];
+    /// <summary>The inputs whose kept gradient the last batch wrote (a separate record from the layer gradient's).</summary>
+    private readonly WrittenInputs _keptWritten = new();
 
     /// <summary>The correction buffer of the output width, cleared.</summary>
     private Span<float> Correction(int outputs)
@@ -261,25 +241,15 @@ internal sealed class SparseInputBatch
     /// </summary>
     public void WeightGradientTransposed(float[] delta, int outputs, int inputs, float[] gradientTransposed, bool accumulate)
     {
-        if (_writtenMark.Length != inputs)
-            _writtenMark = new bool[inputs];
         if (!accumulate)
-        {
-            foreach (int column in _written)
-            {
-                gradientTransposed.AsSpan(column * outputs, outputs).Clear();
-                _writtenMark[column] = false;
-            }
-
-            _written.Clear();
-        }
+            _written.Clear(column => gradientTransposed.AsSpan(column * outputs, outputs).Clear());
 
         for (int r = 0; r < Rows; r++)
         {
             var d = delta.AsSpan(r * outputs, outputs);
             for (int k = _rowPointers[r]; k < _rowPointers[r + 1]; k++)
             {
-                var target = WrittenRow(gradientTransposed, _columns[k], outputs);
+                var target = WrittenRow(gradientTransposed, _columns[k], outputs, inputs);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, _values[k], target, target);
             }
         }
@@ -289,7 +259,7 @@ internal sealed class SparseInputBatch
             var sums = DeltaSums(delta, outputs);
             for (int k = 0; k < _offsetColumns.Length; k++)
             {
-                var target = WrittenRow(gradientTransposed, _offsetColumns[k], outputs);
+                var target = WrittenRow(gradientTransposed, _offsetColumns[k], outputs, inputs);
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(sums, -_offsets[k], target, target);
             }
         }
@@ -299,27 +269,17 @@ internal sealed class SparseInputBatch
     /// Forgets which gradient rows the last batch wrote, for a caller that cleared the whole gradient itself (data-parallel
     /// training: the reduction writes every rank's rows into it).
     /// </summary>
-    public void ForgetWrittenRows()
-    {
-        foreach (int column in _written)
-            _writtenMark[column] = false;
-        _written.Clear();
-    }
+    public void ForgetWrittenRows() => _written.Clear(null);
 
     /// <summary>Row <paramref name="input"/> of the transposed gradient, recorded as written (so the next batch clears it).</summary>
-    private Span<float> WrittenRow(float[] gradientTransposed, int input, int outputs)
+    private Span<float> WrittenRow(float[] gradientTransposed, int input, int outputs, int inputs)
     {
-        if (!_writtenMark[input])
-        {
-            _writtenMark[input] = true;
-            _written.Add(input);
-        }
-
+        _written.Mark(input, inputs);
         return gradientTransposed.AsSpan(input * outputs, outputs);
     }
 
-    private readonly System.Collections.Generic.List<int> _written = [];
-    private bool[] _writtenMark = [];
+    /// <summary>The rows of the transposed layer gradient the last batch wrote.</summary>
+    private readonly WrittenInputs _written = new();
 
     /// <summary>
     /// <c>dW[o, k] (+)= Σ_r δ[r, o]·x[r, k]</c> over the batch's nonzeros (δ rows x outputs, row-major); rows whose
