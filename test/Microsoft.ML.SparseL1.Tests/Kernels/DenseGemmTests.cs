@@ -14,6 +14,9 @@ public class DenseGemmTests
     [
         (1, 1, 1), (0, 5, 3), (4, 0, 3), (3, 4, 0), (5, 7, 3), (6, 32, 17), (7, 33, 129), (13, 65, 1),
         (31, 17, 300), (145, 40, 130), (128, 100, 300), (2, 300, 7),
+        // Thin C (ThinGemm): few rows, few columns, and widths leaving every kind of remainder (vectors, 4-lane vectors, scalars).
+        (1, 100, 128), (3, 110, 33), (10, 100, 128), (16, 37, 19), (17, 40, 9), (128, 1, 100), (130, 2, 77), (128, 3, 100),
+        (100, 13, 128), (110, 5, 31), (100, 16, 128), (1, 1, 300),
     ];
 
     [TestMethod]
@@ -50,16 +53,22 @@ public class DenseGemmTests
     }
 
     [TestMethod]
-    public void Multiply_WritesNothingOutsideC()
+    [DataRow(7, 19, 5, false, false, DisplayName = "packed")]
+    [DataRow(3, 50, 7, false, false, DisplayName = "thin rows")]
+    [DataRow(60, 3, 5, true, false, DisplayName = "thin columns")]
+    [DataRow(60, 2, 40, false, true, DisplayName = "thin dots")]
+    public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB)
     {
         var random = new Random(3);
-        int m = 7, n = 19, k = 5, ldc = 23, offset = 11;
-        float[] a = TestData.Uniform(random, m * k), b = TestData.Uniform(random, k * n);
+        int ldc = n + 4, offset = 11;
+        float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
+        var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
+        var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
         KernelPaths.ForEach(path =>
         {
             var c = new float[offset + (m - 1) * ldc + n + 13];
             Array.Fill(c, float.NaN);
-            DenseGemm.Multiply(MatrixOperand.RowMajor(a, m, k), MatrixOperand.RowMajor(b, k, n), c, offset, ldc, false, 2);
+            DenseGemm.Multiply(a, b, c, offset, ldc, false, 2);
             for (int index = 0; index < c.Length; index++)
             {
                 int relative = index - offset;

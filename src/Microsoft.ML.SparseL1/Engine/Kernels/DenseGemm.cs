@@ -15,7 +15,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// <remarks>
 /// Work is split between threads by column panels of C only, and every element of C is summed
 /// over the depth in the same order whatever the split, so the result is bit-identical for any
-/// thread count. Any strides are accepted (transposes are stride swaps); packing absorbs them.
+/// thread count. Any strides are accepted (transposes are stride swaps); packing absorbs them. Products with a thin C
+/// (few rows or columns, as an output layer gives) go to <see cref="ThinGemm"/>, which does not pack.
 /// </remarks>
 internal static class DenseGemm
 {
@@ -52,7 +53,7 @@ internal static class DenseGemm
         if (m > 0 && n > 0 && cOffset + (long)(m - 1) * ldc + n > c.Length)
             throw new ArgumentException($"C ({m}x{n}, stride {ldc}, offset {cOffset}) does not fit in {c.Length} elements.", nameof(c));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
-        if (m == 0 || n == 0)
+        if (m == 0 || n == 0 || ThinGemm.TryMultiply(a, b, c, cOffset, ldc, accumulate, maxThreads))
             return;
 
         switch (KernelDispatch.Current)
