@@ -3,6 +3,7 @@
 using System;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Catalog;
@@ -66,6 +67,31 @@ public class DefaultsOnRealDataTests
         log.Clear();
         ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LearningRate = 1e-3f }).Fit(split.TrainSet);
         Assert.IsFalse(log.Any(m => m.Contains("cross-validation", StringComparison.Ordinal)), "a step the user set is kept");
+    }
+
+    /// <summary>
+    /// The default budget on a small set: the batch that makes 3,000 steps in 20 epochs, at least 32 (here 32), and
+    /// enough epochs of it for 3,000 steps; a batch the user sets is kept.
+    /// </summary>
+    [TestMethod]
+    public void Multiclass_Wine_DefaultBudget_Is3000StepsOfTheSmallBatch()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = Load(ml, "wine.csv", 13).TrainSet;
+        int rows = train.GetColumn<float>("Label").Count();
+        foreach (var (batch, expectedBatch) in new (int?, int)[] { (null, 32), (64, 64) })
+        {
+            var epochs = new System.Collections.Generic.HashSet<int>();
+            var options = new SparseMlpMulticlassTrainer.Options { BatchSize = batch, Progress = new SynchronousProgress(p => epochs.Add(p.Epochs)) };
+            ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.SparseMlp(options)).Fit(train);
+            int stepsPerEpoch = (rows + expectedBatch - 1) / expectedBatch;
+            int expectedEpochs = (3000 + stepsPerEpoch - 1) / stepsPerEpoch;
+            CollectionAssert.AreEqual(new[] { expectedEpochs }, epochs.ToArray(), $"{rows} rows, batch {batch?.ToString() ?? "default"}: epochs of the run");
+        }
+
+        // The rule over sizes: rows / 150 (20 epochs make 3,000 steps), between 32 and 128.
+        foreach (var (setRows, expected) in new[] { (100, 32), (4_800, 32), (9_600, 64), (15_000, 100), (19_200, 128), (60_000, 128) })
+            Assert.AreEqual(expected, SparseMlpFit.BatchSizeFor(new SparseMlpMulticlassTrainer.Options(), setRows), $"{setRows} rows");
     }
 
     private static DataOperationsCatalog.TrainTestData Load(MLContext ml, string file, int features)

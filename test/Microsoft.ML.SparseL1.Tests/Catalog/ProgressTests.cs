@@ -4,6 +4,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Catalog;
@@ -37,7 +38,7 @@ public class ProgressTests
             HiddenLayerSizes = [8], TargetSparsity = 0.5f, SparsityTolerance = 0.05f, NumberOfEpochs = 30, BatchSize = 0,
             // The paper's iteration: one λ per run, so every progress record of a run carries the run's λ.
             SelectionStrategy = SelectionStrategy.GradientMedianBracket, Optimizer = SparseMlpOptimizer.Sgd,
-            Progress = new SyncProgress(progress.Enqueue),
+            Progress = new SynchronousProgress(progress.Enqueue),
         };
         var model = ml.Regression.Trainers.SparseMlp(options).Fit(data).Model;
 
@@ -57,10 +58,5 @@ public class ProgressTests
         Assert.AreEqual(last.Epoch == last.Epochs, last.RunTimeLeft == TimeSpan.Zero, "no time left exactly when a run used all its epochs");
         Assert.IsTrue(log.Any(m => m.Contains("Sparsity selection (GradientMedianBracket", StringComparison.Ordinal)), "the report reaches mlContext.Log");
         Assert.IsTrue(log.Any(m => m.Contains("epoch 1/30", StringComparison.Ordinal)), "per-epoch trace reaches mlContext.Log");
-    }
-
-    private sealed class SyncProgress(Action<SparseMlpProgress> report) : IProgress<SparseMlpProgress>
-    {
-        public void Report(SparseMlpProgress value) => report(value);
     }
 }

@@ -253,11 +253,6 @@ public class DataParallelTrainingTests
             StringAssert.Contains(error?.Message, "UseAccumulatedGradient");
     }
 
-    private sealed class SynchronousProgress(Action<SparseMlpProgress> report) : IProgress<SparseMlpProgress>
-    {
-        public void Report(SparseMlpProgress value) => report(value);
-    }
-
     private sealed class WineRow
     {
         [VectorType(13)]

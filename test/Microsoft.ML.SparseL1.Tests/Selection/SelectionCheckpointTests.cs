@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Selection;
@@ -101,7 +102,7 @@ public class SelectionCheckpointTests
         {
             HiddenLayerSizes = [16], TargetSparsity = 0.8f, NumberOfEpochs = 30, BatchSize = 32, NumberOfThreads = 1, Seed = seed,
             SelectionStrategy = SelectionStrategy.GradientMedianBracket, SelectionCheckpointDirectory = folder, CancellationToken = cancellation,
-            Progress = new Inline(p =>
+            Progress = new SynchronousProgress(p =>
             {
                 if (p.Epoch == 1 && p.SelectionIteration >= 0)
                     trained.Add(p.SelectionIteration);
@@ -131,10 +132,5 @@ public class SelectionCheckpointTests
         var ml = new MLContext(seed: 1);
         var data = Infrastructure.RealData.Load(ml, "wine.csv", 13);
         return ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
-    }
-
-    private sealed class Inline(Action<SparseMlpProgress> report) : IProgress<SparseMlpProgress>
-    {
-        public void Report(SparseMlpProgress value) => report(value);
     }
 }

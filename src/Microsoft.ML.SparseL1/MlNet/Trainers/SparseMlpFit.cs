@@ -31,7 +31,8 @@ internal static class SparseMlpFit
             : Read(trainData, task, options, cancellation);
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
-        int epochs = EpochsFor(options, data.GlobalRows);
+        int batchSize = BatchSizeFor(options, data.GlobalRows);
+        int epochs = EpochsFor(options, batchSize, data.GlobalRows);
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
         int outputs = info.OutputCount;
@@ -42,7 +43,7 @@ internal static class SparseMlpFit
             Loss = task.Loss(),
             Optimizer = options.Optimizer,
             LearningRate = LearningRateFor(options),
-            BatchSize = options.BatchSize,
+            BatchSize = batchSize,
             Epochs = epochs,
             Seed = options.Seed,
             Threads = options.NumberOfThreads ?? Environment.ProcessorCount,
@@ -224,18 +225,28 @@ internal static class SparseMlpFit
     /// </summary>
     internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows) =>
         task == SparseMlpTask.Regression && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
-        && TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize, rows), rows) * SparseMlpOptionsBase.Defaults.MinimumEpochs
-            < SparseMlpOptionsBase.Defaults.MinimumSteps;
+        && TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize ?? SparseMlpOptionsBase.Defaults.BatchSize, rows), rows)
+            * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
 
     /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
     private const int MinimumRowsPerFold = 10;
 
+    /// <summary>
+    /// The batch of a run: the option, or on a set too small for <see cref="SparseMlpOptionsBase.Defaults.MinimumEpochs"/>
+    /// epochs of <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/> to make the step budget, the batch that makes it in
+    /// that many epochs, at least <see cref="SparseMlpOptionsBase.Defaults.MinimumBatchSize"/> (the budget then costs the
+    /// fewest example passes: see that constant's measurements).
+    /// </summary>
+    internal static int BatchSizeFor(SparseMlpOptionsBase options, int rows) => options.BatchSize
+        ?? (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
+            SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize);
+
     /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
-    private static int EpochsFor(SparseMlpOptionsBase options, int rows)
+    private static int EpochsFor(SparseMlpOptionsBase options, int batchSize, int rows)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize, rows), rows);
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(batchSize, rows), rows);
         long needed = (SparseMlpOptionsBase.Defaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
         return (int)Math.Max(SparseMlpOptionsBase.Defaults.MinimumEpochs, needed);
     }
