@@ -52,11 +52,77 @@ public class DenseGemmTests
         CollectionAssert.AreEqual(one, two);
     }
 
+    /// <summary>
+    /// A thin C (at most 16 rows or columns) skips the packing, but each element is computed as the packed path computes
+    /// it (the same depth blocks, each summed in depth order and added to C): the two agree bit for bit, so which path
+    /// a product takes (skipped inactive neurons, a scoring block's size) never changes a result.
+    /// </summary>
+    [TestMethod]
+    public void Multiply_ThinProducts_EqualThePackedPathBitForBit()
+    {
+        var random = new Random(5);
+        (int M, int N, int K)[] shapes =
+        [
+            (1, 100, 128), (2, 110, 33), (3, 100, 450), (10, 100, 128), (16, 300, 7), (1, 1, 300),
+            (128, 1, 100), (130, 3, 77), (100, 13, 128), (100, 16, 1024), (257, 5, 201), (40, 2, 1),
+        ];
+        KernelPaths.ForEach(path =>
+        {
+            foreach (var (m, n, k) in shapes)
+            {
+                foreach (bool transposeA in new[] { false, true })
+                {
+                    foreach (bool transposeB in new[] { false, true })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
+                            var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
+                            var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
+                            float[] thin = TestData.Uniform(random, m * n), packed = (float[])thin.Clone();
+                            DenseGemm.Multiply(a, b, thin, 0, n, accumulate, 1, allowThin: true);
+                            DenseGemm.Multiply(a, b, packed, 0, n, accumulate, 1, allowThin: false);
+                            CollectionAssert.AreEqual(packed, thin, $"{path} m={m} n={n} k={k} tA={transposeA} tB={transposeB} acc={accumulate}");
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The thin forms split C between threads too (an output layer scoring a large block): one thread and two agree bit for bit.</summary>
+    [TestMethod]
+    [DataRow(8, 3000, 100, false, false, DisplayName = "few rows")]
+    [DataRow(8, 3000, 100, false, true, DisplayName = "few rows, B copied to contiguous rows")]
+    [DataRow(5000, 9, 100, true, false, DisplayName = "few columns")]
+    [DataRow(20000, 1, 100, true, true, DisplayName = "one column")]
+    [DataRow(600, 12, 100, false, false, DisplayName = "few columns, A copied")]
+    public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        var random = new Random(11);
+        float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
+        var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
+        var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
+        Assert.IsGreaterThanOrEqualTo(2 * DenseGemm.MinMultiplyAddsPerThread, (long)m * n * k, "large enough for two threads");
+        KernelPaths.ForEach(path =>
+        {
+            float[] initial = TestData.Uniform(random, m * n);
+            var one = (float[])initial.Clone();
+            var two = (float[])initial.Clone();
+            var packed = (float[])initial.Clone();
+            DenseGemm.Multiply(a, b, one, 0, n, true, 1);
+            DenseGemm.Multiply(a, b, two, 0, n, true, 2);
+            DenseGemm.Multiply(a, b, packed, 0, n, true, 1, allowThin: false);
+            CollectionAssert.AreEqual(one, two, path.ToString());
+            CollectionAssert.AreEqual(packed, two, $"{path}: the packed path's bits");
+        });
+    }
+
     [TestMethod]
     [DataRow(7, 19, 5, false, false, DisplayName = "packed")]
     [DataRow(3, 50, 7, false, false, DisplayName = "thin rows")]
     [DataRow(60, 3, 5, true, false, DisplayName = "thin columns")]
-    [DataRow(60, 2, 40, false, true, DisplayName = "thin dots")]
+    [DataRow(60, 2, 40, false, true, DisplayName = "thin columns, A copied")]
     public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB)
     {
         var random = new Random(3);

@@ -41,7 +41,11 @@ internal static class DenseGemm
     /// <param name="ldc">Row stride of C, at least n.</param>
     /// <param name="accumulate">Add to C instead of overwriting it.</param>
     /// <param name="maxThreads">Upper bound on threads used.</param>
-    public static void Multiply(in MatrixOperand a, in MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads)
+    public static void Multiply(in MatrixOperand a, in MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads) =>
+        Multiply(a, b, c, cOffset, ldc, accumulate, maxThreads, allowThin: true);
+
+    /// <summary>As <see cref="Multiply(in MatrixOperand, in MatrixOperand, float[], int, int, bool, int)"/>; <paramref name="allowThin"/> false keeps thin products on the packed path (for tests that compare the two).</summary>
+    internal static void Multiply(in MatrixOperand a, in MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads, bool allowThin)
     {
         ArgumentNullException.ThrowIfNull(c);
         if (a.Columns != b.Rows)
@@ -53,7 +57,7 @@ internal static class DenseGemm
         if (m > 0 && n > 0 && cOffset + (long)(m - 1) * ldc + n > c.Length)
             throw new ArgumentException($"C ({m}x{n}, stride {ldc}, offset {cOffset}) does not fit in {c.Length} elements.", nameof(c));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxThreads, 1);
-        if (m == 0 || n == 0 || ThinGemm.TryMultiply(a, b, c, cOffset, ldc, accumulate, maxThreads))
+        if (m == 0 || n == 0 || (allowThin && ThinGemm.TryMultiply(a, b, c, cOffset, ldc, accumulate, maxThreads)))
             return;
 
         switch (KernelDispatch.Current)
@@ -118,8 +122,7 @@ internal static class DenseGemm
         var buffers = PackingBuffers.ForCurrentThread(RowBlock * DepthBlock + 8, panels * columnTile * DepthBlock);
         float[] packedA = buffers.A, packedB = buffers.B;
 
-        int depthBlocks = (k + DepthBlock - 1) / DepthBlock;
-        int blockDepth = Math.Min(DepthBlock, ((k + depthBlocks - 1) / depthBlocks + 7) & ~7);
+        int blockDepth = BlockDepth(k);
         for (int depthStart = 0; depthStart < k; depthStart += blockDepth)
         {
             int depth = Math.Min(blockDepth, k - depthStart);
@@ -143,6 +146,16 @@ internal static class DenseGemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The depth of the blocks a depth of <paramref name="k"/> is cut into (the last may be shorter). Each block's sum is
+    /// added to C, so every kernel that must give the packed path's bits cuts the depth the same way.
+    /// </summary>
+    internal static int BlockDepth(int k)
+    {
+        int depthBlocks = (k + DepthBlock - 1) / DepthBlock;
+        return Math.Min(DepthBlock, ((k + depthBlocks - 1) / depthBlocks + 7) & ~7);
     }
 
     /// <summary>Per-thread packing buffers, grown on demand and reused across calls.</summary>

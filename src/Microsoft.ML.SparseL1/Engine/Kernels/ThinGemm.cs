@@ -9,44 +9,56 @@ using System.Threading.Tasks;
 namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>
-/// Products <c>C (+)= A·B</c> where C is thin, without packing: at most <see cref="MaxThinSide"/> rows or columns, as a
-/// network's output layer (1 to 10 neurons) and the first layer's gradient on a set of few features give.
+/// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinSide"/> rows or columns (a network's output
+/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), without the packed GEMM's panels.
 /// </summary>
 /// <remarks>
 /// Why: <see cref="DenseGemm"/> copies both operands into panels and computes C in tiles of 8 x 32 (AVX-512), so a
 /// 128 x 100 · 100 x 1 product (a regression network's output layer on a batch) paid for packing the whole 128 x 100
-/// operand and for 32 times the multiply-adds it needed: 6.5 µs, where the product is 12,800 multiply-adds. On the
-/// small tabular sets these products were a quarter of a training step.
-/// Three forms, chosen by the operands' layout:
-/// <list type="bullet">
-/// <item>rows: C has few rows and B's rows are contiguous; each row of C is the sum over the depth of B's rows scaled by
-/// that row of A (the output layer's weight gradient).</item>
-/// <item>columns: C has few columns and A's columns are contiguous; the rows form on the transposed product Cᵀ = Bᵀ·Aᵀ,
-/// into a buffer that is then written into C (the first layer's weight gradient on few features).</item>
-/// <item>dots: C has at most <see cref="MaxDotColumns"/> columns, A's rows and B's columns are contiguous; each element
-/// is one dot product (the output layer's forward product).</item>
-/// </list>
-/// Each element of C is computed by the same operations whatever the thread split (threads take whole vector blocks),
-/// so the result does not depend on the thread count. The scalar path (no hardware vectors) keeps the packed GEMM.
+/// operand and for 32 times the multiply-adds it needed: 6.5 µs for 12,800 multiply-adds. On the small tabular sets
+/// these products were a quarter of a training step.
+/// <para>
+/// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, each row the sum over the depth of B's rows scaled
+/// by that row of A (B's rows contiguous, copied so when small); columns: C with few columns and A's columns contiguous,
+/// the rows form on the transposed product Cᵀ = Bᵀ·Aᵀ into a buffer then written into C; chains
+/// (<see cref="Chains"/>): at most 2 columns of C, A row-major (the forward product by an output layer), one scalar
+/// multiply-add chain per element, eight rows at a time.
+/// </para>
+/// <para>
+/// Each element of C is computed exactly as the packed path computes it: the depth cut into the same blocks
+/// (<see cref="DenseGemm.BlockDepth"/>), each block summed from zero by multiply-adds in depth order, and added to C. So
+/// the result is the packed path's bit for bit, whichever path a product takes: skipping inactive neurons, the sparse
+/// forward product and the position of a row in a scoring block stay exact. Threads take blocks of whole vectors of the
+/// long side. The scalar path (no hardware vectors) keeps the packed GEMM.
+/// </para>
 /// </remarks>
 internal static class ThinGemm
 {
     /// <summary>
-    /// The most rows (rows form) or columns (columns form) of a thin C. Measured on AVX-512 against the packed GEMM, depth
-    /// 128 and 100 wide: the rows form is 5x faster at 1 row, 1.5x at 10 and even at 16 (8.1 µs both); the columns form
-    /// 1.3x faster at 16 columns, even at 24 and 8 % slower at 30.
+    /// The most rows (or columns) of a thin C. Measured on AVX-512 against the packed GEMM, depth 128 and 100 wide:
+    /// 5x faster at 1 row, 1.5x at 10 and even at 16 rows; at 16 columns 1.3x faster, even at 24 and slower at 30
+    /// (docs/kernels.md).
     /// </summary>
     internal const int MaxThinSide = 16;
 
-    /// <summary>The most columns of C for the dots form: each needs its own accumulator over A's row.</summary>
-    internal const int MaxDotColumns = 4;
+    /// <summary>The most elements of B copied to make its rows contiguous (256 KiB).</summary>
+    private const int MaxCopy = 1 << 16;
 
-    /// <summary>Vectors of C per block in the rows form: four independent multiply-add chains hide the FMA latency.</summary>
+    /// <summary>
+    /// The most columns of C computed by scalar chains when A's columns are not contiguous: 128 x 100 x 1 takes 2.8 µs
+    /// (packed 6.5 µs), x 3 takes 8.1 µs (packed 6.4 µs).
+    /// </summary>
+    internal const int MaxChainColumns = 2;
+
+    /// <summary>Rows of C per pass of <see cref="Chains"/>: eight scalar chains cover the FMA latency at two per cycle.</summary>
+    private const int ChainRows = 8;
+
+    /// <summary>Vectors of C per block: four independent multiply-add chains per row hide the FMA latency.</summary>
     private const int BlockVectors = 4;
 
     /// <summary>
-    /// Computes the product if C is thin and the layout suits one of the forms, and returns true; returns false, having
-    /// written nothing, otherwise. The caller has checked the shapes; <paramref name="a"/> has at least one column.
+    /// Computes the product and returns true if C is thin; returns false, having written nothing, otherwise (and on
+    /// the scalar path, or for a depth of zero). The caller has checked the shapes.
     /// </summary>
     public static bool TryMultiply(in MatrixOperand a, in MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int maxThreads) =>
         KernelDispatch.Current switch
@@ -62,48 +74,80 @@ internal static class ThinGemm
         where TOps : ISimdOps<TVec>
     {
         int m = a.Rows, n = b.Columns, k = a.Columns;
-        long work = (long)m * n * k;
         if (k == 0)
             return false;
-        if (m <= MaxThinSide && (b.ColumnStride == 1 || n == 1))
+        int threads = (int)Math.Min(maxThreads, Math.Max(1, (long)m * n * k / DenseGemm.MinMultiplyAddsPerThread));
+        int granule = BlockVectors * TOps.Count;
+        if (m <= MaxThinSide)
         {
-            // Threads take blocks of C's columns.
-            Split(n, BlockVectors * TOps.Count, ThreadsFor(work, maxThreads), (first, end) =>
-                Rows<TVec, TOps>(a, b, c, cOffset, ldc, accumulate, first, end));
+            // B must have contiguous rows: a large one to copy is left to the packed path, which packs it in
+            // cache-sized blocks instead of a whole copy kept per thread.
+            if (b.ColumnStride != 1 && n != 1 && (long)k * n > MaxCopy)
+                return false;
+            var right = RowContiguous(b, ref Buffers.ForCurrentThread().Operand);
+            Split(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
             return true;
         }
 
-        if (n <= MaxThinSide && (a.RowStride == 1 || m == 1))
+        if (n <= MaxThinSide && a.RowStride == 1)
         {
-            // Cᵀ = Bᵀ·Aᵀ by rows into a buffer (n x m), then added into C; threads take blocks of C's rows.
-            float[] transposed = ColumnsBuffer.ForCurrentThread(n * m);
+            // Cᵀ (n x m) = Bᵀ·Aᵀ into the buffer (Aᵀ's rows are A's contiguous columns), by blocks of C's rows: C's old
+            // values first when adding to them, so each element is summed onto C in the same order as on the packed path.
             var left = b.Transpose();
             var right = a.Transpose();
-            Split(m, BlockVectors * TOps.Count, ThreadsFor(work, maxThreads), (first, end) =>
+            float[] transposedC = Buffers.Grow(ref Buffers.ForCurrentThread().Result, n * m);
+            Split(m, granule, threads, (first, end) =>
             {
-                Rows<TVec, TOps>(left, right, transposed, 0, m, false, first, end);
+                if (accumulate)
+                {
+                    for (int i = first; i < end; i++)
+                    {
+                        for (int j = 0; j < n; j++)
+                            transposedC[j * m + i] = c[cOffset + i * ldc + j];
+                    }
+                }
+
+                Rows<TVec, TOps>(left, right, transposedC, 0, m, accumulate, first, end);
                 for (int i = first; i < end; i++)
                 {
-                    int row = cOffset + i * ldc;
                     for (int j = 0; j < n; j++)
-                        c[row + j] = accumulate ? c[row + j] + transposed[j * m + i] : transposed[j * m + i];
+                        c[cOffset + i * ldc + j] = transposedC[j * m + i];
                 }
             });
             return true;
         }
 
-        if (n <= MaxDotColumns && (a.ColumnStride == 1 || k == 1) && (b.RowStride == 1 || k == 1))
+        if (n <= MaxChainColumns)
         {
-            // Threads take blocks of C's rows.
-            Split(m, 8, ThreadsFor(work, maxThreads), (first, end) => Dots<TVec, TOps>(a, b, c, cOffset, ldc, accumulate, first, end));
+            Split(m, ChainRows, threads, (first, end) => Chains(a, b, c, cOffset, ldc, accumulate, first, end));
             return true;
         }
 
         return false;
     }
 
-    /// <summary>The packed GEMM's rule: no extra thread for less than <see cref="DenseGemm.MinMultiplyAddsPerThread"/>.</summary>
-    private static int ThreadsFor(long work, int maxThreads) => (int)Math.Min(maxThreads, Math.Max(1, work / DenseGemm.MinMultiplyAddsPerThread));
+    /// <summary>The operand itself when its rows are contiguous; otherwise a row-major copy of it in <paramref name="buffer"/>.</summary>
+    private static MatrixOperand RowContiguous(MatrixOperand x, ref float[] buffer)
+    {
+        if (x.ColumnStride == 1 || x.Columns == 1)
+            return x;
+        float[] copy = Buffers.Grow(ref buffer, x.Rows * x.Columns);
+        if (x.RowStride == 1)
+        {
+            // Column-major: its columns are the rows of a row-major matrix, transposed in 8x8 register blocks.
+            GemmPackingTranspose.Transpose(x.Data.AsSpan(x.Offset, (x.Columns - 1) * x.ColumnStride + x.Rows), x.ColumnStride, x.Columns, x.Rows, copy, x.Columns);
+        }
+        else
+        {
+            for (int i = 0; i < x.Rows; i++)
+            {
+                for (int j = 0; j < x.Columns; j++)
+                    copy[i * x.Columns + j] = x[i, j];
+            }
+        }
+
+        return MatrixOperand.RowMajor(copy, x.Rows, x.Columns);
+    }
 
     /// <summary>Runs <paramref name="body"/> over [0, <paramref name="length"/>) in chunks whose starts are multiples of <paramref name="granule"/>.</summary>
     private static void Split(int length, int granule, int threads, Action<int, int> body)
@@ -125,11 +169,29 @@ internal static class ThinGemm
     }
 
     /// <summary>
-    /// Columns [<paramref name="firstColumn"/>, <paramref name="endColumn"/>) of every row of C: C(i, j) (+)= Σ_p A(i, p)·B(p, j),
-    /// summed from zero in depth order (B's rows contiguous). <paramref name="firstColumn"/> is a multiple of the block width.
+    /// Columns [<paramref name="firstColumn"/>, <paramref name="endColumn"/>) of every row of C: C(i, j) (+)= Σ_p A(i, p)·B(p, j)
+    /// (B's rows contiguous), the depth in the packed path's blocks, each summed from zero in depth order and added to C.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstColumn, int endColumn)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int k = a.Columns, blockDepth = DenseGemm.BlockDepth(k);
+        for (int depthStart = 0; depthStart < k; depthStart += blockDepth)
+        {
+            int depth = Math.Min(blockDepth, k - depthStart);
+            bool addToC = accumulate || depthStart > 0;
+            var aBlock = new MatrixOperand(a.Data, a.Offset + depthStart * a.ColumnStride, a.Rows, depth, a.RowStride, a.ColumnStride);
+            var bBlock = new MatrixOperand(b.Data, b.Offset + depthStart * b.RowStride, depth, b.Columns, b.RowStride, b.ColumnStride);
+            int j = RowsBlocks<TVec, TOps>(aBlock, bBlock, c, cOffset, ldc, addToC, firstColumn, endColumn);
+            if (j < endColumn)
+                RowsRemainder<TVec, TOps>(aBlock, bBlock, c, cOffset, ldc, addToC, j, endColumn);
+        }
+    }
+
+    /// <summary>The full blocks of 4 vectors of columns, two rows of C at a time; returns the first column not done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RowsBlocks<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool addToC, int firstColumn, int endColumn)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
@@ -139,7 +201,7 @@ internal static class ThinGemm
         ref float aData = ref MemoryMarshal.GetArrayDataReference(a.Data);
         ref float bData = ref MemoryMarshal.GetArrayDataReference(b.Data);
         ref float cData = ref MemoryMarshal.GetArrayDataReference(c);
-        // Column blocks outside, rows of C inside: a block of B (depth x 4 vectors) is read once from memory for all rows.
+        // Column blocks outside, rows of C inside: a block of B (depth x 4 vectors) is read from memory once for all rows.
         int j = firstColumn;
         for (; j + block <= endColumn; j += block)
         {
@@ -171,15 +233,15 @@ internal static class ThinGemm
                 }
 
                 ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + j);
-                Store<TVec, TOps>(s0, ref cRow, 0, accumulate);
-                Store<TVec, TOps>(s1, ref cRow, width, accumulate);
-                Store<TVec, TOps>(s2, ref cRow, 2 * width, accumulate);
-                Store<TVec, TOps>(s3, ref cRow, 3 * width, accumulate);
+                Store<TVec, TOps>(s0, ref cRow, 0, addToC);
+                Store<TVec, TOps>(s1, ref cRow, width, addToC);
+                Store<TVec, TOps>(s2, ref cRow, 2 * width, addToC);
+                Store<TVec, TOps>(s3, ref cRow, 3 * width, addToC);
                 ref float cNext = ref Unsafe.Add(ref cRow, ldc);
-                Store<TVec, TOps>(t0, ref cNext, 0, accumulate);
-                Store<TVec, TOps>(t1, ref cNext, width, accumulate);
-                Store<TVec, TOps>(t2, ref cNext, 2 * width, accumulate);
-                Store<TVec, TOps>(t3, ref cNext, 3 * width, accumulate);
+                Store<TVec, TOps>(t0, ref cNext, 0, addToC);
+                Store<TVec, TOps>(t1, ref cNext, width, addToC);
+                Store<TVec, TOps>(t2, ref cNext, 2 * width, addToC);
+                Store<TVec, TOps>(t3, ref cNext, 3 * width, addToC);
             }
 
             for (; i < a.Rows; i++)
@@ -197,25 +259,24 @@ internal static class ThinGemm
                 }
 
                 ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + j);
-                Store<TVec, TOps>(s0, ref cRow, 0, accumulate);
-                Store<TVec, TOps>(s1, ref cRow, width, accumulate);
-                Store<TVec, TOps>(s2, ref cRow, 2 * width, accumulate);
-                Store<TVec, TOps>(s3, ref cRow, 3 * width, accumulate);
+                Store<TVec, TOps>(s0, ref cRow, 0, addToC);
+                Store<TVec, TOps>(s1, ref cRow, width, addToC);
+                Store<TVec, TOps>(s2, ref cRow, 2 * width, addToC);
+                Store<TVec, TOps>(s3, ref cRow, 3 * width, addToC);
             }
         }
 
-        if (j < endColumn)
-            RowsRemainder<TVec, TOps>(a, b, c, cOffset, ldc, accumulate, j, endColumn);
+        return j;
     }
 
     /// <summary>
-    /// The last columns of the rows form, fewer than a block: up to three vectors, then up to three 4-lane vectors, then
-    /// up to three scalars, all summed in one pass over the depth so that their multiply-add chains overlap (one chain
-    /// at a time waited on the FMA latency: the 4 columns left of a 100-wide row cost as much as the 96 before them).
-    /// Every lane does the same fused multiply-adds in depth order as in a full block.
+    /// The last columns, fewer than a block: up to three vectors, then up to three 4-lane vectors, then up to three
+    /// scalars, all in one pass over the depth so that their multiply-add chains overlap (one chain at a time waited on
+    /// the FMA latency: the 4 columns left of a 100-wide row cost as much as the 96 before them). Every lane does the
+    /// multiply-adds of a full block (the scalar <see cref="float.MultiplyAddEstimate"/> fuses where the vector one does).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowsRemainder<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstColumn, int endColumn)
+    private static void RowsRemainder<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool addToC, int firstColumn, int endColumn)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
@@ -261,140 +322,135 @@ internal static class ThinGemm
 
                 if (scalars > 0)
                 {
-                    t0 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref bRow, (nuint)scalarStart * bColumnStride), t0);
+                    t0 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)scalarStart * bColumnStride), t0);
                     if (scalars > 1)
-                        t1 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 1) * bColumnStride), t1);
+                        t1 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 1) * bColumnStride), t1);
                     if (scalars > 2)
-                        t2 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 2) * bColumnStride), t2);
+                        t2 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 2) * bColumnStride), t2);
                 }
             }
 
             ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + firstColumn);
             if (vectors > 0)
-                Store<TVec, TOps>(v0, ref cRow, 0, accumulate);
+                Store<TVec, TOps>(v0, ref cRow, 0, addToC);
             if (vectors > 1)
-                Store<TVec, TOps>(v1, ref cRow, width, accumulate);
+                Store<TVec, TOps>(v1, ref cRow, width, addToC);
             if (vectors > 2)
-                Store<TVec, TOps>(v2, ref cRow, 2 * width, accumulate);
+                Store<TVec, TOps>(v2, ref cRow, 2 * width, addToC);
             if (quarters > 0)
-                Store<Vector128<float>, Simd128>(q0, ref cRow, quarterStart, accumulate);
+                Store<Vector128<float>, Simd128>(q0, ref cRow, quarterStart, addToC);
             if (quarters > 1)
-                Store<Vector128<float>, Simd128>(q1, ref cRow, quarterStart + 4, accumulate);
+                Store<Vector128<float>, Simd128>(q1, ref cRow, quarterStart + 4, addToC);
             if (quarters > 2)
-                Store<Vector128<float>, Simd128>(q2, ref cRow, quarterStart + 8, accumulate);
+                Store<Vector128<float>, Simd128>(q2, ref cRow, quarterStart + 8, addToC);
             if (scalars > 0)
-                StoreScalar(t0, ref cRow, scalarStart, accumulate);
+                StoreScalar(t0, ref cRow, scalarStart, addToC);
             if (scalars > 1)
-                StoreScalar(t1, ref cRow, scalarStart + 1, accumulate);
+                StoreScalar(t1, ref cRow, scalarStart + 1, addToC);
             if (scalars > 2)
-                StoreScalar(t2, ref cRow, scalarStart + 2, accumulate);
+                StoreScalar(t2, ref cRow, scalarStart + 2, addToC);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreScalar(float sum, ref float cRow, int column, bool accumulate)
-    {
-        ref float target = ref Unsafe.Add(ref cRow, column);
-        target = accumulate ? target + sum : sum;
     }
 
     /// <summary>
-    /// Rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of C: each element the dot product of A's row and B's
-    /// column (both contiguous), lanes summed and then the remaining depth added in order.
+    /// Rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of a C of at most <see cref="MaxChainColumns"/>
+    /// columns whose A has no contiguous columns (the forward product by an output layer: A is the row-major
+    /// activations): each element one scalar multiply-add chain over the depth, <see cref="ChainRows"/> rows at a time
+    /// so that the chains overlap. A copy of A to make the columns form apply cost more than the product (4 µs to
+    /// transpose 128 x 100) and lane-parallel dot products would not give the packed path's bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dots<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstRow, int endRow)
-        where TVec : struct
-        where TOps : ISimdOps<TVec>
+    private static void Chains(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstRow, int endRow)
     {
-        int width = TOps.Count, k = a.Columns, n = b.Columns;
-        int vectorDepth = k - (k % width);
+        int k = a.Columns, blockDepth = DenseGemm.BlockDepth(k);
+        nuint aStride = (nuint)a.ColumnStride, bStride = (nuint)b.RowStride;
         ref float aData = ref MemoryMarshal.GetArrayDataReference(a.Data);
         ref float bData = ref MemoryMarshal.GetArrayDataReference(b.Data);
-        // Unused columns (n < 4) read column 0 again: their sums are computed and dropped, which keeps one loop body.
-        ref float b0 = ref Unsafe.Add(ref bData, b.Offset);
-        ref float b1 = ref Unsafe.Add(ref bData, b.Offset + (n > 1 ? b.ColumnStride : 0));
-        ref float b2 = ref Unsafe.Add(ref bData, b.Offset + (n > 2 ? 2 * b.ColumnStride : 0));
-        ref float b3 = ref Unsafe.Add(ref bData, b.Offset + (n > 3 ? 3 * b.ColumnStride : 0));
-        Span<float> sums = stackalloc float[MaxDotColumns];
-        for (int i = firstRow; i < endRow; i++)
+        ref float cData = ref MemoryMarshal.GetArrayDataReference(c);
+        for (int depthStart = 0; depthStart < k; depthStart += blockDepth)
         {
-            if (n == 1)
+            int depth = Math.Min(blockDepth, k - depthStart);
+            bool addToC = accumulate || depthStart > 0;
+            for (int j = 0; j < b.Columns; j++)
             {
-                // One column: four chains over the depth instead of one (a single chain waits on the FMA latency).
-                ref float single = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride);
-                TVec d0 = TOps.Zero, d1 = TOps.Zero, d2 = TOps.Zero, d3 = TOps.Zero;
-                int q = 0;
-                for (; q + 4 * width <= vectorDepth; q += 4 * width)
+                ref float bColumn = ref Unsafe.Add(ref bData, b.Offset + depthStart * b.RowStride + j * b.ColumnStride);
+                int i = firstRow;
+                for (; i + ChainRows <= endRow; i += ChainRows)
                 {
-                    d0 = TOps.MultiplyAdd(TOps.Load(ref single, (nuint)q), TOps.Load(ref b0, (nuint)q), d0);
-                    d1 = TOps.MultiplyAdd(TOps.Load(ref single, (nuint)(q + width)), TOps.Load(ref b0, (nuint)(q + width)), d1);
-                    d2 = TOps.MultiplyAdd(TOps.Load(ref single, (nuint)(q + 2 * width)), TOps.Load(ref b0, (nuint)(q + 2 * width)), d2);
-                    d3 = TOps.MultiplyAdd(TOps.Load(ref single, (nuint)(q + 3 * width)), TOps.Load(ref b0, (nuint)(q + 3 * width)), d3);
+                    ref float a0 = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride + depthStart * a.ColumnStride);
+                    nint rowStride = a.RowStride;
+                    float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                    for (int p = 0; p < depth; p++)
+                    {
+                        float x = Unsafe.Add(ref bColumn, (nuint)p * bStride);
+                        ref float column = ref Unsafe.Add(ref a0, (nuint)p * aStride);
+                        s0 = float.MultiplyAddEstimate(column, x, s0);
+                        s1 = float.MultiplyAddEstimate(Unsafe.Add(ref column, rowStride), x, s1);
+                        s2 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 2 * rowStride), x, s2);
+                        s3 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 3 * rowStride), x, s3);
+                        s4 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 4 * rowStride), x, s4);
+                        s5 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 5 * rowStride), x, s5);
+                        s6 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 6 * rowStride), x, s6);
+                        s7 = float.MultiplyAddEstimate(Unsafe.Add(ref column, 7 * rowStride), x, s7);
+                    }
+
+                    ref float cTop = ref Unsafe.Add(ref cData, cOffset + i * ldc + j);
+                    StoreScalar(s0, ref cTop, 0, addToC);
+                    StoreScalar(s1, ref cTop, ldc, addToC);
+                    StoreScalar(s2, ref cTop, 2 * ldc, addToC);
+                    StoreScalar(s3, ref cTop, 3 * ldc, addToC);
+                    StoreScalar(s4, ref cTop, 4 * ldc, addToC);
+                    StoreScalar(s5, ref cTop, 5 * ldc, addToC);
+                    StoreScalar(s6, ref cTop, 6 * ldc, addToC);
+                    StoreScalar(s7, ref cTop, 7 * ldc, addToC);
                 }
 
-                for (; q < vectorDepth; q += width)
-                    d0 = TOps.MultiplyAdd(TOps.Load(ref single, (nuint)q), TOps.Load(ref b0, (nuint)q), d0);
-                float dot = TOps.Sum(TOps.Add(TOps.Add(d0, d1), TOps.Add(d2, d3)));
-                for (; q < k; q++)
-                    dot = MathF.FusedMultiplyAdd(Unsafe.Add(ref single, q), Unsafe.Add(ref b0, q), dot);
-                ref float target = ref c[cOffset + i * ldc];
-                target = accumulate ? target + dot : dot;
-                continue;
+                for (; i < endRow; i++)
+                {
+                    ref float row = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride + depthStart * a.ColumnStride);
+                    float s = 0;
+                    for (int p = 0; p < depth; p++)
+                        s = float.MultiplyAddEstimate(Unsafe.Add(ref row, (nuint)p * aStride), Unsafe.Add(ref bColumn, (nuint)p * bStride), s);
+                    StoreScalar(s, ref Unsafe.Add(ref cData, cOffset + i * ldc + j), 0, addToC);
+                }
             }
-
-            ref float aRow = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride);
-            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
-            for (int p = 0; p < vectorDepth; p += width)
-            {
-                TVec x = TOps.Load(ref aRow, (nuint)p);
-                s0 = TOps.MultiplyAdd(x, TOps.Load(ref b0, (nuint)p), s0);
-                s1 = TOps.MultiplyAdd(x, TOps.Load(ref b1, (nuint)p), s1);
-                s2 = TOps.MultiplyAdd(x, TOps.Load(ref b2, (nuint)p), s2);
-                s3 = TOps.MultiplyAdd(x, TOps.Load(ref b3, (nuint)p), s3);
-            }
-
-            float t0 = TOps.Sum(s0), t1 = TOps.Sum(s1), t2 = TOps.Sum(s2), t3 = TOps.Sum(s3);
-            for (int p = vectorDepth; p < k; p++)
-            {
-                float x = Unsafe.Add(ref aRow, p);
-                t0 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref b0, p), t0);
-                t1 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref b1, p), t1);
-                t2 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref b2, p), t2);
-                t3 = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref b3, p), t3);
-            }
-
-            sums[0] = t0;
-            sums[1] = t1;
-            sums[2] = t2;
-            sums[3] = t3;
-            int row = cOffset + i * ldc;
-            for (int j = 0; j < n; j++)
-                c[row + j] = accumulate ? c[row + j] + sums[j] : sums[j];
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TVec, TOps>(TVec sum, ref float cRow, int column, bool accumulate)
+    private static void Store<TVec, TOps>(TVec sum, ref float cRow, int column, bool addToC)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        if (accumulate)
-            sum = TOps.Add(sum, TOps.Load(ref cRow, (nuint)column));
+        if (addToC)
+            sum = TOps.Add(TOps.Load(ref cRow, (nuint)column), sum);
         TOps.Store(sum, ref cRow, (nuint)column);
     }
 
-    /// <summary>The columns form's transposed result, per calling thread, grown on demand and reused.</summary>
-    private static class ColumnsBuffer
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreScalar(float sum, ref float cRow, int column, bool addToC)
+    {
+        ref float target = ref Unsafe.Add(ref cRow, column);
+        target = addToC ? target + sum : sum;
+    }
+
+    /// <summary>Per calling thread: a transposed operand and the transposed result, grown on demand and reused.</summary>
+    private sealed class Buffers
     {
         [ThreadStatic]
-        private static float[]? t_buffer;
+        private static Buffers? t_instance;
 
-        public static float[] ForCurrentThread(int size)
+        public float[] Operand = [];
+
+        public float[] Result = [];
+
+        public static Buffers ForCurrentThread() => t_instance ??= new Buffers();
+
+        public static float[] Grow(ref float[] buffer, int size)
         {
-            if (t_buffer is null || t_buffer.Length < size)
-                t_buffer = new float[size];
-            return t_buffer;
+            if (buffer.Length < size)
+                buffer = new float[size];
+            return buffer;
         }
     }
 }
