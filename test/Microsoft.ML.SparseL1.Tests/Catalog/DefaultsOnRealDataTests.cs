@@ -89,9 +89,13 @@ public class DefaultsOnRealDataTests
             CollectionAssert.AreEqual(new[] { expectedEpochs }, epochs.ToArray(), $"{rows} rows, batch {batch?.ToString() ?? "default"}: epochs of the run");
         }
 
-        // The rule over sizes: rows / 150 (20 epochs make 3,000 steps), between 32 and 128.
+        // The rule over sizes: rows / 150 (20 epochs make 3,000 steps), between 32 and 128; regression keeps 128.
         foreach (var (setRows, expected) in new[] { (100, 32), (4_800, 32), (9_600, 64), (15_000, 100), (19_200, 128), (60_000, 128) })
-            Assert.AreEqual(expected, SparseMlpFit.BatchSizeFor(new SparseMlpMulticlassTrainer.Options(), setRows), $"{setRows} rows");
+        {
+            Assert.AreEqual(expected, SparseMlpFit.BatchSizeFor(SparseMlpTask.MulticlassClassification, new SparseMlpMulticlassTrainer.Options(), setRows), $"{setRows} rows");
+            Assert.AreEqual(expected, SparseMlpFit.BatchSizeFor(SparseMlpTask.BinaryClassification, new SparseMlpBinaryTrainer.Options(), setRows), $"{setRows} rows, binary");
+            Assert.AreEqual(128, SparseMlpFit.BatchSizeFor(SparseMlpTask.Regression, new SparseMlpRegressionTrainer.Options(), setRows), $"{setRows} rows, regression");
+        }
     }
 
     private static DataOperationsCatalog.TrainTestData Load(MLContext ml, string file, int features)

@@ -143,10 +143,8 @@ public class OnnxExportTests
     }
 
     /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
-    // Batch 128 pinned: the fixture needs a layer sparse enough for CSR after compaction, which this run gives; at the
-    // default batch for 1,200 rows (32) no layer of the compact network was stored as CSR.
     private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
-        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f, BatchSize = 128 };
+        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
 
     private static float SparseWeight(SparseMlpLayer layer, int output, int input)
     {

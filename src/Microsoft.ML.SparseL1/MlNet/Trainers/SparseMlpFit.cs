@@ -31,7 +31,7 @@ internal static class SparseMlpFit
             : Read(trainData, task, options, cancellation);
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
-        int batchSize = BatchSizeFor(options, data.GlobalRows);
+        int batchSize = BatchSizeFor(task, options, data.GlobalRows);
         int epochs = EpochsFor(options, batchSize, data.GlobalRows);
         OptionsValidation.ValidateEpochDependent(options, epochs);
 
@@ -232,14 +232,16 @@ internal static class SparseMlpFit
     private const int MinimumRowsPerFold = 10;
 
     /// <summary>
-    /// The batch of a run: the option, or on a set too small for <see cref="SparseMlpOptionsBase.Defaults.MinimumEpochs"/>
-    /// epochs of <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/> to make the step budget, the batch that makes it in
-    /// that many epochs, at least <see cref="SparseMlpOptionsBase.Defaults.MinimumBatchSize"/> (the budget then costs the
-    /// fewest example passes: see that constant's measurements).
+    /// The batch of a run: the option, or for classification on a set too small for
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumEpochs"/> epochs of <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/>
+    /// to make the step budget, the batch that makes it in that many epochs, at least
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumBatchSize"/> (the budget then costs the fewest example passes);
+    /// regression keeps <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/> (see that constant's measurements).
     /// </summary>
-    internal static int BatchSizeFor(SparseMlpOptionsBase options, int rows) => options.BatchSize
-        ?? (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
-            SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize);
+    internal static int BatchSizeFor(SparseMlpTask task, SparseMlpOptionsBase options, int rows) => options.BatchSize
+        ?? (task == SparseMlpTask.Regression ? SparseMlpOptionsBase.Defaults.BatchSize
+            : (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
+                SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
 
     /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
     private static int EpochsFor(SparseMlpOptionsBase options, int batchSize, int rows)
