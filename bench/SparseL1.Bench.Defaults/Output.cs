@@ -26,7 +26,7 @@ internal sealed record TrainerResult(string Trainer, bool IsOurs, double[] Score
 
     public double FitSecondsMean => Stats.Mean(FitSeconds);
 
-    /// <summary>What the tables show: the first fold of a trainer pays for JIT and native loading, and the machine is shared.</summary>
+    /// <summary>What the tables show: the median is robust to a fold slowed by the shared machine.</summary>
     public double FitSecondsMedian => Stats.Median(FitSeconds);
 }
 
