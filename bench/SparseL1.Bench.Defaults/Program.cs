@@ -15,6 +15,8 @@ using SparseL1.Bench.Defaults;
 // own trainers with theirs, on the small real sets in data/, without normalization. Markdown to stdout, progress to
 // stderr. Arguments: [--sets wine,digits,...] [--folds N] [--json path]
 const string Usage = "usage: SparseL1.Bench.Defaults [--sets wine,digits,breast_cancer,diabetes,boston,mg] [--folds N (default 5)] [--json path]";
+// Untimed fits of each trainer on each set before its timed folds.
+const int WarmUpFits = 3;
 var sets = DataSet.All.ToList();
 int folds = 5;
 string? jsonPath = null;
@@ -52,7 +54,7 @@ string mlNetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInfo
 Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
     $"{RuntimeInformation.FrameworkDescription}, ML.NET {mlNetVersion}. {folds}-fold CrossValidate (seed {Trainers.Seed}, the same folds for " +
     $"every trainer), MLContext(seed: 1), every trainer with its default options, no normalization. Score: mean ± sample sd over the " +
-    $"folds; fit s / fold: median over the folds of the wall-clock time of one fold's Fit, after one untimed fit of the trainer on the whole set " +
+    $"folds; fit s / fold: median over the folds of the wall-clock time of one fold's Fit, after three untimed fits of the trainer on the whole set " +
     $"(JIT compilation and native loading, paid once per process, are not in the times). Best score in bold.");
 Console.WriteLine();
 
@@ -63,9 +65,10 @@ foreach (var set in sets)
     LoadedData? shape = null;
     foreach (var spec in Trainers.For(set.Task))
     {
-        // One untimed fit first, in its own context, so that the timed folds run compiled code: otherwise the first set's
-        // folds also pay the JIT's tiering (wine's median fit was 0.139 s with it, 0.080 s in its last folds).
-        WarmUp(spec, set);
+        // Untimed fits first, in their own context, so that the timed folds run compiled code: otherwise the first set's
+        // folds also pay the JIT's tiering (wine's folds took 0.151, 0.153, 0.161, 0.102, 0.061 s after one warm-up fit).
+        for (int warmUp = 0; warmUp < WarmUpFits; warmUp++)
+            WarmUp(spec, set);
 
         // A fresh context per trainer: its random state then does not depend on which trainers ran before.
         var ml = new MLContext(seed: 1);

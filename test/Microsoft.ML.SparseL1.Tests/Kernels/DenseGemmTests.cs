@@ -76,9 +76,7 @@ public class DenseGemmTests
                     {
                         foreach (bool accumulate in new[] { false, true })
                         {
-                            float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
-                            var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
-                            var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
+                            var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
                             float[] thin = TestData.Uniform(random, m * n), packed = (float[])thin.Clone();
                             DenseGemm.Multiply(a, b, thin, 0, n, accumulate, 1, allowThin: true);
                             DenseGemm.Multiply(a, b, packed, 0, n, accumulate, 1, allowThin: false);
@@ -100,9 +98,7 @@ public class DenseGemmTests
     public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB)
     {
         var random = new Random(11);
-        float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
-        var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
-        var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
+        var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
         Assert.IsGreaterThanOrEqualTo(2 * DenseGemm.MinMultiplyAddsPerThread, (long)m * n * k, "large enough for two threads");
         KernelPaths.ForEach(path =>
         {
@@ -127,9 +123,7 @@ public class DenseGemmTests
     {
         var random = new Random(3);
         int ldc = n + 4, offset = 11;
-        float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
-        var a = transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k);
-        var b = transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n);
+        var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
         KernelPaths.ForEach(path =>
         {
             var c = new float[offset + (m - 1) * ldc + n + 13];
@@ -176,6 +170,14 @@ public class DenseGemmTests
             Assert.IsTrue(float.IsNaN(c[0]), path.ToString());
             Assert.AreEqual(float.PositiveInfinity, c[1], path.ToString());
         });
+    }
+
+    /// <summary>Random m x k and k x n operands, each stored transposed (column-major) when asked.</summary>
+    private static (MatrixOperand A, MatrixOperand B) Operands(Random random, int m, int n, int k, bool transposeA, bool transposeB)
+    {
+        float[] aData = TestData.Uniform(random, m * k), bData = TestData.Uniform(random, k * n);
+        return (transposeA ? MatrixOperand.RowMajor(aData, k, m).Transpose() : MatrixOperand.RowMajor(aData, m, k),
+            transposeB ? MatrixOperand.RowMajor(bData, n, k).Transpose() : MatrixOperand.RowMajor(bData, k, n));
     }
 
     private static void CheckOne(Random random, KernelPath path, int m, int n, int k, bool transposeA, bool transposeB, bool accumulate)
