@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build bench/SparseL1.Bench.Defaults -c Release -nologo -v quiet >&2
+# The build's compiler servers stay alive and busy for a while after it: stop them so they do not share the cores with
+# the first timed folds (wine's first folds took 0.19-0.23 s beside them, 0.065 s without).
+dotnet build-server shutdown >/dev/null 2>&1 || true
 {
   echo "# Defaults benchmark (\`bench/defaults.sh${*:+ $*}\`, commit $(git rev-parse --short HEAD))"
   echo
