@@ -55,7 +55,8 @@ Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environm
     $"{RuntimeInformation.FrameworkDescription}, ML.NET {mlNetVersion}. {folds}-fold CrossValidate (seed {Trainers.Seed}, the same folds for " +
     $"every trainer), MLContext(seed: 1), every trainer with its default options, no normalization. Score: mean ± sample sd over the " +
     $"folds; fit s / fold: median over the folds of the wall-clock time of one fold's Fit, after three untimed fits of the trainer on the whole set " +
-    $"(JIT compilation and native loading, paid once per process, are not in the times). Best score in bold.");
+    $"(the first compilation and native loading are not in the times; the JIT's background tiering can still slow the first set's first folds: " +
+    $"see the per-fold times in the JSON). Best score in bold.");
 Console.WriteLine();
 
 var results = new List<SetResult>();
