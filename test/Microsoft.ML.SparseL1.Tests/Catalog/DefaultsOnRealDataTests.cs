@@ -77,6 +77,8 @@ public class DefaultsOnRealDataTests
     public void Multiclass_Wine_DefaultBudget_Is3000StepsOfTheSmallBatch()
     {
         var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        ml.Log += (_, e) => log.Enqueue(e.Message);
         var train = Load(ml, "wine.csv", 13).TrainSet;
         int rows = train.GetColumn<float>("Label").Count();
         foreach (var (batch, expectedBatch) in new (int?, int)[] { (null, 32), (64, 64) })
@@ -87,6 +89,8 @@ public class DefaultsOnRealDataTests
             int stepsPerEpoch = (rows + expectedBatch - 1) / expectedBatch;
             int expectedEpochs = (3000 + stepsPerEpoch - 1) / stepsPerEpoch;
             CollectionAssert.AreEqual(new[] { expectedEpochs }, epochs.ToArray(), $"{rows} rows, batch {batch?.ToString() ?? "default"}: epochs of the run");
+            string logged = $"Batch {expectedBatch}{(batch is null ? " (default for this task and row count)" : "")}, {expectedEpochs} epochs of {stepsPerEpoch} steps a run.";
+            Assert.IsTrue(log.Any(m => m.Contains(logged, StringComparison.Ordinal)), $"the log says: {logged}");
         }
 
         // The rule over sizes: rows / 150 (20 epochs make 3,000 steps), between 32 and 128; regression keeps 128.

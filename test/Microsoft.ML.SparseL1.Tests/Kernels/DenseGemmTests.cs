@@ -90,16 +90,17 @@ public class DenseGemmTests
 
     /// <summary>The thin forms split C between threads too (an output layer scoring a large block): one thread and two agree bit for bit.</summary>
     [TestMethod]
-    [DataRow(8, 3000, 100, false, false, DisplayName = "few rows")]
-    [DataRow(8, 3000, 100, false, true, DisplayName = "few rows, B copied to contiguous rows")]
-    [DataRow(5000, 9, 100, true, false, DisplayName = "few columns")]
-    [DataRow(20000, 1, 100, true, true, DisplayName = "one column")]
-    [DataRow(600, 12, 100, false, false, DisplayName = "few columns, A copied")]
-    public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB)
+    [DataRow(8, 3000, 100, false, false, "Rows", DisplayName = "rows")]
+    [DataRow(16, 640, 100, false, true, "Rows", DisplayName = "rows, B copied to contiguous rows")]
+    [DataRow(5000, 9, 100, true, false, "Columns", DisplayName = "columns")]
+    [DataRow(20000, 1, 100, true, true, "Columns", DisplayName = "columns, one column")]
+    [DataRow(6000, 2, 100, false, false, "Chains", DisplayName = "chains")]
+    public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB, string form)
     {
         var random = new Random(11);
         var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
         Assert.IsGreaterThanOrEqualTo(2 * DenseGemm.MinMultiplyAddsPerThread, (long)m * n * k, "large enough for two threads");
+        Assert.AreEqual(form, ThinGemm.FormOf(a, b).ToString(), "the form under test");
         KernelPaths.ForEach(path =>
         {
             float[] initial = TestData.Uniform(random, m * n);
@@ -115,15 +116,17 @@ public class DenseGemmTests
     }
 
     [TestMethod]
-    [DataRow(7, 19, 5, false, false, DisplayName = "packed")]
-    [DataRow(3, 50, 7, false, false, DisplayName = "thin rows")]
-    [DataRow(60, 3, 5, true, false, DisplayName = "thin columns")]
-    [DataRow(60, 2, 40, false, true, DisplayName = "thin columns, A copied")]
-    public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB)
+    [DataRow(27, 19, 5, false, false, "None", DisplayName = "packed")]
+    [DataRow(3, 50, 7, false, false, "Rows", DisplayName = "thin rows")]
+    [DataRow(3, 50, 7, false, true, "Rows", DisplayName = "thin rows, B copied")]
+    [DataRow(60, 3, 5, true, false, "Columns", DisplayName = "thin columns")]
+    [DataRow(60, 2, 40, false, true, "Chains", DisplayName = "thin chains")]
+    public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB, string form)
     {
         var random = new Random(3);
         int ldc = n + 4, offset = 11;
         var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
+        Assert.AreEqual(form, ThinGemm.FormOf(a, b).ToString(), "the form under test");
         KernelPaths.ForEach(path =>
         {
             var c = new float[offset + (m - 1) * ldc + n + 13];

@@ -73,23 +73,20 @@ internal static class ThinGemm
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int m = a.Rows, n = b.Columns, k = a.Columns;
-        if (k == 0)
+        var form = FormOf(a, b);
+        if (form == ThinForm.None)
             return false;
+        int m = a.Rows, n = b.Columns, k = a.Columns;
         int threads = (int)Math.Min(maxThreads, Math.Max(1, (long)m * n * k / DenseGemm.MinMultiplyAddsPerThread));
         int granule = BlockVectors * TOps.Count;
-        if (m <= MaxThinSide)
+        if (form == ThinForm.Rows)
         {
-            // B must have contiguous rows: a large one to copy is left to the packed path, which packs it in
-            // cache-sized blocks instead of a whole copy kept per thread.
-            if (b.ColumnStride != 1 && n != 1 && (long)k * n > MaxCopy)
-                return false;
             var right = RowContiguous(b, ref Buffers.ForCurrentThread().Operand);
             Split(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
             return true;
         }
 
-        if (n <= MaxThinSide && a.RowStride == 1)
+        if (form == ThinForm.Columns)
         {
             // Cᵀ (n x m) = Bᵀ·Aᵀ into the buffer (Aᵀ's rows are A's contiguous columns), by blocks of C's rows: C's old
             // values first when adding to them, so each element is summed onto C in the same order as on the packed path.
@@ -117,13 +114,30 @@ internal static class ThinGemm
             return true;
         }
 
-        if (n <= MaxChainColumns)
+        Split(m, ChainRows, threads, (first, end) => Chains(a, b, c, cOffset, ldc, accumulate, first, end));
+        return true;
+    }
+
+    /// <summary>
+    /// The form a product takes on a vector path (the scalar path always packs): rows for few rows of C (B copied to
+    /// contiguous rows when it has not, unless that copy is large), columns for few columns when A's columns are
+    /// contiguous, chains for one or two columns otherwise, and none (the packed GEMM) for the rest or a depth of zero.
+    /// </summary>
+    internal static ThinForm FormOf(in MatrixOperand a, in MatrixOperand b)
+    {
+        int m = a.Rows, n = b.Columns, k = a.Columns;
+        if (k == 0)
+            return ThinForm.None;
+        if (m <= MaxThinSide)
         {
-            Split(m, ChainRows, threads, (first, end) => Chains(a, b, c, cOffset, ldc, accumulate, first, end));
-            return true;
+            // A large B to copy is left to the packed path, which packs it in cache-sized blocks instead of a whole copy
+            // kept per thread.
+            return b.ColumnStride != 1 && n != 1 && (long)k * n > MaxCopy ? ThinForm.None : ThinForm.Rows;
         }
 
-        return false;
+        if (n <= MaxThinSide && a.RowStride == 1)
+            return ThinForm.Columns;
+        return n <= MaxChainColumns ? ThinForm.Chains : ThinForm.None;
     }
 
     /// <summary>The operand itself when its rows are contiguous; otherwise a row-major copy of it in <paramref name="buffer"/>.</summary>
@@ -453,4 +467,20 @@ internal static class ThinGemm
             return buffer;
         }
     }
+}
+
+/// <summary>How <see cref="ThinGemm"/> computes a product (see <see cref="ThinGemm.FormOf"/>).</summary>
+internal enum ThinForm
+{
+    /// <summary>Not thin: the packed GEMM.</summary>
+    None,
+
+    /// <summary>Few rows of C: sums of B's rows.</summary>
+    Rows,
+
+    /// <summary>Few columns of C, A's columns contiguous: the rows form on the transposed product.</summary>
+    Columns,
+
+    /// <summary>One or two columns of C, A row-major: one scalar multiply-add chain per element.</summary>
+    Chains,
 }

@@ -59,7 +59,7 @@ internal static class OptionsValidation
         if (options.LearningRate is float rate && (!(rate > 0) || !float.IsFinite(rate)))
             Fail(nameof(options.LearningRate), $"must be null, or finite and greater than 0; got {Format(rate)}");
         if (options.BatchSize is < 0)
-            Fail(nameof(options.BatchSize), $"must be at least 1, or 0 for full-batch steps; got {options.BatchSize}");
+            Fail(nameof(options.BatchSize), $"must be at least 1, 0 for full-batch steps, or null for the default; got {options.BatchSize}");
         if (options.NumberOfEpochs is int epochs && epochs < 1)
             Fail(nameof(options.NumberOfEpochs), $"must be null or at least 1; got {epochs}");
         if (options.NumberOfThreads is int threads && threads < 1)

@@ -34,6 +34,9 @@ internal static class SparseMlpFit
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
         int epochs = EpochsFor(options, batchSize, data.GlobalRows);
         OptionsValidation.ValidateEpochDependent(options, epochs);
+        int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Batch {0}{1}, {2} epochs of {3} steps a run.", effectiveBatch,
+            options.BatchSize is null ? " (default for this task and row count)" : "", epochs, TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows)));
 
         int outputs = info.OutputCount;
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];

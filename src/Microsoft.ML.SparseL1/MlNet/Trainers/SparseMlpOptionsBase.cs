@@ -45,8 +45,8 @@ public abstract class SparseMlpOptionsBase
 
         /// <summary>
         /// <see cref="BatchSize"/> when it is null: for regression, and for classification on a set of at least
-        /// <see cref="MinimumSteps"/> x 128 / <see cref="MinimumEpochs"/> = 19,200 rows (where <see cref="MinimumEpochs"/>
-        /// epochs make the step budget).
+        /// <see cref="MinimumSteps"/> x 128 / <see cref="MinimumEpochs"/> = 19,200 rows (about where <see cref="MinimumEpochs"/>
+        /// epochs of 128 make the step budget).
         /// </summary>
         public const int BatchSize = 128;
 
