@@ -58,7 +58,7 @@ public abstract class SparseMlpOptionsBase
         /// <remarks>
         /// Why: on a small set the budget is a number of steps, and a step's cost grows with its batch. On the defaults
         /// benchmark (bench/defaults.sh, 5-fold CV, seeds 123 and 1-5) batches of 32 instead of 128 fit the classification
-        /// sets 2.4x (wine), 3x (digits) and 2.4x (breast cancer) faster at the same accuracy: mean over the six seeds
+        /// sets 1.4x (wine), 2.8x (digits) and 2.3x (breast cancer) faster (median fold, same code) at the same accuracy: mean over the six seeds
         /// 0.9827 against 0.9826 (wine), 0.9733 against 0.9755 (digits, lower on every seed), 0.9724 against 0.9690
         /// (breast cancer, higher on every seed). Regression keeps 128: with batches of 32 Boston's R² fell to 0.8487
         /// from 0.8565 (six seeds; 64: 0.8494) and mg's to 0.702 from 0.706 (three seeds), diabetes the same.
