@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Defaults benchmark (issue 16, item 5): 5-fold cross-validation of SparseMlp with its default options against
 # LightGbm, FastTree and ML.NET's linear trainers with theirs, on the real sets in data/, no normalization.
-# Writes bench/defaults-results.md (and the per-fold numbers to bench/defaults-results.json); about 6 minutes on 2 cores.
+# Writes bench/defaults-results.md (and the per-fold numbers to bench/defaults-results.json); about 8 minutes on 2 cores.
 # Usage: bench/defaults.sh [--sets wine,digits,...] [--folds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."

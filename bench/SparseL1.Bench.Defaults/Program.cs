@@ -15,8 +15,9 @@ using SparseL1.Bench.Defaults;
 // own trainers with theirs, on the small real sets in data/, without normalization. Markdown to stdout, progress to
 // stderr. Arguments: [--sets wine,digits,...] [--folds N] [--json path]
 const string Usage = "usage: SparseL1.Bench.Defaults [--sets wine,digits,breast_cancer,diabetes,boston,mg] [--folds N (default 5)] [--json path]";
-// Untimed fits of each trainer on each set before its timed folds.
-const int WarmUpFits = 3;
+// Untimed fits of each trainer on each set before its timed folds: at least this many, and for at least this long.
+const int MinimumWarmUpFits = 3;
+var minimumWarmUp = TimeSpan.FromSeconds(2);
 var sets = DataSet.All.ToList();
 int folds = 5;
 string? jsonPath = null;
@@ -54,9 +55,8 @@ string mlNetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInfo
 Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
     $"{RuntimeInformation.FrameworkDescription}, ML.NET {mlNetVersion}. {folds}-fold CrossValidate (seed {Trainers.Seed}, the same folds for " +
     $"every trainer), MLContext(seed: 1), every trainer with its default options, no normalization. Score: mean ± sample sd over the " +
-    $"folds; fit s / fold: median over the folds of the wall-clock time of one fold's Fit, after three untimed fits of the trainer on the whole set " +
-    $"(the first compilation and native loading are not in the times; the JIT's background tiering can still slow the first set's first folds: " +
-    $"see the per-fold times in the JSON). Best score in bold.");
+    $"folds; fit s / fold: median over the folds of the wall-clock time of one fold's Fit, after untimed fits of the trainer on the whole set " +
+    $"(at least three, for at least two seconds: compilation, the JIT's background recompilation of hot code and native loading are not in the times). Best score in bold.");
 Console.WriteLine();
 
 var results = new List<SetResult>();
@@ -66,9 +66,12 @@ foreach (var set in sets)
     LoadedData? shape = null;
     foreach (var spec in Trainers.For(set.Task))
     {
-        // Untimed fits first, in their own context, so that the timed folds run compiled code: otherwise the first set's
-        // folds also pay the JIT's tiering (wine's folds took 0.151, 0.153, 0.161, 0.102, 0.061 s after one warm-up fit).
-        for (int warmUp = 0; warmUp < WarmUpFits; warmUp++)
+        // Untimed fits first, in their own context, so that the timed folds run compiled code: the JIT compiles hot
+        // methods again in the background after they have run a while, and until then the first set's folds are slow
+        // (wine's folds: 0.151, 0.153, 0.161, 0.102, 0.061 s after one warm-up fit; 0.095-0.078 s after three; 0.041-0.044 s
+        // in a process that had fitted it ten times).
+        var warmUpClock = Stopwatch.StartNew();
+        for (int warmUp = 0; warmUp < MinimumWarmUpFits || warmUpClock.Elapsed < minimumWarmUp; warmUp++)
             WarmUp(spec, set);
 
         // A fresh context per trainer: its random state then does not depend on which trainers ran before.
