@@ -2,7 +2,6 @@
 
 using System;
 using System.Runtime.Intrinsics;
-using System.Threading.Tasks;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 
@@ -81,23 +80,13 @@ internal static class DenseGemm
         where TKernel : IGemmMicroKernel
     {
         int n = b.Columns;
-        int columnTile = TKernel.ColumnTile;
-        int panels = (n + columnTile - 1) / columnTile;
-        long work = (long)a.Rows * n * Math.Max(a.Columns, 1);
-        int threads = (int)Math.Min(Math.Min(maxThreads, panels), Math.Max(1, work / MinMultiplyAddsPerThread));
-        if (threads <= 1)
-        {
-            RunColumns<TKernel>(a, b, c, cOffset, ldc, accumulate, 0, n);
-            return;
-        }
-
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int first = (int)((long)panels * t / threads) * columnTile;
-            int last = Math.Min(n, (int)((long)panels * (t + 1) / threads) * columnTile);
-            RunColumns<TKernel>(a, b, c, cOffset, ldc, accumulate, first, last);
-        });
+        // Threads take whole column panels.
+        ParallelRanges.Run(n, TKernel.ColumnTile, ThreadsFor((long)a.Rows * n * Math.Max(a.Columns, 1), maxThreads),
+            (first, end) => RunColumns<TKernel>(a, b, c, cOffset, ldc, accumulate, first, end));
     }
+
+    /// <summary>Threads for a product of <paramref name="multiplyAdds"/>: at most <paramref name="maxThreads"/>, and one per <see cref="MinMultiplyAddsPerThread"/>.</summary>
+    internal static int ThreadsFor(long multiplyAdds, int maxThreads) => (int)Math.Min(maxThreads, Math.Max(1, multiplyAdds / MinMultiplyAddsPerThread));
 
     /// <summary>Computes columns [<paramref name="firstColumn"/>, <paramref name="endColumn"/>) of C on this thread.</summary>
     private static void RunColumns<TKernel>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstColumn, int endColumn)

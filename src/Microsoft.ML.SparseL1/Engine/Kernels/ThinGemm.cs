@@ -4,7 +4,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Threading.Tasks;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 
@@ -77,12 +76,12 @@ internal static class ThinGemm
         if (form == ThinForm.None)
             return false;
         int m = a.Rows, n = b.Columns, k = a.Columns;
-        int threads = (int)Math.Min(maxThreads, Math.Max(1, (long)m * n * k / DenseGemm.MinMultiplyAddsPerThread));
+        int threads = DenseGemm.ThreadsFor((long)m * n * k, maxThreads);
         int granule = BlockVectors * TOps.Count;
         if (form == ThinForm.Rows)
         {
             var right = RowContiguous(b, ref Buffers.ForCurrentThread().Operand);
-            Split(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
+            ParallelRanges.Run(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
             return true;
         }
 
@@ -93,7 +92,7 @@ internal static class ThinGemm
             var left = b.Transpose();
             var right = a.Transpose();
             float[] transposedC = Buffers.Grow(ref Buffers.ForCurrentThread().Result, n * m);
-            Split(m, granule, threads, (first, end) =>
+            ParallelRanges.Run(m, granule, threads, (first, end) =>
             {
                 if (accumulate)
                 {
@@ -114,7 +113,7 @@ internal static class ThinGemm
             return true;
         }
 
-        Split(m, ChainRows, threads, (first, end) => Chains(a, b, c, cOffset, ldc, accumulate, first, end));
+        ParallelRanges.Run(m, ChainRows, threads, (first, end) => Chains(a, b, c, cOffset, ldc, accumulate, first, end));
         return true;
     }
 
@@ -161,25 +160,6 @@ internal static class ThinGemm
         }
 
         return MatrixOperand.RowMajor(copy, x.Rows, x.Columns);
-    }
-
-    /// <summary>Runs <paramref name="body"/> over [0, <paramref name="length"/>) in chunks whose starts are multiples of <paramref name="granule"/>.</summary>
-    private static void Split(int length, int granule, int threads, Action<int, int> body)
-    {
-        int granules = (length + granule - 1) / granule;
-        threads = Math.Min(threads, granules);
-        if (threads <= 1)
-        {
-            body(0, length);
-            return;
-        }
-
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int first = (int)((long)granules * t / threads) * granule;
-            int end = Math.Min(length, (int)((long)granules * (t + 1) / threads) * granule);
-            body(first, end);
-        });
     }
 
     /// <summary>

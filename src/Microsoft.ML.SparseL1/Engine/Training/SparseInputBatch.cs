@@ -326,16 +326,6 @@ internal sealed class SparseInputBatch
     }
 
     /// <summary>Splits [0, <paramref name="count"/>) over threads in fixed ranges (at least 8 each): each item is computed by one thread, alone.</summary>
-    private static void ForRanges(int count, int threads, Action<int, int> body)
-    {
-        threads = Math.Max(1, Math.Min(threads, count / 8));
-        if (threads == 1)
-        {
-            body(0, count);
-            return;
-        }
-
-        System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads },
-            t => body(count * t / threads, count * (t + 1) / threads));
-    }
+    private static void ForRanges(int count, int threads, Action<int, int> body) =>
+        Kernels.ParallelRanges.Run(count, 1, Math.Min(threads, count / 8), body);
 }

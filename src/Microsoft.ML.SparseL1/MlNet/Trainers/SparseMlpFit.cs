@@ -32,11 +32,12 @@ internal static class SparseMlpFit
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
-        int epochs = EpochsFor(options, batchSize, data.GlobalRows);
-        OptionsValidation.ValidateEpochDependent(options, epochs);
         int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
+        int epochs = EpochsFor(options, stepsPerEpoch);
+        OptionsValidation.ValidateEpochDependent(options, epochs);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Batch {0}{1}, {2} epochs of {3} steps a run.", effectiveBatch,
-            options.BatchSize is null ? " (default for this task and row count)" : "", epochs, TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows)));
+            options.BatchSize is null ? " (default for this task and row count)" : "", epochs, stepsPerEpoch));
 
         int outputs = info.OutputCount;
         int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
@@ -55,7 +56,7 @@ internal static class SparseMlpFit
             GateFirstLayerRevival = options.InputsToKeep.HasValue,
         };
         var clock = Stopwatch.StartNew();
-        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows))
+        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, stepsPerEpoch))
         {
             var (rate, losses) = StepSizeChoice.Choose(data, training,
                 (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
@@ -223,13 +224,13 @@ internal static class SparseMlpFit
     /// <summary>
     /// Whether the step is chosen by cross-validation (<see cref="StepSizeChoice"/>): regression with
     /// <see cref="SparseMlpOptionsBase.LearningRate"/> unset, on a set small enough that the default budget is
-    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> steps rather than 20 epochs (fewer than 150 steps an epoch in
-    /// batches of 128: up to 19,072 rows), so that the extra runs cost a bounded number of steps, and large enough for three validation folds.
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> steps rather than 20 epochs (fewer than 150 steps an epoch:
+    /// up to 19,072 rows at regression's default batch of 128), so that the extra runs cost a bounded number of steps, and
+    /// large enough for three validation folds.
     /// </summary>
-    internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows) =>
+    internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows, long stepsPerEpoch) =>
         task == SparseMlpTask.Regression && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
-        && TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(options.BatchSize ?? SparseMlpOptionsBase.Defaults.BatchSize, rows), rows)
-            * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
+        && stepsPerEpoch * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
 
     /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
     private const int MinimumRowsPerFold = 10;
@@ -247,11 +248,10 @@ internal static class SparseMlpFit
                 SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
 
     /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
-    private static int EpochsFor(SparseMlpOptionsBase options, int batchSize, int rows)
+    private static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(batchSize, rows), rows);
         long needed = (SparseMlpOptionsBase.Defaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
         return (int)Math.Max(SparseMlpOptionsBase.Defaults.MinimumEpochs, needed);
     }
