@@ -16,7 +16,7 @@ public class DenseGemmTests
         (31, 17, 300), (145, 40, 130), (128, 100, 300), (2, 300, 7),
         // Thin C (ThinGemm): few rows, few columns, and widths leaving every kind of remainder (vectors, 4-lane vectors, scalars).
         (1, 100, 128), (3, 110, 33), (10, 100, 128), (16, 37, 19), (17, 40, 9), (128, 1, 100), (130, 2, 77), (128, 3, 100),
-        (100, 13, 128), (110, 5, 31), (100, 16, 128), (1, 1, 300),
+        (100, 13, 128), (110, 5, 31), (100, 16, 128), (1, 1, 300), (3, 114, 21), (100, 30, 32), (9, 17, 5),
     ];
 
     [TestMethod]
@@ -53,7 +53,7 @@ public class DenseGemmTests
     }
 
     /// <summary>
-    /// A thin C (at most 16 rows or columns) skips the packing, but each element is computed as the packed path computes
+    /// A thin C (at most 16 rows or 32 columns) skips the packing, but each element is computed as the packed path computes
     /// it (the same depth blocks, each summed in depth order and added to C): the two agree bit for bit, so which path
     /// a product takes (skipped inactive neurons, a scoring block's size) never changes a result.
     /// </summary>
@@ -65,6 +65,9 @@ public class DenseGemmTests
         [
             (1, 100, 128), (2, 110, 33), (3, 100, 450), (10, 100, 128), (16, 300, 7), (1, 1, 300),
             (128, 1, 100), (130, 3, 77), (100, 13, 128), (100, 16, 1024), (257, 5, 201), (40, 2, 1),
+            // Tails of whole vectors, the last overlapping the one before (1 to 4 vectors at every width), odd rows paired
+            // with themselves; the columns form up to 32 columns.
+            (2, 84, 40), (3, 114, 21), (5, 80, 9), (9, 17, 5), (7, 50, 300), (100, 30, 32), (100, 24, 128), (33, 32, 450),
         ];
         KernelPaths.ForEach(path =>
         {
@@ -93,6 +96,7 @@ public class DenseGemmTests
     [DataRow(8, 3000, 100, false, false, "Rows", DisplayName = "rows")]
     [DataRow(16, 640, 100, false, true, "Rows", DisplayName = "rows, B copied to contiguous rows")]
     [DataRow(5000, 9, 100, true, false, "Columns", DisplayName = "columns")]
+    [DataRow(4000, 30, 50, true, false, "Columns", DisplayName = "columns, 30 columns")]
     [DataRow(20000, 1, 100, true, true, "Columns", DisplayName = "columns, one column")]
     [DataRow(6000, 2, 100, false, false, "Chains", DisplayName = "chains")]
     public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB, string form)
@@ -120,6 +124,8 @@ public class DenseGemmTests
     [DataRow(3, 50, 7, false, false, "Rows", DisplayName = "thin rows")]
     [DataRow(3, 50, 7, false, true, "Rows", DisplayName = "thin rows, B copied")]
     [DataRow(60, 3, 5, true, false, "Columns", DisplayName = "thin columns")]
+    [DataRow(60, 30, 5, true, false, "Columns", DisplayName = "thin columns, 30 columns")]
+    [DataRow(3, 84, 7, false, false, "Rows", DisplayName = "thin rows, a tail of two overlapping vectors")]
     [DataRow(60, 2, 40, false, true, "Chains", DisplayName = "thin chains")]
     public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB, string form)
     {

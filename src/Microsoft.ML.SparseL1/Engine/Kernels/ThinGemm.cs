@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics;
 namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>
-/// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinSide"/> rows or columns (a network's output
+/// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinRows"/> rows or <see cref="MaxThinColumns"/> columns (a network's output
 /// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), without the packed GEMM's panels.
 /// </summary>
 /// <remarks>
@@ -34,11 +34,19 @@ namespace Microsoft.ML.SparseL1.Kernels;
 internal static class ThinGemm
 {
     /// <summary>
-    /// The most rows (or columns) of a thin C. Measured on AVX-512 against the packed GEMM, depth 128 and 100 wide:
-    /// 5x faster at 1 row, 1.5x at 10 and even at 16 rows; at 16 columns 1.3x faster, even at 24 and slower at 30
-    /// (docs/kernels.md).
+    /// The most rows of C for the rows form. Measured on AVX-512 against the packed GEMM, depth 128 and 100 wide: 5x
+    /// faster at 1 row, 1.5x at 10 and at 16 rows. At 32 rows it was as fast as packed for 100 wide (depths 13-64), and
+    /// 7x slower for the narrow C of an output layer on a batch of 32 (32 x 100 · 100 x 1 by scalar chains of two rows:
+    /// 3.8 µs, a quarter of a training step), which the chains form does in 0.5.
     /// </summary>
-    internal const int MaxThinSide = 16;
+    internal const int MaxThinRows = 16;
+
+    /// <summary>
+    /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features).
+    /// Measured on AVX-512 against the packed GEMM (docs/kernels.md): 100 x 32 · 32 x 30 in 3.1 µs against 4.9, 100 x
+    /// 128 · 128 x 24 in 10.3 against 16.5, 100 x 128 · 128 x 30 in 12.2 against 16.4.
+    /// </summary>
+    internal const int MaxThinColumns = 32;
 
     /// <summary>The most elements of B copied to make its rows contiguous (256 KiB).</summary>
     private const int MaxCopy = 1 << 16;
@@ -92,23 +100,19 @@ internal static class ThinGemm
             var left = b.Transpose();
             var right = a.Transpose();
             float[] transposedC = Buffers.Grow(ref Buffers.ForCurrentThread().Result, n * m);
+            // Both copies go through the 8 x 8 register transpose: element by element, writing C back cost 1.5 µs of a
+            // 100 x 32 · 32 x 30 product's 5.
             ParallelRanges.Run(m, granule, threads, (first, end) =>
             {
                 if (accumulate)
                 {
-                    for (int i = first; i < end; i++)
-                    {
-                        for (int j = 0; j < n; j++)
-                            transposedC[j * m + i] = c[cOffset + i * ldc + j];
-                    }
+                    GemmPackingTranspose.Transpose(c.AsSpan(cOffset + first * ldc, (end - first - 1) * ldc + n), ldc, end - first, n,
+                        transposedC.AsSpan(first), m);
                 }
 
                 Rows<TVec, TOps>(left, right, transposedC, 0, m, accumulate, first, end);
-                for (int i = first; i < end; i++)
-                {
-                    for (int j = 0; j < n; j++)
-                        c[cOffset + i * ldc + j] = transposedC[j * m + i];
-                }
+                GemmPackingTranspose.Transpose(transposedC.AsSpan(first, (n - 1) * m + end - first), m, n, end - first,
+                    c.AsSpan(cOffset + first * ldc), ldc);
             });
             return true;
         }
@@ -127,14 +131,14 @@ internal static class ThinGemm
         int m = a.Rows, n = b.Columns, k = a.Columns;
         if (k == 0)
             return ThinForm.None;
-        if (m <= MaxThinSide)
+        if (m <= MaxThinRows)
         {
             // A large B to copy is left to the packed path, which packs it in cache-sized blocks instead of a whole copy
             // kept per thread.
             return b.ColumnStride != 1 && n != 1 && (long)k * n > MaxCopy ? ThinForm.None : ThinForm.Rows;
         }
 
-        if (n <= MaxThinSide && a.RowStride == 1)
+        if (n <= MaxThinColumns && a.RowStride == 1)
             return ThinForm.Columns;
         return n <= MaxChainColumns ? ThinForm.Chains : ThinForm.None;
     }
@@ -178,7 +182,9 @@ internal static class ThinGemm
             var aBlock = new MatrixOperand(a.Data, a.Offset + depthStart * a.ColumnStride, a.Rows, depth, a.RowStride, a.ColumnStride);
             var bBlock = new MatrixOperand(b.Data, b.Offset + depthStart * b.RowStride, depth, b.Columns, b.RowStride, b.ColumnStride);
             int j = RowsBlocks<TVec, TOps>(aBlock, bBlock, c, cOffset, ldc, addToC, firstColumn, endColumn);
-            if (j < endColumn)
+            if (endColumn - j >= TOps.Count)
+                RowsTail<TVec, TOps>(aBlock, bBlock, c, cOffset, ldc, addToC, j, endColumn);
+            else if (j < endColumn)
                 RowsRemainder<TVec, TOps>(aBlock, bBlock, c, cOffset, ldc, addToC, j, endColumn);
         }
     }
@@ -264,10 +270,106 @@ internal static class ThinGemm
     }
 
     /// <summary>
+    /// The last columns, fewer than a block but at least a vector: whole vectors only, the last one ending at
+    /// <paramref name="endColumn"/> and so overlapping the one before it, two rows of C at a time.
+    /// </summary>
+    /// <remarks>
+    /// Why: the 36 columns left of a 100-wide row as two vectors, a 4-lane vector and scalars (<see cref="RowsRemainder{TVec, TOps}"/>)
+    /// cost three times the 64 before them, a third of a training step of a 30-100-1 network on batches of 32. A lane of
+    /// the overlap computes the same multiply-adds in the same order as the vector before it did, so it gets the same sum;
+    /// when adding to C, every vector of a row of C is read before any is written, so an overlapped element is added once.
+    /// The overlap stays inside these columns: the blocks before them are already stored.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsTail<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool addToC, int firstColumn, int endColumn)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, k = a.Columns;
+        // 1 to 4 vectors (fewer columns than a block of 4); their offsets from firstColumn: 0, o1, o2, o3, the last one
+        // ending at endColumn.
+        int vectors = (endColumn - firstColumn + width - 1) / width;
+        nuint o3 = (nuint)(endColumn - width - firstColumn);
+        nuint o1 = vectors > 2 ? (nuint)width : o3, o2 = vectors > 3 ? (nuint)(2 * width) : o3;
+        nuint aStride = (nuint)a.ColumnStride, bRowStride = (nuint)b.RowStride;
+        ref float aData = ref MemoryMarshal.GetArrayDataReference(a.Data);
+        ref float bColumn = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(b.Data), b.Offset + firstColumn);
+        ref float cData = ref MemoryMarshal.GetArrayDataReference(c);
+        for (int i = 0; i < a.Rows; i += 2)
+        {
+            bool pair = i + 1 < a.Rows;
+            ref float aRow = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride);
+            ref float aNext = ref pair ? ref Unsafe.Add(ref aRow, a.RowStride) : ref aRow;
+            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+            TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TVec x = TOps.Broadcast(Unsafe.Add(ref aRow, (nuint)p * aStride));
+                TVec y = TOps.Broadcast(Unsafe.Add(ref aNext, (nuint)p * aStride));
+                ref float bRow = ref Unsafe.Add(ref bColumn, (nuint)p * bRowStride);
+                TVec b0 = TOps.Load(ref bRow, 0), b1 = TOps.Load(ref bRow, o1);
+                s0 = TOps.MultiplyAdd(x, b0, s0);
+                t0 = TOps.MultiplyAdd(y, b0, t0);
+                s1 = TOps.MultiplyAdd(x, b1, s1);
+                t1 = TOps.MultiplyAdd(y, b1, t1);
+                if (vectors > 2)
+                {
+                    TVec b2 = TOps.Load(ref bRow, o2);
+                    s2 = TOps.MultiplyAdd(x, b2, s2);
+                    t2 = TOps.MultiplyAdd(y, b2, t2);
+                }
+
+                if (vectors > 3)
+                {
+                    TVec b3 = TOps.Load(ref bRow, o3);
+                    s3 = TOps.MultiplyAdd(x, b3, s3);
+                    t3 = TOps.MultiplyAdd(y, b3, t3);
+                }
+            }
+
+            ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + firstColumn);
+            StoreTailRow<TVec, TOps>(ref cRow, addToC, vectors, o1, o2, o3, s0, s1, s2, s3);
+            if (pair)
+                StoreTailRow<TVec, TOps>(ref Unsafe.Add(ref cRow, ldc), addToC, vectors, o1, o2, o3, t0, t1, t2, t3);
+        }
+    }
+
+    /// <summary>
+    /// Stores (or adds) one row's sums of <see cref="RowsTail{TVec, TOps}"/> (vector 0 at offset 0, then o1, o2, o3 as
+    /// many as there are vectors): every vector of C read before any is written, so that the overlap is added once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTailRow<TVec, TOps>(ref float cRow, bool addToC, int vectors, nuint o1, nuint o2, nuint o3, TVec s0, TVec s1, TVec s2, TVec s3)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        if (addToC)
+        {
+            TVec c0 = TOps.Load(ref cRow, 0), c1 = TOps.Load(ref cRow, o1);
+            TVec c2 = vectors > 2 ? TOps.Load(ref cRow, o2) : c1, c3 = vectors > 3 ? TOps.Load(ref cRow, o3) : c1;
+            s0 = TOps.Add(c0, s0);
+            s1 = TOps.Add(c1, s1);
+            s2 = TOps.Add(c2, s2);
+            s3 = TOps.Add(c3, s3);
+        }
+
+        TOps.Store(s0, ref cRow, 0);
+        // One vector: o1 is 0 and s1 the same sums as s0.
+        if (vectors > 1)
+            TOps.Store(s1, ref cRow, o1);
+        if (vectors > 2)
+            TOps.Store(s2, ref cRow, o2);
+        if (vectors > 3)
+            TOps.Store(s3, ref cRow, o3);
+    }
+
+    /// <summary>
     /// The last columns, fewer than a block: up to three vectors, then up to three 4-lane vectors, then up to three
-    /// scalars, all in one pass over the depth so that their multiply-add chains overlap (one chain at a time waited on
-    /// the FMA latency: the 4 columns left of a 100-wide row cost as much as the 96 before them). Every lane does the
-    /// multiply-adds of a full block (the scalar <see cref="float.MultiplyAddEstimate"/> fuses where the vector one does).
+    /// scalars, two rows of C at a time, all in one pass over the depth so that their multiply-add chains overlap (one
+    /// chain at a time waited on the FMA latency: the 4 columns left of a 100-wide row cost as much as the 96 before them;
+    /// one row at a time, the 36 left of it cost as much as the 64 before them). An odd last row runs as a pair with
+    /// itself, its second copy not stored. Every lane does the multiply-adds of a full block (the scalar
+    /// <see cref="float.MultiplyAddEstimate"/> fuses where the vector one does).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsRemainder<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool addToC, int firstColumn, int endColumn)
@@ -284,66 +386,117 @@ internal static class ThinGemm
         ref float aData = ref MemoryMarshal.GetArrayDataReference(a.Data);
         ref float bColumn = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(b.Data), b.Offset + firstColumn * b.ColumnStride);
         ref float cData = ref MemoryMarshal.GetArrayDataReference(c);
-        for (int i = 0; i < a.Rows; i++)
+        for (int i = 0; i < a.Rows; i += 2)
         {
+            bool pair = i + 1 < a.Rows;
             ref float aRow = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride);
-            TVec v0 = TOps.Zero, v1 = TOps.Zero, v2 = TOps.Zero;
+            ref float aNext = ref pair ? ref Unsafe.Add(ref aRow, a.RowStride) : ref aRow;
+            TVec v0 = TOps.Zero, v1 = TOps.Zero, v2 = TOps.Zero, w0 = TOps.Zero, w1 = TOps.Zero, w2 = TOps.Zero;
             Vector128<float> q0 = Vector128<float>.Zero, q1 = Vector128<float>.Zero, q2 = Vector128<float>.Zero;
-            float t0 = 0, t1 = 0, t2 = 0;
+            Vector128<float> r0 = Vector128<float>.Zero, r1 = Vector128<float>.Zero, r2 = Vector128<float>.Zero;
+            float t0 = 0, t1 = 0, t2 = 0, u0 = 0, u1 = 0, u2 = 0;
             for (int p = 0; p < k; p++)
             {
-                float x = Unsafe.Add(ref aRow, (nuint)p * aStride);
+                float x = Unsafe.Add(ref aRow, (nuint)p * aStride), y = Unsafe.Add(ref aNext, (nuint)p * aStride);
                 ref float bRow = ref Unsafe.Add(ref bColumn, (nuint)p * bRowStride);
                 if (vectors > 0)
                 {
-                    TVec xv = TOps.Broadcast(x);
-                    v0 = TOps.MultiplyAdd(xv, TOps.Load(ref bRow, 0), v0);
+                    TVec xv = TOps.Broadcast(x), yv = TOps.Broadcast(y);
+                    TVec b0 = TOps.Load(ref bRow, 0);
+                    v0 = TOps.MultiplyAdd(xv, b0, v0);
+                    w0 = TOps.MultiplyAdd(yv, b0, w0);
                     if (vectors > 1)
-                        v1 = TOps.MultiplyAdd(xv, TOps.Load(ref bRow, (nuint)width), v1);
+                    {
+                        TVec b1 = TOps.Load(ref bRow, (nuint)width);
+                        v1 = TOps.MultiplyAdd(xv, b1, v1);
+                        w1 = TOps.MultiplyAdd(yv, b1, w1);
+                    }
+
                     if (vectors > 2)
-                        v2 = TOps.MultiplyAdd(xv, TOps.Load(ref bRow, (nuint)(2 * width)), v2);
+                    {
+                        TVec b2 = TOps.Load(ref bRow, (nuint)(2 * width));
+                        v2 = TOps.MultiplyAdd(xv, b2, v2);
+                        w2 = TOps.MultiplyAdd(yv, b2, w2);
+                    }
                 }
 
                 if (quarters > 0)
                 {
-                    var xq = Vector128.Create(x);
-                    q0 = Simd128.MultiplyAdd(xq, Simd128.Load(ref bRow, (nuint)quarterStart), q0);
+                    Vector128<float> xq = Vector128.Create(x), yq = Vector128.Create(y);
+                    var b0 = Simd128.Load(ref bRow, (nuint)quarterStart);
+                    q0 = Simd128.MultiplyAdd(xq, b0, q0);
+                    r0 = Simd128.MultiplyAdd(yq, b0, r0);
                     if (quarters > 1)
-                        q1 = Simd128.MultiplyAdd(xq, Simd128.Load(ref bRow, (nuint)(quarterStart + 4)), q1);
+                    {
+                        var b1 = Simd128.Load(ref bRow, (nuint)(quarterStart + 4));
+                        q1 = Simd128.MultiplyAdd(xq, b1, q1);
+                        r1 = Simd128.MultiplyAdd(yq, b1, r1);
+                    }
+
                     if (quarters > 2)
-                        q2 = Simd128.MultiplyAdd(xq, Simd128.Load(ref bRow, (nuint)(quarterStart + 8)), q2);
+                    {
+                        var b2 = Simd128.Load(ref bRow, (nuint)(quarterStart + 8));
+                        q2 = Simd128.MultiplyAdd(xq, b2, q2);
+                        r2 = Simd128.MultiplyAdd(yq, b2, r2);
+                    }
                 }
 
                 if (scalars > 0)
                 {
-                    t0 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)scalarStart * bColumnStride), t0);
+                    float b0 = Unsafe.Add(ref bRow, (nuint)scalarStart * bColumnStride);
+                    t0 = float.MultiplyAddEstimate(x, b0, t0);
+                    u0 = float.MultiplyAddEstimate(y, b0, u0);
                     if (scalars > 1)
-                        t1 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 1) * bColumnStride), t1);
+                    {
+                        float b1 = Unsafe.Add(ref bRow, (nuint)(scalarStart + 1) * bColumnStride);
+                        t1 = float.MultiplyAddEstimate(x, b1, t1);
+                        u1 = float.MultiplyAddEstimate(y, b1, u1);
+                    }
+
                     if (scalars > 2)
-                        t2 = float.MultiplyAddEstimate(x, Unsafe.Add(ref bRow, (nuint)(scalarStart + 2) * bColumnStride), t2);
+                    {
+                        float b2 = Unsafe.Add(ref bRow, (nuint)(scalarStart + 2) * bColumnStride);
+                        t2 = float.MultiplyAddEstimate(x, b2, t2);
+                        u2 = float.MultiplyAddEstimate(y, b2, u2);
+                    }
                 }
             }
 
             ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + firstColumn);
-            if (vectors > 0)
-                Store<TVec, TOps>(v0, ref cRow, 0, addToC);
-            if (vectors > 1)
-                Store<TVec, TOps>(v1, ref cRow, width, addToC);
-            if (vectors > 2)
-                Store<TVec, TOps>(v2, ref cRow, 2 * width, addToC);
-            if (quarters > 0)
-                Store<Vector128<float>, Simd128>(q0, ref cRow, quarterStart, addToC);
-            if (quarters > 1)
-                Store<Vector128<float>, Simd128>(q1, ref cRow, quarterStart + 4, addToC);
-            if (quarters > 2)
-                Store<Vector128<float>, Simd128>(q2, ref cRow, quarterStart + 8, addToC);
-            if (scalars > 0)
-                StoreScalar(t0, ref cRow, scalarStart, addToC);
-            if (scalars > 1)
-                StoreScalar(t1, ref cRow, scalarStart + 1, addToC);
-            if (scalars > 2)
-                StoreScalar(t2, ref cRow, scalarStart + 2, addToC);
+            StoreRemainderRow<TVec, TOps>(ref cRow, addToC, width, vectors, quarterStart, quarters, scalarStart, scalars, v0, v1, v2, q0, q1, q2, t0, t1, t2);
+            if (pair)
+            {
+                StoreRemainderRow<TVec, TOps>(ref Unsafe.Add(ref cRow, ldc), addToC, width, vectors, quarterStart, quarters, scalarStart, scalars,
+                    w0, w1, w2, r0, r1, r2, u0, u1, u2);
+            }
         }
+    }
+
+    /// <summary>Stores (or adds) one row's sums of <see cref="RowsRemainder{TVec, TOps}"/>: those of its vectors, 4-lane vectors and scalars in use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRemainderRow<TVec, TOps>(ref float cRow, bool addToC, int width, int vectors, int quarterStart, int quarters, int scalarStart, int scalars,
+        TVec v0, TVec v1, TVec v2, Vector128<float> q0, Vector128<float> q1, Vector128<float> q2, float t0, float t1, float t2)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        if (vectors > 0)
+            Store<TVec, TOps>(v0, ref cRow, 0, addToC);
+        if (vectors > 1)
+            Store<TVec, TOps>(v1, ref cRow, width, addToC);
+        if (vectors > 2)
+            Store<TVec, TOps>(v2, ref cRow, 2 * width, addToC);
+        if (quarters > 0)
+            Store<Vector128<float>, Simd128>(q0, ref cRow, quarterStart, addToC);
+        if (quarters > 1)
+            Store<Vector128<float>, Simd128>(q1, ref cRow, quarterStart + 4, addToC);
+        if (quarters > 2)
+            Store<Vector128<float>, Simd128>(q2, ref cRow, quarterStart + 8, addToC);
+        if (scalars > 0)
+            StoreScalar(t0, ref cRow, scalarStart, addToC);
+        if (scalars > 1)
+            StoreScalar(t1, ref cRow, scalarStart + 1, addToC);
+        if (scalars > 2)
+            StoreScalar(t2, ref cRow, scalarStart + 2, addToC);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Microsoft.ML.SparseL1.Kernels;
@@ -85,11 +86,20 @@ internal sealed class InactiveNeuronGradient
     /// <summary>Lists the neurons whose delta has a nonzero (±0 counts as zero) on some row; returns how many.</summary>
     private int FindActive(float[] delta, int rows)
     {
+        // One loop of hardware vectors over the whole batch, not a library call per row: the calls' fixed cost was 4.5 µs
+        // for a 128-row batch of 100 neurons (and of 1) on AVX-512, a sixth of a training step of a 13-100-1 network.
         Array.Clear(_bitsSeen);
+        var seen = _bitsSeen.AsSpan();
+        var seenVectors = MemoryMarshal.Cast<int, Vector<int>>(seen);
+        int vectorEnd = seenVectors.Length * Vector<int>.Count;
         for (int r = 0; r < rows; r++)
         {
             var row = MemoryMarshal.Cast<float, int>(delta.AsSpan(r * _outputs, _outputs));
-            TensorPrimitives.BitwiseOr(_bitsSeen, row, _bitsSeen);
+            var rowVectors = MemoryMarshal.Cast<int, Vector<int>>(row);
+            for (int v = 0; v < seenVectors.Length; v++)
+                seenVectors[v] |= rowVectors[v];
+            for (int o = vectorEnd; o < _outputs; o++)
+                seen[o] |= row[o];
         }
 
         int active = 0;
