@@ -69,8 +69,81 @@ internal static class ActivationKernels
     {
         int n = destination.Length;
         ThrowHelper.CheckLength(matrix.Length, rows * n, nameof(matrix));
+        int j = KernelDispatch.Current switch
+        {
+            KernelPath.Vector512 => AddColumnSumsVector<Vector512<float>, Simd512>(matrix, rows, destination),
+            KernelPath.Vector256 => AddColumnSumsVector<Vector256<float>, Simd256>(matrix, rows, destination),
+            KernelPath.Vector128 => AddColumnSumsVector<Vector128<float>, Simd128>(matrix, rows, destination),
+            _ => 0,
+        };
+        for (; j < n; j++)
+        {
+            float sum = destination[j];
+            for (int r = 0; r < rows; r++)
+                sum += matrix[r * n + j];
+            destination[j] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The columns of <see cref="AddColumnSums"/> that fill whole vectors; returns the first column not done. Each vector
+    /// of columns starts from the destination and adds the rows in order in a register, so every element is summed
+    /// exactly as adding row after row into the destination sums it (a library call per row did that: its fixed cost made
+    /// the sums of a 128-row batch of 100 and of 1 neurons take 2.2 µs, 0.7 so). Four vectors at a time, four
+    /// independent add chains; the last columns as whole vectors, the last one ending at the row's end (overlapping the
+    /// one before: every destination vector is read before any is written, so both hold the same sums).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int AddColumnSumsVector<TVec, TOps>(ReadOnlySpan<float> matrix, int rows, Span<float> destination)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, n = destination.Length, j = 0;
+        ref float m = ref MemoryMarshal.GetReference(matrix);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        for (; j <= n - 4 * width; j += 4 * width)
+        {
+            ref float column = ref Unsafe.Add(ref d, j);
+            TVec s0 = TOps.Load(ref column, 0), s1 = TOps.Load(ref column, (nuint)width);
+            TVec s2 = TOps.Load(ref column, (nuint)(2 * width)), s3 = TOps.Load(ref column, (nuint)(3 * width));
+            for (int r = 0; r < rows; r++)
+            {
+                ref float row = ref Unsafe.Add(ref m, r * n + j);
+                s0 = TOps.Add(s0, TOps.Load(ref row, 0));
+                s1 = TOps.Add(s1, TOps.Load(ref row, (nuint)width));
+                s2 = TOps.Add(s2, TOps.Load(ref row, (nuint)(2 * width)));
+                s3 = TOps.Add(s3, TOps.Load(ref row, (nuint)(3 * width)));
+            }
+
+            TOps.Store(s0, ref column, 0);
+            TOps.Store(s1, ref column, (nuint)width);
+            TOps.Store(s2, ref column, (nuint)(2 * width));
+            TOps.Store(s3, ref column, (nuint)(3 * width));
+        }
+
+        if (n - j < width)
+            return j;
+
+        // 1 to 4 vectors; offsets from j: 0, o1, o2, o3, the last ending at n (unused ones repeat it: the same sums).
+        int vectors = (n - j + width - 1) / width;
+        nuint o3 = (nuint)(n - width - j);
+        nuint o1 = vectors > 2 ? (nuint)width : o3, o2 = vectors > 3 ? (nuint)(2 * width) : o3;
+        ref float tail = ref Unsafe.Add(ref d, j);
+        TVec t0 = TOps.Load(ref tail, 0), t1 = TOps.Load(ref tail, o1), t2 = TOps.Load(ref tail, o2), t3 = TOps.Load(ref tail, o3);
         for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(destination, matrix.Slice(r * n, n), destination);
+        {
+            ref float row = ref Unsafe.Add(ref m, r * n + j);
+            t0 = TOps.Add(t0, TOps.Load(ref row, 0));
+            t1 = TOps.Add(t1, TOps.Load(ref row, o1));
+            t2 = TOps.Add(t2, TOps.Load(ref row, o2));
+            t3 = TOps.Add(t3, TOps.Load(ref row, o3));
+        }
+
+        TOps.Store(t0, ref tail, 0);
+        TOps.Store(t1, ref tail, o1);
+        TOps.Store(t2, ref tail, o2);
+        TOps.Store(t3, ref tail, o3);
+        return n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
