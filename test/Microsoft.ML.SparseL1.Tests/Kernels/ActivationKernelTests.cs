@@ -11,9 +11,11 @@ namespace Microsoft.ML.SparseL1.Tests.Kernels;
 public class ActivationKernelTests
 {
     [TestMethod]
-    public void AddBiasRelu_AllLengths_MatchesReference()
+    [DataRow(true, DisplayName = "bias and ReLU")]
+    [DataRow(false, DisplayName = "bias")]
+    public void AddBias_AllLengths_MatchesReference(bool relu)
     {
-        var random = new Random(4);
+        var random = new Random(relu ? 4 : 8);
         KernelPaths.ForEach(path =>
         {
             foreach (int n in TestData.Lengths())
@@ -24,11 +26,14 @@ public class ActivationKernelTests
                 if (n > 3)
                     z[2] = float.NaN;
                 var actual = (float[])z.Clone();
-                ActivationKernels.AddBiasRelu(actual, bias, Rows);
+                if (relu)
+                    ActivationKernels.AddBiasRelu(actual, bias, Rows);
+                else
+                    ActivationKernels.AddBias(actual, bias, Rows);
                 for (int i = 0; i < z.Length; i++)
                 {
                     float sum = z[i] + bias[i % n];
-                    float expected = float.IsNaN(sum) ? float.NaN : sum > 0 ? sum : 0f;
+                    float expected = !relu || float.IsNaN(sum) ? sum : sum > 0 ? sum : 0f;
                     Assert.AreEqual(expected, actual[i], $"{path} n={n} index {i}");
                 }
             }
@@ -82,25 +87,6 @@ public class ActivationKernelTests
                         Assert.AreEqual(sum, actual[j], $"{path} n={n} rows={rows} column {j}");
                     }
                 }
-            }
-        });
-    }
-
-    [TestMethod]
-    public void AddBias_AllLengths_MatchesReference()
-    {
-        var random = new Random(8);
-        KernelPaths.ForEach(path =>
-        {
-            foreach (int n in TestData.Lengths())
-            {
-                const int Rows = 3;
-                float[] z = TestData.Uniform(random, Rows * n);
-                float[] bias = TestData.Uniform(random, n);
-                var actual = (float[])z.Clone();
-                ActivationKernels.AddBias(actual, bias, Rows);
-                for (int i = 0; i < z.Length; i++)
-                    Assert.AreEqual(z[i] + bias[i % n], actual[i], $"{path} n={n} index {i}");
             }
         });
     }
