@@ -65,9 +65,13 @@ public class DenseGemmTests
         [
             (1, 100, 128), (2, 110, 33), (3, 100, 450), (10, 100, 128), (16, 300, 7), (1, 1, 300),
             (128, 1, 100), (130, 3, 77), (100, 13, 128), (100, 16, 1024), (257, 5, 201), (40, 2, 1),
-            // Tails of whole vectors, the last overlapping the one before (1 to 4 vectors at every width), odd rows paired
-            // with themselves; the columns form up to 32 columns.
-            (2, 84, 40), (3, 114, 21), (5, 80, 9), (9, 17, 5), (7, 50, 300), (100, 30, 32), (100, 24, 128), (33, 32, 450),
+            // Tails of whole vectors, the last overlapping the one before, odd rows paired with themselves. Tail (columns
+            // after the 4-vector blocks) and vectors at widths 16 / 8 / 4: 84: 20 → 2 / 20 → 3 / 4 → 1; 114: 50 → 4 /
+            // 18 → 3 / 2 (a remainder); 80: 16 → 1 / 16 → 2 / 0; 17: 17 → 2 / 17 → 3 / 1; 50: 50 → 4 / 18 → 3 / 2; 61: 61 →
+            // 4 / 29 → 4 / 13 → 4; 22: 22 → 2 / 22 → 3 / 6 → 2; 26: 26 → 2 / 26 → 4 / 10 → 3; 40: 40 → 3 / 8 → 1 / 8 → 2.
+            // The columns form up to 32 columns.
+            (2, 84, 40), (3, 114, 21), (5, 80, 9), (9, 17, 5), (7, 50, 300), (3, 61, 9), (5, 22, 13), (2, 26, 7), (3, 40, 11),
+            (100, 30, 32), (100, 24, 128), (33, 32, 450), (61, 26, 9),
         ];
         KernelPaths.ForEach(path =>
         {
@@ -96,7 +100,7 @@ public class DenseGemmTests
     [DataRow(8, 3000, 100, false, false, "Rows", DisplayName = "rows")]
     [DataRow(16, 640, 100, false, true, "Rows", DisplayName = "rows, B copied to contiguous rows")]
     [DataRow(5000, 9, 100, true, false, "Columns", DisplayName = "columns")]
-    [DataRow(4000, 30, 50, true, false, "Columns", DisplayName = "columns, 30 columns")]
+    [DataRow(4001, 30, 50, true, false, "Columns", DisplayName = "columns, 30 columns, the last range's tail overlapping")]
     [DataRow(20000, 1, 100, true, true, "Columns", DisplayName = "columns, one column")]
     [DataRow(6000, 2, 100, false, false, "Chains", DisplayName = "chains")]
     public void Multiply_ThinProducts_DoNotDependOnThreadCount(int m, int n, int k, bool transposeA, bool transposeB, string form)
@@ -125,7 +129,7 @@ public class DenseGemmTests
     [DataRow(3, 50, 7, false, true, "Rows", DisplayName = "thin rows, B copied")]
     [DataRow(60, 3, 5, true, false, "Columns", DisplayName = "thin columns")]
     [DataRow(60, 30, 5, true, false, "Columns", DisplayName = "thin columns, 30 columns")]
-    [DataRow(3, 84, 7, false, false, "Rows", DisplayName = "thin rows, a tail of two overlapping vectors")]
+    [DataRow(3, 84, 7, false, false, "Rows", DisplayName = "thin rows, a tail of overlapping vectors")]
     [DataRow(60, 2, 40, false, true, "Chains", DisplayName = "thin chains")]
     public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB, string form)
     {
@@ -144,6 +148,13 @@ public class DenseGemmTests
                 bool inside = relative >= 0 && relative / ldc < m && relative % ldc < n;
                 Assert.AreEqual(inside, !float.IsNaN(c[index]), $"{path}: element {index} inside={inside}");
             }
+
+            // Adding to C at an offset with a leading dimension wider than C: the packed path's bits inside, nothing outside.
+            var added = (float[])c.Clone();
+            var packed = (float[])c.Clone();
+            DenseGemm.Multiply(a, b, added, offset, ldc, true, 2);
+            DenseGemm.Multiply(a, b, packed, offset, ldc, true, 2, allowThin: false);
+            CollectionAssert.AreEqual(packed, added, $"{path}: accumulated");
         });
     }
 

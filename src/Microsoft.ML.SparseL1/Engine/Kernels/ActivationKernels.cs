@@ -88,8 +88,9 @@ internal static class ActivationKernels
     /// <summary>
     /// The columns of <see cref="AddColumnSums"/> that fill whole vectors; returns the first column not done. Each vector
     /// of columns starts from the destination and adds the rows in order in a register, so every element is summed
-    /// exactly as adding row after row into the destination sums it (a library call per row did that: its fixed cost made
-    /// the sums of a 128-row batch of 100 and of 1 neurons take 2.2 µs, 0.7 so). Four vectors at a time, four
+    /// exactly as adding row after row into the destination sums it. A library call per row did that, in 1.5 µs for a
+    /// 128 x 100 batch (0.7 so), 0.4 for 128 x 1 (0.1), 2.9 for 128 x 300 (1.8), 12.5 for 1024 x 100 (5.8) (AVX-512,
+    /// single thread, stopwatch over 2,000 calls after as many untimed). Four vectors at a time, four
     /// independent add chains; the last columns as whole vectors, the last one ending at the row's end (overlapping the
     /// one before: every destination vector is read before any is written, so both hold the same sums).
     /// </summary>

@@ -34,17 +34,18 @@ namespace Microsoft.ML.SparseL1.Kernels;
 internal static class ThinGemm
 {
     /// <summary>
-    /// The most rows of C for the rows form. Measured on AVX-512 against the packed GEMM, depth 128 and 100 wide: 5x
-    /// faster at 1 row, 1.5x at 10 and at 16 rows. At 32 rows it was as fast as packed for 100 wide (depths 13-64), and
-    /// 7x slower for the narrow C of an output layer on a batch of 32 (32 x 100 · 100 x 1 by scalar chains of two rows:
-    /// 3.8 µs, a quarter of a training step), which the chains form does in 0.5.
+    /// The most rows of C for the rows form. Against the packed GEMM (AVX-512, single thread, docs/kernels.md's table):
+    /// 1 x 128 x 100 in 0.8 µs against 5.7, 10 x 128 x 100 in 3.5 against 8.4; 16 rows tied it in an earlier run. At 32
+    /// rows it was no faster for a 100-wide C (32 x 30 x 100: 3.1 against 3.4 µs; 32 x 64 x 100: 6.7 against 5.5), and
+    /// the one-column C of an output layer on a batch of 32 (32 x 100 x 1) left the chains form (0.7 µs) for scalar
+    /// chains of two rows: 3.8 µs a step in a breast cancer fit (stopwatch-instrumented), a quarter of the step.
     /// </summary>
     internal const int MaxThinRows = 16;
 
     /// <summary>
-    /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features).
-    /// Measured on AVX-512 against the packed GEMM (docs/kernels.md): 100 x 32 · 32 x 30 in 3.1 µs against 4.9, 100 x
-    /// 128 · 128 x 24 in 10.3 against 16.5, 100 x 128 · 128 x 30 in 12.2 against 16.4.
+    /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features). Against
+    /// the packed GEMM (docs/kernels.md's table): 100 x 32 x 30 in 2.8 µs against 4.9, 100 x 128 x 24 in 9.1 against 16.4,
+    /// 100 x 128 x 30 in 12.7 against 16.5.
     /// </summary>
     internal const int MaxThinColumns = 32;
 
@@ -100,8 +101,8 @@ internal static class ThinGemm
             var left = b.Transpose();
             var right = a.Transpose();
             float[] transposedC = Buffers.Grow(ref Buffers.ForCurrentThread().Result, n * m);
-            // Both copies go through the 8 x 8 register transpose: element by element, writing C back cost 1.5 µs of a
-            // 100 x 32 · 32 x 30 product's 5.
+            // Both copies go through the 8 x 8 register transpose: written back element by element, 100 x 32 x 30 took
+            // 5.7 µs instead of 3.2 (the harness of docs/kernels.md's table).
             ParallelRanges.Run(m, granule, threads, (first, end) =>
             {
                 if (accumulate)
@@ -209,7 +210,8 @@ internal static class ThinGemm
     /// <remarks>
     /// Why: with the 36 columns left of a 100-wide row as two vectors and a 4-lane vector (<see cref="RowsRemainder{TVec, TOps}"/>),
     /// 1 x 128 x 100 took 1.35 µs instead of 0.76, 3 x 128 x 100 2.0 instead of 1.4, 100 x 32 x 30 (columns form) 3.3
-    /// instead of 2.8 (AVX-512, single thread). A lane of
+    /// instead of 2.8 (AVX-512, single thread, the harness of docs/kernels.md's table with the tail sent to the
+    /// remainder). A lane of
     /// the overlap computes the same multiply-adds in the same order as the vector before it did, so it gets the same sum;
     /// when adding to C, every vector of a row of C is read before any is written, so an overlapped element is added once.
     /// The overlap stays inside these columns: the blocks before them are already stored.
@@ -313,10 +315,10 @@ internal static class ThinGemm
     }
 
     /// <summary>
-    /// The last columns, fewer than a block: up to three vectors, then up to three 4-lane vectors, then up to three
-    /// scalars, two rows of C at a time, all in one pass over the depth so that their multiply-add chains overlap (one
-    /// chain at a time waited on the FMA latency: the 4 columns left of a 100-wide row cost as much as the 96 before them;
-    /// one row at a time, the 36 left of it cost as much as the 64 before them). An odd last row runs as a pair with
+    /// The last columns when fewer than a vector remain (the 4 left of a 100-wide row on AVX2, an output layer of 3):
+    /// up to three 4-lane vectors (when the vectors are wider), then up to three scalars, two rows of C at a time, all in
+    /// one pass over the depth so that their multiply-add chains overlap (one chain at a time waited on the FMA latency:
+    /// the 4 columns left of a 100-wide row cost as much as the 96 before them). An odd last row runs as a pair with
     /// itself, its second copy not stored. Every lane does the multiply-adds of a full block (the scalar
     /// <see cref="float.MultiplyAddEstimate"/> fuses where the vector one does).
     /// </summary>
@@ -325,11 +327,9 @@ internal static class ThinGemm
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int width = TOps.Count, k = a.Columns;
-        int vectors = (endColumn - firstColumn) / width;
-        int quarterStart = vectors * width;
-        int quarters = width > 4 ? (endColumn - firstColumn - quarterStart) / 4 : 0;
-        int scalarStart = quarterStart + 4 * quarters;
+        int k = a.Columns;
+        int quarters = TOps.Count > 4 ? (endColumn - firstColumn) / 4 : 0;
+        int scalarStart = 4 * quarters;
         int scalars = endColumn - firstColumn - scalarStart;
         nuint aStride = (nuint)a.ColumnStride, bRowStride = (nuint)b.RowStride, bColumnStride = (nuint)b.ColumnStride;
         ref float aData = ref MemoryMarshal.GetArrayDataReference(a.Data);
@@ -340,7 +340,6 @@ internal static class ThinGemm
             bool pair = i + 1 < a.Rows;
             ref float aRow = ref Unsafe.Add(ref aData, a.Offset + i * a.RowStride);
             ref float aNext = ref pair ? ref Unsafe.Add(ref aRow, a.RowStride) : ref aRow;
-            TVec v0 = TOps.Zero, v1 = TOps.Zero, v2 = TOps.Zero, w0 = TOps.Zero, w1 = TOps.Zero, w2 = TOps.Zero;
             Vector128<float> q0 = Vector128<float>.Zero, q1 = Vector128<float>.Zero, q2 = Vector128<float>.Zero;
             Vector128<float> r0 = Vector128<float>.Zero, r1 = Vector128<float>.Zero, r2 = Vector128<float>.Zero;
             float t0 = 0, t1 = 0, t2 = 0, u0 = 0, u1 = 0, u2 = 0;
@@ -348,43 +347,22 @@ internal static class ThinGemm
             {
                 float x = Unsafe.Add(ref aRow, (nuint)p * aStride), y = Unsafe.Add(ref aNext, (nuint)p * aStride);
                 ref float bRow = ref Unsafe.Add(ref bColumn, (nuint)p * bRowStride);
-                if (vectors > 0)
-                {
-                    TVec xv = TOps.Broadcast(x), yv = TOps.Broadcast(y);
-                    TVec b0 = TOps.Load(ref bRow, 0);
-                    v0 = TOps.MultiplyAdd(xv, b0, v0);
-                    w0 = TOps.MultiplyAdd(yv, b0, w0);
-                    if (vectors > 1)
-                    {
-                        TVec b1 = TOps.Load(ref bRow, (nuint)width);
-                        v1 = TOps.MultiplyAdd(xv, b1, v1);
-                        w1 = TOps.MultiplyAdd(yv, b1, w1);
-                    }
-
-                    if (vectors > 2)
-                    {
-                        TVec b2 = TOps.Load(ref bRow, (nuint)(2 * width));
-                        v2 = TOps.MultiplyAdd(xv, b2, v2);
-                        w2 = TOps.MultiplyAdd(yv, b2, w2);
-                    }
-                }
-
                 if (quarters > 0)
                 {
                     Vector128<float> xq = Vector128.Create(x), yq = Vector128.Create(y);
-                    var b0 = Simd128.Load(ref bRow, (nuint)quarterStart);
+                    var b0 = Simd128.Load(ref bRow, 0);
                     q0 = Simd128.MultiplyAdd(xq, b0, q0);
                     r0 = Simd128.MultiplyAdd(yq, b0, r0);
                     if (quarters > 1)
                     {
-                        var b1 = Simd128.Load(ref bRow, (nuint)(quarterStart + 4));
+                        var b1 = Simd128.Load(ref bRow, 4);
                         q1 = Simd128.MultiplyAdd(xq, b1, q1);
                         r1 = Simd128.MultiplyAdd(yq, b1, r1);
                     }
 
                     if (quarters > 2)
                     {
-                        var b2 = Simd128.Load(ref bRow, (nuint)(quarterStart + 8));
+                        var b2 = Simd128.Load(ref bRow, 8);
                         q2 = Simd128.MultiplyAdd(xq, b2, q2);
                         r2 = Simd128.MultiplyAdd(yq, b2, r2);
                     }
@@ -412,34 +390,23 @@ internal static class ThinGemm
             }
 
             ref float cRow = ref Unsafe.Add(ref cData, cOffset + i * ldc + firstColumn);
-            StoreRemainderRow<TVec, TOps>(ref cRow, addToC, width, vectors, quarterStart, quarters, scalarStart, scalars, v0, v1, v2, q0, q1, q2, t0, t1, t2);
+            StoreRemainderRow(ref cRow, addToC, quarters, scalarStart, scalars, q0, q1, q2, t0, t1, t2);
             if (pair)
-            {
-                StoreRemainderRow<TVec, TOps>(ref Unsafe.Add(ref cRow, ldc), addToC, width, vectors, quarterStart, quarters, scalarStart, scalars,
-                    w0, w1, w2, r0, r1, r2, u0, u1, u2);
-            }
+                StoreRemainderRow(ref Unsafe.Add(ref cRow, ldc), addToC, quarters, scalarStart, scalars, r0, r1, r2, u0, u1, u2);
         }
     }
 
-    /// <summary>Stores (or adds) one row's sums of <see cref="RowsRemainder{TVec, TOps}"/>: those of its vectors, 4-lane vectors and scalars in use.</summary>
+    /// <summary>Stores (or adds) one row's sums of <see cref="RowsRemainder{TVec, TOps}"/>: those of its 4-lane vectors and scalars in use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRemainderRow<TVec, TOps>(ref float cRow, bool addToC, int width, int vectors, int quarterStart, int quarters, int scalarStart, int scalars,
-        TVec v0, TVec v1, TVec v2, Vector128<float> q0, Vector128<float> q1, Vector128<float> q2, float t0, float t1, float t2)
-        where TVec : struct
-        where TOps : ISimdOps<TVec>
+    private static void StoreRemainderRow(ref float cRow, bool addToC, int quarters, int scalarStart, int scalars,
+        Vector128<float> q0, Vector128<float> q1, Vector128<float> q2, float t0, float t1, float t2)
     {
-        if (vectors > 0)
-            Store<TVec, TOps>(v0, ref cRow, 0, addToC);
-        if (vectors > 1)
-            Store<TVec, TOps>(v1, ref cRow, width, addToC);
-        if (vectors > 2)
-            Store<TVec, TOps>(v2, ref cRow, 2 * width, addToC);
         if (quarters > 0)
-            Store<Vector128<float>, Simd128>(q0, ref cRow, quarterStart, addToC);
+            Store<Vector128<float>, Simd128>(q0, ref cRow, 0, addToC);
         if (quarters > 1)
-            Store<Vector128<float>, Simd128>(q1, ref cRow, quarterStart + 4, addToC);
+            Store<Vector128<float>, Simd128>(q1, ref cRow, 4, addToC);
         if (quarters > 2)
-            Store<Vector128<float>, Simd128>(q2, ref cRow, quarterStart + 8, addToC);
+            Store<Vector128<float>, Simd128>(q2, ref cRow, 8, addToC);
         if (scalars > 0)
             StoreScalar(t0, ref cRow, scalarStart, addToC);
         if (scalars > 1)
