@@ -9,7 +9,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>
 /// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinRows"/> rows or <see cref="MaxThinColumns"/> columns (a network's output
-/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), without the packed GEMM's panels.
+/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), or the depth is shallow (at most
+/// <see cref="MaxShallowDepth"/>: the first layer's forward product on few features), without the packed GEMM's panels.
 /// </summary>
 /// <remarks>
 /// Why: <see cref="DenseGemm"/> copies both operands into panels and computes C in tiles of 8 x 32 (AVX-512), so a
@@ -41,6 +42,20 @@ internal static class ThinGemm
     /// chains of two rows: 3.8 µs a step in a breast cancer fit (stopwatch-instrumented), a quarter of the step.
     /// </summary>
     internal const int MaxThinRows = 16;
+
+    /// <summary>
+    /// A product of at most this depth takes the rows form whatever its rows, when C is at least
+    /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, and the delta
+    /// through a layer of few neurons. Against the packed GEMM (AVX-512, single thread, docs/kernels.md's harness, two of
+    /// three runs agreeing): 128 x 13 x 100 in 4.4 µs against 6.0, 32 x 30 x 100 in 3.1 against 3.5, 32 x 64 x 100 in 5.2
+    /// against 5.7, 100 x 32 x 64 in 3.8 against 6.2, 128 x 1 x 100 in 1.1 against 1.9, 1024 x 64 x 100 in 136 against
+    /// 148; on AVX2 likewise (5.4 against 7.3 µs for the first). Deeper it loses: 128 x 200 x 100 took 74 µs against 57,
+    /// 128 x 300 x 100 110 against 86; at depth 100 it was even. Narrower C (16 or 10 columns) is slower too.
+    /// </summary>
+    internal const int MaxShallowDepth = 64;
+
+    /// <summary>The fewest columns of C for the rows form of a shallow product (see <see cref="MaxShallowDepth"/>).</summary>
+    internal const int MinShallowColumns = 64;
 
     /// <summary>
     /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features). Against
@@ -123,8 +138,8 @@ internal static class ThinGemm
     }
 
     /// <summary>
-    /// The form a product takes on a vector path (the scalar path always packs): rows for few rows of C (B copied to
-    /// contiguous rows when it has not, unless that copy is large), columns for few columns when A's columns are
+    /// The form a product takes on a vector path (the scalar path always packs): rows for few rows of C or a shallow
+    /// depth with a wide C (B copied to contiguous rows when it has not, unless that copy is large), columns for few columns when A's columns are
     /// contiguous, chains for one or two columns otherwise, and none (the packed GEMM) for the rest or a depth of zero.
     /// </summary>
     internal static ThinForm FormOf(in MatrixOperand a, in MatrixOperand b)
@@ -132,7 +147,7 @@ internal static class ThinGemm
         int m = a.Rows, n = b.Columns, k = a.Columns;
         if (k == 0)
             return ThinForm.None;
-        if (m <= MaxThinRows)
+        if (m <= MaxThinRows || (k <= MaxShallowDepth && n >= MinShallowColumns))
         {
             // A large B to copy is left to the packed path, which packs it in cache-sized blocks instead of a whole copy
             // kept per thread.
