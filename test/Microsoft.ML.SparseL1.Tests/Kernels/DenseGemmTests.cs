@@ -69,8 +69,8 @@ public class DenseGemmTests
             // after the 4-vector blocks) and vectors at widths 16 / 8 / 4: 84: 20 → 2 / 20 → 3 / 4 → 1; 114: 50 → 4 /
             // 18 → 3 / 2 (a remainder); 80: 16 → 1 / 16 → 2 / 0; 17: 17 → 2 / 17 → 3 / 1; 50: 50 → 4 / 18 → 3 / 2; 61: 61 →
             // 4 / 29 → 4 / 13 → 4; 22: 22 → 2 / 22 → 3 / 6 → 2; 26: 26 → 2 / 26 → 4 / 10 → 3; 40: 40 → 3 / 8 → 1 / 8 → 2.
-            // The columns form up to 32 columns; the rows form of shallow products (depth up to 64, C at least 64 wide).
-            (128, 100, 13), (33, 64, 64), (200, 70, 1), (2, 84, 40), (3, 114, 21), (5, 80, 9), (9, 17, 5), (7, 50, 300), (3, 61, 9), (5, 22, 13), (2, 26, 7), (3, 40, 11),
+            // The columns form up to 32 columns; the rows form of shallow products (depth up to 32, C at least 64 wide).
+            (128, 100, 13), (33, 64, 32), (200, 70, 1), (2, 84, 40), (3, 114, 21), (5, 80, 9), (9, 17, 5), (7, 50, 300), (3, 61, 9), (5, 22, 13), (2, 26, 7), (3, 40, 11),
             (100, 30, 32), (100, 24, 128), (33, 32, 450), (61, 26, 9),
         ];
         KernelPaths.ForEach(path =>
@@ -99,7 +99,8 @@ public class DenseGemmTests
     [TestMethod]
     [DataRow(8, 3000, 100, false, false, "Rows", DisplayName = "rows")]
     [DataRow(16, 640, 100, false, true, "Rows", DisplayName = "rows, B copied to contiguous rows")]
-    [DataRow(3000, 100, 13, false, true, "Rows", DisplayName = "rows, a shallow product")]
+    [DataRow(3000, 100, 13, false, true, "Rows", DisplayName = "rows, a shallow product split by rows")]
+    [DataRow(100, 3000, 10, false, false, "Rows", DisplayName = "rows, a shallow product split by columns")]
     [DataRow(5000, 9, 100, true, false, "Columns", DisplayName = "columns")]
     [DataRow(4001, 30, 50, true, false, "Columns", DisplayName = "columns, 30 columns, the last range's tail overlapping")]
     [DataRow(20000, 1, 100, true, true, "Columns", DisplayName = "columns, one column")]

@@ -45,17 +45,21 @@ internal static class ThinGemm
 
     /// <summary>
     /// A product of at most this depth takes the rows form whatever its rows, when C is at least
-    /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, and the delta
-    /// through a layer of few neurons. Against the packed GEMM (AVX-512, single thread, docs/kernels.md's harness, two of
-    /// three runs agreeing): 128 x 13 x 100 in 4.4 µs against 6.0, 32 x 30 x 100 in 3.1 against 3.5, 32 x 64 x 100 in 5.2
-    /// against 5.7, 100 x 32 x 64 in 3.8 against 6.2, 128 x 1 x 100 in 1.1 against 1.9, 1024 x 64 x 100 in 136 against
-    /// 148; on AVX2 likewise (5.4 against 7.3 µs for the first). Deeper it loses: 128 x 200 x 100 took 74 µs against 57,
-    /// 128 x 300 x 100 110 against 86; at depth 100 it was even. Narrower C (16 or 10 columns) is slower too.
+    /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, the delta
+    /// through a layer of few neurons, the first layer's gradient on a batch of 32. Against the packed GEMM (AVX-512,
+    /// docs/kernels.md's harness): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against 10.8, 100 x 32
+    /// x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115 against 139; on
+    /// AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64 x 100: 5.2
+    /// against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
+    /// 57). A narrower C (16 or 10 columns) is slower too.
     /// </summary>
-    internal const int MaxShallowDepth = 64;
+    internal const int MaxShallowDepth = 32;
 
     /// <summary>The fewest columns of C for the rows form of a shallow product (see <see cref="MaxShallowDepth"/>).</summary>
     internal const int MinShallowColumns = 64;
+
+    /// <summary>Rows per granule when threads split a shallow product by rows (the kernel takes rows in pairs).</summary>
+    private const int ShallowRowGranule = 8;
 
     /// <summary>
     /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features). Against
@@ -105,7 +109,17 @@ internal static class ThinGemm
         if (form == ThinForm.Rows)
         {
             var right = RowContiguous(b, ref Buffers.ForCurrentThread().Operand);
-            ParallelRanges.Run(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
+            if (m <= MaxThinRows || m < n)
+            {
+                ParallelRanges.Run(n, granule, threads, (first, end) => Rows<TVec, TOps>(a, right, c, cOffset, ldc, accumulate, first, end));
+                return true;
+            }
+
+            // A shallow product with more rows than columns: threads take blocks of rows, each reading all of the small B
+            // (by columns, a 100-wide C splits 64 + 36 between two threads: 1024 x 13 x 100 took 37 µs, 25 by rows).
+            ParallelRanges.Run(m, ShallowRowGranule, threads, (first, end) => Rows<TVec, TOps>(
+                new MatrixOperand(a.Data, a.Offset + first * a.RowStride, end - first, k, a.RowStride, a.ColumnStride), right, c, cOffset + first * ldc, ldc,
+                accumulate, 0, n));
             return true;
         }
 
