@@ -53,7 +53,7 @@ public class DenseGemmTests
     }
 
     /// <summary>
-    /// A thin C (at most 16 rows or 32 columns) skips the packing, but each element is computed as the packed path computes
+    /// A thin C (at most 16 rows or 32 columns) or a shallow product (depth at most 32, C at least 64 wide) skips the packing, but each element is computed as the packed path computes
     /// it (the same depth blocks, each summed in depth order and added to C): the two agree bit for bit, so which path
     /// a product takes (skipped inactive neurons, a scoring block's size) never changes a result.
     /// </summary>
@@ -100,6 +100,7 @@ public class DenseGemmTests
     [DataRow(8, 3000, 100, false, false, "Rows", DisplayName = "rows")]
     [DataRow(16, 640, 100, false, true, "Rows", DisplayName = "rows, B copied to contiguous rows")]
     [DataRow(3000, 100, 13, false, true, "Rows", DisplayName = "rows, a shallow product split by rows")]
+    [DataRow(3000, 100, 13, true, false, "Rows", DisplayName = "rows, a shallow product of a transposed A split by rows")]
     [DataRow(100, 3000, 10, false, false, "Rows", DisplayName = "rows, a shallow product split by columns")]
     [DataRow(5000, 9, 100, true, false, "Columns", DisplayName = "columns")]
     [DataRow(4001, 30, 50, true, false, "Columns", DisplayName = "columns, 30 columns, the last range's tail overlapping")]
@@ -111,15 +112,17 @@ public class DenseGemmTests
         var (a, b) = Operands(random, m, n, k, transposeA, transposeB);
         Assert.IsGreaterThanOrEqualTo(2 * DenseGemm.MinMultiplyAddsPerThread, (long)m * n * k, "large enough for two threads");
         Assert.AreEqual(form, ThinGemm.FormOf(a, b).ToString(), "the form under test");
+        // C sits at an offset in a wider array (leading dimension n + 3), so a split that misplaces a range shows.
+        int offset = 7, ldc = n + 3;
         KernelPaths.ForEach(path =>
         {
-            float[] initial = TestData.Uniform(random, m * n);
+            float[] initial = TestData.Uniform(random, offset + m * ldc);
             var one = (float[])initial.Clone();
             var two = (float[])initial.Clone();
             var packed = (float[])initial.Clone();
-            DenseGemm.Multiply(a, b, one, 0, n, true, 1);
-            DenseGemm.Multiply(a, b, two, 0, n, true, 2);
-            DenseGemm.Multiply(a, b, packed, 0, n, true, 1, allowThin: false);
+            DenseGemm.Multiply(a, b, one, offset, ldc, true, 1);
+            DenseGemm.Multiply(a, b, two, offset, ldc, true, 2);
+            DenseGemm.Multiply(a, b, packed, offset, ldc, true, 1, allowThin: false);
             CollectionAssert.AreEqual(one, two, path.ToString());
             CollectionAssert.AreEqual(packed, two, $"{path}: the packed path's bits");
         });
@@ -132,6 +135,7 @@ public class DenseGemmTests
     [DataRow(60, 3, 5, true, false, "Columns", DisplayName = "thin columns")]
     [DataRow(60, 30, 5, true, false, "Columns", DisplayName = "thin columns, 30 columns")]
     [DataRow(3, 84, 7, false, false, "Rows", DisplayName = "thin rows, a tail of overlapping vectors")]
+    [DataRow(40, 70, 5, true, true, "Rows", DisplayName = "shallow rows")]
     [DataRow(60, 2, 40, false, true, "Chains", DisplayName = "thin chains")]
     public void Multiply_WritesNothingOutsideC(int m, int n, int k, bool transposeA, bool transposeB, string form)
     {

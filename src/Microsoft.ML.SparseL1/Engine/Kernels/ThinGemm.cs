@@ -9,8 +9,9 @@ namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>
 /// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinRows"/> rows or <see cref="MaxThinColumns"/> columns (a network's output
-/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), or the depth is shallow (at most
-/// <see cref="MaxShallowDepth"/>: the first layer's forward product on few features), without the packed GEMM's panels.
+/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), or whose depth is shallow (at most
+/// <see cref="MaxShallowDepth"/>, C at least <see cref="MinShallowColumns"/> wide: the first layer's forward product on
+/// few features), without the packed GEMM's panels.
 /// </summary>
 /// <remarks>
 /// Why: <see cref="DenseGemm"/> copies both operands into panels and computes C in tiles of 8 x 32 (AVX-512), so a
@@ -18,7 +19,7 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// operand and for 32 times the multiply-adds it needed: 6.5 µs for 12,800 multiply-adds. On the small tabular sets
 /// these products were a quarter of a training step.
 /// <para>
-/// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, each row the sum over the depth of B's rows scaled
+/// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, or a shallow product with a wide C, each row the sum over the depth of B's rows scaled
 /// by that row of A (B's rows contiguous, copied so when small); columns: C with few columns and A's columns contiguous,
 /// the rows form on the transposed product Cᵀ = Bᵀ·Aᵀ into a buffer then written into C; chains
 /// (<see cref="Chains"/>): at most 2 columns of C, A row-major (the forward product by an output layer), one scalar
@@ -29,7 +30,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// (<see cref="DenseGemm.BlockDepth"/>), each block summed from zero by multiply-adds in depth order, and added to C. So
 /// the result is the packed path's bit for bit, whichever path a product takes: skipping inactive neurons, the sparse
 /// forward product and the position of a row in a scoring block stay exact. Threads take blocks of whole vectors of the
-/// long side. The scalar path (no hardware vectors) keeps the packed GEMM.
+/// long side (of C's columns in the rows form, except blocks of 8 rows for a shallow product with at least as many rows
+/// as columns; 8-row blocks in the chains). The scalar path (no hardware vectors) keeps the packed GEMM.
 /// </para>
 /// </remarks>
 internal static class ThinGemm
@@ -47,7 +49,7 @@ internal static class ThinGemm
     /// A product of at most this depth takes the rows form whatever its rows, when C is at least
     /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, the delta
     /// through a layer of few neurons, the first layer's gradient on a batch of 32. Against the packed GEMM (AVX-512,
-    /// docs/kernels.md's harness): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against 10.8, 100 x 32
+    /// docs/kernels.md's harness, at 0788caf): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against 10.8, 100 x 32
     /// x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115 against 139; on
     /// AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64 x 100: 5.2
     /// against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
@@ -115,8 +117,9 @@ internal static class ThinGemm
                 return true;
             }
 
-            // A shallow product with more rows than columns: threads take blocks of rows, each reading all of the small B
-            // (by columns, a 100-wide C splits 64 + 36 between two threads: 1024 x 13 x 100 took 37 µs, 25 by rows).
+            // A shallow product with at least as many rows as columns: threads take blocks of rows, each reading all of the
+            // small B (by columns, a 100-wide C splits 64 + 36 between two threads on AVX-512: 1024 x 13 x 100 took 37 µs,
+            // 25 by rows, in the harness of docs/kernels.md).
             ParallelRanges.Run(m, ShallowRowGranule, threads, (first, end) => Rows<TVec, TOps>(
                 new MatrixOperand(a.Data, a.Offset + first * a.RowStride, end - first, k, a.RowStride, a.ColumnStride), right, c, cOffset + first * ldc, ldc,
                 accumulate, 0, n));
