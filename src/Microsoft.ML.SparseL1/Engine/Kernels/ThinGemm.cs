@@ -39,9 +39,10 @@ internal static class ThinGemm
     /// <summary>
     /// The most rows of C for the rows form. Against the packed GEMM (AVX-512, single thread, docs/kernels.md's table):
     /// 1 x 128 x 100 in 0.8 µs against 5.7, 10 x 128 x 100 in 3.5 against 8.4; 16 rows tied it in an earlier run. At 32
-    /// rows it was no faster for a 100-wide C (32 x 30 x 100: 3.1 against 3.4 µs; 32 x 64 x 100: 6.7 against 5.5), and
-    /// the one-column C of an output layer on a batch of 32 (32 x 100 x 1) left the chains form (0.7 µs) for scalar
-    /// chains of two rows: 3.8 µs a step in a breast cancer fit (stopwatch-instrumented), a quarter of the step.
+    /// rows (before the tail of whole vectors) it was no faster for a 100-wide C (32 x 30 x 100: 3.1 against 3.4 µs;
+    /// 32 x 64 x 100: 6.7 against 5.5), and the one-column C of an output layer on a batch of 32 (32 x 100 x 1) left the
+    /// chains form (0.7 µs) for scalar chains of two rows: 3.8 µs a step in a breast cancer fit (stopwatch-instrumented),
+    /// a quarter of the step. Shallow products take the rows form at any number of rows (<see cref="MaxShallowDepth"/>).
     /// </summary>
     internal const int MaxThinRows = 16;
 
@@ -49,9 +50,9 @@ internal static class ThinGemm
     /// A product of at most this depth takes the rows form whatever its rows, when C is at least
     /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, the delta
     /// through a layer of few neurons, the first layer's gradient on a batch of 32. Against the packed GEMM (AVX-512,
-    /// docs/kernels.md's harness, at 0788caf): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against 10.8, 100 x 32
-    /// x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115 against 139; on
-    /// AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64 x 100: 5.2
+    /// docs/kernels.md's harness, at 0788caf): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against
+    /// 10.8, 100 x 32 x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115
+    /// against 139; on AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64 x 100: 5.2
     /// against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
     /// 57). A narrower C (16 or 10 columns) is slower too.
     /// </summary>
