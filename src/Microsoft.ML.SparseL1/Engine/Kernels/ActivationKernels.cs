@@ -124,10 +124,8 @@ internal static class ActivationKernels
         if (n - j < width)
             return j;
 
-        // 1 to 4 vectors; offsets from j: 0, o1, o2, o3, the last ending at n (unused ones repeat it: the same sums).
-        int vectors = (n - j + width - 1) / width;
-        nuint o3 = (nuint)(n - width - j);
-        nuint o1 = vectors > 2 ? (nuint)width : o3, o2 = vectors > 3 ? (nuint)(2 * width) : o3;
+        // All four vectors are summed (unused ones repeat the last: the same sums) and stored.
+        var (_, o1, o2, o3) = TailVectors.Of(n - j, width);
         ref float tail = ref Unsafe.Add(ref d, j);
         TVec t0 = TOps.Load(ref tail, 0), t1 = TOps.Load(ref tail, o1), t2 = TOps.Load(ref tail, o2), t3 = TOps.Load(ref tail, o3);
         for (int r = 0; r < rows; r++)

@@ -8,8 +8,9 @@ using System.Runtime.Intrinsics;
 namespace Microsoft.ML.SparseL1.Kernels;
 
 /// <summary>
-/// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinRows"/> rows or <see cref="MaxThinColumns"/> columns (a network's output
-/// layer of 1 to 10 neurons; the first layer's gradient on a set of few features), or whose depth is shallow (at most
+/// Products <c>C (+)= A·B</c> where C is thin, at most <see cref="MaxThinRows"/> rows or <see cref="MaxThinColumns"/>
+/// columns (a network's output layer of 1 to 10 neurons; the first layer's gradient on a set of few features), or whose
+/// depth is shallow (at most
 /// <see cref="MaxShallowDepth"/>, C at least <see cref="MinShallowColumns"/> wide: the first layer's forward product on
 /// few features), without the packed GEMM's panels.
 /// </summary>
@@ -19,8 +20,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// operand and for 32 times the multiply-adds it needed: 6.5 µs for 12,800 multiply-adds. On the small tabular sets
 /// these products were a quarter of a training step.
 /// <para>
-/// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, or a shallow product with a wide C, each row the sum over the depth of B's rows scaled
-/// by that row of A (B's rows contiguous, copied so when small); columns: C with few columns and A's columns contiguous,
+/// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, or a shallow product with a wide C, each row the
+/// sum over the depth of B's rows scaled by that row of A (B's rows contiguous, copied so when small); columns: C with few columns and A's columns contiguous,
 /// the rows form on the transposed product Cᵀ = Bᵀ·Aᵀ into a buffer then written into C; chains
 /// (<see cref="Chains"/>): at most 2 columns of C, A row-major (the forward product by an output layer), one scalar
 /// multiply-add chain per element, eight rows at a time.
@@ -52,8 +53,8 @@ internal static class ThinGemm
     /// through a layer of few neurons, the first layer's gradient on a batch of 32. Against the packed GEMM (AVX-512,
     /// docs/kernels.md's harness, at 0788caf): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against
     /// 10.8, 100 x 32 x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115
-    /// against 139; on AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64 x 100: 5.2
-    /// against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
+    /// against 139; on AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64
+    /// x 100: 5.2 against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
     /// 57). A narrower C (16 or 10 columns) is slower too.
     /// </summary>
     internal const int MaxShallowDepth = 32;
@@ -157,8 +158,8 @@ internal static class ThinGemm
 
     /// <summary>
     /// The form a product takes on a vector path (the scalar path always packs): rows for few rows of C or a shallow
-    /// depth with a wide C (B copied to contiguous rows when it has not, unless that copy is large), columns for few columns when A's columns are
-    /// contiguous, chains for one or two columns otherwise, and none (the packed GEMM) for the rest or a depth of zero.
+    /// depth with a wide C (B copied to contiguous rows when it has not, unless that copy is large), columns for few
+    /// columns when A's columns are contiguous, chains for one or two columns otherwise, and none (the packed GEMM) for the rest or a depth of zero.
     /// </summary>
     internal static ThinForm FormOf(in MatrixOperand a, in MatrixOperand b)
     {
@@ -244,22 +245,16 @@ internal static class ThinGemm
     /// Why: with the 36 columns left of a 100-wide row as two vectors and a 4-lane vector (<see cref="RowsRemainder{TVec, TOps}"/>),
     /// 1 x 128 x 100 took 1.35 µs instead of 0.76, 3 x 128 x 100 2.0 instead of 1.4, 100 x 32 x 30 (columns form) 3.3
     /// instead of 2.8 (AVX-512, single thread, the harness of docs/kernels.md's table with the tail sent to the
-    /// remainder). A lane of
-    /// the overlap computes the same multiply-adds in the same order as the vector before it did, so it gets the same sum;
-    /// when adding to C, every vector of a row of C is read before any is written, so an overlapped element is added once.
-    /// The overlap stays inside these columns: the blocks before them are already stored.
+    /// remainder). A lane of the overlap computes the same multiply-adds in the same order as the vector before it did,
+    /// so it gets the same sum (<see cref="TailVectors"/>). The overlap stays inside these columns: the blocks before them
+    /// are already stored.
     /// </remarks>
     private static void RowsTail<TVec, TOps>(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool addToC, int firstColumn, int endColumn)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int width = TOps.Count;
-        // 1 to 4 vectors (fewer columns than a block of 4); their offsets from firstColumn: 0, o1, o2, o3, the last one
-        // ending at endColumn (unused ones repeat it and are not stored).
-        int vectors = (endColumn - firstColumn + width - 1) / width;
-        nuint o3 = (nuint)(endColumn - width - firstColumn);
-        nuint o1 = vectors > 2 ? (nuint)width : o3, o2 = vectors > 3 ? (nuint)(2 * width) : o3;
-        RowPairs<TVec, TOps>(a, b, c, cOffset, ldc, addToC, firstColumn, vectors, o1, o2, o3);
+        var tail = TailVectors.Of(endColumn - firstColumn, TOps.Count);
+        RowPairs<TVec, TOps>(a, b, c, cOffset, ldc, addToC, firstColumn, tail.Count, tail.O1, tail.O2, tail.O3);
     }
 
     /// <summary>
