@@ -115,7 +115,7 @@ public class BlockScoringTests
         Assert.IsLessThan(1000L, allocated, $"{allocated} bytes for 1,000 predictions");
         var expected = new float[5];
         model.Model.PredictRaw(rows[999 % rows.Length].Features, 1, expected);
-        System.Numerics.Tensors.TensorPrimitives.SoftMax(expected, expected);
+        Softmax.InPlace(expected);
         for (int c = 0; c < 5; c++)
             Infrastructure.TestData.AssertClose(expected[c], output.Score[c], 1e-5, 1e-7, $"class {c}");
     }
@@ -202,7 +202,7 @@ public class BlockScoringTests
                     score(ref value);
                     label(ref key);
                     var expected = raw.ToArray();
-                    System.Numerics.Tensors.TensorPrimitives.SoftMax(expected, expected);
+                    Softmax.InPlace(expected);
                     CollectionAssert.AreEqual(expected, value.DenseValues().ToArray(), $"Score of row {id}");
                     Assert.AreEqual((uint)System.Numerics.Tensors.TensorPrimitives.IndexOfMax(expected) + 1, key, $"PredictedLabel of row {id}");
                 };

@@ -64,6 +64,48 @@ public class OnnxExportTests
         CollectionAssert.AreEqual(mlNet.GetColumn<string>("PredictedName").ToArray(), onnx["PredictedName.output"].AsTensor<string>().ToArray(), "PredictedName");
     }
 
+    /// <summary>
+    /// Inputs far outside the training range drive logits above 100, where exp overflows float: the softmax must shift
+    /// by the row's maximum (as ONNX Runtime's does), or Score holds NaN and PredictedLabel a wrong class.
+    /// </summary>
+    [TestMethod]
+    public void Multiclass_LogitsAbove100_MlNetAndOnnxRuntimeAgree()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Transforms.Conversion.MapValueToKey("Label", "Class").Fit(ml.Data.LoadFromEnumerable(Rows(1200, 1)))
+            .Transform(ml.Data.LoadFromEnumerable(Rows(1200, 1)));
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
+            .Fit(train);
+        const float scale = 1000f;
+
+        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false, scale);
+
+        var network = model.LastTransformer;
+        var rows = Inputs(RowsScored, 99, scale);
+        var logits = new float[4];
+        int above = rows.Count(r =>
+        {
+            network.Model.PredictRaw([.. r.A, .. r.B], 1, logits);
+            return System.Numerics.Tensors.TensorPrimitives.Max(logits) > 100f;
+        });
+        Assert.IsGreaterThan(RowsScored / 2, above, "rows with a logit above 100");
+        var scores = mlNet.GetColumn<float[]>("Score").SelectMany(v => v).ToArray();
+        Assert.IsTrue(scores.All(float.IsFinite), "every probability is finite");
+        AssertClose(scores, onnx["Score.output"].AsTensor<float>().ToArray(), "Score");
+        CollectionAssert.AreEqual(mlNet.GetColumn<uint>("PredictedLabel").ToArray(), onnx["PredictedLabel.output"].AsTensor<uint>().ToArray(), "PredictedLabel");
+
+        // The one-row path (PredictionEngine) computes its own softmax.
+        var engine = ml.Model.CreatePredictionEngine<InputRow, ScoreRow>(model);
+        for (int i = 0; i < 50; i++)
+            AssertClose(scores.AsSpan(i * 4, 4).ToArray(), engine.Predict(rows[i]).Score, $"row {i} through the PredictionEngine");
+    }
+
+    private sealed class ScoreRow
+    {
+        public float[] Score { get; set; } = [];
+    }
+
     [TestMethod]
     public void Binary_OnnxRuntimeAgreesWithMlNetOnEveryColumn()
     {
@@ -158,9 +200,10 @@ public class OnnxExportTests
     }
 
     /// <summary>ML.NET's Transform of 1,000 fresh rows, and ONNX Runtime's outputs for the same rows from the exported model.</summary>
-    private static (IDataView MlNet, Dictionary<string, DisposableNamedOnnxValue> Onnx, byte[] File) ScoreBoth(MLContext ml, ITransformer model, bool compact)
+    private static (IDataView MlNet, Dictionary<string, DisposableNamedOnnxValue> Onnx, byte[] File) ScoreBoth(MLContext ml, ITransformer model, bool compact,
+        float inputScale = 1f)
     {
-        var rows = Inputs(RowsScored, 99);
+        var rows = Inputs(RowsScored, 99, inputScale);
         var data = ml.Data.LoadFromEnumerable(rows);
         using var stream = new MemoryStream();
         if (compact)
@@ -209,9 +252,13 @@ public class OnnxExportTests
         }).ToArray();
     }
 
-    private static InputRow[] Inputs(int count, int seed)
+    private static InputRow[] Inputs(int count, int seed, float scale = 1f)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => new InputRow { A = Infrastructure.TestData.Uniform(random, 12, 2f), B = Infrastructure.TestData.Uniform(random, 8, 2f) }).ToArray();
+        return Enumerable.Range(0, count).Select(_ => new InputRow
+        {
+            A = Infrastructure.TestData.Uniform(random, 12, 2f * scale),
+            B = Infrastructure.TestData.Uniform(random, 8, 2f * scale),
+        }).ToArray();
     }
 }

@@ -188,18 +188,97 @@ public class SaveLoadPropertyTests
         using var buffer = new MemoryStream();
         using (var replacementStream = replacement.Open())
             replacementStream.CopyTo(buffer);
+        return WithEntry(targetZip, entrySuffix, stream => stream.Write(buffer.ToArray()));
+    }
 
+    /// <summary>The zip with the entry ending in <paramref name="entrySuffix"/> rewritten by <paramref name="write"/>, or removed (null).</summary>
+    private static byte[] WithEntry(byte[] zip, string entrySuffix, Action<Stream>? write)
+    {
         var output = new MemoryStream();
-        output.Write(targetZip);
+        output.Write(zip);
         using (var target = new ZipArchive(output, ZipArchiveMode.Update, leaveOpen: true))
         {
             var entry = target.Entries.Single(e => e.FullName.EndsWith(entrySuffix, StringComparison.Ordinal));
             string name = entry.FullName;
             entry.Delete();
-            using var stream = target.CreateEntry(name).Open();
-            stream.Write(buffer.ToArray());
+            if (write is not null)
+            {
+                using var stream = target.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+                write(stream);
+            }
         }
 
         return output.ToArray();
+    }
+
+    /// <summary>A zip of a small trained regression model.</summary>
+    private static byte[] SmallModelZip()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(4);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(_ =>
+        {
+            var features = Enumerable.Range(0, Width).Select(c => (float)random.NextDouble()).ToArray();
+            return new Row { Features = features, Value = features.Sum(), Positive = features[0] > 0.5f };
+        }).ToArray());
+        var model = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LabelColumnName = "Value", Lambda = 1e-4f, NumberOfEpochs = 2 }).Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, data.Schema, stream);
+        return stream.ToArray();
+    }
+
+    [TestMethod]
+    public void MissingIdentityEntry_IsRefused()
+    {
+        // Issue 26: the identity entry was optional, so deleting it skipped the task check of a swapped payload.
+        byte[] stripped = WithEntry(SmallModelZip(), "SparseMlpIdentity.bin", null);
+
+        var error = Assert.Throws<Exception>(() => new MLContext().Model.Load(new MemoryStream(stripped), out _)).GetBaseException();
+
+        Assert.IsInstanceOfType<InvalidDataException>(error);
+        StringAssert.Contains(error.Message, "SparseMlpIdentity.bin");
+    }
+
+    [TestMethod]
+    public void ForgedPayloadEntry_IsRefusedWithMemoryBoundedByTheEntry()
+    {
+        // Issue 26: a 1.4 MB zip whose payload inflates to 1.5 GB peaked at 4.9 GB before the checksum refused it. Here a
+        // payload entry of 64 MiB (a valid header, then zeros; 64 KiB compressed) must cost about its own size (ML.NET
+        // holds the inflated entry), not the payload again in copies.
+        const int payload = 64 << 20;
+        byte[] zip = SmallModelZip();
+        byte[] forged = WithEntry(zip, "SparseMlpModel.bin", stream =>
+        {
+            var header = new byte[20];
+            "SPL1MLP\0"u8.CopyTo(header);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), 0x00010001);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(12), payload);
+            stream.Write(header);
+            var zeros = new byte[1 << 20];
+            for (int written = 0; written < payload + 4; written += zeros.Length)
+                stream.Write(zeros, 0, Math.Min(zeros.Length, payload + 4 - written));
+        });
+        Assert.IsLessThan(1 << 20, forged.Length, "the forged zip is small");
+        GC.Collect();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+
+        var error = Assert.Throws<Exception>(() => new MLContext().Model.Load(new MemoryStream(forged), out _)).GetBaseException();
+
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.IsInstanceOfType<InvalidDataException>(error);
+        StringAssert.Contains(error.Message, "checksum");
+        Assert.IsLessThan(3L * payload, allocated, $"{allocated} bytes allocated to refuse a {payload}-byte forged payload");
+
+        // A header that declares more than the entry holds is refused by its length field.
+        byte[] short_ = WithEntry(zip, "SparseMlpModel.bin", stream =>
+        {
+            var header = new byte[24];
+            "SPL1MLP\0"u8.CopyTo(header);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), 0x00010001);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(12), 1_500_000_000L);
+            stream.Write(header);
+        });
+        var shortError = Assert.Throws<Exception>(() => new MLContext().Model.Load(new MemoryStream(short_), out _)).GetBaseException();
+        StringAssert.Contains(shortError.Message, "payloadLength");
     }
 }

@@ -152,7 +152,140 @@ public class ModelFormatFuzzTests
     {
         int payloadLength = bytes.Length - 20 - 4;
         BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(12), payloadLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Crc32.Compute(bytes.AsSpan(20, payloadLength)));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), BitwiseCrc32(bytes.AsSpan(20, payloadLength)));
         return bytes;
+    }
+
+    /// <summary>CRC-32 (IEEE, reflected 0xEDB88320) bit by bit: the reference the library's checksum must equal.</summary>
+    private static uint BitwiseCrc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFFu;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+
+        return ~crc;
+    }
+
+    /// <summary>
+    /// A forged entry whose header declares a large payload that really follows (zeros, then a checksum): the checksum is
+    /// streamed over it in chunks, so the refusal allocates a bounded amount, not the declared size (it allocated the
+    /// payload twice over before: 4.9 GB at peak for a 1.5 GB entry).
+    /// </summary>
+    [TestMethod]
+    public void ForgedLargePayload_IsRefusedWithoutAllocatingIt()
+    {
+        const long declared = 256L << 20;
+        byte[] header = Serialize(out _).AsSpan(0, 20).ToArray();
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(12), declared);
+        using var stream = new ZeroTailStream(header, declared + 4);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => ModelReader.Read(stream));
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        StringAssert.Contains(error.Message, "checksum");
+        Assert.IsLessThan(1L << 20, allocated, $"{allocated} bytes allocated to refuse a {declared}-byte payload");
+    }
+
+    /// <summary>A forward-only stream (no Length) gets the same checks, with memory bounded by the bytes that arrive.</summary>
+    [TestMethod]
+    public void ForwardOnlyStream_ReadsAModelAndRefusesAForgedLength()
+    {
+        byte[] original = Serialize(out var model);
+        var (read, feature) = ModelReader.Read(new ForwardOnlyStream(original));
+        Assert.AreEqual("Features", feature);
+        Assert.AreEqual(model.NonZeroWeightCount, read.NonZeroWeightCount);
+
+        byte[] forged = (byte[])original.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(forged.AsSpan(12), int.MaxValue);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => ModelReader.Read(new ForwardOnlyStream(forged)));
+        StringAssert.Contains(error.Message, "payloadLength");
+        Assert.IsLessThan(1L << 20, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>The library's checksum is the standard CRC-32 (golden zips written before the change keep loading).</summary>
+    [TestMethod]
+    public void StoredChecksum_IsTheStandardCrc32()
+    {
+        byte[] bytes = Serialize(out _);
+        int payloadLength = bytes.Length - 24;
+        Assert.AreEqual(BitwiseCrc32(bytes.AsSpan(20, payloadLength)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
+    }
+
+    /// <summary>A seekable stream of a prefix followed by zeros up to a length, without holding the zeros.</summary>
+    private sealed class ZeroTailStream(byte[] prefix, long tail) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => prefix.Length + tail;
+
+        public override long Position { get; set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = (int)Math.Min(count, Math.Max(0, Length - Position));
+            for (int i = 0; i < n; i++)
+                buffer[offset + i] = Position + i < prefix.Length ? prefix[Position + i] : (byte)0;
+            Position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Position + offset,
+            _ => Length + offset,
+        };
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A stream that can only be read forward (as a network or deflate stream).</summary>
+    private sealed class ForwardOnlyStream(byte[] data) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(count, data.Length - _position);
+            Array.Copy(data, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -50,7 +50,8 @@ public class SelectionCheckpointTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -81,8 +82,95 @@ public class SelectionCheckpointTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [TestMethod]
+    public void SameShapeAndLabels_OtherFeatureValues_DoNotResume()
+    {
+        // Issue 26: the identity hashed shapes, total weight and the label sum, so the same rows with every feature vector
+        // reversed replayed the stale runs (accuracy 0.41 instead of 0.64).
+        string folder = Folder();
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var rows = ml.Data.CreateEnumerable<WineRow>(Infrastructure.RealData.Load(ml, "wine.csv", 13), reuseRowObject: false).ToArray();
+            using var stop = new CancellationTokenSource();
+            Assert.ThrowsExactly<OperationCanceledException>(() => Fit(View(ml, rows), folder, p => { if (p.SelectionIteration == 2) stop.Cancel(); }, out _, stop.Token));
+            Assert.HasCount(2, Directory.GetFiles(folder));
+
+            var reversed = rows.Select(r => new WineRow { Features = r.Features.Reverse().ToArray(), Label = r.Label }).ToArray();
+            Fit(View(ml, reversed), folder, null, out var runs);
+
+            Assert.AreEqual(0, runs[0], "the reversed features train from run 0");
+            CollectionAssert.AreEqual(runs.Distinct().ToArray(), Enumerable.Range(0, runs.Distinct().Count()).ToArray(), "no run was replayed");
+
+            // The same values do resume: the digest is of the values, not of the object.
+            Fit(View(ml, rows.Select(r => new WineRow { Features = (float[])r.Features.Clone(), Label = r.Label }).ToArray()), folder, null, out var resumed);
+            Assert.IsFalse(resumed.Any(r => r < 2), $"runs trained again: {string.Join(", ", resumed)}");
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ConcurrentFitsSharingAFolder_DoNotCollide()
+    {
+        // Issue 26: every fit wrote run-N.bin.tmp, so 5 of 12 concurrent fits died with IOException or FileNotFoundException.
+        string folder = Folder();
+        try
+        {
+            var data = Wine();
+            var models = new SparseMlpPredictionTransformer[6];
+            System.Threading.Tasks.Parallel.For(0, models.Length, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 6 },
+                i => models[i] = Fit(data, folder, null, out _));
+
+            for (int i = 1; i < models.Length; i++)
+                AssertSameNetwork(models[0].Model, models[i].Model);
+            Assert.IsFalse(Directory.GetFiles(folder).Any(f => f.EndsWith(".tmp", StringComparison.Ordinal)), "no temporary file is left");
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void UnwritableFolder_FailsBeforeTheFirstRunTrains()
+    {
+        // Issue 26: the folder was first written after run 0 had trained. A folder under a regular file cannot be made,
+        // even by root.
+        string file = Path.GetTempFileName();
+        try
+        {
+            int epochs = 0;
+            var error = Assert.Throws<IOException>(() => Fit(Wine(), Path.Combine(file, "checkpoints"), _ => epochs++, out _));
+            Assert.AreEqual(0, epochs, $"epochs trained before the failure: {error.Message}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private sealed class WineRow
+    {
+        [Microsoft.ML.Data.VectorType(13)]
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
+    }
+
+    private static IDataView View(MLContext ml, WineRow[] rows)
+    {
+        var view = ml.Data.LoadFromEnumerable(rows);
+        return ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(view).Transform(view));
     }
 
     [TestMethod]

@@ -31,14 +31,24 @@ internal static class ShardCheck
     public static ShardLayout Agree(SparseL1Communicator communicator, ShardFacts facts, Exception? failure)
     {
         var local = new byte[RecordBytes];
-        Write(local, facts, failure);
+        Write(local, facts, failure, communicator.Rank, communicator.Size);
         var gathered = new byte[RecordBytes * communicator.Size];
         communicator.AllGather(local, gathered);
         var all = new (ShardFacts Facts, string? Failure, bool Cancelled)[communicator.Size];
-        for (int rank = 0; rank < all.Length; rank++)
-            all[rank] = Read(gathered.AsSpan(rank * RecordBytes, RecordBytes));
-
         string ofRanks = $"of {communicator.Size}";
+        for (int rank = 0; rank < all.Length; rank++)
+        {
+            var record = gathered.AsSpan(rank * RecordBytes, RecordBytes);
+            all[rank] = Read(record);
+            // A transport whose ranks disagree on who is who would sum the wrong shards: the gather's slot r must be rank r.
+            var (reportedRank, reportedSize) = (BinaryPrimitives.ReadInt32LittleEndian(record[20..]), BinaryPrimitives.ReadInt32LittleEndian(record[44..]));
+            if (reportedRank != rank || reportedSize != communicator.Size)
+            {
+                throw new InvalidOperationException($"The communicator is inconsistent: slot {rank} {ofRanks} of its gather came from a process that reports " +
+                    $"rank {reportedRank} of {reportedSize} (this process is rank {communicator.Rank} of {communicator.Size}); every rank must report its own rank and the same size.");
+            }
+        }
+
         for (int rank = 0; rank < all.Length; rank++)
         {
             if (all[rank].Failure is not string cause)
@@ -82,9 +92,11 @@ internal static class ShardCheck
     private static InvalidOperationException Mismatch(int rank, string ofRanks, string what) =>
         new($"Rank {rank} {ofRanks}: its training shard {what}.");
 
-    private static void Write(Span<byte> record, ShardFacts facts, Exception? failure)
+    private static void Write(Span<byte> record, ShardFacts facts, Exception? failure, int rank, int size)
     {
         BinaryPrimitives.WriteInt32LittleEndian(record, failure switch { null => 0, OperationCanceledException => 2, _ => 1 });
+        BinaryPrimitives.WriteInt32LittleEndian(record[20..], rank);
+        BinaryPrimitives.WriteInt32LittleEndian(record[44..], size);
         BinaryPrimitives.WriteInt32LittleEndian(record[4..], facts.Rows);
         BinaryPrimitives.WriteInt32LittleEndian(record[8..], facts.Columns);
         BinaryPrimitives.WriteInt32LittleEndian(record[12..], facts.Outputs);

@@ -43,6 +43,43 @@ public abstract class SparseL1Communicator
     /// <summary>Returns when every rank has called it.</summary>
     public abstract void Barrier();
 
+    /// <summary>What holds the group now (a fit or a sweep), or null; one at a time, see <see cref="BeginExclusiveUse"/>.</summary>
+    private string? _user;
+
+    /// <summary>
+    /// Marks the group as used by <paramref name="user"/> until the result is disposed. Two fits (or a fit and a sweep) on
+    /// one communicator at once would interleave their collectives: the ranks would pair one fit's exchange with the
+    /// other's and fail with a transport error, or worse, deliver different networks. The second is refused before its
+    /// first collective, on each rank where it starts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another fit or sweep holds the group.</exception>
+    internal IDisposable BeginExclusiveUse(string user)
+    {
+        if (System.Threading.Interlocked.CompareExchange(ref _user, user, null) is string holder)
+        {
+            throw new InvalidOperationException(
+                $"This SparseL1Communicator (rank {Rank} of {Size}) is already in use by a {holder}; a data-parallel {user} on it must wait until that one has " +
+                "returned. Run one fit or sweep at a time on a communicator (every rank in the same order), or give concurrent ones communicators of their own.");
+        }
+
+        return new Release(this);
+    }
+
+    /// <summary>Checks that <see cref="Rank"/> and <see cref="Size"/> describe a group: at least one process, this one in it.</summary>
+    /// <param name="option">The option that holds the communicator, for the message.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Size is below 1, or Rank outside [0, Size).</exception>
+    internal void CheckRankAndSize(string option)
+    {
+        int rank = Rank, size = Size;
+        if (size < 1 || rank < 0 || rank >= size)
+            throw new ArgumentOutOfRangeException(option, $"Option {option} reports rank {rank} of {size} processes; expected a size of at least 1 and a rank in [0, size).");
+    }
+
+    private sealed class Release(SparseL1Communicator communicator) : IDisposable
+    {
+        public void Dispose() => System.Threading.Volatile.Write(ref communicator._user, null);
+    }
+
     /// <summary>The one-process group (rank 0 of 1): every collective is a copy.</summary>
     public static SparseL1Communicator SingleProcess { get; } = new SingleProcessCommunicator();
 

@@ -15,9 +15,16 @@ namespace Microsoft.ML.SparseL1.IO;
 /// </summary>
 internal static class ModelReader
 {
+    /// <summary>
+    /// Reads a model from <paramref name="input"/>, which must end with it. The declared payload length is checked against
+    /// the bytes the stream really holds before any of it is read, the checksum is computed over the stream in chunks,
+    /// and the fields are then read from the stream: memory is bounded by the real model, not by what its header declares.
+    /// </summary>
     public static (SparseMlpModelParameters Model, string FeatureColumnName) Read(Stream input)
     {
-        byte[] header = ReadExactly(input, ModelFormat.Magic.Length + 4 + 8, "header");
+        byte[] header = new byte[ModelFormat.Magic.Length + 4 + 8];
+        if (input.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+            throw PayloadReader.Invalid("header", $"is shorter than {header.Length} bytes (truncated)");
         if (!header.AsSpan(0, ModelFormat.Magic.Length).SequenceEqual(ModelFormat.Magic))
             throw PayloadReader.Invalid("magic", "does not match; this is not a sparse MLP model");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8));
@@ -26,13 +33,55 @@ internal static class ModelReader
         long length = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
         if (length < 0 || length > ModelFormat.MaxPayloadLength)
             throw PayloadReader.Invalid("payloadLength", $"is {length}; expected 0..{ModelFormat.MaxPayloadLength}");
-        byte[] payload = ReadExactly(input, (int)length, "payload");
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(ReadExactly(input, 4, "checksum"));
-        if (stored != Crc32.Compute(payload))
-            throw PayloadReader.Invalid("checksum", "does not match the payload (altered bytes)");
-        if (input.ReadByte() != -1)
+
+        Stream source = input.CanSeek ? input : BufferRealBytes(input, length + ChecksumBytes + 1);
+        long held = source.Length - source.Position;
+        if (held < length + ChecksumBytes)
+            throw PayloadReader.Invalid("payloadLength", $"is {length} but only {Math.Max(0, held - ChecksumBytes)} payload bytes follow (truncated, or a forged length)");
+        if (held > length + ChecksumBytes)
             throw PayloadReader.Invalid("payload", "is followed by unexpected bytes");
-        return ReadPayload(new PayloadReader(payload));
+
+        long start = source.Position;
+        uint computed = ChecksumOf(source, length);
+        Span<byte> stored = stackalloc byte[ChecksumBytes];
+        source.ReadExactly(stored);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(stored) != computed)
+            throw PayloadReader.Invalid("checksum", "does not match the payload (altered bytes)");
+        source.Position = start;
+        return ReadPayload(new PayloadReader(source, length));
+    }
+
+    private const int ChecksumBytes = 4;
+
+    /// <summary>The CRC-32 of the next <paramref name="length"/> bytes, read in 64 KiB chunks.</summary>
+    private static uint ChecksumOf(Stream source, long length)
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        var chunk = new byte[(int)Math.Min(length, 1 << 16)];
+        for (long left = length; left > 0;)
+        {
+            int count = (int)Math.Min(chunk.Length, left);
+            source.ReadExactly(chunk, 0, count);
+            crc.Append(chunk.AsSpan(0, count));
+            left -= count;
+        }
+
+        return crc.GetCurrentHashAsUInt32();
+    }
+
+    /// <summary>
+    /// A forward-only stream's next bytes, at most <paramref name="limit"/>, copied in bounded chunks: memory grows with
+    /// the bytes that really arrive, so a forged length on a short stream costs nothing.
+    /// </summary>
+    private static MemoryStream BufferRealBytes(Stream input, long limit)
+    {
+        var copy = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while (copy.Length < limit && (read = input.Read(chunk, 0, (int)Math.Min(chunk.Length, limit - copy.Length))) > 0)
+            copy.Write(chunk, 0, read);
+        copy.Position = 0;
+        return copy;
     }
 
     private static (SparseMlpModelParameters, string) ReadPayload(PayloadReader reader)
@@ -42,7 +91,7 @@ internal static class ModelReader
         if (feature.Length == 0)
             throw PayloadReader.Invalid("featureColumnName", "is empty");
         int classCount = reader.ReadInt32("classNameCount", 0, ModelFormat.MaxWidth);
-        var classes = new string[Math.Min(classCount, reader.Remaining / 4)];
+        var classes = new string[(int)Math.Min(classCount, reader.Remaining / 4)];
         if (classes.Length != classCount)
             throw PayloadReader.Invalid("classNameCount", $"is {classCount} but too few bytes remain (truncated)");
         for (int i = 0; i < classCount; i++)
@@ -143,23 +192,5 @@ internal static class ModelReader
         if (value < min || value > max)
             throw PayloadReader.Invalid(field, $"is {value}; expected {min}..{max}");
         return value;
-    }
-
-    private static byte[] ReadExactly(Stream input, int count, string field)
-    {
-        // Read in bounded chunks: a forged length on a short stream fails at its end, not with a huge allocation.
-        using var collected = new MemoryStream();
-        var chunk = new byte[Math.Min(count, 1 << 20)];
-        int remaining = count;
-        while (remaining > 0)
-        {
-            int read = input.Read(chunk, 0, Math.Min(chunk.Length, remaining));
-            if (read == 0)
-                throw PayloadReader.Invalid(field, $"ends after {count - remaining} of {count} bytes (truncated)");
-            collected.Write(chunk, 0, read);
-            remaining -= read;
-        }
-
-        return collected.ToArray();
     }
 }

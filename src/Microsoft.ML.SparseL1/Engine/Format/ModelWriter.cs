@@ -20,7 +20,7 @@ internal static class ModelWriter
         output.Write(ModelFormat.CurrentVersion);
         output.Write((long)payload.Length);
         output.Write(payload);
-        output.Write(Crc32.Compute(payload));
+        output.Write(System.IO.Hashing.Crc32.HashToUInt32(payload));
     }
 
     private static void WritePayload(BinaryWriter writer, SparseMlpModelParameters model, string featureColumnName)

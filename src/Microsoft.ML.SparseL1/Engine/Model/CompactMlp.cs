@@ -130,6 +130,8 @@ internal sealed class CompactMlp
     {
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         Layers[0].Multiply(features, first);
+        if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
+            NonFiniteInputs.Propagate(Layers[0], default, features, first);
         PredictFrom(first, outputs, scratch);
     }
 
@@ -145,6 +147,8 @@ internal sealed class CompactMlp
     {
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         (_firstLayerColumns ??= new FirstLayerColumns(Layers[0])).Multiply(indices, values, first);
+        if (NonFiniteInputs.Any(values))
+            NonFiniteInputs.Propagate(Layers[0], indices, values, first);
         PredictFrom(first, outputs, scratch);
     }
 
@@ -238,6 +242,12 @@ internal sealed class CompactMlp
                 if (layer.IsSparse)
                 {
                     Kernels.CsrKernels.MultiplyFeatureMajor(layer.RowPointers, layer.ColumnIndices, layer.Values, layer.Bias, current, layer.Inputs, block, y);
+                    for (int r = 0; j == 0 && r < block; r++)
+                    {
+                        var row = features.Slice((start + r) * InputCount, InputCount);
+                        if (NonFiniteInputs.Any(row))
+                            NonFiniteInputs.Propagate(layer, default, row, y[r..], block);
+                    }
                 }
                 else
                 {

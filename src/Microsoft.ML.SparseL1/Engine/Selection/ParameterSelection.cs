@@ -188,6 +188,11 @@ internal static class ParameterSelection
     {
         if (checkpoint is null)
             return [];
+        Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "write to the selection checkpoint folder", () =>
+        {
+            checkpoint.CheckWritable();
+            return 0;
+        }, e => e is System.IO.IOException or UnauthorizedAccessException);
         List<CompletedRun> runs = [];
         int[] found = Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "read its selection checkpoint", () =>
         {

@@ -21,8 +21,8 @@ internal sealed record CompletedRun(SelectionIteration Record, int[]? Mark, floa
 /// A folder of completed selection runs, one file each (<c>selection-{identity}-run-N.bin</c>), so that a selection
 /// stopped by a crash or a killed job resumes after its last completed run: runs start from the same seeded network and
 /// train deterministically, so a run's record, the next λ and the run's weights are all the iteration's state. A file
-/// is written whole to a temporary name and renamed, and carries a CRC, so a half-written run is never read. The
-/// identity (a hash of the options, the data and the step) is in the name, so selections that differ (another target,
+/// is written whole to a temporary name of its own and renamed, and carries a CRC, so a half-written run is never read.
+/// The identity (a hash of the options, a digest of the data and the step) is in the name, so selections that differ (another target,
 /// a retry with a halved step, the jobs of a sweep) keep apart in one folder; it is also inside, and checked.
 /// </summary>
 internal sealed class SelectionCheckpoint
@@ -33,7 +33,7 @@ internal sealed class SelectionCheckpoint
     private readonly long _identity;
 
     /// <param name="directory">The folder (created on the first write).</param>
-    /// <param name="identity">A hash of everything that decides the runs: the options, the data's shape and weight.</param>
+    /// <param name="identity">A hash of everything that decides the runs: the options, the data's shape and a digest of its values.</param>
     /// <param name="writes">Whether this process writes (in data-parallel training, rank 0 only).</param>
     public SelectionCheckpoint(string directory, long identity, bool writes)
     {
@@ -83,14 +83,47 @@ internal sealed class SelectionCheckpoint
         }
 
         byte[] payload = buffer.ToArray();
-        string path = PathOf(run.Record.Iteration), temporary = path + ".tmp";
-        using (var file = File.Create(temporary))
+        string path = PathOf(run.Record.Iteration);
+        WriteWhole(path, file =>
         {
             file.Write(payload);
-            file.Write(BitConverter.GetBytes(Crc32.Compute(payload)));
-        }
+            file.Write(BitConverter.GetBytes(System.IO.Hashing.Crc32.HashToUInt32(payload)));
+        });
+    }
 
-        File.Move(temporary, path, overwrite: true);
+    /// <summary>
+    /// Creates the folder and writes and removes a probe file, so that a folder that cannot be written fails before the
+    /// first run trains rather than after it.
+    /// </summary>
+    /// <exception cref="IOException">The folder cannot be created or written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process may not write there.</exception>
+    public void CheckWritable()
+    {
+        if (!Writes)
+            return;
+        Directory.CreateDirectory(_directory);
+        string probe = Path.Combine(_directory, $"selection-write-probe-{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(probe, [0]);
+        File.Delete(probe);
+    }
+
+    /// <summary>
+    /// Writes a file whole: to a temporary name of its own (fits sharing the folder, even of the same selection, never
+    /// write one temporary file together), then renamed over the final name in one step.
+    /// </summary>
+    private static void WriteWhole(string path, Action<Stream> write)
+    {
+        string temporary = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var file = File.Create(temporary))
+                write(file);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 
     private string PathOf(int run) => Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"selection-{_identity:x16}-run-{run}.bin"));
@@ -99,7 +132,7 @@ internal sealed class SelectionCheckpoint
     private CompletedRun Read(string path, int run, int[] layerSizes)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 4 || Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
+        if (bytes.Length < 4 || System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
             throw new InvalidOperationException($"Selection checkpoint {path} is damaged (its checksum does not match); delete it to train that run again.");
         try
         {

@@ -23,6 +23,10 @@ public sealed class SparsitySelectionReport
         Converged = converged;
     }
 
+    /// <summary>This report with <see cref="Converged"/> false: the delivered network failed a check the runs could not make.</summary>
+    internal SparsitySelectionReport NotConverged() =>
+        new(Strategy, LayerWise, TargetNonZeroCounts, LayerWeightCounts, Tolerance, Iterations, ChosenIteration, converged: false);
+
     /// <summary>The λ-update rule used.</summary>
     public SelectionStrategy Strategy { get; }
 

@@ -113,6 +113,31 @@ internal sealed class TrainingData
         return new TrainingData(features, labels, sorted.Length, Columns, weights);
     }
 
+    /// <summary>
+    /// A 64-bit digest (XxHash3) of this process's rows: the feature values (and, when sparse, their positions and column
+    /// offsets), the labels and the example weights. Two sets that differ in any value differ here with near certainty;
+    /// it names what a selection checkpoint was trained on. Hashes about 10 GB/s (Fashion-MNIST's 188 MB in ~20 ms).
+    /// </summary>
+    public long ContentDigest()
+    {
+        var hash = new System.IO.Hashing.XxHash3();
+        if (Sparse is { } sparse)
+        {
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.RowPointers.AsSpan()));
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Columns.AsSpan()));
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Values.AsSpan()));
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes((sparse.ColumnOffsets ?? []).AsSpan()));
+        }
+        else
+        {
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Features.AsSpan()));
+        }
+
+        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Labels.AsSpan()));
+        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes((ExampleWeights ?? []).AsSpan()));
+        return unchecked((long)hash.GetCurrentHashAsUInt64());
+    }
+
     /// <summary>The weight of row <paramref name="row"/> (1 when unweighted).</summary>
     public float WeightOf(int row) => ExampleWeights?[row] ?? 1f;
 }

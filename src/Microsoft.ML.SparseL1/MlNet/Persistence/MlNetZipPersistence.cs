@@ -44,7 +44,9 @@ internal static class MlNetZipPersistence
         string? feature = null;
         if (!ctx.TryLoadBinaryStream(ModelFormat.ZipEntryName, reader => (model, feature) = ModelReader.Read(reader.BaseStream)))
             throw new InvalidDataException($"The model zip has no '{ModelFormat.ZipEntryName}' entry for the sparse MLP transformer.");
-        ctx.TryLoadBinaryStream(ModelIdentity.ZipEntryName, reader => ModelIdentity.ReadAndCheck(reader, model!));
+        // Required: without it a payload swapped in from another model would load unchecked (every released zip has it).
+        if (!ctx.TryLoadBinaryStream(ModelIdentity.ZipEntryName, reader => ModelIdentity.ReadAndCheck(reader, model!)))
+            throw new InvalidDataException($"The model zip has no '{ModelIdentity.ZipEntryName}' entry beside '{ModelFormat.ZipEntryName}': it was altered, or not written by this library.");
         return new SparseMlpPredictionTransformer(model!, feature!);
     }
 

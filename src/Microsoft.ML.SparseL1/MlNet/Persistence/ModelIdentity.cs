@@ -13,7 +13,7 @@ namespace Microsoft.ML.SparseL1.IO;
 /// <code>
 /// entry "SparseMlpIdentity.bin": byte[8] magic "SPL1ID\0\0" | byte task | int32 inputCount | int32 outputCount
 /// </code>
-/// Zips written before this entry existed have none; they load as before.
+/// Every released version writes it (0.1.0 included), so a zip without it is refused.
 /// </remarks>
 internal static class ModelIdentity
 {

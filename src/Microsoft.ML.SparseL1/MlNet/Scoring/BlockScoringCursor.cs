@@ -174,7 +174,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         if (_task.SoftmaxOutputs)
         {
             for (int r = 0; r < _filled; r++)
-                System.Numerics.Tensors.TensorPrimitives.SoftMax(_blockOutputs.AsSpan(r * outputs, outputs), _blockOutputs.AsSpan(r * outputs, outputs));
+                Softmax.InPlace(_blockOutputs.AsSpan(r * outputs, outputs));
         }
 
         return true;

@@ -45,7 +45,7 @@ internal sealed class RowScorer
         _features(ref _featureBuffer);
         Predict(_model.Network, _featureBuffer, _dense, _outputs, _scratch);
         if (_task.SoftmaxOutputs)
-            System.Numerics.Tensors.TensorPrimitives.SoftMax(_outputs, _outputs);
+            Softmax.InPlace(_outputs);
         _scoredPosition = _input.Position;
     }
 
@@ -55,7 +55,7 @@ internal sealed class RowScorer
     /// </summary>
     internal static void Predict(CompactMlp network, in VBuffer<float> features, float[] dense, Span<float> outputs, (float[] A, float[] B) scratch)
     {
-        CheckLength(features, dense.Length);
+        CheckRow(features, dense.Length);
         if (features.IsDense)
         {
             features.CopyTo(dense);
@@ -70,13 +70,25 @@ internal sealed class RowScorer
     /// <summary>Densifies one row's feature vector into <paramref name="destination"/>, checking its length.</summary>
     internal static void CopyFeatures(in VBuffer<float> features, Span<float> destination)
     {
-        CheckLength(features, destination.Length);
+        CheckRow(features, destination.Length);
         features.CopyTo(destination);
     }
 
-    private static void CheckLength(in VBuffer<float> features, int expected)
+    private static void CheckRow(in VBuffer<float> features, int expected)
     {
         if (features.Length != expected)
             throw new InvalidOperationException($"The feature vector has {features.Length} values; the model expects {expected}.");
+        if (features.IsDense)
+            return;
+        // VBuffer does not check the indices it is given: a sparse vector built by hand can hold any.
+        var indices = features.GetIndices();
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if (indices[k] < 0 || indices[k] >= expected || (k > 0 && indices[k] <= indices[k - 1]))
+            {
+                throw new InvalidOperationException(
+                    $"The sparse feature vector's index {k} is {indices[k]}; a vector of {expected} values needs strictly increasing indices in 0..{expected - 1}.");
+            }
+        }
     }
 }

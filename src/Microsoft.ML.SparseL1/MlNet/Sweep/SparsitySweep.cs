@@ -69,6 +69,8 @@ public static class SparsitySweep
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var communicator = options.Communicator ?? SparseL1Communicator.SingleProcess;
+        communicator.CheckRankAndSize(nameof(options.Communicator));
+        using var exclusive = communicator.Size > 1 ? communicator.BeginExclusiveUse("sweep") : null;
         // Spread over ranks, a cancellation is exchanged with the jobs (SweepJobs): a rank must not stop alone before them.
         if (communicator.Size == 1)
             options.CancellationToken.ThrowIfCancellationRequested();

@@ -99,6 +99,41 @@ internal static class OptionsValidation
     }
 
     /// <summary>
+    /// Checks that the network the options and the data make can be saved and loaded again: every width (inputs, hidden
+    /// layers, outputs) and the layer count within the model format's limits, and its largest possible payload (every
+    /// layer dense, 4 bytes a weight or bias) within the format's length limit. Checked before any row is read.
+    /// </summary>
+    public static void ValidateNetworkSize(SparseMlpOptionsBase options, int featureCount, int outputCount)
+    {
+        if (featureCount > IO.ModelFormat.MaxWidth)
+        {
+            throw new ArgumentOutOfRangeException($"options.{nameof(options.FeatureColumnName)}",
+                $"The feature column '{options.FeatureColumnName}' has {featureCount} values; a sparse MLP model holds at most {IO.ModelFormat.MaxWidth} (2^26) inputs. Hash or select features to fewer slots.");
+        }
+
+        if (outputCount > IO.ModelFormat.MaxWidth)
+            throw new ArgumentOutOfRangeException($"options.{nameof(options.LabelColumnName)}", $"The label column '{options.LabelColumnName}' gives {outputCount} classes; a sparse MLP model holds at most {IO.ModelFormat.MaxWidth}.");
+        if (options.HiddenLayerSizes.Length + 1 > IO.ModelFormat.MaxLayers)
+            Fail(nameof(options.HiddenLayerSizes), $"must hold at most {IO.ModelFormat.MaxLayers - 1} hidden layers; got {options.HiddenLayerSizes.Length}");
+        long values = 0;
+        int previous = featureCount;
+        for (int i = 0; i <= options.HiddenLayerSizes.Length; i++)
+        {
+            int width = i < options.HiddenLayerSizes.Length ? options.HiddenLayerSizes[i] : outputCount;
+            if (width > IO.ModelFormat.MaxWidth)
+                Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at most {IO.ModelFormat.MaxWidth} (2^26); element {i} is {width}");
+            values += (long)previous * width + width;
+            previous = width;
+        }
+
+        if (4 * values > IO.ModelFormat.MaxPayloadLength)
+        {
+            Fail(nameof(options.HiddenLayerSizes), string.Create(CultureInfo.InvariantCulture,
+                $"make a network of {values:N0} weights and biases on {featureCount} inputs, more than a model file holds ({IO.ModelFormat.MaxPayloadLength / 4:N0}, 2 GiB at 4 bytes each); use fewer or narrower layers"));
+        }
+    }
+
+    /// <summary>
     /// The options whose range depends on the epochs of a run: checked with the options when NumberOfEpochs is set,
     /// else once the data has fixed the epochs.
     /// </summary>

@@ -25,10 +25,18 @@ internal static class SparseMlpFit
         // is held and turned into a cancellation, which the ranks agree on at the next step; this rank then rethrows it.
         Exception? progressFailure = null;
         var hostCancelled = MlNetCancellation.Probe(host);
+        options.Communicator?.CheckRankAndSize($"{nameof(options)}.{nameof(options.Communicator)}");
+        using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progressFailure is not null || hostCancelled?.Invoke() == true);
         var (info, data) = options.Communicator is { Size: > 1 } communicator
             ? ShardedRead.Read(communicator, trainData, task, options, cancellation)
             : Read(trainData, task, options, cancellation);
+        if (!(data.GlobalTotalWeight > 0))
+        {
+            throw new InvalidOperationException($"Example weight column '{options.ExampleWeightColumnName}' sums to {data.GlobalTotalWeight} over the training rows" +
+                (data.Shard is null ? "" : " of every rank") + "; at least one row needs a weight above 0 (the loss is a weighted mean).");
+        }
+
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
@@ -131,13 +139,6 @@ internal static class SparseMlpFit
             }
         }
 
-        if (report is not null)
-        {
-            channel.Info(MessageSensitivity.None, report.ToString());
-            if (!report.Converged)
-                channel.Warning(MessageSensitivity.None, "The sparsity selection did not reach its targets; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
-        }
-
         if (options.RefitEpochs > 0)
         {
             var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
@@ -156,15 +157,47 @@ internal static class SparseMlpFit
         // A callback that failed after the last step: every rank has its network, and this one reports the failure.
         if (progressFailure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+        CheckFinite(parameters, options.Communicator is { Size: > 1 });
         standardization?.FoldInto(parameters);
         var compact = CompactMlp.FromParameters(parameters);
-        if (compact.Layers.All(l => l.NonZeroCount == 0))
+        bool constant = compact.Layers.All(l => l.NonZeroCount == 0);
+        if (constant)
             channel.Warning(MessageSensitivity.None, "No input reaches the output (every weight of a layer, or every neuron of a hidden layer, is zero): the model predicts a constant. Lower the target sparsity or λ.");
+        // A target is met by a count of weights; a constant network meets none of what the user asked for.
+        if (constant && report is { Converged: true })
+            report = report.NotConverged();
+        if (report is not null)
+        {
+            channel.Info(MessageSensitivity.None, report.ToString());
+            if (!report.Converged)
+                channel.Warning(MessageSensitivity.None, "The sparsity selection did not reach its targets" + (constant ? " with a network that uses its inputs" : "") + "; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
+        }
+
         var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
         return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+    }
+
+    /// <summary>
+    /// Refuses a network with a NaN or infinite weight or bias, which no step check saw (a value gone bad in the last
+    /// step, or a communicator that returned non-finite sums): it would score NaN and could not be loaded once saved.
+    /// </summary>
+    private static void CheckFinite(MlpParameters parameters, bool distributed)
+    {
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            int weight = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude(parameters.Weights[j]);
+            int bias = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude(parameters.Biases[j]);
+            bool badWeight = weight >= 0 && !float.IsFinite(parameters.Weights[j][weight]), badBias = bias >= 0 && !float.IsFinite(parameters.Biases[j][bias]);
+            if (badWeight || badBias)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training ended with a non-finite {(badWeight ? "weight" : "bias")} in layer {j} ({(badWeight ? parameters.Weights[j][weight] : parameters.Biases[j][bias])}); no model is delivered. ")
+                    + (distributed ? "In data-parallel training this means the communicator returned non-finite sums (check the transport); otherwise lower LearningRate." : "Lower LearningRate or check the feature scale."));
+            }
+        }
     }
 
     /// <summary>Checks the options and the schema, then reads the rows (what every rank of a data-parallel fit also does).</summary>
@@ -174,6 +207,7 @@ internal static class SparseMlpFit
         OptionsValidation.Validate(options);
         var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
         OptionsValidation.ValidateInputs(options, info.FeatureCount);
+        OptionsValidation.ValidateNetworkSize(options, info.FeatureCount, info.OutputCount);
         return (info, DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled));
     }
 
@@ -202,19 +236,18 @@ internal static class SparseMlpFit
 
     /// <summary>
     /// The selection's checkpoint folder, when asked for. Its runs are named by a hash of what decides them (the options,
-    /// the loss, the data's shape, weight and label sum, the rank count, and the step actually used: a divergence restart
-    /// halves it), so selections that differ keep apart in one folder, and only the same selection resumes.
-    /// In data-parallel training rank 0 writes and every rank reads (the folder must be shared to resume on every rank).
+    /// the loss, the data's shape and weight, a digest of every feature value, label and example weight (each rank's, in
+    /// rank order), the rank count, and the step actually used: a divergence restart halves it), so selections that differ
+    /// keep apart in one folder, and only the same selection on the same data resumes. In data-parallel training rank 0
+    /// writes and every rank reads (the folder must be shared to resume on every rank).
     /// </summary>
     private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
     {
         if (options.SelectionCheckpointDirectory is not string directory)
             return null;
-        double labelSum = 0;
-        foreach (float y in data.Labels)
-            labelSum += y;
+        long[] digests = data.Shard is null ? [data.ContentDigest()] : Distributed.Collectives.AllGather<long>(data.Shard.Communicator, [data.ContentDigest()]);
         long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
-            $"{training.Loss};{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{labelSum:R};{data.Shard?.Communicator.Size ?? 1};{training.LearningRate:R};{training.Epochs}"));
+            $"{training.Loss};{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{string.Join(",", digests)};{data.Shard?.Communicator.Size ?? 1};{training.LearningRate:R};{training.Epochs}"));
         return new SelectionCheckpoint(directory, identity, writes: data.Shard is null || data.Shard.Communicator.Rank == 0);
     }
 
