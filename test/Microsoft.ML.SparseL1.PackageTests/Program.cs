@@ -4,6 +4,9 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
@@ -23,6 +26,13 @@ string running = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformati
 Console.WriteLine($"ML.NET {running} (project restored for {wanted})");
 if (running != wanted)
     throw new InvalidOperationException($"Running on ML.NET {running}, but the project was restored for {wanted}.");
+
+// Every ML.NET type and member the packaged assembly references (internal ones included: the persistence and the ONNX
+// export) resolves on this ML.NET with the name and signature it was compiled against; a missing one throws here
+// instead of at its first use.
+var (references, internals) = ResolveMlNetReferences(typeof(SparseMlpModelParameters).Assembly);
+string compiledAgainst = typeof(SparseMlpModelParameters).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MlNetVersion").Value!;
+Console.WriteLine($"the package, compiled against ML.NET {compiledAgainst}: {references} ML.NET references resolve on {running}, {internals} of them internal");
 
 var ml = new MLContext(seed: 1);
 var random = new Random(2);
@@ -57,6 +67,45 @@ Console.WriteLine($"ONNX {onnx.Length} bytes, compact ONNX {compact.Length} byte
 if (onnx.Length == 0 || compact.Length == 0)
     throw new InvalidOperationException("An ONNX export wrote nothing.");
 Console.WriteLine($"package smoke test on ML.NET {running}: trained, saved, loaded, scored and exported ONNX through the packed package");
+
+static (int References, int Internal) ResolveMlNetReferences(Assembly assembly)
+{
+    static bool IsMlNet(Type type) => type.Assembly.GetName().Name is { } name && name.StartsWith("Microsoft.ML", StringComparison.Ordinal)
+        && name != "Microsoft.ML.SparseL1";
+    var module = assembly.ManifestModule;
+    using var pe = new PEReader(File.OpenRead(assembly.Location));
+    var metadata = pe.GetMetadataReader();
+    int references = 0, internals = 0;
+    foreach (var handle in metadata.TypeReferences)
+    {
+        Type type = module.ResolveType(MetadataTokens.GetToken(handle));
+        if (!IsMlNet(type))
+            continue;
+        references++;
+        internals += type.IsVisible ? 0 : 1;
+    }
+
+    foreach (var handle in metadata.MemberReferences)
+    {
+        MemberInfo member;
+        try
+        {
+            member = module.ResolveMember(MetadataTokens.GetToken(handle))!;
+        }
+        catch (ArgumentException)
+        {
+            continue; // references in a generic method's context (our own code), as InternalSurfaceTests skips them
+        }
+
+        if (member.DeclaringType is not { } declaring || !IsMlNet(declaring))
+            continue;
+        references++;
+        bool visible = member switch { MethodBase m => m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly, FieldInfo f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly, _ => true };
+        internals += visible && declaring.IsVisible ? 0 : 1;
+    }
+
+    return (references, internals);
+}
 
 internal sealed class Row
 {
