@@ -125,7 +125,7 @@ public static class SparsitySweep
     /// <summary>
     /// Whether the estimator is, or chains, one of our trainers: true, false, or null when a chain's contents cannot be
     /// seen. ML.NET's EstimatorChain exposes only its last estimator, so its private estimator array is read by
-    /// reflection (ML.NET 5.x names it <c>_estimators</c>); should a later version rename it, the check answers null and
+    /// reflection (ML.NET 5.x and 6.x name it <c>_estimators</c>); should a later version rename it, the check answers null and
     /// the sweep finds out after the first fold instead of before it.
     /// </summary>
     private static bool? ContainsTrainer(IEstimator<ITransformer> estimator)
