@@ -90,6 +90,28 @@ public class TrainingGuardTests
         StringAssert.Contains(model.Model.SelectionReport.ToString(), "NOT converged");
     }
 
+    [TestMethod]
+    [DataRow(1, 5)]
+    [DataRow(1, 20)]
+    [DataRow(2, 5)]
+    public void InputSelection_ReportedConverged_OnlyWithTheInputsAsked(int keep, int epochs)
+    {
+        // Issue 26: InputsToKeep = 1 with 5 epochs delivered a constant network reported as converged.
+        var ml = new MLContext(seed: 1);
+
+        var model = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { InputsToKeep = keep, NumberOfEpochs = epochs })
+            .Fit(ml.Data.LoadFromEnumerable(Rows(400, weight: 1f)));
+
+        var report = model.Model.SelectionReport!;
+        // InputsToKeep is an upper bound ("at most this many"); a converged selection uses at least one input.
+        if (report.Converged)
+            Assert.IsTrue(model.Model.UsedInputIndices.Count is >= 1 && model.Model.UsedInputIndices.Count <= keep, report.ToString());
+        else
+            StringAssert.Contains(report.ToString(), "NOT converged");
+        if (model.Model.NonZeroWeightCount == 0)
+            Assert.IsFalse(report.Converged, "a constant network is never reported converged");
+    }
+
     private static Row[] Rows(int count, float weight)
     {
         var random = new Random(3);
