@@ -1,6 +1,5 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
-using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -9,14 +8,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
 namespace SparseL1.Bench.Defaults;
-
-/// <summary>The learning task of a data set: it decides the label type, the trainers and the metric.</summary>
-internal enum MlTask
-{
-    Multiclass,
-    Binary,
-    Regression,
-}
 
 /// <summary>One CSV file in data/: header row, features first, the label in the last column.</summary>
 internal sealed record DataSet(string Name, MlTask Task, string LabelColumn)
@@ -34,23 +25,8 @@ internal sealed record DataSet(string Name, MlTask Task, string LabelColumn)
     ];
 }
 
-/// <summary>A loaded set: <c>Features</c> (known-size Single vector) and <c>Label</c> of the task's type.</summary>
-internal sealed record LoadedData(IDataView View, int Rows, int Features, int Classes);
-
 internal static class DataLoading
 {
-    /// <summary>The folder holding SparseL1.MLNet.sln, found from the binary so the tool runs from any directory.</summary>
-    public static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SparseL1.MLNet.sln")))
-                return dir.FullName;
-        }
-
-        throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} contains SparseL1.MLNet.sln.");
-    }
-
     /// <summary>
     /// Parses the CSV ourselves (rather than with TextLoader) to check the header and the label values, and keeps the
     /// rows in memory so that every trainer's fit time excludes parsing. Multiclass labels become keys here, once,

@@ -49,7 +49,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-string dataDirectory = Path.Combine(DataLoading.FindRepositoryRoot(), "data");
+string dataDirectory = Path.Combine(Repository.FindRoot(), "data");
 string startLoad = LoadAverage();
 string mlNetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?";
 Console.WriteLine($"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
@@ -66,11 +66,8 @@ foreach (var set in sets)
     LoadedData? shape = null;
     foreach (var spec in Trainers.For(set.Task))
     {
-        // Untimed fits first, in their own context, so that the timed folds run compiled code: the JIT compiles hot
-        // methods again in the background after they have run a while, and until then the first set's folds are slow
-        // (wine's folds: 0.151, 0.153, 0.161, 0.102, 0.061 s after one warm-up fit; 0.095-0.078 s after three; 0.041-0.044 s
-        // in a process that had fitted it ten times).
-        WarmUp(spec, set);
+        // Untimed fits first, in their own context, so that the timed folds run compiled code.
+        WarmUp.Run(spec, DataLoading.Load(new MLContext(seed: 1), set, dataDirectory).View, MinimumWarmUpFits, minimumWarmUp);
 
         // A fresh context per trainer: its random state then does not depend on which trainers ran before.
         var ml = new MLContext(seed: 1);
@@ -111,25 +108,6 @@ if (jsonPath is not null)
 }
 
 return 0;
-
-// The set is read once, in a context of its own; each fit gets a fresh estimator.
-void WarmUp(TrainerSpec spec, DataSet set)
-{
-    var context = new MLContext(seed: 1);
-    var view = DataLoading.Load(context, set, dataDirectory).View;
-    var clock = Stopwatch.StartNew();
-    for (int fits = 0; fits < MinimumWarmUpFits || clock.Elapsed < minimumWarmUp; fits++)
-    {
-        try
-        {
-            spec.Create(context).Fit(view);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A trainer that fails fails again in its timed run, where the failure is reported.
-        }
-    }
-}
 
 // The fit times only mean something next to the machine's load: other processes share the cores.
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";

@@ -97,7 +97,7 @@ internal static class Output
             text.AppendLine($"| {trainer.Trainer} | {score} |{auc} {fit} |");
         }
 
-        if (set.Ours.OurFolds is { Length: > 0 } folds)
+        if (set.Trainers.SingleOrDefault(trainer => trainer.IsOurs)?.OurFolds is { Length: > 0 } folds)
         {
             text.AppendLine();
             text.AppendLine($"SparseMlp per fold: sparsity {string.Join(", ", folds.Select(fold => (100 * fold.Sparsity).ToString("F1", CultureInfo.InvariantCulture) + " %"))}; " +
@@ -130,6 +130,16 @@ internal static class Output
     }
 
     public static void WriteJson(string path, object results) => File.WriteAllText(path, JsonSerializer.Serialize(results, s_json) + Environment.NewLine);
+
+    /// <summary>Reads what <see cref="WriteJson"/> wrote.</summary>
+    public static T ReadJson<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), s_json)
+        ?? throw new InvalidDataException($"{path}: no results in the file.");
+
+    /// <summary>A score with four decimals (large ones in exponent form), as the tables print it.</summary>
+    public static string Score(double value) => Number(value);
+
+    /// <summary>A signed score difference, as the tables print it.</summary>
+    public static string Gap(double value) => Signed(value);
 
     private static string MeanSd(double mean, double sd) => $"{Number(mean)} ± {Number(sd)}";
 

@@ -1,0 +1,82 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+
+namespace SparseL1.Bench.Tabular;
+
+/// <summary>
+/// SparseMlp options set by name, from <c>Key=Value;Key=Value</c>: any public settable property of the options class
+/// (names case-insensitive). Arrays take comma-separated elements (<c>HiddenLayerSizes=256,256</c>; empty for none),
+/// nullable ones <c>null</c>, enums their member names.
+/// </summary>
+internal sealed class SparseMlpSettings
+{
+    private readonly KeyValuePair<string, string>[] _settings;
+
+    private SparseMlpSettings(KeyValuePair<string, string>[] settings) => _settings = settings;
+
+    /// <summary>No settings: the defaults.</summary>
+    public static SparseMlpSettings None { get; } = new([]);
+
+    /// <summary>The settings as given, for the output; empty for the defaults.</summary>
+    public string Text => string.Join(";", _settings.Select(setting => $"{setting.Key}={setting.Value}"));
+
+    public static SparseMlpSettings Parse(string text)
+    {
+        var settings = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(item =>
+        {
+            int equals = item.IndexOf('=');
+            if (equals <= 0)
+                throw new FormatException($"SparseMlp setting '{item}' is not Key=Value.");
+            return KeyValuePair.Create(item[..equals].Trim(), item[(equals + 1)..].Trim());
+        }).ToArray();
+        return new SparseMlpSettings(settings);
+    }
+
+    /// <summary>Sets each option on <paramref name="options"/>; an unknown name or a bad value throws, naming it.</summary>
+    public TOptions Apply<TOptions>(TOptions options)
+        where TOptions : notnull
+    {
+        foreach (var (key, value) in _settings)
+        {
+            var property = typeof(TOptions).GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null || !property.CanWrite)
+                throw new ArgumentException($"{typeof(TOptions).FullName} has no settable option '{key}'.");
+            try
+            {
+                property.SetValue(options, Convert(value, property.PropertyType));
+            }
+            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidCastException)
+            {
+                throw new ArgumentException($"SparseMlp option {property.Name}: cannot use '{value}' as {property.PropertyType.Name}: {ex.Message}", ex);
+            }
+        }
+
+        return options;
+    }
+
+    private static object? Convert(string text, Type type)
+    {
+        if (Nullable.GetUnderlyingType(type) is Type underlying)
+            return text.Equals("null", StringComparison.OrdinalIgnoreCase) ? null : Convert(text, underlying);
+        if (type.IsArray)
+        {
+            if (text.Equals("null", StringComparison.OrdinalIgnoreCase))
+                return null;
+            var elementType = type.GetElementType()!;
+            string[] items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var array = Array.CreateInstance(elementType, items.Length);
+            for (int i = 0; i < items.Length; i++)
+                array.SetValue(Convert(items[i], elementType), i);
+            return array;
+        }
+
+        if (type.IsEnum)
+            return Enum.Parse(type, text, ignoreCase: true);
+        return type == typeof(string) ? text : System.Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
+    }
+}
