@@ -2,7 +2,6 @@
 
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -73,24 +72,7 @@ foreach (var set in sets)
         var ml = new MLContext(seed: 1);
         var data = DataLoading.Load(ml, set, dataDirectory);
         shape = data;
-        var watch = Stopwatch.StartNew();
-        TrainerResult result;
-        try
-        {
-            var scores = Trainers.CrossValidate(ml, set.Task, data.View, spec.Create(ml), folds);
-            result = new TrainerResult(spec.Name, spec.IsOurs, scores.Metric, scores.Auc, scores.FitSeconds, scores.Ours, null);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A diverging or rejecting trainer is a result of the benchmark, not a reason to stop it.
-            var root = ex.GetBaseException();
-            result = new TrainerResult(spec.Name, spec.IsOurs, [], null, [], null, $"{root.GetType().Name}: {root.Message}");
-        }
-
-        Console.Error.WriteLine($"{set.Name}: {spec.Name}: " +
-            (result.Failed ? $"failed: {Output.Cell(result.Error!)}" : $"{result.ScoreMean:F4} (fit {string.Join(", ", result.FitSeconds.Select(seconds => seconds.ToString("F3", CultureInfo.InvariantCulture)))} s)") +
-            $", {watch.Elapsed.TotalSeconds:F1} s in all");
-        trainerResults.Add(result);
+        trainerResults.Add(Trainers.Measure(ml, set.Name, set.Task, data.View, spec, folds));
     }
 
     var setResult = new SetResult(set.Name, set.Task.ToString().ToLowerInvariant(), Trainers.MetricName(set.Task), shape!.Rows, shape.Features,

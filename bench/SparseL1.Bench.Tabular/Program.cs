@@ -3,7 +3,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -76,24 +75,7 @@ foreach (var set in sets)
         WarmUp.Run(spec, data.View, MinimumWarmUpFits, minimumWarmUp);
         // A fresh context per trainer: its random state then does not depend on which trainers ran before.
         var ml = new MLContext(seed: 1);
-        var watch = Stopwatch.StartNew();
-        TrainerResult result;
-        try
-        {
-            var scores = Trainers.CrossValidate(ml, set.Task, data.View, spec.Create(ml), arguments.Folds);
-            result = new TrainerResult(spec.Name, spec.IsOurs, scores.Metric, scores.Auc, scores.FitSeconds, scores.Ours, null);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A diverging or rejecting trainer is a result of the benchmark, not a reason to stop it.
-            var rootCause = ex.GetBaseException();
-            result = new TrainerResult(spec.Name, spec.IsOurs, [], null, [], null, $"{rootCause.GetType().Name}: {rootCause.Message}");
-        }
-
-        Console.Error.WriteLine($"{set.Name}: {spec.Name}: " +
-            (result.Failed ? $"failed: {Output.Cell(result.Error!)}" : $"{result.ScoreMean:F4} (fit {string.Join(", ", result.FitSeconds.Select(seconds => seconds.ToString("F3", CultureInfo.InvariantCulture)))} s)") +
-            $", {watch.Elapsed.TotalSeconds:F1} s in all");
-        ran.Add(result);
+        ran.Add(Trainers.Measure(ml, set.Name, set.Task, data.View, spec, arguments.Folds));
     }
 
     var setResult = new SetResult(set.Name, set.Task.ToString().ToLowerInvariant(), Trainers.MetricName(set.Task), data.Rows, data.Features, data.Classes,

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.SparseL1;
@@ -83,6 +84,31 @@ internal static class Trainers
                 return new FoldScores(regression.Select(fold => fold.Metrics.RSquared).ToArray(), null, [.. timed.Seconds],
                     DescribeOurs(regression.Select(fold => fold.Model)));
         }
+    }
+
+    /// <summary>
+    /// Cross-validates one trainer on one set and writes a progress line to stderr; a trainer that throws (diverges,
+    /// rejects the data) gives a failed result, not an exception: it is a result of the benchmark.
+    /// </summary>
+    public static TrainerResult Measure(MLContext ml, string setName, MlTask task, IDataView data, TrainerSpec spec, int folds)
+    {
+        var watch = Stopwatch.StartNew();
+        TrainerResult result;
+        try
+        {
+            var scores = CrossValidate(ml, task, data, spec.Create(ml), folds);
+            result = new TrainerResult(spec.Name, spec.IsOurs, scores.Metric, scores.Auc, scores.FitSeconds, scores.Ours, null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var root = ex.GetBaseException();
+            result = new TrainerResult(spec.Name, spec.IsOurs, [], null, [], null, $"{root.GetType().Name}: {root.Message}");
+        }
+
+        Console.Error.WriteLine($"{setName}: {spec.Name}: " +
+            (result.Failed ? $"failed: {Output.Cell(result.Error!)}" : $"{result.ScoreMean:F4} (fit {string.Join(", ", result.FitSeconds.Select(seconds => seconds.ToString("F3", CultureInfo.InvariantCulture)))} s)") +
+            $", {watch.Elapsed.TotalSeconds:F1} s in all");
+        return result;
     }
 
     /// <summary>Null unless the fold models are ours; a score alone does not tell whether the selection reached its target.</summary>
