@@ -15,12 +15,10 @@ internal static class OptionsValidation
         RequireName(options.FeatureColumnName, nameof(options.FeatureColumnName));
         if (options.ExampleWeightColumnName is { Length: 0 })
             Fail(nameof(options.ExampleWeightColumnName), "must be null or a column name, not empty");
-        if (options.HiddenLayerSizes is null)
-            Fail(nameof(options.HiddenLayerSizes), "must not be null (use an empty array for a linear model)");
-        for (int i = 0; i < options.HiddenLayerSizes.Length; i++)
+        for (int i = 0; i < options.HiddenLayerSizes?.Length; i++)
         {
             if (options.HiddenLayerSizes[i] < 1)
-                Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1; element {i} is {options.HiddenLayerSizes[i]}");
+                Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1 (or be null for the default, empty for a linear model); element {i} is {options.HiddenLayerSizes[i]}");
         }
 
         if (options.Communicator is { Size: > 1 } && options.UseAccumulatedGradient)
@@ -33,7 +31,7 @@ internal static class OptionsValidation
                 Fail(nameof(options.SelectionCheckpointDirectory), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
         }
 
-        int layers = options.HiddenLayerSizes.Length + 1;
+        int layers = DataDefaults.HiddenLayerCount(options) + 1;
         int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
             + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);
         if (ways > 1)
@@ -113,13 +111,14 @@ internal static class OptionsValidation
 
         if (outputCount > IO.ModelFormat.MaxWidth)
             throw new ArgumentOutOfRangeException($"options.{nameof(options.LabelColumnName)}", $"The label column '{options.LabelColumnName}' gives {outputCount} classes; a sparse MLP model holds at most {IO.ModelFormat.MaxWidth}.");
-        if (options.HiddenLayerSizes.Length + 1 > IO.ModelFormat.MaxLayers)
-            Fail(nameof(options.HiddenLayerSizes), $"must hold at most {IO.ModelFormat.MaxLayers - 1} hidden layers; got {options.HiddenLayerSizes.Length}");
+        int[] hidden = DataDefaults.WidestHiddenLayers(options);
+        if (hidden.Length + 1 > IO.ModelFormat.MaxLayers)
+            Fail(nameof(options.HiddenLayerSizes), $"must hold at most {IO.ModelFormat.MaxLayers - 1} hidden layers; got {hidden.Length}");
         long values = 0;
         int previous = featureCount;
-        for (int i = 0; i <= options.HiddenLayerSizes.Length; i++)
+        for (int i = 0; i <= hidden.Length; i++)
         {
-            int width = i < options.HiddenLayerSizes.Length ? options.HiddenLayerSizes[i] : outputCount;
+            int width = i < hidden.Length ? hidden[i] : outputCount;
             if (width > IO.ModelFormat.MaxWidth)
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at most {IO.ModelFormat.MaxWidth} (2^26); element {i} is {width}");
             values += (long)previous * width + width;
@@ -148,7 +147,7 @@ internal static class OptionsValidation
     }
 
     /// <summary>The layer count a regularization option must match: hidden layers plus the output layer.</summary>
-    public static int WeightLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes.Length + 1;
+    public static int WeightLayerCount(SparseMlpOptionsBase options) => DataDefaults.HiddenLayerCount(options) + 1;
 
     private static void CheckSparsity(float value, string name)
     {

@@ -44,11 +44,12 @@ internal static class SparseMlpFit
         long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
         int epochs = EpochsFor(options, stepsPerEpoch);
         OptionsValidation.ValidateEpochDependent(options, epochs);
-        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Batch {0}{1}, {2} epochs of {3} steps a run.", effectiveBatch,
-            options.BatchSize is null ? " (default for this task and row count)" : "", epochs, stepsPerEpoch));
-
         int outputs = info.OutputCount;
-        int[] sizes = [info.FeatureCount, .. options.HiddenLayerSizes, outputs];
+        int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, data.GlobalRows, outputs), outputs];
+        const string resolved = " (default for this data)";
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Network {0}{1}; batch {2}{3}; {4} epochs of {5} steps a run{6}.",
+            string.Join("-", sizes), options.HiddenLayerSizes is null ? resolved : "", effectiveBatch, options.BatchSize is null ? resolved : "",
+            epochs, stepsPerEpoch, options.NumberOfEpochs is null ? resolved : ""));
         int layers = sizes.Length - 1;
         var training = new TrainingSettings
         {
@@ -263,7 +264,7 @@ internal static class SparseMlpFit
     /// </summary>
     internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows, long stepsPerEpoch) =>
         task == SparseMlpTask.Regression && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
-        && stepsPerEpoch * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
+        && stepsPerEpoch * DataDefaults.MinimumEpochs < DataDefaults.MinimumSteps;
 
     /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
     private const int MinimumRowsPerFold = 10;
@@ -277,16 +278,16 @@ internal static class SparseMlpFit
     /// </summary>
     internal static int BatchSizeFor(SparseMlpTask task, SparseMlpOptionsBase options, int rows) => options.BatchSize
         ?? (task == SparseMlpTask.Regression ? SparseMlpOptionsBase.Defaults.BatchSize
-            : (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
+            : (int)Math.Clamp((long)rows * DataDefaults.MinimumEpochs / DataDefaults.MinimumSteps,
                 SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
 
-    /// <summary>The epochs of a run: the option, or enough for <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> optimizer steps.</summary>
+    /// <summary>The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps.</summary>
     private static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        long needed = (SparseMlpOptionsBase.Defaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
-        return (int)Math.Max(SparseMlpOptionsBase.Defaults.MinimumEpochs, needed);
+        long needed = (DataDefaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (int)Math.Max(DataDefaults.MinimumEpochs, needed);
     }
 
     private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes, int epochs)

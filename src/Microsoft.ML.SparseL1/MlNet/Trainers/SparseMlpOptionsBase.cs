@@ -90,8 +90,11 @@ public abstract class SparseMlpOptionsBase
     /// <summary>Name of an optional example-weight column of <see cref="float"/> (non-negative, finite). Default null (all weights 1).</summary>
     public string? ExampleWeightColumnName { get; set; }
 
-    /// <summary>Sizes of the hidden layers, input side first; each at least 1. Empty means a linear model. Default <c>[100]</c>.</summary>
-    public int[] HiddenLayerSizes { get; set; } = [100];
+    /// <summary>
+    /// Sizes of the hidden layers, input side first; each at least 1. Empty means a linear model. Default null: chosen from
+    /// the data (one layer of 100; the trainer's log says what it resolved to).
+    /// </summary>
+    public int[]? HiddenLayerSizes { get; set; }
 
     /// <summary>
     /// Target fraction of all weights (biases excluded) that are exactly zero, in [0, 1). The trainer chooses λ by the
