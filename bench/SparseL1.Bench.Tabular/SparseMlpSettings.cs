@@ -37,12 +37,30 @@ internal sealed class SparseMlpSettings
         return new SparseMlpSettings(settings);
     }
 
-    /// <summary>Sets each option on <paramref name="options"/>; an unknown name or a bad value throws, naming it.</summary>
+    /// <summary>The prefix of a setting of the library's default rule (its internal <c>DataDefaults</c>) instead of an option.</summary>
+    private const string RulePrefix = "Rule.";
+
+    /// <summary>
+    /// Sets each option on <paramref name="options"/>, and each <c>Rule.Name=Value</c> on the library's internal
+    /// <c>DataDefaults</c> (the rule behind the null defaults: <c>Rule.HiddenLayers</c>, <c>Rule.MinimumWidth</c>,
+    /// <c>Rule.MaximumWidth</c>, <c>Rule.WidthPerSqrtRow</c>, <c>Rule.WidthPerOutput</c>, <c>Rule.MinimumEpochs</c>,
+    /// <c>Rule.MinimumSteps</c>, <c>Rule.ChooseClassificationStep</c>), so that candidate defaults are measured before they are chosen; an unknown name or a
+    /// bad value throws, naming it.
+    /// </summary>
     public TOptions Apply<TOptions>(TOptions options)
         where TOptions : notnull
     {
         foreach (var (key, value) in _settings)
         {
+            if (key.StartsWith(RulePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                var rules = typeof(TOptions).Assembly.GetType("Microsoft.ML.SparseL1.DataDefaults", throwOnError: true)!;
+                var rule = rules.GetProperty(key[RulePrefix.Length..], BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.IgnoreCase)
+                    ?? throw new ArgumentException($"The library's default rule has no parameter '{key[RulePrefix.Length..]}'.");
+                rule.SetValue(null, Convert(value, rule.PropertyType));
+                continue;
+            }
+
             var property = typeof(TOptions).GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite)
                 throw new ArgumentException($"{typeof(TOptions).FullName} has no settable option '{key}'.");

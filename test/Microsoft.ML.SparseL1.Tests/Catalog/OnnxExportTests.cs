@@ -50,12 +50,10 @@ public class OnnxExportTests
     public void Multiclass_OnnxRuntimeAgreesWithMlNetOnEveryColumn()
     {
         var ml = new MLContext(seed: 1);
-        var train = ml.Transforms.Conversion.MapValueToKey("Label", "Class").Fit(ml.Data.LoadFromEnumerable(Rows(1200, 1)))
-            .Transform(ml.Data.LoadFromEnumerable(Rows(1200, 1)));
         var model = ml.Transforms.Concatenate("Features", "A", "B")
             .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel"))
-            .Fit(train);
+            .Fit(KeyedRows(ml));
 
         var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false);
 
@@ -72,11 +70,9 @@ public class OnnxExportTests
     public void Multiclass_LogitsAbove100_MlNetAndOnnxRuntimeAgree()
     {
         var ml = new MLContext(seed: 1);
-        var train = ml.Transforms.Conversion.MapValueToKey("Label", "Class").Fit(ml.Data.LoadFromEnumerable(Rows(1200, 1)))
-            .Transform(ml.Data.LoadFromEnumerable(Rows(1200, 1)));
         var model = ml.Transforms.Concatenate("Features", "A", "B")
             .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
-            .Fit(train);
+            .Fit(KeyedRows(ml));
         const float scale = 1000f;
 
         var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false, scale);
@@ -250,6 +246,13 @@ public class OnnxExportTests
                 Value = 3 * u + 2 * v + 0.1f * (float)random.NextDouble(),
             };
         }).ToArray();
+    }
+
+    /// <summary>The 1,200 multiclass training rows with the class as a key Label.</summary>
+    private static IDataView KeyedRows(MLContext ml)
+    {
+        var rows = ml.Data.LoadFromEnumerable(Rows(1200, 1));
+        return ml.Transforms.Conversion.MapValueToKey("Label", "Class").Fit(rows).Transform(rows);
     }
 
     private static InputRow[] Inputs(int count, int seed, float scale = 1f)

@@ -126,12 +126,7 @@ public class SaveLoadPropertyTests
     {
         // Issue 11: nothing tied the payload to the model it was saved with, so a binary payload in a regression zip scored.
         var ml = new MLContext(seed: 1);
-        var random = new Random(4);
-        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(_ =>
-        {
-            var features = Enumerable.Range(0, Width).Select(c => (float)random.NextDouble()).ToArray();
-            return new Row { Features = features, Value = features.Sum(), Positive = features[0] > 0.5f };
-        }).ToArray());
+        var data = SmallData(ml);
         var regression = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LabelColumnName = "Value", Lambda = 1e-4f, NumberOfEpochs = 2 }).Fit(data);
         var binary = ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { LabelColumnName = "Positive", Lambda = 1e-4f, NumberOfEpochs = 2 }).Fit(data);
         byte[] Save(ITransformer model)
@@ -211,16 +206,22 @@ public class SaveLoadPropertyTests
         return output.ToArray();
     }
 
-    /// <summary>A zip of a small trained regression model.</summary>
-    private static byte[] SmallModelZip()
+    /// <summary>100 rows of uniform features with a regression and a binary label.</summary>
+    private static IDataView SmallData(MLContext ml)
     {
-        var ml = new MLContext(seed: 1);
         var random = new Random(4);
-        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(_ =>
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(_ =>
         {
             var features = Enumerable.Range(0, Width).Select(c => (float)random.NextDouble()).ToArray();
             return new Row { Features = features, Value = features.Sum(), Positive = features[0] > 0.5f };
         }).ToArray());
+    }
+
+    /// <summary>A zip of a small trained regression model.</summary>
+    private static byte[] SmallModelZip()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = SmallData(ml);
         var model = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { LabelColumnName = "Value", Lambda = 1e-4f, NumberOfEpochs = 2 }).Fit(data);
         using var stream = new MemoryStream();
         ml.Model.Save(model, data.Schema, stream);

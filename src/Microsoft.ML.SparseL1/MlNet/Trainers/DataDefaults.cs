@@ -14,7 +14,7 @@ namespace Microsoft.ML.SparseL1;
 /// <remarks>
 /// The rule's parameters are settable so that the tabular benchmark (bench/tabular.sh, <c>--rules</c>) can measure other
 /// values by reflection; the library itself never writes them. Their values are chosen on the benchmark's tuning half
-/// and checked on its other half (docs/algorithm.md, "Defaults that follow the data").
+/// and checked on its other half (docs/algorithm.md §6, "Defaults on data they were not chosen on").
 /// </remarks>
 internal static class DataDefaults
 {
@@ -38,6 +38,12 @@ internal static class DataDefaults
 
     /// <summary>With NumberOfEpochs null, the fewest optimizer steps a run trains.</summary>
     internal static int MinimumSteps { get; set; } = SparseMlpOptionsBase.Defaults.MinimumSteps;
+
+    /// <summary>
+    /// Whether classification, like regression, chooses its step by cross-validation on a small set (LearningRate null,
+    /// a budget of steps rather than epochs); the validation loss is then the cross-entropy.
+    /// </summary>
+    internal static bool ChooseClassificationStep { get; set; }
 
     /// <summary>The number of hidden layers the options give (before any data is seen).</summary>
     public static int HiddenLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes?.Length ?? HiddenLayers;

@@ -263,8 +263,8 @@ internal static class SparseMlpFit
     /// large enough for three validation folds.
     /// </summary>
     internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows, long stepsPerEpoch) =>
-        task == SparseMlpTask.Regression && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
-        && stepsPerEpoch * DataDefaults.MinimumEpochs < DataDefaults.MinimumSteps;
+        (task == SparseMlpTask.Regression || DataDefaults.ChooseClassificationStep) && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
+        && stepsPerEpoch * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
 
     /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
     private const int MinimumRowsPerFold = 10;
@@ -278,7 +278,7 @@ internal static class SparseMlpFit
     /// </summary>
     internal static int BatchSizeFor(SparseMlpTask task, SparseMlpOptionsBase options, int rows) => options.BatchSize
         ?? (task == SparseMlpTask.Regression ? SparseMlpOptionsBase.Defaults.BatchSize
-            : (int)Math.Clamp((long)rows * DataDefaults.MinimumEpochs / DataDefaults.MinimumSteps,
+            : (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
                 SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
 
     /// <summary>The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps.</summary>
