@@ -35,6 +35,8 @@ IDataView ToView(float[] pixels, byte[] labels, int rows) => ml.Data.LoadFromEnu
 var train = ToView(trainPixels, trainLabels, trainCount);
 var test = ToView(testPixels, testLabels, testCount);
 
+// One line per epoch in place on a terminal; lines of their own when redirected to a file or a CI log.
+var progress = new ConsoleProgress();
 var options = new SparseMlpMulticlassTrainer.Options
 {
     FeatureColumnName = "Pixels",
@@ -47,8 +49,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     // The paper's iteration of full runs: let each run stop only in its last epoch, then fine-tune two epochs.
     MinimumEpochsBeforeStop = fixedLambda is null && paperStrategy && epochs is int e ? e - 1 : null,
     RefitEpochs = paperStrategy ? 2 : 0,
-    Progress = new Progress<SparseMlpProgress>(p => Console.Write(
-        $"\r  run {p.SelectionIteration} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} nonzero {p.LayerNonZeroCounts.Sum(),7} ({p.Elapsed.TotalSeconds:F0}s, run ends in ~{p.RunTimeLeft.TotalSeconds:F0}s)   ")),
+    Progress = progress,
 };
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.MulticlassClassification.Trainers.SparseMlp(options))
@@ -58,7 +59,7 @@ Console.WriteLine($"Training 784-300-100-10 on {trainCount} Fashion-MNIST images
 var clock = Stopwatch.StartNew();
 var model = pipeline.Fit(train);
 double trainingSeconds = clock.Elapsed.TotalSeconds;
-Console.WriteLine();
+progress.Finish();
 var network = model.OfType<SparseMlpPredictionTransformer>().Single().Model;
 Console.WriteLine(network.SelectionReport);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1}s: sparsity {network.Sparsity:P2}, {network.NonZeroWeightCount} of {network.WeightCount} weights nonzero, {network.UsedInputIndices.Count} of 784 pixels used.");
