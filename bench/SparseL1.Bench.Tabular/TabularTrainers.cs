@@ -24,7 +24,7 @@ internal static class TabularTrainers
     {
         MlTask.Multiclass =>
         [
-            new("sparsemlp", new(Trainers.Ours, true, ml => ml.MulticlassClassification.Trainers.SparseMlp(settings.Apply(new SparseMlpMulticlassTrainer.Options())))),
+            new("sparsemlp", new(Trainers.Ours, true, ml => settings.Wrap(ml, ml.MulticlassClassification.Trainers.SparseMlp(settings.Apply(new SparseMlpMulticlassTrainer.Options()))))),
             new("lightgbm", new(Trainers.LightGbm, false, ml => ml.MulticlassClassification.Trainers.LightGbm())),
             new("fasttree", new("FastTree (one-versus-all)", false, ml => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree()))),
             new("linear", new("LbfgsMaximumEntropy (min-max normalized)", false,
@@ -32,7 +32,7 @@ internal static class TabularTrainers
         ],
         MlTask.Binary =>
         [
-            new("sparsemlp", new(Trainers.Ours, true, ml => ml.BinaryClassification.Trainers.SparseMlp(settings.Apply(new SparseMlpBinaryTrainer.Options())))),
+            new("sparsemlp", new(Trainers.Ours, true, ml => settings.Wrap(ml, ml.BinaryClassification.Trainers.SparseMlp(settings.Apply(new SparseMlpBinaryTrainer.Options()))))),
             new("lightgbm", new(Trainers.LightGbm, false, ml => ml.BinaryClassification.Trainers.LightGbm())),
             new("fasttree", new("FastTree", false, ml => ml.BinaryClassification.Trainers.FastTree())),
             new("linear", new("LbfgsLogisticRegression (min-max normalized)", false,
@@ -40,7 +40,7 @@ internal static class TabularTrainers
         ],
         _ =>
         [
-            new("sparsemlp", new(Trainers.Ours, true, ml => ml.Regression.Trainers.SparseMlp(settings.Apply(new SparseMlpRegressionTrainer.Options())))),
+            new("sparsemlp", new(Trainers.Ours, true, ml => settings.Wrap(ml, ml.Regression.Trainers.SparseMlp(settings.Apply(new SparseMlpRegressionTrainer.Options()))))),
             new("lightgbm", new(Trainers.LightGbm, false, ml => ml.Regression.Trainers.LightGbm())),
             new("fasttree", new("FastTree", false, ml => ml.Regression.Trainers.FastTree())),
             new("linear", new("Sdca (min-max normalized)", false, ml => ml.Transforms.NormalizeMinMax("Features").Append(ml.Regression.Trainers.Sdca()))),

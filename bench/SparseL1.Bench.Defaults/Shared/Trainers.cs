@@ -114,7 +114,9 @@ internal static class Trainers
     /// <summary>Null unless the fold models are ours; a score alone does not tell whether the selection reached its target.</summary>
     private static OurFold[]? DescribeOurs(IEnumerable<ITransformer> models)
     {
-        var ours = models.OfType<ISingleFeaturePredictionTransformer<SparseMlpModelParameters>>().Select(model => model.Model).ToArray();
+        // A chain (a transform before our trainer, --sparsemlp 'Pre=...') ends in our transformer.
+        var ours = models.Select(model => model is IEnumerable<ITransformer> chain ? chain.Last() : model)
+            .OfType<ISingleFeaturePredictionTransformer<SparseMlpModelParameters>>().Select(model => model.Model).ToArray();
         return ours.Length == 0 ? null : ours.Select(model => new OurFold(model.Sparsity, model.SelectionReport?.Converged ?? true,
             model.SelectionReport?.Iterations.Count ?? 1, model.SelectionReport?.TotalEpochs ?? 0)).ToArray();
     }

@@ -107,12 +107,18 @@ public class BlockScoringTests
         for (int i = 0; i < 100; i++)
             engine.Predict(rows[i], ref output);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-            engine.Predict(rows[i % rows.Length], ref output);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three windows: a one-time allocation of the runtime on this thread (a tier-up of the scoring code
+        // under the parallel suite's load gave 4,096 bytes once) lands in one window, a per-row allocation in all three.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+                engine.Predict(rows[i % rows.Length], ref output);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.IsLessThan(1000L, allocated, $"{allocated} bytes for 1,000 predictions");
+        Assert.IsLessThan(1000L, allocated, $"{allocated} bytes for 1,000 predictions (the least of three windows)");
         var expected = new float[5];
         model.Model.PredictRaw(rows[999 % rows.Length].Features, 1, expected);
         Softmax.InPlace(expected);

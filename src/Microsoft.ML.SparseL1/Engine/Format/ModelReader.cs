@@ -42,9 +42,19 @@ internal static class ModelReader
             throw PayloadReader.Invalid("payload", "is followed by unexpected bytes");
 
         long start = source.Position;
-        uint computed = ChecksumOf(source, length);
+        uint computed;
         Span<byte> stored = stackalloc byte[ChecksumBytes];
-        source.ReadExactly(stored);
+        try
+        {
+            computed = ChecksumOf(source, length);
+            source.ReadExactly(stored);
+        }
+        catch (EndOfStreamException e)
+        {
+            // A stream whose Length claims more bytes than it gives.
+            throw new InvalidDataException($"Sparse MLP model field 'payload' ends before the {length} bytes its stream's length promises (truncated). The model file is corrupt or was not written by this library.", e);
+        }
+
         if (BinaryPrimitives.ReadUInt32LittleEndian(stored) != computed)
             throw PayloadReader.Invalid("checksum", "does not match the payload (altered bytes)");
         source.Position = start;

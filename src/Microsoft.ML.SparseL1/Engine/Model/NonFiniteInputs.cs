@@ -10,6 +10,8 @@ namespace Microsoft.ML.SparseL1.Model;
 /// dense product when an input is NaN or infinite: there <c>0 · NaN</c> and <c>0 · ∞</c> are NaN, so every output with a
 /// zero weight on such an input is NaN. Without this a NaN in an input the network does not use scored finite through a
 /// CSR layer and NaN through a dense one (and in ONNX Runtime), so the same model's score depended on its storage.
+/// Only the first layer is handled: an infinite activation reaching a later CSR layer (an infinite input with nonzero
+/// weights on it) still skips the 0 · ∞ of its zero weights.
 /// </summary>
 internal static class NonFiniteInputs
 {

@@ -57,6 +57,9 @@ internal static class ParameterSelection
             first = saved.Record.Iteration + 1;
         }
 
+        // Runs remain to be trained and saved: a folder that cannot be written fails now, not after the first of them (a
+        // finished selection in a read-only folder still replays, above).
+        CheckWritable(checkpoint, data.Shard);
         for (int iteration = first; iteration < selection.MaxIterations + 2; iteration++)
         {
             var watch = Stopwatch.StartNew();
@@ -188,11 +191,6 @@ internal static class ParameterSelection
     {
         if (checkpoint is null)
             return [];
-        Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "write to the selection checkpoint folder", () =>
-        {
-            checkpoint.CheckWritable();
-            return 0;
-        }, e => e is System.IO.IOException or UnauthorizedAccessException);
         List<CompletedRun> runs = [];
         int[] found = Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "read its selection checkpoint", () =>
         {
@@ -200,6 +198,18 @@ internal static class ParameterSelection
             return runs.Count;
         }, e => e is InvalidOperationException or System.IO.IOException or UnauthorizedAccessException);
         return runs.Take(found.Min()).ToList();
+    }
+
+    /// <summary>Probes the checkpoint folder for writing (rank 0 writes; the ranks agree on the outcome).</summary>
+    private static void CheckWritable(SelectionCheckpoint? checkpoint, Distributed.ShardLayout? shard)
+    {
+        if (checkpoint is null)
+            return;
+        Distributed.Collectives.AgreeOnOutcome(shard?.Communicator, "write to the selection checkpoint folder", () =>
+        {
+            checkpoint.CheckWritable();
+            return 0;
+        }, e => e is System.IO.IOException or UnauthorizedAccessException);
     }
 
     /// <summary>

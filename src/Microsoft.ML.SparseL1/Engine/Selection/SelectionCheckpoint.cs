@@ -103,8 +103,15 @@ internal sealed class SelectionCheckpoint
             return;
         Directory.CreateDirectory(_directory);
         string probe = Path.Combine(_directory, $"selection-write-probe-{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(probe, [0]);
-        File.Delete(probe);
+        try
+        {
+            File.WriteAllBytes(probe, [0]);
+        }
+        finally
+        {
+            if (File.Exists(probe))
+                File.Delete(probe);
+        }
     }
 
     /// <summary>
@@ -122,7 +129,14 @@ internal sealed class SelectionCheckpoint
         }
         finally
         {
-            File.Delete(temporary);
+            // Nothing is left when the rename succeeded; after a failure the temporary file goes, without hiding the failure.
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 

@@ -124,8 +124,9 @@ internal sealed class TrainingData
         if (Sparse is { } sparse)
         {
             hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.RowPointers.AsSpan()));
-            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Columns.AsSpan()));
-            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Values.AsSpan()));
+            // Only the stored entries: the arrays may have spare capacity beyond them.
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Columns.AsSpan(0, sparse.NonZeroCount)));
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sparse.Values.AsSpan(0, sparse.NonZeroCount)));
             hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes((sparse.ColumnOffsets ?? []).AsSpan()));
         }
         else

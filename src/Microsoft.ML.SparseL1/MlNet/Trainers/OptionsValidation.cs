@@ -121,7 +121,8 @@ internal static class OptionsValidation
             int width = i < hidden.Length ? hidden[i] : outputCount;
             if (width > IO.ModelFormat.MaxWidth)
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at most {IO.ModelFormat.MaxWidth} (2^26); element {i} is {width}");
-            values += (long)previous * width + width;
+            // Weights and biases at 4 bytes, and a CSR layer's row pointers (the rest of the format is a few kilobytes).
+            values += (long)previous * width + 2L * width + 1;
             previous = width;
         }
 

@@ -158,8 +158,9 @@ internal static class SparseMlpFit
         // A callback that failed after the last step: every rank has its network, and this one reports the failure.
         if (progressFailure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
-        CheckFinite(parameters, options.Communicator is { Size: > 1 });
+        // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
         standardization?.FoldInto(parameters);
+        CheckFinite(parameters, options.Communicator is { Size: > 1 });
         var compact = CompactMlp.FromParameters(parameters);
         bool constant = compact.Layers.All(l => l.NonZeroCount == 0);
         if (constant)
@@ -196,7 +197,7 @@ internal static class SparseMlpFit
             {
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"Training ended with a non-finite {(badWeight ? "weight" : "bias")} in layer {j} ({(badWeight ? parameters.Weights[j][weight] : parameters.Biases[j][bias])}); no model is delivered. ")
-                    + (distributed ? "In data-parallel training this means the communicator returned non-finite sums (check the transport); otherwise lower LearningRate." : "Lower LearningRate or check the feature scale."));
+                    + (distributed ? "In data-parallel training this means the communicator returned non-finite sums (check the transport), or a feature or label scale overflowed; otherwise lower LearningRate or check the feature and label scales." : "Lower LearningRate or check the feature and label scales (a feature of tiny spread or a label near float's limit overflows when the standardization is folded in)."));
             }
         }
     }
