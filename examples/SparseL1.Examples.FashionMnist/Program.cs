@@ -68,7 +68,7 @@ Console.WriteLine($"Layers: {string.Join(", ", network.Layers.Select(l => $"{l.I
 if (network.SelectionReport is SparsitySelectionReport selection)
     SparseL1Charts.SaveSelectionChart(selection, "fashion-selection.png");
 SparseL1Charts.SaveLayerSparsityChart(network, "fashion-layers.png");
-SparseL1Charts.SaveInputImportanceChart(network, "fashion-inputs.png", imageWidth: 28);
+SparseL1Charts.SaveInputImportanceChart(network, "fashion-inputs.png", imageWidth: 28, data: train, featureColumnName: "Pixels");
 Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fashion-layers.png, fashion-inputs.png: the pixels the network reads).");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));

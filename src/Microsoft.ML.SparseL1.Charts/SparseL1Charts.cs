@@ -117,8 +117,11 @@ public static class SparseL1Charts
     }
 
     /// <summary>
-    /// The inputs the network reads, by the norm of their first-layer weights: for images (<paramref name="imageWidth"/>
-    /// set) a heat map of the norms in the image's shape (28 for Fashion-MNIST's 784 pixels), otherwise a bar chart of the
+    /// The inputs the network reads, by the norm of their first-layer weights, in the standardized units the network was
+    /// trained in when <paramref name="data"/> is given (times each input's standard deviation there:
+    /// <see cref="InputImportanceExtensions.GetInputImportance"/>), else in raw feature units: for images
+    /// (<paramref name="imageWidth"/> set) a heat map in the image's shape, first row at the top (28 for Fashion-MNIST's
+    /// 784 pixels), otherwise a bar chart of the
     /// <paramref name="top"/> strongest inputs, named by <paramref name="inputNames"/> when given (e.g. the slot names
     /// <c>SparseMlpPredictionTransformer.GetUsedInputNames</c> maps, or a feature column's slot names).
     /// </summary>
@@ -129,41 +132,53 @@ public static class SparseL1Charts
     /// <param name="top">Inputs in the bar chart.</param>
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
+    /// <param name="data">Rows like the training rows, for the standardized units; null for raw units.</param>
+    /// <param name="featureColumnName">The feature column of <paramref name="data"/>.</param>
     public static void SaveInputImportanceChart(SparseMlpModelParameters model, string path, int? imageWidth = null,
-        System.Collections.Generic.IReadOnlyList<string>? inputNames = null, int top = 30, int width = 800, int height = 500)
+        System.Collections.Generic.IReadOnlyList<string>? inputNames = null, int top = 30, int width = 800, int height = 500,
+        IDataView? data = null, string featureColumnName = "Features")
     {
         ArgumentNullException.ThrowIfNull(model);
         if (inputNames is not null && inputNames.Count != model.InputCount)
             throw new ArgumentException($"inputNames has {inputNames.Count} names; the model has {model.InputCount} inputs.", nameof(inputNames));
-        double[] norms = model.GetInputWeightNorms();
+        // With data, the weights in the standardized units the network was trained in (norm x the input's spread); without,
+        // the delivered network's raw weights, where an input that barely varies (an image's border) has large ones.
+        double[] importance = data is null ? model.GetInputWeightNorms() : model.GetInputImportance(data, featureColumnName);
+        string measure = data is null ? "first-layer weight norm (raw feature units)" : "first-layer weight norm x input sd";
         var plot = new Plot();
         if (imageWidth is int columns)
         {
             if (columns < 1 || model.InputCount % columns != 0)
                 throw new ArgumentOutOfRangeException(nameof(imageWidth), $"The model's {model.InputCount} inputs do not form rows of {columns}.");
-            // Norms are in the raw features' units: a rarely nonzero input (an image's corner) gets a large weight, so
-            // the colours stop at the 98th percentile of the used inputs' norms and the few above it show as the top colour.
-            double[] used = model.UsedInputIndices.Select(i => norms[i]).Order().ToArray();
+            // The colours stop at the 98th percentile of the used inputs' values: the few above it show as the top colour.
+            double[] used = model.UsedInputIndices.Select(i => importance[i]).Order().ToArray();
             double clip = used.Length == 0 ? 1 : used[(int)Math.Min(used.Length - 1, Math.Floor(0.98 * used.Length))];
             int rows = model.InputCount / columns;
             var grid = new double[rows, columns];
             for (int i = 0; i < model.InputCount; i++)
-                grid[i / columns, i % columns] = Math.Min(norms[i], clip);
+                grid[i / columns, i % columns] = Math.Min(importance[i], clip);
+            // The heat map draws the grid's first row at the top, as an image, but numbers its axis upward from the bottom:
+            // label the rows as the image counts them (row 0 at the top).
             var heatmap = plot.Add.Heatmap(grid);
+            int step = Math.Max(1, rows / 7);
+            double[] positions = Enumerable.Range(0, rows).Where(r => r % step == 0).Select(r => (double)(rows - 1 - r)).ToArray();
+            plot.Axes.Left.SetTicks(positions, positions.Select(y => (rows - 1 - (int)y).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            plot.YLabel("image row (0 at the top)");
+            plot.XLabel("image column (colours stop at the 98th percentile)");
             plot.Add.ColorBar(heatmap);
-            plot.Title($"First-layer weight norm per input, clipped at the 98th percentile ({model.UsedInputIndices.Count} of {model.InputCount} used)");
+            plot.Title($"Input importance: {measure} ({model.UsedInputIndices.Count} of {model.InputCount} used)");
         }
         else
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-            int[] strongest = model.UsedInputIndices.OrderByDescending(i => norms[i]).Take(top).ToArray();
-            plot.Add.Bars(strongest.Select(i => norms[i]).ToArray());
+            int[] strongest = model.UsedInputIndices.OrderByDescending(i => importance[i]).Take(top).ToArray();
+            plot.Add.Bars(strongest.Select(i => importance[i]).ToArray());
             plot.Axes.Bottom.SetTicks(Enumerable.Range(0, strongest.Length).Select(k => (double)k).ToArray(),
                 strongest.Select(i => inputNames?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
             plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
             plot.Title($"Strongest inputs ({model.UsedInputIndices.Count} of {model.InputCount} used)");
-            plot.YLabel("first-layer weight norm");
+            plot.YLabel(measure);
         }
 
         Save(plot, path, width, height);

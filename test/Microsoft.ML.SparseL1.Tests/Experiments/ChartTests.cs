@@ -44,7 +44,7 @@ public class ChartTests
                 SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep" + extension));
                 SparseL1Charts.SaveAccuracyAtSparsityChart(accuracy, Path.Combine(directory, "accuracy" + extension));
                 SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputs" + extension), inputNames: ["a", "b", "c", "d", "e", "f"]);
-                SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputmap" + extension), imageWidth: 3);
+                SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputmap" + extension), imageWidth: 3, data: Rows(new MLContext(seed: 1)));
             }
 
             foreach (string png in Directory.GetFiles(directory, "*.png"))
@@ -65,7 +65,10 @@ public class ChartTests
             StringAssert.Contains(accuracySvg, "magnitude pruning");
             StringAssert.Contains(accuracySvg, "test accuracy (%)");
             StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "sweep.svg")), "Pareto front");
-            StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "inputs.svg")), "first-layer weight norm");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(directory, "inputs.svg")), "first-layer weight norm (raw feature units)");
+            string inputMap = File.ReadAllText(Path.Combine(directory, "inputmap.svg"));
+            StringAssert.Contains(inputMap, "weight norm x input sd");
+            StringAssert.Contains(inputMap, "image row (0 at the top)");
             Assert.HasCount(12, Directory.GetFiles(directory), "no temporary files left behind");
             Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "bad.png"), imageWidth: 4));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveAccuracyAtSparsityChart([], Path.Combine(directory, "empty.png")));
@@ -75,5 +78,46 @@ public class ChartTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>The importance is each input's weight norm times its population standard deviation on the data (computed here directly).</summary>
+    [TestMethod]
+    public void InputImportance_IsTheWeightNormTimesTheInputsSpread()
+    {
+        var parameters = MlpParameters.Initialize([6, 10, 2], seed: 1);
+        var model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, CompactMlp.FromParameters(parameters), [],
+            parameters.LayerSizes, [0f, 0f], [60, 20], null);
+        var ml = new MLContext(seed: 1);
+        var data = Rows(ml);
+        var rows = ml.Data.CreateEnumerable<Row>(data, reuseRowObject: false).Select(r => r.Features).ToArray();
+
+        double[] importance = model.GetInputImportance(data);
+
+        double[] norms = model.GetInputWeightNorms();
+        for (int i = 0; i < 6; i++)
+        {
+            double mean = rows.Average(r => (double)r[i]);
+            double sd = Math.Sqrt(rows.Average(r => (r[i] - mean) * (r[i] - mean)));
+            Assert.AreEqual(norms[i] * sd, importance[i], 1e-9 * Math.Max(1, norms[i] * sd), $"input {i}");
+        }
+
+        Assert.AreEqual(0, importance[5], "a constant input has no importance");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.GetInputImportance(data, "Missing"));
+    }
+
+    private sealed class Row
+    {
+        [Microsoft.ML.Data.VectorType(6)]
+        public float[] Features { get; set; } = [];
+    }
+
+    /// <summary>50 rows of 6 inputs of spreads 1 to 5 (the last constant).</summary>
+    private static IDataView Rows(MLContext ml)
+    {
+        var random = new Random(3);
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 50).Select(_ => new Row
+        {
+            Features = Enumerable.Range(0, 6).Select(i => i == 5 ? 7f : (float)((random.NextDouble() - 0.5) * (i + 1))).ToArray(),
+        }).ToArray());
     }
 }
