@@ -63,7 +63,7 @@ progress.Finish();
 var network = model.OfType<SparseMlpPredictionTransformer>().Single().Model;
 Console.WriteLine(network.SelectionReport);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1}s: sparsity {network.Sparsity:P2}, {network.NonZeroWeightCount} of {network.WeightCount} weights nonzero, {network.UsedInputIndices.Count} of 784 pixels used.");
-Console.WriteLine($"Layers: {string.Join(", ", network.Layers.Select(l => $"{l.InputCount}->{l.OutputCount} {(l.IsSparse ? "CSR" : "dense")} nnz {l.NonZeroCount}"))}");
+Console.WriteLine(network);
 
 if (network.SelectionReport is SparsitySelectionReport selection)
     SparseL1Charts.SaveSelectionChart(selection, "fashion-selection.png");

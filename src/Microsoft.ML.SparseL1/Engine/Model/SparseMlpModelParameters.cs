@@ -105,6 +105,13 @@ public sealed class SparseMlpModelParameters
         return squares;
     }
 
+    /// <summary>
+    /// A printable summary: the trained layers with their nonzeros, sparsity and λ, the compact network's layers with
+    /// their storage (CSR or dense) and density, the inputs used, the selection's outcome, and the model's size on disk.
+    /// </summary>
+    /// <returns>Several lines of text.</returns>
+    public override string ToString() => ModelSummary.Describe(this);
+
     /// <summary>Raw network outputs for many rows at once: the fast path for batch scoring outside ML.NET pipelines.</summary>
     /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
     /// <param name="rows">Number of rows.</param>
