@@ -10,7 +10,7 @@ namespace SparseL1.Examples.Shared;
 /// <summary>
 /// Training progress on the console: one line rewritten in place on a terminal; redirected to a file or a CI log (where a
 /// carriage return joins every epoch into one long line), a line of its own for a run's first and last epoch and at most
-/// one every <see cref="FileInterval"/> between them.
+/// one every <see cref="FileInterval"/> between them. Every report is kept for the training chart.
 /// </summary>
 public sealed class ConsoleProgress : IProgress<SparseMlpProgress>
 {
@@ -21,10 +21,14 @@ public sealed class ConsoleProgress : IProgress<SparseMlpProgress>
     private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
     private bool _pendingLine;
 
+    /// <summary>Every report so far, in order (for <c>SparseL1Charts.SaveTrainingChart</c>).</summary>
+    public System.Collections.Generic.List<SparseMlpProgress> History { get; } = [];
+
     /// <summary>Writes the epoch's line (synchronously, on the training thread).</summary>
     public void Report(SparseMlpProgress value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        History.Add(value);
         string line = $"run {value.SelectionIteration} epoch {value.Epoch}/{value.Epochs} loss {value.Loss:F4} nonzero {value.LayerNonZeroCounts.Sum(),7} " +
             $"({value.Elapsed.TotalSeconds:F0}s, run ends in ~{value.RunTimeLeft.TotalSeconds:F0}s)";
         if (_inPlace)

@@ -65,11 +65,13 @@ Console.WriteLine(network.SelectionReport);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F1}s: sparsity {network.Sparsity:P2}, {network.NonZeroWeightCount} of {network.WeightCount} weights nonzero, {network.UsedInputIndices.Count} of 784 pixels used.");
 Console.WriteLine(network);
 
-if (network.SelectionReport is SparsitySelectionReport selection)
+// The run epoch by epoch (nonzeros against the schedule, λ, loss, the freeze); the paper's iteration also gets its runs side by side.
+SparseL1Charts.SaveTrainingChart(progress.History, "fashion-training.png");
+if (paperStrategy && network.SelectionReport is SparsitySelectionReport selection)
     SparseL1Charts.SaveSelectionChart(selection, "fashion-selection.png");
 SparseL1Charts.SaveLayerSparsityChart(network, "fashion-layers.png");
 SparseL1Charts.SaveInputImportanceChart(network, "fashion-inputs.png", imageWidth: 28, data: train, featureColumnName: "Pixels");
-Console.WriteLine("Wrote the charts (fashion-selection.png for a selection, fashion-layers.png, fashion-inputs.png: the pixels the network reads).");
+Console.WriteLine($"Wrote the charts (fashion-training.png: the run epoch by epoch;{(paperStrategy ? " fashion-selection.png: the runs;" : "")} fashion-layers.png; fashion-inputs.png: the pixels the network reads).");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}), log-loss {metrics.LogLoss:F4}");

@@ -84,6 +84,78 @@ public static class SparseL1Charts
         Save(plot, path, width, height);
     }
 
+    /// <summary>
+    /// One training run epoch by epoch, from the progress it reported (<see cref="SparseMlpOptionsBase.Progress"/>): the
+    /// nonzero weights against the schedule they follow (the default <see cref="SelectionStrategy.SparsityTracking"/>), log10 λ
+    /// of each layer while it is steered (right axis), the training loss (second right axis), and the epoch where the zero
+    /// pattern was frozen and the kept weights refit without the l1 term. With several runs (the paper's iteration) the
+    /// last is drawn; <see cref="SaveSelectionChart"/> shows the runs side by side.
+    /// </summary>
+    /// <param name="epochs">The progress reports of a fit, in order.</param>
+    /// <param name="path">Destination, ending in .png or .svg.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void SaveTrainingChart(System.Collections.Generic.IReadOnlyList<SparseMlpProgress> epochs, string path, int width = 800, int height = 500)
+    {
+        ArgumentNullException.ThrowIfNull(epochs);
+        var runs = epochs.Where(e => e is not null && e.SelectionIteration >= 0).ToArray();
+        if (runs.Length == 0)
+            throw new ArgumentException("The progress holds no epoch of a training run.", nameof(epochs));
+        int lastRun = runs[^1].SelectionIteration;
+        var run = runs.Where(e => e.SelectionIteration == lastRun).ToArray();
+        double[] x = run.Select(e => (double)e.Epoch).ToArray();
+        var plot = new Plot();
+
+        var nonZero = plot.Add.Scatter(x, run.Select(e => (double)e.LayerNonZeroCounts.Sum()).ToArray());
+        nonZero.LegendText = "nonzero weights";
+        var scheduled = run.Where(e => e.ScheduledNonZeroCount.HasValue).ToArray();
+        if (scheduled.Length > 0)
+        {
+            var schedule = plot.Add.Scatter(scheduled.Select(e => (double)e.Epoch).ToArray(), scheduled.Select(e => (double)e.ScheduledNonZeroCount!.Value).ToArray());
+            schedule.LinePattern = LinePattern.Dashed;
+            schedule.MarkerSize = 0;
+            schedule.Color = nonZero.Color;
+            schedule.LegendText = "schedule";
+        }
+
+        // λ while it is steered: once the pattern is frozen the l1 term is off, and a zero has no logarithm.
+        var steered = run.Where(e => !e.PatternFrozen && e.Lambdas.Count > 0 && e.Lambdas.All(l => l > 0)).ToArray();
+        int layers = steered.Length == 0 ? 0 : steered[0].Lambdas.Count;
+        bool oneLambda = steered.All(e => e.Lambdas.Distinct().Count() == 1);
+        for (int j = 0; j < (oneLambda ? Math.Min(1, layers) : layers); j++)
+        {
+            int layer = j;
+            var lambda = plot.Add.Scatter(steered.Select(e => (double)e.Epoch).ToArray(), steered.Select(e => Math.Log10(e.Lambdas[layer])).ToArray());
+            lambda.Axes.YAxis = plot.Axes.Right;
+            lambda.LinePattern = LinePattern.Dotted;
+            lambda.LegendText = oneLambda ? "log10 λ" : $"layer {j + 1} log10 λ";
+        }
+
+        var lossAxis = plot.Axes.AddRightAxis();
+        lossAxis.LabelText = "training loss";
+        var loss = plot.Add.Scatter(x, run.Select(e => e.Loss).ToArray());
+        loss.Axes.YAxis = lossAxis;
+        loss.LegendText = "training loss";
+
+        var frozen = run.FirstOrDefault(e => e.PatternFrozen);
+        if (frozen is not null)
+        {
+            var freeze = plot.Add.VerticalLine(frozen.Epoch);
+            freeze.LinePattern = LinePattern.DenselyDashed;
+            freeze.LegendText = $"pattern frozen by epoch {frozen.Epoch}: refit without l1";
+        }
+
+        plot.Title(frozen is null
+            ? $"Training run {lastRun}: {run.Length} epochs, {run[^1].LayerNonZeroCounts.Sum():N0} nonzero weights at the end"
+            : $"Training run {lastRun}: thinned along the schedule, frozen by epoch {frozen.Epoch}, refit to epoch {run[^1].Epoch}");
+        plot.XLabel("epoch");
+        plot.YLabel("nonzero weights");
+        plot.Axes.Right.Label.Text = "log10 λ";
+        // The lines fall from the upper left and settle low: the middle of the right side stays clear.
+        plot.ShowLegend(Alignment.MiddleRight);
+        Save(plot, path, width, height);
+    }
+
     /// <summary>Bar chart of the sparsity of each weight layer (and the layer targets of a layer-wise selection).</summary>
     /// <param name="model">A trained model.</param>
     /// <param name="path">Destination, ending in .png or .svg.</param>

@@ -120,4 +120,47 @@ public class ChartTests
             Features = Enumerable.Range(0, 6).Select(i => i == 5 ? 7f : (float)((random.NextDouble() - 0.5) * (i + 1))).ToArray(),
         }).ToArray());
     }
+
+    /// <summary>
+    /// A default fit reports where its schedule had the nonzeros (all weights down to the target) and when the pattern was
+    /// frozen; the training chart draws them.
+    /// </summary>
+    [TestMethod]
+    public void TrainingChart_ShowsTheScheduleAndTheFreeze_ThatTheProgressReports()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = Infrastructure.RealData.Load(ml, "wine.csv", 13);
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var history = new System.Collections.Generic.List<SparseMlpProgress>();
+        var model = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+        {
+            Progress = new Infrastructure.SynchronousProgress(history.Add),
+        }).Fit(data);
+
+        long weights = model.Model.WeightCount, target = (long)Math.Round(0.1 * weights);
+        Assert.IsTrue(history.All(p => p.ScheduledNonZeroCount.HasValue), "every epoch of a tracking run has the schedule");
+        long[] schedule = history.Select(p => p.ScheduledNonZeroCount!.Value).ToArray();
+        Assert.AreEqual(weights, schedule[0], "all weights at the first epoch (the dense start)");
+        Assert.AreEqual(target, schedule[^1], "the target at the end");
+        Assert.IsTrue(schedule.Zip(schedule.Skip(1)).All(pair => pair.Second <= pair.First), "the schedule never rises");
+        int frozen = history.FindIndex(p => p.PatternFrozen);
+        Assert.IsGreaterThan(0, frozen, "the pattern is frozen during the run, not from its start");
+        Assert.IsTrue(history.Skip(frozen).All(p => p.PatternFrozen), "once frozen, frozen to the end");
+
+        string directory = Directory.CreateTempSubdirectory("sparsel1-training-chart").FullName;
+        try
+        {
+            string svg = Path.Combine(directory, "training.svg");
+            SparseL1Charts.SaveTrainingChart(history, svg);
+            string text = File.ReadAllText(svg);
+            StringAssert.Contains(text, "schedule");
+            StringAssert.Contains(text, $"pattern frozen by epoch {history[frozen].Epoch}");
+            StringAssert.Contains(text, "training loss");
+            Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveTrainingChart([], Path.Combine(directory, "empty.svg")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

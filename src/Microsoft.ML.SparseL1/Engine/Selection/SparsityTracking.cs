@@ -60,7 +60,11 @@ internal static class SparsityTracking
         int usedInputs = inputs;
         float[]? keptInputs = null;
         var outcome = ProximalTrainingLoop.Train(data, parameters, settings, stopRule: null,
-            summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary), cancellation,
+            summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary with
+            {
+                ScheduledNonZeroCount = (long)Math.Round(Enumerable.Range(0, groups).Sum(g => Scheduled(g, summary.Epoch * stepsPerEpoch))),
+                PatternFrozen = frozenAt > 0,
+            }), cancellation,
             (step, optimizer) =>
             {
                 if (frozenAt > 0)

@@ -32,4 +32,11 @@ internal readonly record struct TrainingStep(int Epoch, long Step, int[] LayerNo
 /// <param name="Epochs">Maximum epochs of the run.</param>
 /// <param name="MeanLoss">Mean data loss over the epoch's batches.</param>
 /// <param name="LayerNonZeroCounts">Nonzero weights per layer; copy to keep.</param>
-internal readonly record struct EpochSummary(int Epoch, int Epochs, double MeanLoss, int[] LayerNonZeroCounts);
+internal readonly record struct EpochSummary(int Epoch, int Epochs, double MeanLoss, int[] LayerNonZeroCounts)
+{
+    /// <summary>Where the target-tracking schedule had the nonzero weights (all layers) at the epoch's end; null without a schedule.</summary>
+    public long? ScheduledNonZeroCount { get; init; }
+
+    /// <summary>Whether the zero pattern was frozen (the l1 term off, the kept weights refitting) by the epoch's end.</summary>
+    public bool PatternFrozen { get; init; }
+}

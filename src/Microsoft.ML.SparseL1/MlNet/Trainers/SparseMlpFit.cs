@@ -87,7 +87,11 @@ internal static class SparseMlpFit
                 runStart = lastReport;
             lastReport = elapsed;
             var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
-            var progress = new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, elapsed, timeLeft);
+            var progress = new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, elapsed, timeLeft)
+            {
+                ScheduledNonZeroCount = s.ScheduledNonZeroCount,
+                PatternFrozen = s.PatternFrozen,
+            };
             if (data.Shard is null)
             {
                 options.Progress?.Report(progress);

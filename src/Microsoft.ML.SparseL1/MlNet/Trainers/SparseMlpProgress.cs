@@ -18,4 +18,17 @@ namespace Microsoft.ML.SparseL1;
 /// selection can end early at its target, and how many runs the selection needs is not known in advance.
 /// </param>
 public sealed record SparseMlpProgress(int SelectionIteration, int Epoch, int Epochs, double Loss,
-    IReadOnlyList<int> LayerNonZeroCounts, IReadOnlyList<float> Lambdas, TimeSpan Elapsed, TimeSpan RunTimeLeft);
+    IReadOnlyList<int> LayerNonZeroCounts, IReadOnlyList<float> Lambdas, TimeSpan Elapsed, TimeSpan RunTimeLeft)
+{
+    /// <summary>
+    /// With <see cref="SelectionStrategy.SparsityTracking"/>: the nonzero weights (all layers) its schedule asked for at
+    /// the epoch's end, from all weights down to the target; null for the other strategies and a fixed λ.
+    /// </summary>
+    public long? ScheduledNonZeroCount { get; init; }
+
+    /// <summary>
+    /// With <see cref="SelectionStrategy.SparsityTracking"/>: whether the zero pattern has been frozen by the epoch's end
+    /// (the target reached, the l1 term off, the kept weights refitting with a decaying step).
+    /// </summary>
+    public bool PatternFrozen { get; init; }
+}
