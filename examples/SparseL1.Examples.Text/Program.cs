@@ -49,20 +49,21 @@ foreach (string name in trainers)
     Console.WriteLine(FormattableString.Invariant(
         $"RESULT trainer={name} accuracy={metrics.MicroAccuracy:F4} seconds={seconds:F1} allocatedMiB={allocatedMiB:F0} peakWorkingSetMiB={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0}"));
     if (model is SparseMlpPredictionTransformer sparse)
-        PrintKeptInputs(sparse.Model, train.Schema["Features"]);
+        PrintKeptInputs(sparse.Model, train.Schema["Features"], train);
 }
 
-// The words and character n-grams the first layer kept, ranked by the norm of their weights.
-static void PrintKeptInputs(SparseMlpModelParameters network, DataViewSchema.Column features)
+// The words and character n-grams the first layer kept, ranked by their weights' norm in the units the network was
+// trained in (times the slot's spread on the training rows: a rare n-gram's raw weights are large because it is rare).
+static void PrintKeptInputs(SparseMlpModelParameters network, DataViewSchema.Column features, IDataView train)
 {
     VBuffer<ReadOnlyMemory<char>> names = default;
     features.GetSlotNames(ref names);
     var slotNames = names.DenseValues().Select(n => n.ToString()).ToArray();
     var first = network.Layers[0];
-    var norms = network.GetInputWeightNorms();
+    var norms = network.GetInputImportance(train, features.Name);
     Console.WriteLine($"Sparsity {network.Sparsity:P1}; the first layer uses {network.UsedInputIndices.Count:N0} of {first.InputCount:N0} slots. Strongest:");
     foreach (int c in network.UsedInputIndices.OrderByDescending(c => norms[c]).Take(25))
         Console.WriteLine($"  {norms[c],8:F3}  {slotNames[c]}");
-    Microsoft.ML.SparseL1.Charts.SparseL1Charts.SaveInputImportanceChart(network, "text-inputs.png", inputNames: slotNames);
+    Microsoft.ML.SparseL1.Charts.SparseL1Charts.SaveInputImportanceChart(network, "text-inputs.png", inputNames: slotNames, data: train, featureColumnName: features.Name);
     Console.WriteLine("Wrote text-inputs.png (the strongest n-grams).");
 }

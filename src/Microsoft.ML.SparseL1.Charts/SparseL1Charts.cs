@@ -244,13 +244,16 @@ public static class SparseL1Charts
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
             int[] strongest = model.UsedInputIndices.OrderByDescending(i => importance[i]).Take(top).ToArray();
-            plot.Add.Bars(strongest.Select(i => importance[i]).ToArray());
-            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, strongest.Length).Select(k => (double)k).ToArray(),
+            // Horizontal bars, the strongest at the top, named on the left axis (which sizes itself to the names; rotated
+            // names under vertical bars were cut off at the canvas's edge).
+            var bars = plot.Add.Bars(strongest.Select(i => importance[i]).ToArray());
+            bars.Horizontal = true;
+            for (int k = 0; k < bars.Bars.Count; k++)
+                bars.Bars[k].Position = strongest.Length - 1 - k;
+            plot.Axes.Left.SetTicks(Enumerable.Range(0, strongest.Length).Select(k => (double)(strongest.Length - 1 - k)).ToArray(),
                 strongest.Select(i => inputNames?[i] ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
             plot.Title($"Strongest inputs ({model.UsedInputIndices.Count} of {model.InputCount} used)");
-            plot.YLabel(measure);
+            plot.XLabel(measure);
         }
 
         Save(plot, path, width, height);
