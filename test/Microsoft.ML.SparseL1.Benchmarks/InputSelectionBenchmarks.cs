@@ -70,6 +70,117 @@ internal static class InputSelectionBenchmarks
         return results;
     }
 
+    /// <summary>
+    /// Issue 31's problems: 3,000 training rows, inputs pairwise correlated 0.5, targets made of sines, products of two
+    /// inputs and thresholds of the k relevant ones (an input in a product acts only through it); 10 seeds. Each with the
+    /// group penalty, with the importance ranking (DataDefaults.ImportanceInputLimit), and without selection.
+    /// </summary>
+    public static List<Dictionary<string, object>> RunInteractions()
+    {
+        var results = new List<Dictionary<string, object>>();
+        foreach (var (k, p, regression) in new[] { (4, 40, true), (5, 100, false), (8, 120, true) })
+        {
+            var exact = new Dictionary<string, int> { ["group penalty"] = 0, ["importance"] = 0 };
+            var scores = new Dictionary<string, List<double>> { ["group penalty"] = [], ["importance"] = [], ["none"] = [] };
+            var found = new Dictionary<string, List<int>> { ["group penalty"] = [], ["importance"] = [] };
+            var seconds = new Dictionary<string, List<double>> { ["group penalty"] = [], ["importance"] = [], ["none"] = [] };
+            int limit = DataDefaults.ImportanceInputLimit;
+            for (int seed = 1; seed <= 10; seed++)
+            {
+                var (train, test, relevant) = MakeInteractions(k, p, regression, seed);
+                var ml = new MLContext(seed: seed);
+                var schema = SchemaDefinition.Create(typeof(Row));
+                schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, p);
+                var trainView = ml.Data.Cache(ml.Data.LoadFromEnumerable(train, schema));
+                var testView = ml.Data.LoadFromEnumerable(test, schema);
+                foreach (string method in scores.Keys)
+                {
+                    DataDefaults.ImportanceInputLimit = method == "importance" ? int.MaxValue : 0;
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var (model, score) = Fit(ml, trainView, testView, regression, method == "none" ? null : k);
+                    seconds[method].Add(clock.Elapsed.TotalSeconds);
+                    scores[method].Add(score);
+                    if (method != "none")
+                    {
+                        var used = model.Model.UsedInputIndices.ToHashSet();
+                        exact[method] += used.SetEquals(relevant) ? 1 : 0;
+                        found[method].Add(used.Intersect(relevant).Count());
+                    }
+                }
+
+                DataDefaults.ImportanceInputLimit = limit;
+            }
+
+            foreach (string method in scores.Keys)
+            {
+                results.Add(new()
+                {
+                    ["benchmark"] = "input-selection-interactions",
+                    ["problem"] = $"{(regression ? "regression" : "binary")}, {k} relevant of {p} correlated inputs, 3000 training rows, 10 seeds",
+                    ["method"] = method,
+                    ["exactlyTheRelevantInputs"] = method == "none" ? "-" : $"{exact[method]} of 10",
+                    ["relevantFoundPerSeed"] = method == "none" ? "-" : string.Join(" ", found[method]),
+                    [regression ? "testRSquared" : "testAccuracy"] = Math.Round(scores[method].Average(), 4),
+                    ["fitSeconds"] = Math.Round(seconds[method].Average(), 2),
+                });
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// x_i = √0.5·z₀ + √0.5·z_i (standard normal z: every pair correlated 0.5); the target cycles through sin(2·x), a
+    /// product of the next two relevant inputs and a threshold x &gt; 0.5 over the k relevant inputs; regression adds noise
+    /// of sd 0.1, binary is the target above its median.
+    /// </summary>
+    private static (Row[] Train, Row[] Test, HashSet<int> Relevant) MakeInteractions(int k, int p, bool regression, int seed)
+    {
+        var random = new Random(seed);
+        int[] relevant = Enumerable.Range(0, p).OrderBy(_ => random.Next()).Take(k).ToArray();
+        double Target(float[] x)
+        {
+            double y = 0;
+            for (int j = 0, term = 0; j < k; term++)
+            {
+                switch (term % 3)
+                {
+                    case 0:
+                        y += Math.Sin(2 * x[relevant[j++]]);
+                        break;
+                    case 1 when j + 1 < k:
+                        y += x[relevant[j]] * x[relevant[j + 1]];
+                        j += 2;
+                        break;
+                    default:
+                        y += x[relevant[j++]] > 0.5 ? 1 : 0;
+                        break;
+                }
+            }
+
+            return y;
+        }
+
+        Row[] Rows(int count) => Enumerable.Range(0, count).Select(_ =>
+        {
+            double shared = Normal(random);
+            var x = Enumerable.Range(0, p).Select(_ => (float)(Math.Sqrt(0.5) * shared + Math.Sqrt(0.5) * Normal(random))).ToArray();
+            double y = Target(x);
+            return new Row { Features = x, Value = (float)(y + 0.1 * Normal(random)), Positive = y > 0 };
+        }).ToArray();
+        var train = Rows(3000);
+        var test = Rows(1000);
+        if (!regression)
+        {
+            // The median of the training targets, so the classes are balanced.
+            double median = train.Select(r => (double)r.Value).Order().ElementAt(train.Length / 2);
+            foreach (var row in train.Concat(test))
+                row.Positive = row.Value > median;
+        }
+
+        return (train, test, relevant.ToHashSet());
+    }
+
     private static (SparseMlpPredictionTransformer Model, double Score) Fit(MLContext ml, IDataView train, IDataView test, bool regression, int? keep)
     {
         if (regression)

@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -30,6 +30,8 @@ foreach (string item in wanted.Where(w => w == "fashion-noise" || w.StartsWith("
     results.AddRange(FashionNoiseBenchmarks.Run(inputsToKeep: item.Contains('=') ? int.Parse(item[(item.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 784));
 if (wanted.Contains("input-selection"))
     results.AddRange(InputSelectionBenchmarks.Run());
+if (wanted.Contains("input-interactions"))
+    results.AddRange(InputSelectionBenchmarks.RunInteractions());
 if (wanted.Contains("sparse-input"))
     results.AddRange(SparseInputBenchmarks.Run(rows: 20000));
 if (wanted.Contains("frozen-sparse"))

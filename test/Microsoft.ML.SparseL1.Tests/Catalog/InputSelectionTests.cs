@@ -7,7 +7,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Catalog;
 
-/// <summary>InputsToKeep: the group penalty on the first layer's inputs keeps the relevant ones, named by slot.</summary>
+/// <summary>InputsToKeep keeps the relevant inputs (by their effect on the loss up to 256 inputs, else by a group penalty), named by slot.</summary>
 [TestClass]
 public class InputSelectionTests
 {

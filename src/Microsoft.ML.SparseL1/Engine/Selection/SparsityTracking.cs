@@ -47,6 +47,8 @@ internal static class SparsityTracking
         double gain = Math.Max(tracking.Gain, 23.0 / (0.25 * (end - start)));
 
         var parameters = MlpParameters.Initialize(layerSizes, seed);
+        if (tracking.KeptInputs is int[] kept)
+            ZeroOtherInputs(parameters, kept);
         var settings = training with { Lambdas = new float[layers] };
         float[] lambdas = new float[groups];
         long frozenAt = 0;
@@ -56,8 +58,10 @@ internal static class SparsityTracking
         // Input selection (TrackingSettings.InputsToKeep): a group-lasso λ on the first layer's inputs, steered like λ.
         int inputs = layerSizes[0];
         int? inputTarget = tracking.InputsToKeep;
+        // Inputs chosen before the run bound the first layer's weights as a kept count does; no penalty steers them.
+        int? reachableInputs = inputTarget ?? tracking.KeptInputs?.Length;
         float inputLambda = 0f;
-        int usedInputs = inputs;
+        int usedInputs = tracking.KeptInputs?.Length ?? inputs;
         float[]? keptInputs = null;
         var outcome = ProximalTrainingLoop.Train(data, parameters, settings, stopRule: null,
             summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary with
@@ -103,7 +107,7 @@ internal static class SparsityTracking
                     inputLambda = InitialLambda;
                     optimizer.ReweightOffset = tracking.ReweightFactor * MeanAbsoluteWeight(parameters);
                 }
-                else if (step.Step >= end && (inputTarget is null ? AllWithin() : usedInputs <= inputTarget && AllWithinOrBelow()))
+                else if (step.Step >= end && (reachableInputs is null ? AllWithin() : usedInputs <= reachableInputs && AllWithinOrBelow()))
                 {
                     frozenAt = step.Step;
                     frozenLambdas = Expand(lambdas, layers);
@@ -131,8 +135,9 @@ internal static class SparsityTracking
         int[] finalCounts = outcome.LayerNonZeroCounts;
         bool converged = frozenAt > 0;
         var used = frozenLambdas ?? Expand(lambdas, layers);
-        string inputsNote = inputTarget is int asked
+        string inputsNote = reachableInputs is int asked
             ? string.Create(CultureInfo.InvariantCulture, $"; {InputGroups.Norms(parameters.Weights[0], inputs, layerSizes[1], false).Count(n => n > 0)} of {inputs} inputs used (asked {asked})")
+                + (tracking.KeptInputsNote is string chosen ? "; " + chosen : "")
             : "";
         string note = converged
             ? string.Create(CultureInfo.InvariantCulture,
@@ -159,7 +164,7 @@ internal static class SparsityTracking
             for (int g = 0; g < groups; g++)
             {
                 // The most weights the group can hold once only the kept inputs feed the first layer.
-                long reachable = (g == 0 ? (long)inputTarget!.Value * layerSizes[1] : layerWeights[g])
+                long reachable = (g == 0 ? (long)reachableInputs!.Value * layerSizes[1] : layerWeights[g])
                     + (selection.LayerWise ? 0 : layerWeights.Skip(1).Sum(w => (long)w));
                 bool unreachable = selection.Targets[g] > reachable;
                 if (!selection.IsWithin(counts[g], g) && !(unreachable && counts[g] <= selection.Targets[g]))
@@ -178,6 +183,23 @@ internal static class SparsityTracking
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Zeroes the first-layer weights of every input not in <paramref name="kept"/> (their columns are zero too, so they stay zero).</summary>
+    private static void ZeroOtherInputs(MlpParameters parameters, int[] kept)
+    {
+        int inputs = parameters.InputSize, width = parameters.LayerSizes[1];
+        var keep = new bool[inputs];
+        foreach (int c in kept)
+            keep[c] = true;
+        for (int o = 0; o < width; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                if (!keep[i])
+                    parameters.Weights[0][o * inputs + i] = 0f;
+            }
         }
     }
 
@@ -226,4 +248,10 @@ internal sealed record TrackingSettings
     /// many; at the schedule's end the strongest inputs are kept if more remain.
     /// </summary>
     public int? InputsToKeep { get; init; }
+
+    /// <summary>Inputs chosen before the run (<see cref="ImportanceSelection"/>): the others start and stay at zero weight.</summary>
+    public int[]? KeptInputs { get; init; }
+
+    /// <summary>How the kept inputs were chosen, for the run's note in the report.</summary>
+    public string? KeptInputsNote { get; init; }
 }

@@ -45,6 +45,14 @@ internal static class DataDefaults
     /// </summary>
     internal static bool ChooseClassificationStep { get; set; }
 
+    /// <summary>
+    /// Up to this many inputs, <see cref="SparseMlpOptionsBase.InputsToKeep"/> keeps the inputs a first network's loss
+    /// depends on most (permutation importance, then a second run on those alone: <c>ImportanceSelection</c>) instead of
+    /// steering a group penalty (dense features of one process); 0 never. Above it the importance passes (one forward
+    /// pass of up to 4,096 rows per input) would cost more than a training run, and the group penalty keeps them.
+    /// </summary>
+    internal static int ImportanceInputLimit { get; set; } = 256;
+
     /// <summary>The number of hidden layers the options give (before any data is seen).</summary>
     public static int HiddenLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes?.Length ?? HiddenLayers;
 

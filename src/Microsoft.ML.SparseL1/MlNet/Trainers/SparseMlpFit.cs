@@ -233,6 +233,20 @@ internal static class SparseMlpFit
         }
 
         var selection = SelectionFor(options, sizes, training.Epochs);
+        if (options.InputsToKeep is int keep && data.Columns <= DataDefaults.ImportanceInputLimit && data.Sparse is null && data.Shard is null)
+        {
+            // A network on every input (reported as run 0) ranks them by how much its loss needs each; a second run (run 1)
+            // trains on the kept ones alone and is delivered.
+            var plain = training with { GateFirstLayerRevival = false };
+            var (all, _, _) = SparsityTracking.Run(data, sizes, options.Seed, plain, selection, new TrackingSettings(),
+                (run, lambdas, s) => report(run, s, lambdas), cancellation);
+            var (kept, rise) = ImportanceSelection.Strongest(all, data, training.Loss, keep, options.Seed, training.Threads);
+            string chosen = string.Create(CultureInfo.InvariantCulture,
+                $"inputs kept by how much shuffling each raised a first network's training loss: {string.Join(", ", kept.Select((c, k) => $"{c} (+{rise[k]:G3})"))}");
+            return SparsityTracking.Run(ImportanceSelection.Mask(data, kept), sizes, options.Seed, plain, selection,
+                new TrackingSettings { KeptInputs = kept, KeptInputsNote = chosen }, (run, lambdas, s) => report(run + 1, s, lambdas), cancellation);
+        }
+
         return options.SelectionStrategy == SelectionStrategy.SparsityTracking
             ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings { InputsToKeep = options.InputsToKeep },
                 (run, lambdas, s) => report(run, s, lambdas), cancellation)
