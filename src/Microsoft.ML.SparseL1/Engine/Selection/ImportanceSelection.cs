@@ -28,19 +28,9 @@ internal static class ImportanceSelection
         if (data.Sparse is not null)
             throw new NotSupportedException("Input selection by importance measures dense features only.");
         int columns = data.Columns, rows = Math.Min(data.Rows, MeasuredRows);
-        var sample = new float[rows * columns];
-        var labels = new float[rows];
-        float[]? weights = data.ExampleWeights is null ? null : new float[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            int source = (int)((long)r * data.Rows / rows);
-            Array.Copy(data.Features, (long)source * columns, sample, (long)r * columns, columns);
-            labels[r] = data.Labels[source];
-            if (weights is not null)
-                weights[r] = data.ExampleWeights![source];
-        }
-
-        var measured = new TrainingData(sample, labels, rows, columns, weights);
+        // Evenly spaced rows, copied (their columns are shuffled in place below).
+        var measured = data.Select(Enumerable.Range(0, rows).Select(r => (int)((long)r * data.Rows / rows)).ToArray());
+        float[] sample = measured.Features;
         double baseline = FullGradient.Loss(parameters, measured, loss, 1024, threads);
         int[] order = Enumerable.Range(0, rows).ToArray();
         DeterministicRandom.ForStream(seed, ShuffleStream).Shuffle(order);
@@ -61,18 +51,25 @@ internal static class ImportanceSelection
         return (kept, kept.Select(c => rise[c]).ToArray());
     }
 
+    /// <summary>Per input, 1 for the <paramref name="kept"/> ones, else 0 (the mask <see cref="InputGroups.Keep"/> takes).</summary>
+    public static float[] MaskOf(int inputs, int[] kept)
+    {
+        var mask = new float[inputs];
+        foreach (int c in kept)
+            mask[c] = 1f;
+        return mask;
+    }
+
     /// <summary>A copy of <paramref name="data"/> whose columns not in <paramref name="kept"/> are zero.</summary>
     public static TrainingData Mask(TrainingData data, int[] kept)
     {
-        var keep = new bool[data.Columns];
-        foreach (int c in kept)
-            keep[c] = true;
+        float[] mask = MaskOf(data.Columns, kept);
         var features = (float[])data.Features.Clone();
         for (long r = 0; r < data.Rows; r++)
         {
             for (int c = 0; c < data.Columns; c++)
             {
-                if (!keep[c])
+                if (mask[c] == 0f)
                     features[r * data.Columns + c] = 0f;
             }
         }

@@ -47,8 +47,9 @@ internal static class SparsityTracking
         double gain = Math.Max(tracking.Gain, 23.0 / (0.25 * (end - start)));
 
         var parameters = MlpParameters.Initialize(layerSizes, seed);
+        // Inputs chosen before the run start at zero weight (their columns are zero too, so they stay there).
         if (tracking.KeptInputs is int[] kept)
-            ZeroOtherInputs(parameters, kept);
+            InputGroups.Keep(parameters.Weights[0], layerSizes[0], layerSizes[1], transposed: false, ImportanceSelection.MaskOf(layerSizes[0], kept));
         var settings = training with { Lambdas = new float[layers] };
         float[] lambdas = new float[groups];
         long frozenAt = 0;
@@ -183,23 +184,6 @@ internal static class SparsityTracking
             }
 
             return true;
-        }
-    }
-
-    /// <summary>Zeroes the first-layer weights of every input not in <paramref name="kept"/> (their columns are zero too, so they stay zero).</summary>
-    private static void ZeroOtherInputs(MlpParameters parameters, int[] kept)
-    {
-        int inputs = parameters.InputSize, width = parameters.LayerSizes[1];
-        var keep = new bool[inputs];
-        foreach (int c in kept)
-            keep[c] = true;
-        for (int o = 0; o < width; o++)
-        {
-            for (int i = 0; i < inputs; i++)
-            {
-                if (!keep[i])
-                    parameters.Weights[0][o * inputs + i] = 0f;
-            }
         }
     }
 

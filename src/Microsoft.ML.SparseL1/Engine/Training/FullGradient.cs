@@ -37,7 +37,7 @@ internal static class FullGradient
         return (gradient.Network.WeightGradients, totalLoss * scale);
     }
 
-    /// <summary>The full-data loss L at <paramref name="parameters"/> (forward passes only).</summary>
+    /// <summary>The full-data loss L at <paramref name="parameters"/> (computed with the gradient: the backward passes run too).</summary>
     public static double Loss(MlpParameters parameters, TrainingData data, LossKind loss, int batchSize, int threads) =>
         Compute(parameters, data, loss, batchSize, threads).Loss;
 }

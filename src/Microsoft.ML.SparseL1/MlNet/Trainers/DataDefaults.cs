@@ -12,7 +12,7 @@ namespace Microsoft.ML.SparseL1;
 /// <see cref="MinimumSteps"/> steps).
 /// </summary>
 /// <remarks>
-/// The rule's parameters are settable so that the tabular benchmark (bench/tabular.sh, <c>--rules</c>) can measure other
+/// The rule's parameters are settable so that the tabular benchmark (bench/tabular.sh, <c>--sparsemlp 'Rule.Name=value'</c>) can measure other
 /// values by reflection; the library itself never writes them. Their values are chosen on the benchmark's tuning half
 /// and checked on its other half (docs/algorithm.md §6, "Defaults on data they were not chosen on").
 /// </remarks>
