@@ -48,6 +48,10 @@ if (wanted.Contains("sparse-forward"))
     results.AddRange(SparseTrainingBenchmarks.ForwardBreakEven(threads: 2));
 if (wanted.Contains("sparse-epoch"))
     results.AddRange(SparseTrainingBenchmarks.SparseEpoch(threads: 2));
+if (wanted.Contains("frozen-epoch"))
+    results.AddRange(SparseTrainingBenchmarks.FrozenEpoch());
+if (wanted.Contains("frozen-layer-parts"))
+    results.AddRange(SparseTrainingBenchmarks.FrozenLayerParts());
 if (wanted.Contains("selection-run"))
     results.AddRange(SparseTrainingBenchmarks.SelectionRun(threads: 2));
 

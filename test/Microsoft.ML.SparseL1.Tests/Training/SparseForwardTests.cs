@@ -65,6 +65,8 @@ public class SparseForwardTests
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = optimizer, LearningRate = optimizer == SparseMlpOptimizer.Adam ? 1e-3f : 0.1f,
                 BatchSize = 128, Epochs = 3, Seed = 2, Threads = threads, Lambdas = [0f, 0f], FreezeZeroWeights = true, SparseForward = sparseForward,
+                // The forward product of a layer that still changes its pattern: not the frozen layers' kept-weight products.
+                SparseFrozenLayers = false,
             };
             long sparseProducts = ProximalTrainingLoop.Train(data, parameters, settings).SparseLayerProducts;
             Assert.AreEqual(sparseForward ? 3 * 6L : 0L, sparseProducts, "layer 0 forward of every step (6 batches, 3 epochs) takes the sparse path");

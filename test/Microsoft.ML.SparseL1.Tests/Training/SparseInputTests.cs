@@ -152,7 +152,7 @@ public class SparseInputTests
                     stepped.FreezeZeroPattern(parameters);
 
                 if (step.Step >= freezeAtStep)
-                    Assert.AreEqual(resident && data.Sparse is not null, stepped.ResidentFirstLayer is not null, $"resident at step {step.Step}");
+                    Assert.AreEqual(resident && data.Sparse is not null, stepped.ResidentFirstLayer is not null && stepped.FirstLayerTransposed, $"resident at step {step.Step}");
             });
             return parameters;
         }

@@ -130,6 +130,40 @@ internal static class CsrKernels
         ref float output = ref MemoryMarshal.GetReference(y);
         ref int column = ref MemoryMarshal.GetReference(columnIndices);
         ref float value = ref MemoryMarshal.GetReference(values);
+        // Blocks of 8 vectors first: 8 independent multiply-add chains keep both FMA units busy through their latency,
+        // where 4 wait on it (a training batch of 128 is one block of 512-bit vectors).
+        for (; lane <= batch - 2 * block; lane += 2 * block)
+        {
+            for (int r = 0; r < bias.Length; r++)
+            {
+                TVec b = TOps.Broadcast(bias[r]);
+                TVec a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                for (int k = rowPointers[r], end = rowPointers[r + 1]; k < end; k++)
+                {
+                    TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
+                    ref float source = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch + lane);
+                    a0 = TOps.MultiplyAdd(v, TOps.Load(ref source, 0), a0);
+                    a1 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)width), a1);
+                    a2 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(2 * width)), a2);
+                    a3 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(3 * width)), a3);
+                    a4 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(4 * width)), a4);
+                    a5 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(5 * width)), a5);
+                    a6 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(6 * width)), a6);
+                    a7 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(7 * width)), a7);
+                }
+
+                ref float destination = ref Unsafe.Add(ref output, r * batch + lane);
+                TOps.Store(a0, ref destination, 0);
+                TOps.Store(a1, ref destination, (nuint)width);
+                TOps.Store(a2, ref destination, (nuint)(2 * width));
+                TOps.Store(a3, ref destination, (nuint)(3 * width));
+                TOps.Store(a4, ref destination, (nuint)(4 * width));
+                TOps.Store(a5, ref destination, (nuint)(5 * width));
+                TOps.Store(a6, ref destination, (nuint)(6 * width));
+                TOps.Store(a7, ref destination, (nuint)(7 * width));
+            }
+        }
+
         for (; lane <= batch - block; lane += block)
         {
             for (int r = 0; r < bias.Length; r++)
@@ -168,6 +202,133 @@ internal static class CsrKernels
         }
 
         return lane;
+    }
+
+    /// <summary>
+    /// The gradient of a CSR matrix's nonzeros in feature-major layout, for its rows [<paramref name="firstRow"/>,
+    /// <paramref name="endRow"/>): <c>gradient[k] = Σ_b deltas[r, b] · x[columnIndices[k], b]</c> for each nonzero k of
+    /// row r (added to <paramref name="gradient"/> with <paramref name="accumulate"/>), where deltas is rows x
+    /// <paramref name="batch"/> and x inputs x batch, both row-major: one dot product over the batch per nonzero where the
+    /// dense product makes one per weight. Each sum runs over the lanes in the same order whichever thread runs its row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GradientFeatureMajor(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int inputs, int batch, int firstRow, int endRow, Span<float> gradient, bool accumulate)
+    {
+        int rows = rowPointers.Length - 1;
+        if (rows < 0 || firstRow < 0 || endRow > rows || firstRow > endRow || deltas.Length < rows * batch || x.Length < inputs * batch)
+            throw new ArgumentException("Row pointers, deltas or input do not match the layer and batch sizes.", nameof(rowPointers));
+        if (rows > 0 && (rowPointers[rows] > columnIndices.Length || rowPointers[rows] > gradient.Length))
+            throw new ArgumentException("The last row pointer exceeds the stored entries.", nameof(rowPointers));
+        switch (KernelDispatch.Current)
+        {
+            case KernelPath.Vector512:
+                GradientRows<Vector512<float>, Simd512>(rowPointers, columnIndices, deltas, x, batch, firstRow, endRow, gradient, accumulate);
+                break;
+            case KernelPath.Vector256:
+                GradientRows<Vector256<float>, Simd256>(rowPointers, columnIndices, deltas, x, batch, firstRow, endRow, gradient, accumulate);
+                break;
+            case KernelPath.Vector128:
+                GradientRows<Vector128<float>, Simd128>(rowPointers, columnIndices, deltas, x, batch, firstRow, endRow, gradient, accumulate);
+                break;
+            default:
+                GradientRowsScalar(rowPointers, columnIndices, deltas, x, batch, firstRow, endRow, gradient, accumulate);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Eight nonzeros of a row at a time, one accumulator each, so that each load of the row's deltas serves eight
+    /// multiply-adds and eight independent chains hide their latency; then the row's last nonzeros one at a time. Every
+    /// nonzero's sum is the same sequence of operations (lanes in vector order, the vector's lanes summed, then the lanes
+    /// left over), whichever group it falls in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientRows<TVec, TOps>(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int batch, int firstRow, int endRow, Span<float> gradient, bool accumulate)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, vectorLanes = batch - batch % width;
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float delta = ref MemoryMarshal.GetReference(deltas);
+        ref int column = ref MemoryMarshal.GetReference(columnIndices);
+        Span<float> sums = stackalloc float[8];
+        for (int r = firstRow; r < endRow; r++)
+        {
+            ref float deltaRow = ref Unsafe.Add(ref delta, r * batch);
+            int k = rowPointers[r], end = rowPointers[r + 1];
+            for (; k <= end - 8; k += 8)
+            {
+                ref float x0 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch);
+                ref float x1 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 1) * batch);
+                ref float x2 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 2) * batch);
+                ref float x3 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 3) * batch);
+                ref float x4 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 4) * batch);
+                ref float x5 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 5) * batch);
+                ref float x6 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 6) * batch);
+                ref float x7 = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + 7) * batch);
+                TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
+                for (int b = 0; b < vectorLanes; b += width)
+                {
+                    TVec d = TOps.Load(ref deltaRow, (nuint)b);
+                    a0 = TOps.MultiplyAdd(d, TOps.Load(ref x0, (nuint)b), a0);
+                    a1 = TOps.MultiplyAdd(d, TOps.Load(ref x1, (nuint)b), a1);
+                    a2 = TOps.MultiplyAdd(d, TOps.Load(ref x2, (nuint)b), a2);
+                    a3 = TOps.MultiplyAdd(d, TOps.Load(ref x3, (nuint)b), a3);
+                    a4 = TOps.MultiplyAdd(d, TOps.Load(ref x4, (nuint)b), a4);
+                    a5 = TOps.MultiplyAdd(d, TOps.Load(ref x5, (nuint)b), a5);
+                    a6 = TOps.MultiplyAdd(d, TOps.Load(ref x6, (nuint)b), a6);
+                    a7 = TOps.MultiplyAdd(d, TOps.Load(ref x7, (nuint)b), a7);
+                }
+
+                sums[0] = TOps.Sum(a0);
+                sums[1] = TOps.Sum(a1);
+                sums[2] = TOps.Sum(a2);
+                sums[3] = TOps.Sum(a3);
+                sums[4] = TOps.Sum(a4);
+                sums[5] = TOps.Sum(a5);
+                sums[6] = TOps.Sum(a6);
+                sums[7] = TOps.Sum(a7);
+                for (int i = 0; i < 8; i++)
+                    Finish(ref deltaRow, ref Unsafe.Add(ref input, Unsafe.Add(ref column, k + i) * batch), vectorLanes, batch, sums[i], gradient, k + i, accumulate);
+            }
+
+            for (; k < end; k++)
+            {
+                ref float xk = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch);
+                TVec a = TOps.Zero;
+                for (int b = 0; b < vectorLanes; b += width)
+                    a = TOps.MultiplyAdd(TOps.Load(ref deltaRow, (nuint)b), TOps.Load(ref xk, (nuint)b), a);
+                Finish(ref deltaRow, ref xk, vectorLanes, batch, TOps.Sum(a), gradient, k, accumulate);
+            }
+        }
+    }
+
+    /// <summary>Adds the lanes the vectors did not cover to a nonzero's sum and stores it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(ref float deltaRow, ref float inputRow, int vectorLanes, int batch, float sum, Span<float> gradient, int k, bool accumulate)
+    {
+        for (int b = vectorLanes; b < batch; b++)
+            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref deltaRow, b), Unsafe.Add(ref inputRow, b), sum);
+        gradient[k] = accumulate ? gradient[k] + sum : sum;
+    }
+
+    private static void GradientRowsScalar(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int batch, int firstRow, int endRow, Span<float> gradient, bool accumulate)
+    {
+        for (int r = firstRow; r < endRow; r++)
+        {
+            var deltaRow = deltas.Slice(r * batch, batch);
+            for (int k = rowPointers[r]; k < rowPointers[r + 1]; k++)
+            {
+                var inputRow = x.Slice(columnIndices[k] * batch, batch);
+                float sum = 0;
+                for (int b = 0; b < batch; b++)
+                    sum = MathF.FusedMultiplyAdd(deltaRow[b], inputRow[b], sum);
+                gradient[k] = accumulate ? gradient[k] + sum : sum;
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

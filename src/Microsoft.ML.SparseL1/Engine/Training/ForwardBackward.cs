@@ -30,6 +30,9 @@ internal sealed class ForwardBackward
     /// <summary>Per layer, the sparse forward product, made the first time the layer is sparse enough.</summary>
     private readonly SparseLayerForward?[] _sparseForward;
 
+    /// <summary>Per layer, the products of its resident kept weights, made the first time the layer is resident.</summary>
+    private readonly FrozenLayerPass?[] _frozen;
+
     /// <summary>Per layer, the weight gradient of the active neurons only, made when first enabled.</summary>
     private readonly InactiveNeuronGradient?[] _inactiveNeuronGradient;
 
@@ -54,6 +57,7 @@ internal sealed class ForwardBackward
         }
 
         _sparseForward = new SparseLayerForward?[layers];
+        _frozen = new FrozenLayerPass?[layers];
         _inactiveNeuronGradient = new InactiveNeuronGradient?[layers];
         WeightGradients = new float[layers][];
         BiasGradients = new float[layers][];
@@ -82,8 +86,15 @@ internal sealed class ForwardBackward
     /// </summary>
     public bool FirstLayerTransposed { get; set; }
 
-    /// <summary>The frozen first layer's kept weights when they are resident: the sparse-row products read and write them there.</summary>
-    public KeptWeights? ResidentFirstLayer { get; set; }
+    /// <summary>
+    /// Per layer, its kept weights when they are resident (a frozen layer that trains by them only: the products read and
+    /// write them there, <see cref="FrozenLayerPass"/>, or the sparse-row products for a transposed first layer); null
+    /// entries, or a null array, where the layer's products run on its weights.
+    /// </summary>
+    public KeptWeights?[]? ResidentLayers { get; set; }
+
+    /// <summary>Layer products done on resident kept weights so far (diagnostics: shows which path ran).</summary>
+    public long FrozenLayerProducts { get; private set; }
 
     /// <summary>Weight gradients computed for the active neurons only so far (diagnostics).</summary>
     public long ActiveNeuronGradients { get; private set; }
@@ -92,8 +103,8 @@ internal sealed class ForwardBackward
     public float[] Input => _activations[0].Length > 0 ? _activations[0] : _activations[0] = new float[checked(MaxBatchSize * _layerSizes[0])];
 
     /// <summary>
-    /// ∂(loss)/∂W per layer after <see cref="Backward"/>; with <see cref="ResidentFirstLayer"/> the first layer's goes into
-    /// its kept gradient instead, and layer 0 here keeps whatever the last batch before it wrote.
+    /// ∂(loss)/∂W per layer after <see cref="Backward"/>; a layer in <see cref="ResidentLayers"/> writes its kept gradient
+    /// instead, and its entry here keeps whatever the last batch before it wrote.
     /// </summary>
     public float[][] WeightGradients { get; }
 
@@ -142,14 +153,20 @@ internal sealed class ForwardBackward
             int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
             float[] output = _activations[j + 1];
             var z = output.AsSpan(0, rows * outputs);
+            var resident = ResidentLayers?[j];
             if (j == 0 && sparseInput is not null)
             {
-                if (ResidentFirstLayer is { } resident)
+                if (resident is not null)
                     sparseInput.ForwardKept(resident, outputs, z, _threads);
                 else if (FirstLayerTransposed)
                     sparseInput.ForwardTransposed(parameters.Weights[0], outputs, z, _threads);
                 else
                     sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
+            }
+            else if (resident is not null)
+            {
+                (_frozen[j] ??= new FrozenLayerPass(inputs, outputs, MaxBatchSize)).Forward(resident, previous, rows, z, _threads);
+                FrozenLayerProducts++;
             }
             else if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
             {
@@ -186,15 +203,21 @@ internal sealed class ForwardBackward
         {
             int inputs = _layerSizes[j], outputs = _layerSizes[j + 1];
             float[] delta = _deltas[j + 1];
+            var resident = ResidentLayers?[j];
             // dW = deltaᵀ · input (outputs x inputs); the sum runs over the batch in row order.
             if (j == 0 && _lastSparseInput is { } sparseInput)
             {
-                if (ResidentFirstLayer is { } resident)
+                if (resident is not null)
                     sparseInput.WeightGradientKept(delta, outputs, resident, accumulate);
                 else if (FirstLayerTransposed)
                     sparseInput.WeightGradientTransposed(delta, outputs, inputs, WeightGradients[0], accumulate);
                 else
                     sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);
+            }
+            else if (resident is not null)
+            {
+                // The input gradient comes with the weight gradient, from the same transposed deltas.
+                _frozen[j]!.Backward(resident, delta.AsSpan(0, rows * outputs), rows, accumulate, j > 0 ? _deltas[j].AsSpan(0, rows * inputs) : default, _threads);
             }
             else if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
                     .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, _threads))
@@ -216,8 +239,12 @@ internal sealed class ForwardBackward
 
             // delta_{j-1} = delta_j · W_j, masked by the ReLU of layer j-1 (the input gradient is never needed).
             float[] previousDelta = _deltas[j];
-            DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs), MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs),
-                previousDelta, 0, inputs, false, _threads);
+            if (resident is null)
+            {
+                DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs), MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs),
+                    previousDelta, 0, inputs, false, _threads);
+            }
+
             ActivationKernels.ReluBackward(previousDelta.AsSpan(0, rows * inputs), _activations[j].AsSpan(0, rows * inputs));
         }
     }

@@ -38,9 +38,9 @@ internal sealed class KeptWeights
     }
 
     /// <summary>
-    /// Whether the kept weights live here between steps (<see cref="MakeResident"/>): the first layer on sparse rows is
-    /// then multiplied and differentiated from <see cref="Values"/> by rows, its gradient is written into
-    /// <see cref="Gradient"/>, and the layer itself is stale until <see cref="WriteBack"/>.
+    /// Whether the kept weights live here between steps (<see cref="MakeResident"/>): the layer's products then read
+    /// <see cref="Values"/> by rows and write their gradient into <see cref="Gradient"/>, and the layer itself is stale
+    /// until <see cref="WriteBack"/>.
     /// </summary>
     public bool Resident { get; private set; }
 
@@ -50,30 +50,68 @@ internal sealed class KeptWeights
     /// <summary>The kept weights' gradient (written by the products while <see cref="Resident"/>).</summary>
     public float[] Gradient => _gradient;
 
-    /// <summary>With a transposed layer (inputs x width) made resident: where each input's kept weights start in <see cref="Values"/> (inputs + 1 entries).</summary>
+    /// <summary>When resident: where each row's kept weights start in <see cref="Values"/> (rows + 1 entries), a CSR matrix.</summary>
     public int[] RowStarts { get; private set; } = [];
 
-    /// <summary>With a transposed layer made resident: each kept weight's output (its column in the layer's row).</summary>
-    public int[] Outputs { get; private set; } = [];
+    /// <summary>When resident: each kept weight's column in its row.</summary>
+    public int[] Columns { get; private set; } = [];
 
     /// <summary>
-    /// Keeps the weights here from now on, indexed by the rows of a transposed layer of <paramref name="width"/> outputs
-    /// (positions ascend, so each input's kept weights are contiguous and in output order).
+    /// Keeps the weights here from now on, as the CSR matrix of a row-major layer of <paramref name="rows"/> x
+    /// <paramref name="columns"/> (positions ascend, so each row's kept weights are contiguous and in column order).
+    /// A first layer stored transposed is inputs x outputs; any other, outputs x inputs.
     /// </summary>
-    public void MakeResident(int inputs, int width)
+    public void MakeResident(int rows, int columns)
     {
-        RowStarts = new int[inputs + 1];
-        Outputs = new int[_positions.Length];
+        RowStarts = new int[rows + 1];
+        Columns = new int[_positions.Length];
         for (int k = 0; k < _positions.Length; k++)
         {
-            RowStarts[_positions[k] / width + 1]++;
-            Outputs[k] = _positions[k] % width;
+            RowStarts[_positions[k] / columns + 1]++;
+            Columns[k] = _positions[k] % columns;
         }
 
-        for (int c = 0; c < inputs; c++)
-            RowStarts[c + 1] += RowStarts[c];
+        for (int r = 0; r < rows; r++)
+            RowStarts[r + 1] += RowStarts[r];
+        _columnCount = columns;
         Resident = true;
     }
+
+    private int _columnCount;
+
+    /// <summary>
+    /// The same kept weights by column (CSC: where each column's entries start, each entry's row, and its index in
+    /// <see cref="Values"/>, rows ascending within a column), for the products that read the layer transposed; made at
+    /// the first call (resident only).
+    /// </summary>
+    public (int[] Starts, int[] Rows, int[] Entries) ByColumn()
+    {
+        if (!Resident)
+            throw new InvalidOperationException("The kept weights are not resident.");
+        if (_byColumn is { } made)
+            return made;
+        var starts = new int[_columnCount + 1];
+        foreach (int c in Columns)
+            starts[c + 1]++;
+        for (int c = 0; c < _columnCount; c++)
+            starts[c + 1] += starts[c];
+        var next = (int[])starts.Clone();
+        var rows = new int[Columns.Length];
+        var entries = new int[Columns.Length];
+        for (int r = 0; r + 1 < RowStarts.Length; r++)
+        {
+            for (int k = RowStarts[r]; k < RowStarts[r + 1]; k++)
+            {
+                int slot = next[Columns[k]]++;
+                rows[slot] = r;
+                entries[slot] = k;
+            }
+        }
+
+        return (_byColumn = (starts, rows, entries)).Value;
+    }
+
+    private (int[] Starts, int[] Rows, int[] Entries)? _byColumn;
 
     /// <summary>Runs <paramref name="step"/> on the resident weights and their gradient, in place.</summary>
     public void StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights, _gradient);

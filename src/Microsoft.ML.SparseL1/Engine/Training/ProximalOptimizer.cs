@@ -22,14 +22,18 @@ internal sealed class ProximalOptimizer
 
     /// <param name="settings">The run's settings.</param>
     /// <param name="parameters">The parameters to step.</param>
-    /// <param name="residentFirstLayer">
-    /// Whether a frozen first layer may keep its kept weights resident (<see cref="KeptWeights.MakeResident"/>): for a
-    /// transposed first layer whose products read them by rows (training on sparse rows in one process).
+    /// <param name="residentLayers">
+    /// Whether frozen layers may keep their kept weights resident (<see cref="KeptWeights.MakeResident"/>), for products
+    /// that read them there (training in one process): a transposed first layer on sparse rows
+    /// (<see cref="TrainingSettings.ResidentFrozenFirstLayer"/>), any other layer below
+    /// <see cref="FrozenLayerPass.BreakEvenDensity"/> (<see cref="TrainingSettings.SparseFrozenLayers"/>).
     /// </param>
-    public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters, bool residentFirstLayer = false)
+    /// <param name="firstLayerTransposed">Whether the first layer is stored transposed (inputs x outputs) in this run (training on sparse rows).</param>
+    public ProximalOptimizer(TrainingSettings settings, MlpParameters parameters, bool residentLayers = false, bool firstLayerTransposed = false)
     {
         _settings = settings;
-        _residentAllowed = residentFirstLayer;
+        _residentAllowed = residentLayers;
+        FirstLayerTransposed = firstLayerTransposed;
         Lambdas = (float[])settings.Lambdas.Clone();
         LearningRate = settings.LearningRate;
         ReweightOffset = settings.ReweightOffset;
@@ -55,7 +59,7 @@ internal sealed class ProximalOptimizer
     public float ReweightOffset { get; set; }
 
     /// <summary>Whether the first layer is stored transposed (inputs x outputs) in this run (training on sparse rows).</summary>
-    public bool FirstLayerTransposed { get; set; }
+    public bool FirstLayerTransposed { get; }
 
     /// <summary>How many times the zero pattern was frozen (a caller that keeps per-pattern state rebuilds it on a change).</summary>
     public int Freezes { get; private set; }
@@ -69,13 +73,20 @@ internal sealed class ProximalOptimizer
     private readonly bool _residentAllowed;
 
     /// <summary>
-    /// The first layer's kept weights when they are resident (the frozen first layer of a run on sparse rows): the
-    /// products read and write them there, and <see cref="Commit"/> writes them into the layer. Null otherwise.
+    /// Per layer, its kept weights when they are resident: the products read and write them there, and
+    /// <see cref="Commit"/> writes them into the layer. Null when no layer is resident.
     /// </summary>
-    public KeptWeights? ResidentFirstLayer => _kept?[0] is { Resident: true } kept ? kept : null;
+    public KeptWeights?[]? ResidentLayers { get; private set; }
 
-    /// <summary>Writes resident first-layer weights into the layer, so that it can be read whole (the run's end).</summary>
-    public void Commit(MlpParameters parameters) => ResidentFirstLayer?.WriteBack(parameters.Weights[0]);
+    /// <summary>The first layer's kept weights when they are resident, else null.</summary>
+    public KeptWeights? ResidentFirstLayer => ResidentLayers?[0];
+
+    /// <summary>Writes resident weights into their layers, so that the parameters can be read whole (the run's end).</summary>
+    public void Commit(MlpParameters parameters)
+    {
+        for (int j = 0; j < (ResidentLayers?.Length ?? 0); j++)
+            ResidentLayers![j]?.WriteBack(parameters.Weights[j]);
+    }
 
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
@@ -97,10 +108,31 @@ internal sealed class ProximalOptimizer
                 _mask[j] = MaskOf(parameters.Weights[j]);
         }
 
-        // Resident kept weights save a gather of the gradient and a scatter of the weights over the whole first layer
-        // each step (on Debian's text set, 62,605 inputs x 100, that was 28 % of the fit).
-        if (_residentAllowed && _kept[0] is { } first)
-            first.MakeResident(parameters.InputSize, parameters.LayerSizes[1]);
+        // Resident kept weights save a gather of the gradient and a scatter of the weights over the whole layer each
+        // step, and let the products run over the kept weights only (docs/kernels.md, "Frozen layers").
+        ResidentLayers = null;
+        for (int j = 0; j < parameters.LayerCount && _residentAllowed; j++)
+        {
+            int inputs = parameters.LayerSizes[j], outputs = parameters.LayerSizes[j + 1];
+            if (_kept[j] is not { } kept)
+                continue;
+            if (j == 0 && FirstLayerTransposed)
+            {
+                if (!_settings.ResidentFrozenFirstLayer)
+                    continue;
+                kept.MakeResident(inputs, outputs);
+            }
+            else if (_settings.SparseFrozenLayers && FrozenLayerPass.Pays(_maskNonZero[j], inputs * outputs))
+            {
+                kept.MakeResident(outputs, inputs);
+            }
+            else
+            {
+                continue;
+            }
+
+            (ResidentLayers ??= new KeptWeights?[parameters.LayerCount])[j] = kept;
+        }
     }
 
     /// <summary>

@@ -21,9 +21,8 @@ internal static class ProximalTrainingLoop
     /// <param name="cancellation">Checked before every step.</param>
     /// <param name="stepControl">
     /// Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.
-    /// On sparse rows, once the first layer is frozen its kept weights train resident
-    /// (<see cref="ProximalOptimizer.ResidentFirstLayer"/>): the first layer in the parameters is stale until the run
-    /// returns, so a callback must not read or write it then.
+    /// Once a layer is frozen its kept weights may train resident (<see cref="ProximalOptimizer.ResidentLayers"/>): that
+    /// layer in the parameters is stale until the run returns, so a callback must not read or write it then.
     /// </param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
@@ -59,9 +58,8 @@ internal static class ProximalTrainingLoop
         ProximalOptimizer? optimizer = null;
         try
         {
-            // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
-            optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer)
-                { FirstLayerTransposed = transposed };
+            // Data-parallel ranks sum the layers' gradients: the kept weights stay in the layers there.
+            optimizer = new ProximalOptimizer(settings, parameters, residentLayers: data.Shard is null, firstLayerTransposed: transposed);
             return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch);
         }
         finally
@@ -81,7 +79,7 @@ internal static class ProximalTrainingLoop
         bool shuffle = batch < globalRows;
         Distributed.GradientReduction? reduction = null;
         int reductionFreezes = -1;
-        gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;
+        gradient.Network.ResidentLayers = optimizer.ResidentLayers;
         int[] nonZero = parameters.CountNonZeroWeights();
         if (settings.SparseForward)
             gradient.Network.UseSparseForward(nonZero);
@@ -130,17 +128,19 @@ internal static class ProximalTrainingLoop
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
                 stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
-                // A freeze in the step control may have made the first layer resident.
-                gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;
+                // A freeze in the step control may have made layers resident.
+                gradient.Network.ResidentLayers = optimizer.ResidentLayers;
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
-                    return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts);
+                    return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts,
+                        gradient.Network.FrozenLayerProducts);
             }
 
             epochLoss = weightSum > 0 ? lossSum / weightSum : 0;
             epochCompleted?.Invoke(new EpochSummary(epoch, settings.Epochs, epochLoss, nonZero));
         }
 
-        return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts);
+        return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts,
+            gradient.Network.FrozenLayerProducts);
     }
 
     /// <summary>The per-step reduction of this run's gradient: every layer whole, or only the kept weights of frozen layers.</summary>

@@ -137,7 +137,7 @@ internal sealed class SparseInputBatch
     {
         int rows = Rows;
         float[] result = _transposed.Length >= rows * outputs ? _transposed : _transposed = new float[outputs * _rowPointers.Length];
-        int[] starts = kept.RowStarts, outputOf = kept.Outputs;
+        int[] starts = kept.RowStarts, outputOf = kept.Columns;
         float[] values = kept.Values;
         ForRanges(rows, threads, (first, end) =>
         {
@@ -174,7 +174,7 @@ internal sealed class SparseInputBatch
     /// </summary>
     public void WeightGradientKept(float[] delta, int outputs, KeptWeights kept, bool accumulate)
     {
-        int[] starts = kept.RowStarts, outputOf = kept.Outputs;
+        int[] starts = kept.RowStarts, outputOf = kept.Columns;
         float[] gradient = kept.Gradient;
         int inputs = starts.Length - 1;
         if (!accumulate)

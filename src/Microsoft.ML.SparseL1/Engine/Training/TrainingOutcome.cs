@@ -19,7 +19,9 @@ internal enum TrainingExit
 /// <param name="LayerNonZeroCounts">Nonzero weights per layer at the end.</param>
 /// <param name="LastEpochLoss">Mean data loss over the batches of the last epoch (before each step).</param>
 /// <param name="SparseLayerProducts">Forward layer products that took the sparse path (diagnostics).</param>
-internal sealed record TrainingOutcome(TrainingExit Exit, int EpochsStarted, long Steps, int[] LayerNonZeroCounts, double LastEpochLoss, long SparseLayerProducts);
+/// <param name="FrozenLayerProducts">Forward layer products of frozen layers on their resident kept weights (diagnostics).</param>
+internal sealed record TrainingOutcome(TrainingExit Exit, int EpochsStarted, long Steps, int[] LayerNonZeroCounts, double LastEpochLoss, long SparseLayerProducts,
+    long FrozenLayerProducts);
 
 /// <summary>What the trainer tells its observer after each proximal step.</summary>
 /// <param name="Epoch">Current epoch (1-based).</param>

@@ -66,6 +66,12 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool ResidentFrozenFirstLayer { get; init; } = true;
 
+    /// <summary>
+    /// In one process, train a frozen layer below <see cref="FrozenLayerPass.BreakEvenDensity"/> by its kept weights only
+    /// (<see cref="FrozenLayerPass"/>: the same model up to the order of the float additions). Off only to compare both.
+    /// </summary>
+    public bool SparseFrozenLayers { get; init; } = true;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;

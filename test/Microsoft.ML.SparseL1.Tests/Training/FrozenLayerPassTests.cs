@@ -1,0 +1,174 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.SparseL1.Kernels;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.ML.SparseL1.Training;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Training;
+
+/// <summary>
+/// Frozen layers trained by their resident kept weights (<see cref="FrozenLayerPass"/>) against a naive double-precision
+/// kernel, the dense products of the same network, and the dense path's training run.
+/// </summary>
+[TestClass]
+public class FrozenLayerPassTests
+{
+    [TestMethod]
+    public void GradientFeatureMajor_MatchesANaiveDoubleSumOnEveryKernelPath() => KernelPaths.ForEach(path =>
+    {
+        var random = new Random(3);
+        const int rows = 23, inputs = 41;
+        foreach (int batch in new[] { 1, 7, 16, 33, 100, 128 })
+        {
+            var (starts, columns) = RandomPattern(rows, inputs, 0.2, random);
+            float[] deltas = TestData.Uniform(random, rows * batch), x = TestData.Uniform(random, inputs * batch);
+            float[] previous = TestData.Uniform(random, columns.Length);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                float[] gradient = (float[])previous.Clone();
+                // Two calls over row ranges, as two threads would split them.
+                CsrKernels.GradientFeatureMajor(starts, columns, deltas, x, inputs, batch, 0, 9, gradient, accumulate);
+                CsrKernels.GradientFeatureMajor(starts, columns, deltas, x, inputs, batch, 9, rows, gradient, accumulate);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int k = starts[r]; k < starts[r + 1]; k++)
+                    {
+                        double expected = accumulate ? previous[k] : 0;
+                        for (int b = 0; b < batch; b++)
+                            expected += (double)deltas[r * batch + b] * x[columns[k] * batch + b];
+                        TestData.AssertClose(expected, gradient[k], 1e-5, 1e-5, $"{path}: batch {batch}, row {r}, entry {k}, accumulate {accumulate}");
+                    }
+                }
+            }
+        }
+    });
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(7)]
+    [DataRow(128)]
+    public void ResidentLayers_MatchTheDenseProductsOfTheSameNetwork(int rows)
+    {
+        // Layers 0 and 1 resident (5 % and 20 % kept), layer 2 dense: outputs, every bias gradient (the deltas carried back
+        // through the resident layers' input gradient) and every weight gradient at the kept positions.
+        int[] sizes = [301, 157, 33, 5];
+        var parameters = MlpParameters.Initialize(sizes, seed: 4);
+        var random = new Random(rows);
+        KeepFraction(parameters.Weights[0], 0.05, random);
+        KeepFraction(parameters.Weights[1], 0.20, random);
+        float[] input = TestData.Uniform(random, rows * sizes[0]);
+        int[] labels = Enumerable.Range(0, rows).Select(r => r % sizes[^1]).ToArray();
+
+        var dense = new ForwardBackward(sizes, 128, threads: 2);
+        RunBatch(dense);
+        var resident = new KeptWeights?[3];
+        for (int j = 0; j < 2; j++)
+        {
+            resident[j] = new KeptWeights(parameters.Weights[j], null, null);
+            resident[j]!.MakeResident(sizes[j + 1], sizes[j]);
+        }
+
+        var sparse = new ForwardBackward(sizes, 128, threads: 2) { ResidentLayers = resident };
+        RunBatch(sparse);
+
+        Assert.AreEqual(2L, sparse.FrozenLayerProducts, "layers 0 and 1 ran on their kept weights");
+        float[] denseOut = dense.Outputs(rows).ToArray(), sparseOut = sparse.Outputs(rows).ToArray();
+        for (int i = 0; i < denseOut.Length; i++)
+            TestData.AssertClose(denseOut[i], sparseOut[i], 1e-5, 1e-5, $"output {i}");
+        for (int j = 0; j < 3; j++)
+        {
+            for (int o = 0; o < sizes[j + 1]; o++)
+                TestData.AssertClose(dense.BiasGradients[j][o], sparse.BiasGradients[j][o], 1e-4, 1e-6, $"layer {j} bias gradient {o}");
+            int[] positions = resident[j]?.Positions ?? Enumerable.Range(0, dense.WeightGradients[j].Length).ToArray();
+            float[] gradient = resident[j]?.Gradient ?? sparse.WeightGradients[j];
+            for (int k = 0; k < positions.Length; k++)
+                TestData.AssertClose(dense.WeightGradients[j][positions[k]], gradient[k], 1e-4, 1e-6, $"layer {j} weight gradient at {positions[k]}");
+        }
+
+        void RunBatch(ForwardBackward network)
+        {
+            network.Forward(parameters, input, 0, rows);
+            var output = network.Outputs(rows);
+            var outputGradient = network.OutputGradient(rows);
+            for (int r = 0; r < rows; r++)
+            {
+                // Squared error against a one-hot label: a gradient every output row shares in.
+                for (int o = 0; o < sizes[^1]; o++)
+                    outputGradient[r * sizes[^1] + o] = output[r * sizes[^1] + o] - (labels[r] == o ? 1f : 0f);
+            }
+
+            network.Backward(parameters, rows, accumulate: false);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(SparseMlpOptimizer.Sgd)]
+    [DataRow(SparseMlpOptimizer.Adam)]
+    public void Train_FrozenLayers_TrackTheDensePathAndDoNotDependOnThreads(SparseMlpOptimizer optimizer)
+    {
+        // Layers 0 and 1 frozen at 8 % and 25 % kept train by their kept weights on every step; layer 2 stays on the dense path.
+        int[] sizes = [200, 120, 40, 4];
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
+        var start = MlpParameters.Initialize(sizes, seed: 5);
+        KeepFraction(start.Weights[0], 0.08, new Random(6));
+        KeepFraction(start.Weights[1], 0.25, new Random(7));
+        MlpParameters Run(bool sparseFrozen, int threads)
+        {
+            var parameters = MlpParameters.Initialize(sizes, seed: 5);
+            for (int j = 0; j < 2; j++)
+                Array.Copy(start.Weights[j], parameters.Weights[j], start.Weights[j].Length);
+            var settings = new TrainingSettings
+            {
+                Loss = LossKind.SoftmaxCrossEntropy, Optimizer = optimizer, LearningRate = optimizer == SparseMlpOptimizer.Adam ? 1e-3f : 0.1f,
+                BatchSize = 128, Epochs = 3, Seed = 2, Threads = threads, Lambdas = [0f, 0f, 0f], FreezeZeroWeights = true, SparseFrozenLayers = sparseFrozen,
+            };
+            var outcome = ProximalTrainingLoop.Train(data, parameters, settings);
+            Assert.AreEqual(sparseFrozen ? 2 * 3 * 6L : 0L, outcome.FrozenLayerProducts, "layers 0 and 1 of every step (6 batches, 3 epochs)");
+            return parameters;
+        }
+
+        var dense = Run(sparseFrozen: false, threads: 1);
+        var frozenOne = Run(sparseFrozen: true, threads: 1);
+        var frozenTwo = Run(sparseFrozen: true, threads: 2);
+        for (int j = 0; j < sizes.Length - 1; j++)
+        {
+            CollectionAssert.AreEqual(frozenOne.Weights[j], frozenTwo.Weights[j], $"layer {j}: 1 vs 2 threads");
+            CollectionAssert.AreEqual(frozenOne.Biases[j], frozenTwo.Biases[j], $"layer {j} biases: 1 vs 2 threads");
+            for (int i = 0; i < dense.Weights[j].Length; i++)
+            {
+                Assert.AreEqual(dense.Weights[j][i] == 0f, frozenOne.Weights[j][i] == 0f, $"layer {j} weight {i}: the same zero pattern");
+                TestData.AssertClose(dense.Weights[j][i], frozenOne.Weights[j][i], 1e-3, 1e-5, $"layer {j} weight {i}");
+            }
+        }
+    }
+
+    private static (int[] Starts, int[] Columns) RandomPattern(int rows, int columns, double density, Random random)
+    {
+        var starts = new int[rows + 1];
+        var kept = new System.Collections.Generic.List<int>();
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                if (random.NextDouble() < density)
+                    kept.Add(c);
+            }
+
+            starts[r + 1] = kept.Count;
+        }
+
+        return (starts, kept.ToArray());
+    }
+
+    private static void KeepFraction(float[] weights, double fraction, Random random)
+    {
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (random.NextDouble() >= fraction)
+                weights[i] = 0f;
+        }
+    }
+}
