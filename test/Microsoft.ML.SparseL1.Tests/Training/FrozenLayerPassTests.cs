@@ -109,12 +109,12 @@ public class FrozenLayerPassTests
     [DataRow(SparseMlpOptimizer.Adam)]
     public void Train_FrozenLayers_TrackTheDensePathAndDoNotDependOnThreads(SparseMlpOptimizer optimizer)
     {
-        // Layers 0 and 1 frozen at 8 % and 25 % kept train by their kept weights on every step; layer 2 stays on the dense path.
+        // Layers 0 and 1 frozen at 8 % and 20 % kept train by their kept weights on every step; layer 2 stays on the dense path.
         int[] sizes = [200, 120, 40, 4];
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
         var start = MlpParameters.Initialize(sizes, seed: 5);
         KeepFraction(start.Weights[0], 0.08, new Random(6));
-        KeepFraction(start.Weights[1], 0.25, new Random(7));
+        KeepFraction(start.Weights[1], 0.20, new Random(7));
         MlpParameters Run(bool sparseFrozen, int threads)
         {
             var parameters = MlpParameters.Initialize(sizes, seed: 5);
