@@ -52,6 +52,8 @@ if (wanted.Contains("frozen-epoch"))
     results.AddRange(SparseTrainingBenchmarks.FrozenEpoch());
 if (wanted.Contains("frozen-layer-parts"))
     results.AddRange(SparseTrainingBenchmarks.FrozenLayerParts());
+if (wanted.Contains("threads-epoch"))
+    results.AddRange(SparseTrainingBenchmarks.ThreadsEpoch());
 if (wanted.Contains("selection-run"))
     results.AddRange(SparseTrainingBenchmarks.SelectionRun(threads: 2));
 

@@ -145,6 +145,41 @@ public class FrozenLayerPassTests
         }
     }
 
+    [TestMethod]
+    public void SplitBatch_OfAFrozenNetwork_GivesTheWholeBatchGradient()
+    {
+        // Layer 0 resident (10 % kept) holds most weights, so a 100-row batch is split in two halves of 50.
+        int[] sizes = [150, 60, 3];
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 100, 150, 3, seed: 8);
+        var parameters = MlpParameters.Initialize(sizes, seed: 9);
+        KeepFraction(parameters.Weights[0], 0.10, new Random(10));
+        var kept = new KeptWeights(parameters.Weights[0], null, null);
+        kept.MakeResident(sizes[1], sizes[0]);
+        int[] order = Enumerable.Range(0, 100).Reverse().ToArray();
+        (double Loss, float[] Kept, float[][] Biases) Run(bool split, int threads)
+        {
+            var gradient = new BatchGradient(data, LossKind.SoftmaxCrossEntropy, sizes, 100, threads, split);
+            Assert.AreEqual(split ? 2 : 1, gradient.Parts.Length);
+            foreach (var part in gradient.Parts)
+                part.ResidentLayers = [kept, null];
+            double loss = gradient.Compute(parameters, order, 0, 100, scale: null, accumulate: false).Loss;
+            return (loss, (float[])kept.Gradient.Clone(), gradient.Network.BiasGradients.Select(b => (float[])b.Clone()).ToArray());
+        }
+
+        var whole = Run(split: false, threads: 1);
+        var halvesOne = Run(split: true, threads: 1);
+        var halvesTwo = Run(split: true, threads: 2);
+        TestData.AssertClose(whole.Loss, halvesOne.Loss, 1e-9, 1e-9, "loss");
+        CollectionAssert.AreEqual(halvesOne.Kept, halvesTwo.Kept, "halves side by side or one after the other");
+        for (int k = 0; k < whole.Kept.Length; k++)
+            TestData.AssertClose(whole.Kept[k], halvesOne.Kept[k], 1e-4, 1e-6, $"kept gradient {k}");
+        for (int j = 0; j < 2; j++)
+        {
+            for (int o = 0; o < sizes[j + 1]; o++)
+                TestData.AssertClose(whole.Biases[j][o], halvesOne.Biases[j][o], 1e-4, 1e-6, $"layer {j} bias gradient {o}");
+        }
+    }
+
     private static (int[] Starts, int[] Columns) RandomPattern(int rows, int columns, double density, Random random)
     {
         var starts = new int[rows + 1];

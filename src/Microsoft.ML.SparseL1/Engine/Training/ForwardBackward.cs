@@ -58,6 +58,7 @@ internal sealed class ForwardBackward
 
         _sparseForward = new SparseLayerForward?[layers];
         _frozen = new FrozenLayerPass?[layers];
+        _keptGradients = new float[]?[layers];
         _inactiveNeuronGradient = new InactiveNeuronGradient?[layers];
         WeightGradients = new float[layers][];
         BiasGradients = new float[layers][];
@@ -92,6 +93,25 @@ internal sealed class ForwardBackward
     /// entries, or a null array, where the layer's products run on its weights.
     /// </summary>
     public KeptWeights?[]? ResidentLayers { get; set; }
+
+    /// <summary>
+    /// Whether a resident layer's kept gradient goes into a buffer of this workspace (<see cref="KeptGradient"/>) rather
+    /// than into <see cref="KeptWeights.Gradient"/>: for a second workspace whose gradient is added to the first's.
+    /// </summary>
+    public bool SeparateKeptGradients { get; init; }
+
+    private readonly float[]?[] _keptGradients;
+
+    /// <summary>The buffer a resident layer's kept gradient goes into: this workspace's own with <see cref="SeparateKeptGradients"/>.</summary>
+    public float[] KeptGradient(int layer)
+    {
+        var kept = ResidentLayers?[layer] ?? throw new InvalidOperationException($"Layer {layer} is not resident.");
+        if (!SeparateKeptGradients)
+            return kept.Gradient;
+        if (_keptGradients[layer]?.Length != kept.Gradient.Length)
+            _keptGradients[layer] = new float[kept.Gradient.Length];
+        return _keptGradients[layer]!;
+    }
 
     /// <summary>Layer products done on resident kept weights so far (diagnostics: shows which path ran).</summary>
     public long FrozenLayerProducts { get; private set; }
@@ -217,7 +237,8 @@ internal sealed class ForwardBackward
             else if (resident is not null)
             {
                 // The input gradient comes with the weight gradient, from the same transposed deltas.
-                _frozen[j]!.Backward(resident, delta.AsSpan(0, rows * outputs), rows, accumulate, j > 0 ? _deltas[j].AsSpan(0, rows * inputs) : default, _threads);
+                _frozen[j]!.Backward(resident, delta.AsSpan(0, rows * outputs), rows, KeptGradient(j), accumulate,
+                    j > 0 ? _deltas[j].AsSpan(0, rows * inputs) : default, _threads);
             }
             else if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
                     .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, _threads))

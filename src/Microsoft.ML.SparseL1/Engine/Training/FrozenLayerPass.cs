@@ -63,17 +63,18 @@ internal sealed class FrozenLayerPass
 
     /// <summary>
     /// From the output gradient <paramref name="delta"/> (rows x outputs, row-major) of the last <see cref="Forward"/>'s
-    /// batch: the kept weights' gradient into <see cref="KeptWeights.Gradient"/> (added with <paramref name="accumulate"/>)
+    /// batch: the kept weights' gradient into <paramref name="keptGradient"/> (one entry per kept weight, in their order;
+    /// added with <paramref name="accumulate"/>)
     /// and, unless <paramref name="inputGradient"/> is empty, <c>inputGradient[r, i] = Σ_o delta[r, o] · W[o, i]</c>
     /// (rows x inputs, row-major).
     /// </summary>
-    public void Backward(KeptWeights kept, ReadOnlySpan<float> delta, int rows, bool accumulate, Span<float> inputGradient, int threads)
+    public void Backward(KeptWeights kept, ReadOnlySpan<float> delta, int rows, float[] keptGradient, bool accumulate, Span<float> inputGradient, int threads)
     {
         float[] deltaByNeuron = _byNeuron;
         GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, deltaByNeuron, rows);
         InParts(_outputs, kept.Values.Length, rows, threads, (first, end) =>
             CsrKernels.GradientFeatureMajor(kept.RowStarts, kept.Columns, deltaByNeuron.AsSpan(0, _outputs * rows), _inputByFeature.AsSpan(0, _inputs * rows),
-                _inputs, rows, first, end, kept.Gradient, accumulate));
+                _inputs, rows, first, end, keptGradient, accumulate));
         if (inputGradient.IsEmpty)
             return;
 

@@ -41,11 +41,12 @@ internal static class ProximalTrainingLoop
         // Data-parallel training (data.Shard set): batches and shuffles are of the whole set, so every rank draws the same
         // global permutation and computes its part of each global batch; the parts are summed in rank order.
         int batch = settings.EffectiveBatchSize(data.GlobalRows);
-        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads);
+        var gradient = new BatchGradient(data, settings.Loss, parameters.LayerSizes, Math.Min(batch, data.Rows), settings.Threads, settings.SplitBatches);
         // On sparse rows the first layer trains transposed (ForwardBackward.FirstLayerTransposed): the optimizer and every
         // callback here are element-wise or count-based, so only the products see the layout; it is restored on any exit.
         bool transposed = data.Sparse is not null;
-        gradient.Network.FirstLayerTransposed = transposed;
+        foreach (var part in gradient.Parts)
+            part.FirstLayerTransposed = transposed;
         // The first layer's gradient buffer, unused before the first step and after the last, holds the copy a transpose
         // needs; it is cleared after, because the sparse products clear only the rows their last batch wrote.
         float[] scratch = gradient.Network.WeightGradients[0];
@@ -79,11 +80,15 @@ internal static class ProximalTrainingLoop
         bool shuffle = batch < globalRows;
         Distributed.GradientReduction? reduction = null;
         int reductionFreezes = -1;
-        gradient.Network.ResidentLayers = optimizer.ResidentLayers;
         int[] nonZero = parameters.CountNonZeroWeights();
-        if (settings.SparseForward)
-            gradient.Network.UseSparseForward(nonZero);
-        gradient.Network.SkipInactiveNeurons = settings.SkipInactiveNeurons;
+        foreach (var part in gradient.Parts)
+        {
+            part.ResidentLayers = optimizer.ResidentLayers;
+            if (settings.SparseForward)
+                part.UseSparseForward(nonZero);
+            part.SkipInactiveNeurons = settings.SkipInactiveNeurons;
+        }
+
         int[]? order = shuffle ? new int[globalRows] : null;
         long steps = 0;
         double epochLoss = double.NaN;
@@ -129,7 +134,8 @@ internal static class ProximalTrainingLoop
                 steps++;
                 stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
                 // A freeze in the step control may have made layers resident.
-                gradient.Network.ResidentLayers = optimizer.ResidentLayers;
+                foreach (var part in gradient.Parts)
+                    part.ResidentLayers = optimizer.ResidentLayers;
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
                     return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts,
                         gradient.Network.FrozenLayerProducts);

@@ -72,6 +72,13 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool SparseFrozenLayers { get; init; } = true;
 
+    /// <summary>
+    /// Split each batch of dense rows (in one process, from <see cref="BatchGradient.MinimumPartRows"/> x 2 rows) into two
+    /// halves that run side by side, their gradients summed in a fixed order (<see cref="BatchGradient"/>): the same
+    /// model for any thread count. Off only to compare both.
+    /// </summary>
+    public bool SplitBatches { get; init; } = true;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;
