@@ -54,6 +54,14 @@ if (wanted.Contains("frozen-layer-parts"))
     results.AddRange(SparseTrainingBenchmarks.FrozenLayerParts());
 if (wanted.Contains("threads-epoch"))
     results.AddRange(SparseTrainingBenchmarks.ThreadsEpoch());
+// "fit-cost" runs the narrow network's rows; "fit-cost-wide" adds the wide network at the same nonzeros; "fit-cost-every=K"
+// adds the runs that take the whole gradient every K steps before the freeze.
+if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
+{
+    string? every = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-every=", StringComparison.Ordinal));
+    results.AddRange(FitCostBenchmarks.Run(includeWide: wanted.Contains("fit-cost-wide"),
+        every is null ? 1 : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+}
 if (wanted.Contains("selection-run"))
     results.AddRange(SparseTrainingBenchmarks.SelectionRun(threads: 2));
 

@@ -180,6 +180,65 @@ public class FrozenLayerPassTests
         }
     }
 
+    [TestMethod]
+    public void HeldPattern_StepsNonzeroWeightsOnlyBetweenWholeGradientSteps_WithExactCounts()
+    {
+        // l1 on every layer from a sparse start: layers 0 and 1 (10 % and 20 % nonzero) are held on 3 of every 4 steps.
+        int[] sizes = [200, 120, 40, 4];
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
+        MlpParameters Run(int threads, int every, System.Collections.Generic.List<string> violations)
+        {
+            var parameters = MlpParameters.Initialize(sizes, seed: 5);
+            KeepFraction(parameters.Weights[0], 0.10, new Random(6));
+            KeepFraction(parameters.Weights[1], 0.20, new Random(7));
+            var settings = new TrainingSettings
+            {
+                Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 3e-3f, BatchSize = 128, Epochs = 3, Seed = 2,
+                Threads = threads, Lambdas = [2e-3f, 2e-3f, 0f], DenseGradientEvery = every,
+            };
+            bool[]? zeroBefore = null;
+            long lastStep = 0, heldSteps = 0;
+            ProximalTrainingLoop.Train(data, parameters, settings, stepControl: (step, optimizer) =>
+            {
+                if (optimizer.Held)
+                {
+                    heldSteps++;
+                    // Held steps: the counts are the held weights' own, and a weight zero before the hold stays zero.
+                    var resident = optimizer.ResidentLayers![0]!;
+                    int nonZero = resident.Values.Count(v => v != 0f);
+                    if (nonZero != step.LayerNonZeroCounts[0])
+                        violations.Add($"step {step.Step}: count {step.LayerNonZeroCounts[0]}, held weights {nonZero}");
+                    var held = new bool[parameters.Weights[0].Length];
+                    foreach (int position in resident.Positions)
+                        held[position] = true;
+                    if (zeroBefore is not null && held.Where((h, i) => h && zeroBefore[i]).Any())
+                        violations.Add($"step {step.Step}: a weight zero at the last whole step is held");
+                }
+                else
+                {
+                    zeroBefore = parameters.Weights[0].Select(w => w == 0f).ToArray();
+                    int nonZero = parameters.Weights[0].Count(w => w != 0f);
+                    if (nonZero != step.LayerNonZeroCounts[0])
+                        violations.Add($"step {step.Step}: count {step.LayerNonZeroCounts[0]}, layer {nonZero}");
+                }
+
+                lastStep = step.Step;
+            });
+            Assert.AreEqual(18L, lastStep);
+            Assert.AreEqual(every == 1 ? 0L : 13L, heldSteps, "steps 1, 5, 9, 13, 17 take the whole gradient");
+            return parameters;
+        }
+
+        var violations = new System.Collections.Generic.List<string>();
+        var one = Run(1, every: 4, violations);
+        var two = Run(2, every: 4, violations);
+        var whole = Run(1, every: 1, violations);
+        Assert.AreEqual(0, violations.Count, string.Join("; ", violations.Take(5)));
+        for (int j = 0; j < sizes.Length - 1; j++)
+            CollectionAssert.AreEqual(one.Weights[j], two.Weights[j], $"layer {j}: 1 vs 2 threads");
+        Assert.IsFalse(one.Weights[0].SequenceEqual(whole.Weights[0]), "holding the pattern changes the run (zero weights revive on whole steps only)");
+    }
+
     private static (int[] Starts, int[] Columns) RandomPattern(int rows, int columns, double density, Random random)
     {
         var starts = new int[rows + 1];

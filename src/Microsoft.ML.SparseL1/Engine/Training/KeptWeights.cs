@@ -114,7 +114,8 @@ internal sealed class KeptWeights
     private (int[] Starts, int[] Rows, int[] Entries)? _byColumn;
 
     /// <summary>Runs <paramref name="step"/> on the resident weights and their gradient, in place.</summary>
-    public void StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights, _gradient);
+    /// <returns>What <paramref name="step"/> returns (the step kernels: the nonzero kept weights after the step).</returns>
+    public int StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights, _gradient);
 
     /// <summary>Writes the kept weights into <paramref name="weights"/> (the frozen positions there stay zero).</summary>
     public void WriteBack(float[] weights)

@@ -88,9 +88,58 @@ internal sealed class ProximalOptimizer
             ResidentLayers![j]?.WriteBack(parameters.Weights[j]);
     }
 
+    /// <summary>
+    /// Whether the zero pattern is held (<see cref="HoldZeroPattern"/>): the sparse layers step their nonzero weights only,
+    /// under λ, until <see cref="ReleaseZeroPattern"/>.
+    /// </summary>
+    public bool Held { get; private set; }
+
+    /// <summary>Whether the zero pattern is frozen (<see cref="FreezeZeroPattern"/>), not just held.</summary>
+    public bool Frozen => _kept is not null && !Held;
+
+    /// <summary>
+    /// Until <see cref="ReleaseZeroPattern"/>, a layer below <see cref="FrozenLayerPass.BreakEvenDensity"/> steps its
+    /// nonzero weights only, resident (their products run on them, <see cref="FrozenLayerPass"/>), under the same λ; its
+    /// zero weights skip these steps (their gradient and moments wait for the next step on the whole layer, where they
+    /// may revive). Other layers step whole. The counts stay exact: a held weight the threshold zeroes is counted out.
+    /// Dense rows in one process only; a no-op otherwise.
+    /// </summary>
+    public void HoldZeroPattern(MlpParameters parameters)
+    {
+        if (_kept is not null || !_residentAllowed || FirstLayerTransposed)
+            return;
+        int[] counts = parameters.CountNonZeroWeights();
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            int inputs = parameters.LayerSizes[j], outputs = parameters.LayerSizes[j + 1];
+            if (!FrozenLayerPass.Pays(counts[j], inputs * outputs))
+                continue;
+            var kept = new KeptWeights(parameters.Weights[j], _weightMoments1?[j], _weightMoments2?[j]);
+            kept.MakeResident(outputs, inputs);
+            (_kept ??= new KeptWeights?[parameters.LayerCount])[j] = kept;
+            (ResidentLayers ??= new KeptWeights?[parameters.LayerCount])[j] = kept;
+        }
+
+        Held = _kept is not null;
+    }
+
+    /// <summary>Ends a <see cref="HoldZeroPattern"/>: the held weights and their moments go back into the layers.</summary>
+    public void ReleaseZeroPattern(MlpParameters parameters)
+    {
+        if (!Held)
+            return;
+        Commit(parameters);
+        for (int j = 0; j < parameters.LayerCount; j++)
+            _kept![j]?.ReturnMoments(_weightMoments1?[j], _weightMoments2?[j]);
+        _kept = null;
+        ResidentLayers = null;
+        Held = false;
+    }
+
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {
+        ReleaseZeroPattern(parameters);
         Freezes++;
         Commit(parameters);
         // A second freeze starts from the moments the kept-weight steps have been updating.
@@ -154,7 +203,7 @@ internal sealed class ProximalOptimizer
             for (int j = 0; j < parameters.LayerCount; j++)
             {
                 if (_kept?[j] is { Resident: true } resident)
-                    resident.StepResident((w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j]));
+                    HeldCount(j, resident.StepResident((w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j])), nonZeroCounts);
                 else if (_kept?[j] is { } kept)
                     kept.Step(parameters.Weights[j], weightGradients[j], (w, g) => ProximalKernels.SgdStep(w, g, rate, rate * Lambdas[j]));
                 else
@@ -174,7 +223,7 @@ internal sealed class ProximalOptimizer
             var gate = j == 0 && _settings.GateFirstLayerRevival && _kept?[j] is null && lambda > 0 ? _gate ??= new RevivalGate(w.Length) : null;
             gate?.Before(w, g);
             if (_kept?[j] is { Resident: true } resident)
-                resident.StepResident((keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, resident.FirstMoment, resident.SecondMoment, coefficients, lambda, offset));
+                HeldCount(j, resident.StepResident((keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, resident.FirstMoment, resident.SecondMoment, coefficients, lambda, offset)), nonZeroCounts);
             else if (_kept?[j] is { } kept)
                 kept.Step(w, g, (keptWeights, keptGradient) => ProximalKernels.AdamStep(keptWeights, keptGradient, kept.FirstMoment, kept.SecondMoment, coefficients, lambda, offset));
             else
@@ -186,6 +235,13 @@ internal sealed class ProximalOptimizer
         }
 
         ApplyMask(parameters, nonZeroCounts);
+    }
+
+    /// <summary>While the pattern is held, a held layer's count is its nonzero held weights (frozen, the pattern's count stands).</summary>
+    private void HeldCount(int layer, int nonZeroKept, int[] nonZeroCounts)
+    {
+        if (Held)
+            nonZeroCounts[layer] = nonZeroKept;
     }
 
     /// <summary>The first layer's revival gate, made at its first use.</summary>

@@ -107,6 +107,8 @@ internal static class ProximalTrainingLoop
             for (int start = 0; start < globalRows; start += batch)
             {
                 int rows = Math.Min(batch, globalRows - start);
+                if (settings.DenseGradientEvery > 1 && !optimizer.Frozen)
+                    HoldOrRelease(parameters, optimizer, gradient, holds: steps % settings.DenseGradientEvery != 0 && AnyPays(parameters, nonZero));
                 double loss, weight;
                 if (data.Shard is null)
                 {
@@ -147,6 +149,34 @@ internal static class ProximalTrainingLoop
 
         return new TrainingOutcome(TrainingExit.Completed, settings.Epochs, steps, (int[])nonZero.Clone(), epochLoss, gradient.Network.SparseLayerProducts,
             gradient.Network.FrozenLayerProducts);
+    }
+
+    /// <summary>
+    /// Before a step that takes the whole gradient, the held pattern is released; before one between, it is held
+    /// (<see cref="TrainingSettings.DenseGradientEvery"/>). The first step of a run takes the whole gradient.
+    /// </summary>
+    private static void HoldOrRelease(MlpParameters parameters, ProximalOptimizer optimizer, BatchGradient gradient, bool holds)
+    {
+        if (holds == optimizer.Held)
+            return;
+        if (holds)
+            optimizer.HoldZeroPattern(parameters);
+        else
+            optimizer.ReleaseZeroPattern(parameters);
+        foreach (var part in gradient.Parts)
+            part.ResidentLayers = optimizer.ResidentLayers;
+    }
+
+    /// <summary>Whether some layer is sparse enough for its products to run on its nonzero weights (<see cref="FrozenLayerPass.Pays"/>).</summary>
+    private static bool AnyPays(MlpParameters parameters, int[] nonZero)
+    {
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            if (FrozenLayerPass.Pays(nonZero[j], parameters.LayerSizes[j] * parameters.LayerSizes[j + 1]))
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary>The per-step reduction of this run's gradient: every layer whole, or only the kept weights of frozen layers.</summary>

@@ -79,6 +79,15 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool SplitBatches { get; init; } = true;
 
+    /// <summary>
+    /// Before the pattern is frozen, every this many steps one takes the gradient of every weight; the steps between hold
+    /// the zero pattern (<see cref="ProximalOptimizer.HoldZeroPattern"/>): a layer below
+    /// <see cref="FrozenLayerPass.BreakEvenDensity"/> steps its nonzero weights only, so a zero weight can revive only on
+    /// the whole-layer steps. 1: every step takes the whole gradient. Dense rows in one process; the callbacks must not
+    /// read the weights during the run (input selection does, so it keeps 1).
+    /// </summary>
+    public int DenseGradientEvery { get; init; } = 1;
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;

@@ -1,0 +1,121 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Microsoft.ML.SparseL1.Selection;
+using Microsoft.ML.SparseL1.Training;
+using SparseL1.Examples.Shared;
+
+namespace Microsoft.ML.SparseL1.Benchmarks;
+
+/// <summary>
+/// Issue 29's table: whole training runs on Fashion-MNIST (60,000 rows, Adam 1e-3, batch 128, 20 epochs, the trainer's
+/// seed and standardization) side by side in one process: dense (λ = 0), the default 90 % run (SparsityTracking to
+/// 26,620 nonzeros) with the frozen layers' kept products and split batches and without them, on 1 and 2 threads, and
+/// the wide 784-1200-400-10 to the same nonzeros; test accuracy beside each.
+/// </summary>
+internal static class FitCostBenchmarks
+{
+    private const int Target = 26_620;
+
+    public static List<Dictionary<string, object>> Run(bool includeWide, int denseGradientEvery)
+    {
+        var (trainPixels, trainLabels, trainRows) = FashionMnist.Load(train: true);
+        var (testPixels, testLabels, testRows) = FashionMnist.Load(train: false);
+        var train = new TrainingData(trainPixels, Array.ConvertAll(trainLabels, l => (float)l), trainRows, 784);
+        var test = new TrainingData(testPixels, Array.ConvertAll(testLabels, l => (float)l), testRows, 784);
+        var standardization = Standardization.Measure(train, standardizeLabel: false);
+        standardization.Apply(train);
+        standardization.Apply(test);
+
+        var results = new List<Dictionary<string, object>>();
+        int[] narrow = [784, 300, 100, 10];
+        foreach (int threads in new[] { 2 })
+        {
+            results.Add(Measure("dense (λ = 0)", narrow, threads, train, test, sparse: false, newPaths: true));
+            results.Add(Measure("90 %, dense products in the frozen phase (before)", narrow, threads, train, test, sparse: true, newPaths: false));
+            results.Add(Measure("90 %, kept products and split batches when frozen", narrow, threads, train, test, sparse: true, newPaths: true));
+            if (denseGradientEvery > 1)
+                results.Add(Measure($"90 %, as above, whole gradient every {denseGradientEvery} steps", narrow, threads, train, test, sparse: true, newPaths: true, denseGradientEvery));
+        }
+
+        if (includeWide)
+        {
+            results.Add(Measure("784-1200-400-10 to the same nonzeros (98.1 %)", [784, 1200, 400, 10], 2, train, test, sparse: true, newPaths: true));
+            if (denseGradientEvery > 1)
+                results.Add(Measure($"784-1200-400-10 (98.1 %), whole gradient every {denseGradientEvery} steps", [784, 1200, 400, 10], 2, train, test, sparse: true, newPaths: true, denseGradientEvery));
+        }
+
+        return results;
+    }
+
+    private static Dictionary<string, object> Measure(string run, int[] sizes, int threads, TrainingData train, TrainingData test, bool sparse, bool newPaths,
+        int denseGradientEvery = 1)
+    {
+        var settings = new TrainingSettings
+        {
+            Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 20,
+            Seed = 123, Threads = threads, Lambdas = new float[sizes.Length - 1], SparseFrozenLayers = newPaths, SplitBatches = newPaths,
+            DenseGradientEvery = denseGradientEvery,
+        };
+        var watch = Stopwatch.StartNew();
+        MlpParameters parameters;
+        string frozen = "";
+        if (sparse)
+        {
+            var selection = new SelectionSettings
+            {
+                LayerWise = false, Targets = [Target], Tolerance = 0.01f, MaxIterations = 1, Strategy = SelectionStrategy.SparsityTracking,
+                LargeProbe = 1f, SmallProbe = 1e-4f, SmallProbeEpochs = 1,
+            };
+            var (trained, _, report) = SparsityTracking.Run(train, sizes, 123, settings, selection, new TrackingSettings(), null, default);
+            parameters = trained;
+            frozen = report.Iterations[0].Note;
+        }
+        else
+        {
+            parameters = MlpParameters.Initialize(sizes, 123);
+            ProximalTrainingLoop.Train(train, parameters, settings);
+        }
+
+        double seconds = watch.Elapsed.TotalSeconds;
+        int[] nonZero = parameters.CountNonZeroWeights();
+        return new()
+        {
+            ["benchmark"] = "fit-cost",
+            ["run"] = run,
+            ["network"] = string.Join("-", sizes),
+            ["threads"] = threads,
+            ["seconds"] = Math.Round(seconds, 2),
+            ["testAccuracy"] = Math.Round(Accuracy(parameters, test), 4),
+            ["nonZero"] = nonZero.Sum(),
+            ["layerNonZero"] = string.Join(", ", nonZero),
+            ["note"] = frozen,
+        };
+    }
+
+    private static double Accuracy(MlpParameters parameters, TrainingData test)
+    {
+        const int Block = 1000;
+        var network = new ForwardBackward(parameters.LayerSizes, Block, threads: 2);
+        int correct = 0, classes = parameters.OutputSize;
+        for (int start = 0; start < test.Rows; start += Block)
+        {
+            int rows = Math.Min(Block, test.Rows - start);
+            network.Forward(parameters, test.Features, start, rows);
+            var outputs = network.Outputs(rows);
+            for (int r = 0; r < rows; r++)
+            {
+                var scores = outputs.Slice(r * classes, classes);
+                int best = 0;
+                for (int c = 1; c < classes; c++)
+                    best = scores[c] > scores[best] ? c : best;
+                correct += best == (int)test.Labels[start + r] ? 1 : 0;
+            }
+        }
+
+        return (double)correct / test.Rows;
+    }
+}
