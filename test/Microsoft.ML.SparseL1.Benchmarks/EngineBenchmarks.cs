@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Training;
 
@@ -47,6 +48,91 @@ internal static class EngineBenchmarks
                     ["gflops"] = Math.Round(2.0 * m * n * k / seconds / 1e9, 1),
                 });
             }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// The forward GEMM 128x784·(300x784)ᵀ on one thread, alone and as two independent products side by side (one per
+    /// core, separate operands), against one product on two threads: tells a product that does not split well from a
+    /// machine whose cores do not add up on it.
+    /// </summary>
+    public static List<Dictionary<string, object>> GemmPair()
+    {
+        const int M = 128, N = 300, K = 784, Inner = 50;
+        var random = new Random(1);
+        var operands = Enumerable.Range(0, 2).Select(_ => (A: BenchmarkData.Uniform(random, M * K), B: BenchmarkData.Uniform(random, N * K), C: new float[M * N])).ToArray();
+        void Product(int i, int threads)
+        {
+            var (a, b, c) = operands[i];
+            for (int r = 0; r < Inner; r++)
+                DenseGemm.Multiply(MatrixOperand.RowMajor(a, M, K), MatrixOperand.RowMajor(b, N, K).Transpose(), c, 0, N, false, threads);
+        }
+
+        double alone = Timing.MedianSeconds(() => Product(0, 1), 9) / Inner;
+        double pair = Timing.MedianSeconds(() => System.Threading.Tasks.Parallel.For(0, 2, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 }, i => Product(i, 1)), 9) / Inner;
+        double split = Timing.MedianSeconds(() => Product(0, 2), 9) / Inner;
+        return
+        [
+            new()
+            {
+                ["benchmark"] = "gemm-pair",
+                ["shape"] = "forward 128x784 * (300x784)T",
+                ["oneProductOneThreadMicroseconds"] = Math.Round(alone * 1e6, 1),
+                ["twoProductsSideBySideMicroseconds"] = Math.Round(pair * 1e6, 1),
+                ["oneProductTwoThreadsMicroseconds"] = Math.Round(split * 1e6, 1),
+                ["sideBySideThroughput"] = Math.Round(2 * alone / pair, 2),
+                ["twoThreadSpeedup"] = Math.Round(alone / split, 2),
+            },
+        ];
+    }
+
+    /// <summary>
+    /// The parts of one dense Adam step of 784-300-100-10 on a 128-row batch, on 1 and 2 threads, in microseconds:
+    /// forward, backward (with the loss) and the proximal Adam step over the 266,200 weights.
+    /// </summary>
+    public static List<Dictionary<string, object>> StepParts()
+    {
+        var data = BenchmarkData.FashionTrainingSet();
+        var results = new List<Dictionary<string, object>>();
+        int[] sizes = [784, 300, 100, 10];
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var parameters = MlpParameters.Initialize(sizes, seed: 1);
+            var settings = new TrainingSettings
+            {
+                Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 1,
+                Threads = threads, Lambdas = [1e-5f, 1e-5f, 1e-5f],
+            };
+            var gradient = new BatchGradient(data, LossKind.SoftmaxCrossEntropy, sizes, 128, threads);
+            var optimizer = new ProximalOptimizer(settings, parameters);
+            int[] nonZero = parameters.CountNonZeroWeights();
+            const int Inner = 50;
+            double whole = Timing.MedianSeconds(() =>
+            {
+                for (int i = 0; i < Inner; i++)
+                    gradient.Compute(parameters, null, i * 128, 128, null, false);
+            }, 9) / Inner;
+            double forward = Timing.MedianSeconds(() =>
+            {
+                for (int i = 0; i < Inner; i++)
+                    gradient.Network.Forward(parameters, data.Features, i * 128, 128);
+            }, 9) / Inner;
+            double step = Timing.MedianSeconds(() =>
+            {
+                for (int i = 0; i < Inner; i++)
+                    optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
+            }, 9) / Inner;
+            results.Add(new()
+            {
+                ["benchmark"] = "step-parts",
+                ["network"] = "784-300-100-10, Adam, batch 128, dense",
+                ["threads"] = threads,
+                ["forwardMicroseconds"] = Math.Round(forward * 1e6, 1),
+                ["backwardAndLossMicroseconds"] = Math.Round((whole - forward) * 1e6, 1),
+                ["optimizerStepMicroseconds"] = Math.Round(step * 1e6, 1),
+            });
         }
 
         return results;

@@ -62,6 +62,10 @@ if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
     results.AddRange(FitCostBenchmarks.Run(includeWide: wanted.Contains("fit-cost-wide"),
         every is null ? 1 : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
 }
+if (wanted.Contains("gemm-pair"))
+    results.AddRange(EngineBenchmarks.GemmPair());
+if (wanted.Contains("step-parts"))
+    results.AddRange(EngineBenchmarks.StepParts());
 if (wanted.Contains("selection-run"))
     results.AddRange(SparseTrainingBenchmarks.SelectionRun(threads: 2));
 
