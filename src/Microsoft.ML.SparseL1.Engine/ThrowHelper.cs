@@ -3,7 +3,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Microsoft.ML.SparseL1.Internal;
+namespace Microsoft.ML.SparseL1;
 
 /// <summary>Throw helpers kept out of hot methods so the JIT can inline their callers.</summary>
 internal static class ThrowHelper

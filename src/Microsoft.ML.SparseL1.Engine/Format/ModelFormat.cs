@@ -1,6 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
-namespace Microsoft.ML.SparseL1.IO;
+namespace Microsoft.ML.SparseL1.Format;
 
 /// <summary>
 /// The binary model format, stored as its own entry in the ML.NET model zip.

@@ -6,7 +6,7 @@ using System.Collections.Generic;
 using System.IO;
 using Microsoft.ML.SparseL1.Model;
 
-namespace Microsoft.ML.SparseL1.IO;
+namespace Microsoft.ML.SparseL1.Format;
 
 /// <summary>
 /// Reads and validates the format described on <see cref="ModelFormat"/>: magic, version, length, checksum,

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text;
 using Microsoft.ML.SparseL1.Model;
 
-namespace Microsoft.ML.SparseL1.IO;
+namespace Microsoft.ML.SparseL1.Format;
 
 /// <summary>Writes <see cref="SparseMlpModelParameters"/> in the format described on <see cref="ModelFormat"/>.</summary>
 internal static class ModelWriter

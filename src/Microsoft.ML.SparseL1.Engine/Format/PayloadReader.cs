@@ -6,7 +6,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Microsoft.ML.SparseL1.IO;
+namespace Microsoft.ML.SparseL1.Format;
 
 /// <summary>
 /// Reads little-endian fields from the next <c>length</c> bytes of a stream, throwing <see cref="InvalidDataException"/>

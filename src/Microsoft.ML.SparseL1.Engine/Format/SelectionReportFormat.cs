@@ -4,7 +4,7 @@ using System;
 using System.IO;
 using System.Linq;
 
-namespace Microsoft.ML.SparseL1.IO;
+namespace Microsoft.ML.SparseL1.Format;
 
 /// <summary>
 /// The selection report inside the model payload:

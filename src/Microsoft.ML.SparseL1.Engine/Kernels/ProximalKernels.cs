@@ -4,7 +4,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Microsoft.ML.SparseL1.Internal;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 

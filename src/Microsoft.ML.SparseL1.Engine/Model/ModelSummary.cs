@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Microsoft.ML.SparseL1.Format;
 
 namespace Microsoft.ML.SparseL1.Model;
 
@@ -49,7 +50,7 @@ internal static class ModelSummary
     {
         using var counter = new MemoryStream();
         using (var writer = new BinaryWriter(counter, Encoding.UTF8, leaveOpen: true))
-            IO.ModelWriter.Write(writer, model, "Features");
+            ModelWriter.Write(writer, model, "Features");
         return counter.Length;
     }
 }

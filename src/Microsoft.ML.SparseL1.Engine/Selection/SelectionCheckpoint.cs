@@ -4,7 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using Microsoft.ML.SparseL1.IO;
+using Microsoft.ML.SparseL1.Format;
 using Microsoft.ML.SparseL1.Training;
 
 namespace Microsoft.ML.SparseL1.Selection;

@@ -6,7 +6,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
 
-namespace Microsoft.ML.SparseL1.Tests;
+namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 
 /// <summary>
 /// Reads an ONNX file with the protobuf classes ML.NET's exporter generated from onnx.proto (internal to
