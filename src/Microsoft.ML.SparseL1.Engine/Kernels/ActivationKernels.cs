@@ -17,10 +17,9 @@ internal static class ActivationKernels
     public static void AddBias(Span<float> matrix, ReadOnlySpan<float> bias, int rows) => AddBias(matrix, bias, rows, relu: false);
 
     /// <summary>
-    /// Both bias kernels, the whole batch in one call of the vector loop; a layer narrower than a vector by scalars. With
-    /// a library call per row, adding the bias took 1.35 µs on 128 x 100 and 0.57 on 128 x 1 (0.85 and 0.15 so); with a
-    /// call of the vector loop per row, bias and ReLU took 2.1 µs on 128 x 100 (1.7 so) (AVX-512, single thread,
-    /// stopwatch over 2,000 calls after as many untimed).
+    /// Both bias kernels, the whole batch in one call of the vector loop; a layer narrower than a vector by scalars. One
+    /// call for the batch instead of one per row, because the per-row call cost more than the row's work on the narrow
+    /// layers of small networks (docs/kernels.md, "Measured figures behind kernel choices").
     /// </summary>
     private static void AddBias(Span<float> matrix, ReadOnlySpan<float> bias, int rows, bool relu)
     {
@@ -86,10 +85,8 @@ internal static class ActivationKernels
     /// <summary>
     /// The columns of <see cref="AddColumnSums"/> that fill whole vectors; returns the first column not done. Each vector
     /// of columns starts from the destination and adds the rows in order in a register, so every element is summed
-    /// exactly as adding row after row into the destination sums it. A library call per row did that, in 1.5 µs for a
-    /// 128 x 100 batch (0.7 so), 0.4 for 128 x 1 (0.1), 2.9 for 128 x 300 (1.8), 12.5 for 1024 x 100 (5.8) (AVX-512,
-    /// single thread, stopwatch over 2,000 calls after as many untimed). Four vectors at a time, four
-    /// independent add chains; the last columns as whole vectors, the last one ending at the row's end (overlapping the
+    /// exactly as adding row after row into the destination sums it, at about half the time of a library call per row
+    /// (docs/kernels.md, "Measured figures behind kernel choices"). Four vectors at a time, four independent add chains; the last columns as whole vectors, the last one ending at the row's end (overlapping the
     /// one before: every destination vector is read before any is written, so both hold the same sums).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

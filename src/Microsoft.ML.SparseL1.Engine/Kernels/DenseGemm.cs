@@ -150,8 +150,11 @@ internal static class DenseGemm
     /// <summary>Per-thread packing buffers, grown on demand and reused across calls.</summary>
     private sealed class PackingBuffers
     {
+        // Thread-static: t_ (.editorconfig).
+#pragma warning disable IDE1006
         [ThreadStatic]
         private static PackingBuffers? t_instance;
+#pragma warning restore IDE1006
 
         public float[] A { get; private set; } = [];
 

@@ -17,8 +17,8 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// <remarks>
 /// Why: <see cref="DenseGemm"/> copies both operands into panels and computes C in tiles of 8 x 32 (AVX-512), so a
 /// 128 x 100 · 100 x 1 product (a regression network's output layer on a batch) paid for packing the whole 128 x 100
-/// operand and for 32 times the multiply-adds it needed: 6.5 µs for 12,800 multiply-adds. On the small tabular sets
-/// these products were a quarter of a training step.
+/// operand and for 32 times the multiply-adds it needed; on the small tabular sets these products were a large share of
+/// a training step (docs/kernels.md, "Thin products", has the measurements behind every limit below).
 /// <para>
 /// Three forms: rows (<see cref="Rows{TVec, TOps}"/>): C with few rows, or a shallow product with a wide C, each row the
 /// sum over the depth of B's rows scaled by that row of A (B's rows contiguous, copied so when small); columns: C with few columns and A's columns contiguous,
@@ -38,24 +38,19 @@ namespace Microsoft.ML.SparseL1.Kernels;
 internal static class ThinGemm
 {
     /// <summary>
-    /// The most rows of C for the rows form. Against the packed GEMM (AVX-512, single thread, docs/kernels.md's table):
-    /// 1 x 128 x 100 in 0.8 µs against 5.7, 10 x 128 x 100 in 3.5 against 8.4; 16 rows tied it in an earlier run. At 32
-    /// rows (before the tail of whole vectors) it was no faster for a 100-wide C (32 x 30 x 100: 3.1 against 3.4 µs;
-    /// 32 x 64 x 100: 6.7 against 5.5), and the one-column C of an output layer on a batch of 32 (32 x 100 x 1) left the
-    /// chains form (0.7 µs) for scalar chains of two rows: 3.8 µs a step in a breast cancer fit (stopwatch-instrumented),
-    /// a quarter of the step. Shallow products take the rows form at any number of rows (<see cref="MaxShallowDepth"/>).
+    /// The most rows of C for the rows form: up to here it beats the packed GEMM; at 32 rows it was no faster for a
+    /// 100-wide C, and the one-column C of an output layer on a batch of 32 would leave the chains form for slower scalar
+    /// chains of two rows (docs/kernels.md, "Thin products"). Shallow products take the rows form at any number of rows
+    /// (<see cref="MaxShallowDepth"/>).
     /// </summary>
     internal const int MaxThinRows = 16;
 
     /// <summary>
     /// A product of at most this depth takes the rows form whatever its rows, when C is at least
     /// <see cref="MinShallowColumns"/> wide: the first layer's forward product on a set of few features, the delta
-    /// through a layer of few neurons, the first layer's gradient on a batch of 32. Against the packed GEMM (AVX-512,
-    /// docs/kernels.md's harness, at 0788caf): 128 x 13 x 100 in 4.1 µs against 5.8, 128 x 30 x 100 in 8.5 against
-    /// 10.8, 100 x 32 x 64 in 3.8 against 6.3, 128 x 1 x 100 in 1.1 against 1.8, 1024 x 32 x 300 on two threads in 115
-    /// against 139; on AVX2 likewise (5.4 against 7.3 µs for the first). At depth 64 it was even on one thread (32 x 64
-    /// x 100: 5.2 against 5.7) and lost on two (128 x 64 x 100: 14.9 against 11.8); deeper it loses (128 x 200 x 100: 74 against
-    /// 57). A narrower C (16 or 10 columns) is slower too.
+    /// through a layer of few neurons, the first layer's gradient on a batch of 32. Up to this depth it beats the packed
+    /// GEMM on AVX-512 and AVX2, on one thread and two; at depth 64 it was even on one thread and lost on two, deeper it
+    /// loses, and so does a narrower C (docs/kernels.md, "Thin products").
     /// </summary>
     internal const int MaxShallowDepth = 32;
 
@@ -66,9 +61,8 @@ internal static class ThinGemm
     private const int ShallowRowGranule = 8;
 
     /// <summary>
-    /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features). Against
-    /// the packed GEMM (docs/kernels.md's table): 100 x 32 x 30 in 2.8 µs against 4.9, 100 x 128 x 24 in 9.1 against 16.4,
-    /// 100 x 128 x 30 in 12.7 against 16.5.
+    /// The most columns of C for the columns form (the first layer's weight gradient on up to this many features), each
+    /// width up to it faster than the packed GEMM (docs/kernels.md, "Thin products").
     /// </summary>
     internal const int MaxThinColumns = 32;
 
@@ -76,8 +70,8 @@ internal static class ThinGemm
     private const int MaxCopy = 1 << 16;
 
     /// <summary>
-    /// The most columns of C computed by scalar chains when A's columns are not contiguous: 128 x 100 x 1 takes 2.8 µs
-    /// (packed 6.5 µs), x 3 takes 8.1 µs (packed 6.4 µs).
+    /// The most columns of C computed by scalar chains when A's columns are not contiguous: one or two columns beat the
+    /// packed GEMM, three were slower (docs/kernels.md, "Thin products").
     /// </summary>
     internal const int MaxChainColumns = 2;
 
@@ -120,8 +114,8 @@ internal static class ThinGemm
             }
 
             // A shallow product with at least as many rows as columns: threads take blocks of rows, each reading all of the
-            // small B (by columns, a 100-wide C splits 64 + 36 between two threads on AVX-512: 1024 x 13 x 100 took 37 µs,
-            // 25 by rows, in the harness of docs/kernels.md).
+            // small B (by columns, a 100-wide C splits 64 + 36 between two threads on AVX-512, unevenly: slower than by
+            // rows, docs/kernels.md).
             ParallelRanges.Run(m, ShallowRowGranule, threads, (first, end) => Rows<TVec, TOps>(
                 new MatrixOperand(a.Data, a.Offset + first * a.RowStride, end - first, k, a.RowStride, a.ColumnStride), right, c, cOffset + first * ldc, ldc,
                 accumulate, 0, n));
@@ -135,8 +129,8 @@ internal static class ThinGemm
             var left = b.Transpose();
             var right = a.Transpose();
             float[] transposedC = Buffers.Grow(ref Buffers.ForCurrentThread().Result, n * m);
-            // Both copies go through the 8 x 8 register transpose: written back element by element, 100 x 32 x 30 took
-            // 5.7 µs instead of 3.2 (the harness of docs/kernels.md's table).
+            // Both copies go through the 8 x 8 register transpose: written back element by element, the columns form lost
+            // most of its gain (docs/kernels.md, "Thin products").
             ParallelRanges.Run(m, granule, threads, (first, end) =>
             {
                 if (accumulate)
@@ -242,10 +236,9 @@ internal static class ThinGemm
     /// <paramref name="endColumn"/> and so overlapping the one before it, two rows of C at a time.
     /// </summary>
     /// <remarks>
-    /// Why: with the 36 columns left of a 100-wide row as two vectors and a 4-lane vector (<see cref="RowsRemainder{TVec, TOps}"/>),
-    /// 1 x 128 x 100 took 1.35 µs instead of 0.76, 3 x 128 x 100 2.0 instead of 1.4, 100 x 32 x 30 (columns form) 3.3
-    /// instead of 2.8 (AVX-512, single thread, the harness of docs/kernels.md's table with the tail sent to the
-    /// remainder). A lane of the overlap computes the same multiply-adds in the same order as the vector before it did,
+    /// Why: the 36 columns left of a 100-wide row as two vectors and a 4-lane vector (<see cref="RowsRemainder{TVec, TOps}"/>)
+    /// were markedly slower on the output layers' and the first layer's thin products (docs/kernels.md, "Thin products").
+    /// A lane of the overlap computes the same multiply-adds in the same order as the vector before it did,
     /// so it gets the same sum (<see cref="TailVectors"/>). The overlap stays inside these columns: the blocks before them
     /// are already stored.
     /// </remarks>
@@ -447,8 +440,8 @@ internal static class ThinGemm
     /// Rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of a C of at most <see cref="MaxChainColumns"/>
     /// columns whose A has no contiguous columns (the forward product by an output layer: A is the row-major
     /// activations): each element one scalar multiply-add chain over the depth, <see cref="ChainRows"/> rows at a time
-    /// so that the chains overlap. A copy of A to make the columns form apply cost more than the product (4 µs to
-    /// transpose 128 x 100) and lane-parallel dot products would not give the packed path's bits.
+    /// so that the chains overlap. A copy of A to make the columns form apply cost more than the product, and lane-parallel
+    /// dot products would not give the packed path's bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Chains(MatrixOperand a, MatrixOperand b, float[] c, int cOffset, int ldc, bool accumulate, int firstRow, int endRow)
@@ -528,8 +521,11 @@ internal static class ThinGemm
     /// <summary>Per calling thread: a transposed operand and the transposed result, grown on demand and reused.</summary>
     private sealed class Buffers
     {
+        // Thread-static: t_ (.editorconfig).
+#pragma warning disable IDE1006
         [ThreadStatic]
         private static Buffers? t_instance;
+#pragma warning restore IDE1006
 
         public float[] Operand = [];
 

@@ -148,9 +148,6 @@ internal static class OptionsValidation
             Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, {source}]; got {probeEpochs}");
     }
 
-    /// <summary>The layer count a regularization option must match: hidden layers plus the output layer.</summary>
-    public static int WeightLayerCount(SparseMlpOptionsBase options) => DataDefaults.HiddenLayerCount(options) + 1;
-
     private static void CheckSparsity(float value, string name)
     {
         if (!(value >= 0 && value < 1))

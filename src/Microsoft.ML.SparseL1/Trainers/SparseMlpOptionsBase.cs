@@ -35,8 +35,8 @@ public abstract class SparseMlpOptionsBase
         /// this many optimizer steps, so that a few hundred rows get as many updates as a large data set's 20 epochs.
         /// </summary>
         /// <remarks>
-        /// Chosen on the defaults benchmark (bench/defaults.sh, 5-fold CV on six small real sets): 6,000 steps overfit the
-        /// noisiest set (diabetes R² 0.35 against 0.43 at 3,000), 3,000 were within 0.02 of the best ML.NET trainer on all six.
+        /// Chosen on the defaults benchmark (bench/defaults.sh, 5-fold CV on six small real sets): twice as many steps overfit
+        /// the noisiest set, and this many were close to the best ML.NET trainer on all six (docs/algorithm.md §6).
         /// </remarks>
         public const int MinimumSteps = 3000;
 
@@ -57,11 +57,8 @@ public abstract class SparseMlpOptionsBase
         /// </summary>
         /// <remarks>
         /// Why: on a small set the budget is a number of steps, and a step's cost grows with its batch. On the defaults
-        /// benchmark (bench/defaults.sh, 5-fold CV, seeds 123 and 1-5) batches of 32 instead of 128 fit the classification
-        /// sets 1.4x (wine), 2.8x (digits) and 2.3x (breast cancer) faster (median fold, same code) at the same accuracy: mean over the six seeds
-        /// 0.9827 against 0.9826 (wine), 0.9733 against 0.9755 (digits, lower on every seed), 0.9724 against 0.9690
-        /// (breast cancer, higher on every seed). Regression keeps 128: with batches of 32 Boston's R² fell to 0.8487
-        /// from 0.8565 (six seeds; 64: 0.8494) and mg's to 0.702 from 0.706 (three seeds), diabetes the same.
+        /// benchmark batches of 32 instead of 128 fit the small classification sets faster at the same accuracy, while
+        /// regression lost accuracy with them and keeps 128 (docs/algorithm.md §6, "Batch").
         /// </remarks>
         public const int MinimumBatchSize = 32;
 
@@ -203,9 +200,9 @@ public abstract class SparseMlpOptionsBase
     /// <summary>
     /// Epochs of the small-probe run, in [1, NumberOfEpochs]; null means max(1, NumberOfEpochs / 5). That probe only
     /// gives the bracket its too-dense side and the first update its gradient candidates, and a shorter one, whose
-    /// gradients are larger, picked λs as good in fewer runs: on Fashion-MNIST over seven targets from 80 % to 98 %,
-    /// 149 instead of 177 epochs and 20 % less time, with the same test accuracy within 0.1 point on average.
-    /// NumberOfEpochs is the authors' behaviour. Default null.
+    /// gradients are larger, picked λs as good in fewer epochs on Fashion-MNIST at the same test accuracy
+    /// (docs/results.md, "Selection results with the paper's iteration"). NumberOfEpochs is the authors' behaviour.
+    /// Default null.
     /// </summary>
     public int? SelectionSmallProbeEpochs { get; set; }
 

@@ -34,7 +34,7 @@ public class BlockScoringTests
     }
 
     /// <summary>More than two blocks and a partial one, so rows sit at every place in and across blocks.</summary>
-    private static readonly int RowCount = 2 * BlockScoringCursor.BlockRows + 77;
+    private static readonly int s_rowCount = 2 * BlockScoringCursor.BlockRows + 77;
 
     [TestMethod]
     [DataRow(SparseMlpTask.MulticlassClassification)]
@@ -47,7 +47,7 @@ public class BlockScoringTests
 
         var seen = ReadAll(scored.GetRowCursor(scored.Schema), model.Model, rows);
 
-        CollectionAssert.AreEqual(Enumerable.Range(0, RowCount).ToArray(), seen.ToArray(), "rows in input order");
+        CollectionAssert.AreEqual(Enumerable.Range(0, s_rowCount).ToArray(), seen.ToArray(), "rows in input order");
     }
 
     [TestMethod]
@@ -60,7 +60,7 @@ public class BlockScoringTests
 
         var seen = ReadAll(scored.GetRowCursor(scored.Schema), model.Model, rows);
 
-        var expected = Enumerable.Range(0, RowCount).Where(i => i % 3 != 1).ToArray();
+        var expected = Enumerable.Range(0, s_rowCount).Where(i => i % 3 != 1).ToArray();
         CollectionAssert.AreEquivalent(expected, seen.ToArray(), "every kept row once");
         CollectionAssert.AreNotEqual(expected, seen.ToArray(), "the shuffle reordered the rows");
     }
@@ -88,7 +88,7 @@ public class BlockScoringTests
 
         Assert.IsGreaterThan(1, cursors.Length, "the cached view splits into several cursors");
         int[] merged = served.OrderBy(r => r.Batch).ThenBy(r => r.Cursor).ThenBy(r => r.Order).Select(r => r.Id).ToArray();
-        CollectionAssert.AreEqual(Enumerable.Range(0, RowCount).ToArray(), merged, "rows ordered by their batches are the input's rows in order");
+        CollectionAssert.AreEqual(Enumerable.Range(0, s_rowCount).ToArray(), merged, "rows ordered by their batches are the input's rows in order");
     }
 
     private sealed class ScoreOnly
@@ -145,7 +145,7 @@ public class BlockScoringTests
             Assert.AreEqual(count++, id);
         }
 
-        Assert.AreEqual(RowCount, count);
+        Assert.AreEqual(s_rowCount, count);
         Assert.ThrowsExactly<InvalidOperationException>(() => cursor.GetGetter<float>(scored.Schema["Score"]));
     }
 
@@ -258,7 +258,7 @@ public class BlockScoringTests
 
         var network = CompactMlp.FromParameters(parameters);
         var model = new SparseMlpModelParameters(task, network, [], parameters.LayerSizes, new float[3], parameters.CountNonZeroWeights(), null);
-        var rows = Enumerable.Range(0, RowCount).Select(i => new Row
+        var rows = Enumerable.Range(0, s_rowCount).Select(i => new Row
         {
             Id = i,
             Name = $"row {i}",

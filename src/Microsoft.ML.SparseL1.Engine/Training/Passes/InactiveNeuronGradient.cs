@@ -86,9 +86,9 @@ internal sealed class InactiveNeuronGradient
     /// <summary>Lists the neurons whose delta has a nonzero (±0 counts as zero) on some row; returns how many.</summary>
     private int FindActive(float[] delta, int rows)
     {
-        // One loop of System.Numerics vectors over the whole batch, not a library call per row: 0.9 µs instead of 1.5 for a
-        // 128-row batch of 100 neurons, 0.2 instead of 0.4 for 32 rows (AVX-512 machine, single thread, stopwatch over
-        // 20,000 calls). An OR is exact, so any vector width (or none) gives the same neurons.
+        // One loop of System.Numerics vectors over the whole batch, not a library call per row: the call per row cost more
+        // than the scan (docs/kernels.md, "Measured figures behind kernel choices"). An OR is exact, so any vector width
+        // (or none) gives the same neurons.
         Array.Clear(_bitsSeen);
         var seen = _bitsSeen.AsSpan();
         var seenVectors = MemoryMarshal.Cast<int, Vector<int>>(seen);

@@ -19,7 +19,7 @@ namespace Microsoft.ML.SparseL1.Tests.Training.Passes;
 [TestClass]
 public class SparseInputTests
 {
-    private static readonly int[] Sizes = [500, 40, 7, 3];
+    private static readonly int[] s_sizes = [500, 40, 7, 3];
 
     [TestMethod]
     [DataRow(false, false)]
@@ -29,7 +29,7 @@ public class SparseInputTests
     {
         var loss = regression ? LossKind.SquaredError : LossKind.SoftmaxCrossEntropy;
         var (dense, sparse) = Both(rows: 97, density: 0.03, loss, seed: 1, weighted);
-        int[] sizes = loss == LossKind.SoftmaxCrossEntropy ? Sizes : [500, 40, 7, 1];
+        int[] sizes = loss == LossKind.SoftmaxCrossEntropy ? s_sizes : [500, 40, 7, 1];
         var parameters = MlpParameters.Initialize(sizes, seed: 2);
 
         var (denseGradients, denseLoss) = FullGradient.Compute(parameters, dense, loss, batchSize: 32, threads: 1);
@@ -49,14 +49,14 @@ public class SparseInputTests
     public void FirstLayerGradient_SparseRows_MatchesCentralDifferences()
     {
         var (_, sparse) = Both(rows: 20, density: 0.05, LossKind.SoftmaxCrossEntropy, seed: 3, weighted: false);
-        var parameters = MlpParameters.Initialize(Sizes, seed: 4);
+        var parameters = MlpParameters.Initialize(s_sizes, seed: 4);
         var (gradients, _) = FullGradient.Compute(parameters, sparse, LossKind.SoftmaxCrossEntropy, batchSize: 20, threads: 1);
         var random = new Random(5);
         var touched = sparse.Sparse!.Columns.Take(sparse.Sparse.NonZeroCount).Distinct().ToArray();
         for (int probe = 0; probe < 12; probe++)
         {
-            int o = random.Next(Sizes[1]), c = probe % 2 == 0 ? touched[random.Next(touched.Length)] : random.Next(Sizes[0]);
-            int index = o * Sizes[0] + c;
+            int o = random.Next(s_sizes[1]), c = probe % 2 == 0 ? touched[random.Next(touched.Length)] : random.Next(s_sizes[0]);
+            int index = o * s_sizes[0] + c;
             float saved = parameters.Weights[0][index];
             const float H = 1e-3f;
             parameters.Weights[0][index] = saved + H;
@@ -76,7 +76,7 @@ public class SparseInputTests
         var (dense, sparse) = Both(rows: 300, density: 0.04, LossKind.SoftmaxCrossEntropy, seed: 6, weighted: false);
         MlpParameters Run(TrainingData data, int threads)
         {
-            var parameters = MlpParameters.Initialize(Sizes, seed: 7);
+            var parameters = MlpParameters.Initialize(s_sizes, seed: 7);
             ProximalTrainingLoop.Train(data, parameters, new TrainingSettings
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = optimizer, LearningRate = optimizer == SparseMlpOptimizer.Adam ? 1e-3f : 0.1f,
@@ -88,7 +88,7 @@ public class SparseInputTests
         var fromDense = Run(dense, 1);
         var sparseOne = Run(sparse, 1);
         var sparseTwo = Run(sparse, 2);
-        for (int j = 0; j < Sizes.Length - 1; j++)
+        for (int j = 0; j < s_sizes.Length - 1; j++)
         {
             CollectionAssert.AreEqual(sparseOne.Weights[j], sparseTwo.Weights[j], $"layer {j}: 1 vs 2 threads");
             for (int i = 0; i < fromDense.Weights[j].Length; i++)
@@ -115,19 +115,19 @@ public class SparseInputTests
         {
             // Column 0 in most rows: standardization centres it (an offset column).
             for (int r = 0; r < 250; r++)
-                dense.Features[r * Sizes[0]] = 1f + r % 5;
-            var builder = new CsrFeaturesBuilder(Sizes[0], dense.Rows);
+                dense.Features[r * s_sizes[0]] = 1f + r % 5;
+            var builder = new CsrFeaturesBuilder(s_sizes[0], dense.Rows);
             for (int r = 0; r < dense.Rows; r++)
-                builder.Add(dense.Features.AsSpan(r * Sizes[0], Sizes[0]));
+                builder.Add(dense.Features.AsSpan(r * s_sizes[0], s_sizes[0]));
             sparse = new TrainingData(builder.Build(), (float[])dense.Labels.Clone());
             Standardization.Measure(sparse, standardizeLabel: false).Apply(sparse);
             Assert.IsNotNull(sparse.Sparse!.ColumnOffsets, "an offset column");
-            dense = new TrainingData(sparse.Sparse.ToDense(), dense.Labels, dense.Rows, Sizes[0]);
+            dense = new TrainingData(sparse.Sparse.ToDense(), dense.Labels, dense.Rows, s_sizes[0]);
         }
 
         MlpParameters Run(TrainingData data, int threads, bool resident)
         {
-            var parameters = MlpParameters.Initialize(Sizes, seed: 13);
+            var parameters = MlpParameters.Initialize(s_sizes, seed: 13);
             var random = new Random(14);
             foreach (var w in parameters.Weights)
             {
@@ -164,9 +164,9 @@ public class SparseInputTests
         var residentOne = Run(sparse, 1, resident: true);
         var residentTwo = Run(sparse, 2, resident: true);
         var fromDense = Run(dense, 1, resident: true);
-        var start = MlpParameters.Initialize(Sizes, seed: 13);
+        var start = MlpParameters.Initialize(s_sizes, seed: 13);
         int moved = 0;
-        for (int j = 0; j < Sizes.Length - 1; j++)
+        for (int j = 0; j < s_sizes.Length - 1; j++)
         {
             CollectionAssert.AreEqual(layerPath.Weights[j], residentOne.Weights[j], $"layer {j}: resident vs whole-layer steps");
             CollectionAssert.AreEqual(residentOne.Weights[j], residentTwo.Weights[j], $"layer {j}: 1 vs 2 threads");
@@ -211,7 +211,7 @@ public class SparseInputTests
     public void Standardization_DenseColumnsInSparseStorage_AreCentredExactly()
     {
         var random = new Random(14);
-        int rows = 300, columns = Sizes[0];
+        int rows = 300, columns = s_sizes[0];
         var builder = new CsrFeaturesBuilder(columns, rows);
         var labels = new float[rows];
         for (int r = 0; r < rows; r++)
@@ -240,7 +240,7 @@ public class SparseInputTests
             yearMean += dense.Features[r * columns];
         Assert.AreEqual(0.0, yearMean / rows, 1e-4, "the explicitly centred year has mean 0");
 
-        var parameters = MlpParameters.Initialize(Sizes, seed: 15);
+        var parameters = MlpParameters.Initialize(s_sizes, seed: 15);
         var (denseGradients, denseLoss) = FullGradient.Compute(parameters, dense, LossKind.SoftmaxCrossEntropy, batchSize: 64, threads: 1);
         var (sparseGradients, sparseLoss) = FullGradient.Compute(parameters, sparse, LossKind.SoftmaxCrossEntropy, batchSize: 64, threads: 2);
         TestData.AssertClose(denseLoss, sparseLoss, 1e-6, 1e-7, "loss");
@@ -252,7 +252,7 @@ public class SparseInputTests
 
         MlpParameters Run(TrainingData data)
         {
-            var trained = MlpParameters.Initialize(Sizes, seed: 16);
+            var trained = MlpParameters.Initialize(s_sizes, seed: 16);
             ProximalTrainingLoop.Train(data, trained, new TrainingSettings
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f,
@@ -263,7 +263,7 @@ public class SparseInputTests
 
         var fromDense = Run(dense);
         var fromSparse = Run(sparse);
-        for (int j = 0; j < Sizes.Length - 1; j++)
+        for (int j = 0; j < s_sizes.Length - 1; j++)
         {
             for (int i = 0; i < fromDense.Weights[j].Length; i++)
                 TestData.AssertClose(fromDense.Weights[j][i], fromSparse.Weights[j][i], 1e-3, 1e-5, $"trained layer {j} weight {i}");
@@ -317,7 +317,7 @@ public class SparseInputTests
     private static (TrainingData Dense, TrainingData Sparse) Both(int rows, double density, LossKind loss, int seed, bool weighted)
     {
         var random = new Random(seed);
-        int columns = Sizes[0];
+        int columns = s_sizes[0];
         var x = new float[rows * columns];
         for (int i = 0; i < x.Length; i++)
             x[i] = random.NextDouble() < density ? (float)(random.NextDouble() * 4 - 2) : 0f;
