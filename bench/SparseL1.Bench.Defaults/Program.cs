@@ -9,6 +9,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 // Defaults benchmark (issue 16, item 5): k-fold cross-validation of SparseMlp with default options against ML.NET's
 // own trainers with theirs, on the small real sets in data/, without normalization. Markdown to stdout, progress to

@@ -4,7 +4,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 namespace SparseL1.Bench.Tabular;
 

@@ -8,7 +8,7 @@ using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 using SparseL1.Bench.Tabular;
 
 // Tabular benchmark (issue 28): k-fold cross-validation of SparseMlp against LightGbm, FastTree and a normalized linear

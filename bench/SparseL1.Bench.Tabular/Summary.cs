@@ -5,7 +5,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 namespace SparseL1.Bench.Tabular;
 

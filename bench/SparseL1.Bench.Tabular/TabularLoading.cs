@@ -6,7 +6,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 namespace SparseL1.Bench.Tabular;
 

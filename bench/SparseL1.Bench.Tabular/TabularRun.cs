@@ -3,7 +3,7 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 namespace SparseL1.Bench.Tabular;
 

@@ -2,7 +2,7 @@
 
 using Microsoft.ML;
 using Microsoft.ML.SparseL1;
-using SparseL1.Bench.Defaults;
+using SparseL1.Bench.Defaults.Shared;
 
 namespace SparseL1.Bench.Tabular;
 

@@ -19,24 +19,24 @@ namespace Microsoft.ML.SparseL1.Mpi;
 public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
 {
     // MPI_Init may run once per process; two threads initializing at once would both see "not initialized".
-    private static readonly object InitializationGate = new();
+    private static readonly object s_initializationGate = new();
 
-    private readonly IntPtr world;
-    private readonly IntPtr byteType;
-    private readonly int rank;
-    private readonly int size;
+    private readonly IntPtr _world;
+    private readonly IntPtr _byteType;
+    private readonly int _rank;
+    private readonly int _size;
     // Only the instance that called MPI_Init finalizes: MPI initialized by the host (or by an earlier instance that
     // is still in use) belongs to whoever initialized it.
-    private readonly bool ownsInitialization;
-    private bool disposed;
+    private readonly bool _ownsInitialization;
+    private bool _disposed;
 
     private MpiCommunicator(IntPtr world, IntPtr byteType, int rank, int size, bool ownsInitialization)
     {
-        this.world = world;
-        this.byteType = byteType;
-        this.rank = rank;
-        this.size = size;
-        this.ownsInitialization = ownsInitialization;
+        _world = world;
+        _byteType = byteType;
+        _rank = rank;
+        _size = size;
+        _ownsInitialization = ownsInitialization;
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">An MPI call failed.</exception>
     public static MpiCommunicator Initialize()
     {
-        lock (InitializationGate)
+        lock (s_initializationGate)
         {
             MpiLibrary.Load();
             // Read before MPI_Init so that another MPI's libmpi.so is rejected without being initialized.
@@ -80,8 +80,8 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return rank;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _rank;
         }
     }
 
@@ -90,8 +90,8 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return size;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _size;
         }
     }
 
@@ -104,10 +104,10 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">MPI_Allgather failed.</exception>
     public override unsafe void AllGather(ReadOnlySpan<byte> local, Span<byte> gathered)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        long expected = (long)size * local.Length;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long expected = (long)_size * local.Length;
         if (gathered.Length != expected)
-            throw new ArgumentException($"The gather buffer holds {gathered.Length} bytes; {size} ranks × {local.Length} bytes = {expected} were expected.", nameof(gathered));
+            throw new ArgumentException($"The gather buffer holds {gathered.Length} bytes; {_size} ranks × {local.Length} bytes = {expected} were expected.", nameof(gathered));
         // MPI forbids aliased send and receive buffers (in place needs MPI_IN_PLACE); the result would be undefined.
         if (local.Overlaps(gathered))
             throw new ArgumentException("The local bytes overlap the gather buffer; MPI needs separate buffers.", nameof(local));
@@ -116,7 +116,7 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
             return;
         fixed (byte* send = local)
         fixed (byte* receive = gathered)
-            Check(MpiNative.MPI_Allgather(send, local.Length, byteType, receive, local.Length, byteType, world), "MPI_Allgather", rank);
+            Check(MpiNative.MPI_Allgather(send, local.Length, _byteType, receive, local.Length, _byteType, _world), "MPI_Allgather", _rank);
     }
 
     /// <inheritdoc/>
@@ -124,14 +124,14 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">MPI_Bcast failed.</exception>
     public override unsafe void Broadcast(Span<byte> buffer, int root)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(root);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(root, size);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(root, _size);
         // As in AllGather: the same length everywhere, so every rank skips an empty broadcast.
         if (buffer.IsEmpty)
             return;
         fixed (byte* data = buffer)
-            Check(MpiNative.MPI_Bcast(data, buffer.Length, byteType, root, world), "MPI_Bcast", rank);
+            Check(MpiNative.MPI_Bcast(data, buffer.Length, _byteType, root, _world), "MPI_Bcast", _rank);
     }
 
     /// <inheritdoc/>
@@ -139,24 +139,24 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">MPI_Alltoall failed.</exception>
     public override unsafe void AllToAll(ReadOnlySpan<byte> send, Span<byte> received)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (received.Length != send.Length || send.Length % size != 0)
-            throw new ArgumentException($"AllToAll needs send and receive buffers of the same length, a multiple of the {size} ranks; got {send.Length} and {received.Length} bytes.", nameof(received));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (received.Length != send.Length || send.Length % _size != 0)
+            throw new ArgumentException($"AllToAll needs send and receive buffers of the same length, a multiple of the {_size} ranks; got {send.Length} and {received.Length} bytes.", nameof(received));
         if (send.Overlaps(received))
             throw new ArgumentException("The send bytes overlap the receive buffer; MPI needs separate buffers.", nameof(send));
         if (send.IsEmpty)
             return;
         fixed (byte* from = send)
         fixed (byte* to = received)
-            Check(MpiNative.MPI_Alltoall(from, send.Length / size, byteType, to, send.Length / size, byteType, world), "MPI_Alltoall", rank);
+            Check(MpiNative.MPI_Alltoall(from, send.Length / _size, _byteType, to, send.Length / _size, _byteType, _world), "MPI_Alltoall", _rank);
     }
 
     /// <inheritdoc/>
     /// <exception cref="MpiException">MPI_Barrier failed.</exception>
     public override void Barrier()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        Check(MpiNative.MPI_Barrier(world), "MPI_Barrier", rank);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Check(MpiNative.MPI_Barrier(_world), "MPI_Barrier", _rank);
     }
 
     /// <summary>
@@ -167,8 +167,8 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">MPI_Abort returned (it should not).</exception>
     public void Abort(int errorCode)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        Check(MpiNative.MPI_Abort(world, errorCode), "MPI_Abort", rank);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Check(MpiNative.MPI_Abort(_world, errorCode), "MPI_Abort", _rank);
     }
 
     /// <summary>
@@ -178,14 +178,14 @@ public sealed class MpiCommunicator : SparseL1Communicator, IDisposable
     /// <exception cref="MpiException">MPI_Finalize failed.</exception>
     public void Dispose()
     {
-        if (disposed)
+        if (_disposed)
             return;
-        disposed = true;
-        if (!ownsInitialization)
+        _disposed = true;
+        if (!_ownsInitialization)
             return;
-        Check(MpiNative.MPI_Finalized(out int finalized), "MPI_Finalized", rank);
+        Check(MpiNative.MPI_Finalized(out int finalized), "MPI_Finalized", _rank);
         if (finalized == 0)
-            Check(MpiNative.MPI_Finalize(), "MPI_Finalize", rank);
+            Check(MpiNative.MPI_Finalize(), "MPI_Finalize", _rank);
     }
 
     private static void Check(int errorCode, string function, int rank)

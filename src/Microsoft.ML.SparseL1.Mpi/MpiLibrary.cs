@@ -16,21 +16,21 @@ internal static class MpiLibrary
 
     // The Open MPI 4.x/5.x soname first (what the runtime package installs); the unversioned name only exists with
     // libopenmpi-dev and may point at another MPI, which ReadHandles then rejects.
-    private static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so"];
+    private static readonly string[] s_candidates = ["libmpi.so.40", "libmpi.so"];
 
-    private static readonly object Gate = new();
-    private static IntPtr handle;
+    private static readonly object s_gate = new();
+    private static IntPtr s_handle;
 
     /// <summary>Loads libmpi once per process; throws <see cref="DllNotFoundException"/> saying what to install if it is absent.</summary>
     internal static IntPtr Load()
     {
-        lock (Gate)
+        lock (s_gate)
         {
-            if (handle != IntPtr.Zero)
-                return handle;
-            handle = LoadFirstCandidate();
+            if (s_handle != IntPtr.Zero)
+                return s_handle;
+            s_handle = LoadFirstCandidate();
             NativeLibrary.SetDllImportResolver(typeof(MpiLibrary).Assembly, Resolve);
-            return handle;
+            return s_handle;
         }
     }
 
@@ -48,7 +48,7 @@ internal static class MpiLibrary
     private static IntPtr LoadFirstCandidate()
     {
         string reasons = "";
-        foreach (string candidate in Candidates)
+        foreach (string candidate in s_candidates)
         {
             IntPtr loaded = GlobalLoader.Open(candidate, out string? reason);
             if (loaded != IntPtr.Zero)

@@ -1,7 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
 using SparseL1.Examples.Shared;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;

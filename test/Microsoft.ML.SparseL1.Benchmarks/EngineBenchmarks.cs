@@ -5,6 +5,9 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Optimizer;
+using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 

@@ -6,6 +6,9 @@ using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML.SparseL1.Selection;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Passes;
 using SparseL1.Examples.Shared;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;

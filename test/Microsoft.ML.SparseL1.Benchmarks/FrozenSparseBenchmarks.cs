@@ -4,6 +4,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 

@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Trainers;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 

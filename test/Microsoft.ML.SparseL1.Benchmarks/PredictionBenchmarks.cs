@@ -7,6 +7,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Benchmarks;
 

@@ -18,7 +18,23 @@ string deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Microsoft
 int entry = deps.LastIndexOf("\"SparseL1.MLNet/", StringComparison.Ordinal);
 if (entry < 0 || !deps.AsSpan(entry, Math.Min(200, deps.Length - entry)).ToString().Contains("\"type\": \"package\"", StringComparison.Ordinal))
     throw new InvalidOperationException("SparseL1.MLNet is not referenced as a restored package.");
-string location = typeof(SparseMlpModelParameters).Assembly.Location;
+// The package holds two assemblies, the ML.NET adapter and the engine it packs (not a package of its own, no ML.NET
+// reference): both come from the restored package and load side by side.
+foreach (string dll in new[] { "Microsoft.ML.SparseL1.dll", "Microsoft.ML.SparseL1.Engine.dll" })
+{
+    if (!deps.Contains($"\"lib/net10.0/{dll}\"", StringComparison.Ordinal))
+        throw new InvalidOperationException($"SparseL1.MLNet does not bring lib/net10.0/{dll}.");
+}
+
+if (deps.Contains("\"Microsoft.ML.SparseL1.Engine/", StringComparison.Ordinal))
+    throw new InvalidOperationException("The engine is restored as a package or project of its own.");
+string location = typeof(SparseMlpPredictionTransformer).Assembly.Location;
+string engineLocation = typeof(SparseMlpModelParameters).Assembly.Location;
+if (typeof(SparseMlpModelParameters).Assembly.GetName().Name != "Microsoft.ML.SparseL1.Engine" || Path.GetDirectoryName(engineLocation) != Path.GetDirectoryName(location))
+    throw new InvalidOperationException($"Expected the adapter and Microsoft.ML.SparseL1.Engine side by side: {location}, {engineLocation}");
+var engineMlNet = typeof(SparseMlpModelParameters).Assembly.GetReferencedAssemblies().Where(a => a.Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal)).ToArray();
+if (engineMlNet.Length > 0)
+    throw new InvalidOperationException("The packed engine references ML.NET: " + string.Join(", ", engineMlNet.Select(a => a.Name)));
 
 // The ML.NET loaded is the one this project asked for (not the one the package was compiled against).
 string wanted = typeof(Row).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MlNetVersion").Value!;
@@ -30,8 +46,8 @@ if (running != wanted)
 // Every ML.NET type and member the packaged assembly references (internal ones included: the persistence and the ONNX
 // export) resolves on this ML.NET with the name and signature it was compiled against; a missing one throws here
 // instead of at its first use.
-var (references, internals) = ResolveMlNetReferences(typeof(SparseMlpModelParameters).Assembly);
-string compiledAgainst = typeof(SparseMlpModelParameters).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MlNetVersion").Value!;
+var (references, internals) = ResolveMlNetReferences(typeof(SparseMlpPredictionTransformer).Assembly);
+string compiledAgainst = typeof(SparseMlpPredictionTransformer).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MlNetVersion").Value!;
 Console.WriteLine($"the package, compiled against ML.NET {compiledAgainst}: {references} ML.NET references resolve on {running}, {internals} of them internal");
 
 var ml = new MLContext(seed: 1);
@@ -44,7 +60,7 @@ var rows = Enumerable.Range(0, 400).Select(_ =>
 var data = ml.Data.LoadFromEnumerable(rows);
 var model = ml.BinaryClassification.Trainers.SparseMlp(hiddenLayerSizes: [16], targetSparsity: 0.7f).Fit(data);
 var metrics = ml.BinaryClassification.Evaluate(model.Transform(data));
-Console.WriteLine($"package {location}\nsparsity {model.Model.Sparsity:P1}, AUC {metrics.AreaUnderRocCurve:F3}");
+Console.WriteLine($"package {location} (engine {Path.GetFileName(engineLocation)} beside it)\nsparsity {model.Model.Sparsity:P1}, AUC {metrics.AreaUnderRocCurve:F3}");
 // Target 70 % zeros = 30 % nonzero, met within the default 1 % of that count.
 if (metrics.AreaUnderRocCurve < 0.9 || Math.Abs(model.Model.Sparsity - 0.7) > 0.3 * 0.01 + 1e-9)
     throw new InvalidOperationException("The packaged trainer did not learn the toy problem to the target sparsity.");
@@ -71,7 +87,7 @@ Console.WriteLine($"package smoke test on ML.NET {running}: trained, saved, load
 static (int References, int Internal) ResolveMlNetReferences(Assembly assembly)
 {
     static bool IsMlNet(Type type) => type.Assembly.GetName().Name is { } name && name.StartsWith("Microsoft.ML", StringComparison.Ordinal)
-        && name != "Microsoft.ML.SparseL1";
+        && name != "Microsoft.ML.SparseL1" && !name.StartsWith("Microsoft.ML.SparseL1.", StringComparison.Ordinal);
     var module = assembly.ManifestModule;
     using var pe = new PEReader(File.OpenRead(assembly.Location));
     var metadata = pe.GetMetadataReader();

@@ -2,7 +2,7 @@
 
 using Microsoft.ML;
 
-namespace SparseL1.Bench.Defaults;
+namespace SparseL1.Bench.Defaults.Shared;
 
 /// <summary>A loaded set: <c>Features</c> (known-size Single vector) and <c>Label</c> of the task's type.</summary>
 internal sealed record LoadedData(IDataView View, int Rows, int Features, int Classes);

@@ -9,7 +9,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SparseL1.Bench.Defaults;
+namespace SparseL1.Bench.Defaults.Shared;
 
 /// <summary>One trainer on one set: per-fold values, or the error that stopped its cross-validation.</summary>
 internal sealed record TrainerResult(string Trainer, bool IsOurs, double[] Scores, double[]? Auc, double[] FitSeconds, OurFold[]? OurFolds, string? Error)

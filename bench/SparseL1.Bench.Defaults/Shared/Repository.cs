@@ -3,7 +3,7 @@
 using System;
 using System.IO;
 
-namespace SparseL1.Bench.Defaults;
+namespace SparseL1.Bench.Defaults.Shared;
 
 /// <summary>Where the repository is, so the benchmarks run from any directory.</summary>
 internal static class Repository

@@ -8,7 +8,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.SparseL1;
 
-namespace SparseL1.Bench.Defaults;
+namespace SparseL1.Bench.Defaults.Shared;
 
 /// <summary>A trainer as the benchmark runs it: a fresh estimator per cross-validation.</summary>
 internal sealed record TrainerSpec(string Name, bool IsOurs, Func<MLContext, IEstimator<ITransformer>> Create);

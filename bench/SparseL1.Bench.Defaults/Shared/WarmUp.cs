@@ -4,7 +4,7 @@ using System;
 using System.Diagnostics;
 using Microsoft.ML;
 
-namespace SparseL1.Bench.Defaults;
+namespace SparseL1.Bench.Defaults.Shared;
 
 /// <summary>
 /// Untimed fits of a trainer before its timed folds, so that those run compiled code: the JIT compiles hot methods again

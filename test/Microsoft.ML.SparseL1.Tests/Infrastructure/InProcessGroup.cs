@@ -8,11 +8,11 @@ namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 /// <summary>
 /// N ranks of a data-parallel group as threads of one process, exchanging bytes through shared slots: what the trainer
 /// sees from Open MPI, without it, so the tests run everywhere. Every collective waits at most
-/// <see cref="Timeout"/>: a rank that stops taking part fails the others' calls instead of hanging the test run.
+/// <see cref="s_timeout"/>: a rank that stops taking part fails the others' calls instead of hanging the test run.
 /// </summary>
 internal sealed class InProcessGroup
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
     private readonly Barrier _barrier;
     private readonly byte[][] _slots;
 
@@ -58,8 +58,8 @@ internal sealed class InProcessGroup
 
     private void Wait()
     {
-        if (!_barrier.SignalAndWait(Timeout))
-            throw new TimeoutException($"A rank did not reach the collective within {Timeout.TotalSeconds} s.");
+        if (!_barrier.SignalAndWait(s_timeout))
+            throw new TimeoutException($"A rank did not reach the collective within {s_timeout.TotalSeconds} s.");
     }
 
     private sealed class Member(InProcessGroup group, int rank) : SparseL1Communicator

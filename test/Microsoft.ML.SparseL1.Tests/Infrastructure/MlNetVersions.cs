@@ -19,7 +19,7 @@ internal static class MlNetVersions
     public static string BuiltFor => Metadata(typeof(MlNetVersions).Assembly, "MlNetVersion");
 
     /// <summary>The ML.NET whose publicized internals the library was compiled against.</summary>
-    public static string LibraryCompiledAgainst => Metadata(typeof(SparseMlpModelParameters).Assembly, "MlNetVersion");
+    public static string LibraryCompiledAgainst => Metadata(typeof(SparseMlpPredictionTransformer).Assembly, "MlNetVersion");
 
     /// <summary>Every supported ML.NET version (each has a CI leg and golden model zips).</summary>
     public static string[] Supported => Metadata(typeof(MlNetVersions).Assembly, "MlNetSupportedVersions").Split(';');

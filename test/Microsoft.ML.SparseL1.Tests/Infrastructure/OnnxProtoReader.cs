@@ -6,7 +6,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
 
-namespace Microsoft.ML.SparseL1.Tests;
+namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 
 /// <summary>
 /// Reads an ONNX file with the protobuf classes ML.NET's exporter generated from onnx.proto (internal to
@@ -14,12 +14,12 @@ namespace Microsoft.ML.SparseL1.Tests;
 /// </summary>
 internal static class OnnxProtoReader
 {
-    private static readonly Type ModelProto = Type.GetType("Microsoft.ML.Model.OnnxConverter.OnnxCSharpToProtoWrapper+ModelProto, Microsoft.ML.OnnxConverter", throwOnError: true)!;
+    private static readonly Type s_modelProto = Type.GetType("Microsoft.ML.Model.OnnxConverter.OnnxCSharpToProtoWrapper+ModelProto, Microsoft.ML.OnnxConverter", throwOnError: true)!;
 
     /// <summary>Every sparse initializer: the values' name, the dense shape, the linear indices and the values.</summary>
     public static List<(string Name, long[] Dims, long[] Indices, float[] Values)> SparseInitializers(byte[] model)
     {
-        var parser = (MessageParser)ModelProto.GetProperty("Parser")!.GetValue(null)!;
+        var parser = (MessageParser)s_modelProto.GetProperty("Parser")!.GetValue(null)!;
         object graph = Get(parser.ParseFrom(model), "Graph");
         var result = new List<(string, long[], long[], float[])>();
         foreach (object sparse in (IEnumerable)Get(graph, "SparseInitializer"))
@@ -35,7 +35,7 @@ internal static class OnnxProtoReader
     /// <summary>Names of the dense initializers.</summary>
     public static string[] DenseInitializerNames(byte[] model)
     {
-        var parser = (MessageParser)ModelProto.GetProperty("Parser")!.GetValue(null)!;
+        var parser = (MessageParser)s_modelProto.GetProperty("Parser")!.GetValue(null)!;
         object graph = Get(parser.ParseFrom(model), "Graph");
         return ((IEnumerable)Get(graph, "Initializer")).Cast<object>().Select(t => (string)Get(t, "Name")).ToArray();
     }

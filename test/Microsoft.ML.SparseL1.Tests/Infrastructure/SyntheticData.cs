@@ -1,7 +1,8 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 

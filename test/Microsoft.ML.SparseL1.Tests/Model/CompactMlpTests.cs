@@ -4,6 +4,7 @@ using System;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Passes;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Model;

@@ -3,7 +3,8 @@
 using System.Linq;
 using Microsoft.ML.SparseL1.Selection;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
-using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Passes;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Selection;

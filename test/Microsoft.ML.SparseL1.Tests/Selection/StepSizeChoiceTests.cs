@@ -4,6 +4,9 @@ using System.Linq;
 using Microsoft.ML.SparseL1.Selection;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Passes;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Selection;

@@ -1,0 +1,47 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+namespace Microsoft.ML.SparseL1.Format;
+
+/// <summary>
+/// The binary model format, stored as its own entry in the ML.NET model zip.
+/// </summary>
+/// <remarks>
+/// *** Binary format *** (little-endian; ModelWriter and ModelReader follow it field by field)
+/// <code>
+/// envelope:  byte[8] magic "SPL1MLP\0" | int32 version | int64 payloadLength | byte[payloadLength] payload | uint32 crc32(payload)
+/// payload:   byte task (0 multiclass, 1 binary, 2 regression)
+///            string featureColumnName
+///            int32 classNameCount, string[classNameCount]        (label key values; 0 if none)
+///            int32 inputCount
+///            int32 layerCount
+///            per layer: int32 inputs | int32 outputs | float[outputs] bias | byte storage (0 dense, 1 CSR)
+///                       dense: float[outputs*inputs] weights
+///                       CSR:   int32 nonZero | int32[outputs+1] rowPointers | int32[nonZero] columns | float[nonZero] values
+///            training summary: int32 D | int32[D+1] trainedLayerSizes | float[D] lambdas | int32[D] trainedNonZero
+///            int32 hasSelectionReport (0 or 1), then the report (see SelectionReportFormat)
+/// string:    int32 byteCount | UTF-8 bytes
+/// </code>
+/// Version history:
+/// 0x00010001: initial.
+/// </remarks>
+internal static class ModelFormat
+{
+    public static readonly byte[] Magic = "SPL1MLP\0"u8.ToArray();
+
+    public const int CurrentVersion = 0x00010001;
+
+    /// <summary>Largest payload accepted (2 GiB − 1): a forged length must not trigger a huge allocation.</summary>
+    public const long MaxPayloadLength = int.MaxValue;
+
+    /// <summary>Longest string (bytes) accepted.</summary>
+    public const int MaxStringBytes = 1 << 20;
+
+    /// <summary>Most layers accepted.</summary>
+    public const int MaxLayers = 4096;
+
+    /// <summary>Most neurons or inputs per layer accepted.</summary>
+    public const int MaxWidth = 1 << 26;
+
+    /// <summary>The name of our entry inside the ML.NET model zip (beside ML.NET's Model.key).</summary>
+    public const string ZipEntryName = "SparseMlpModel.bin";
+}

@@ -1,0 +1,80 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.ML.SparseL1.Model;
+
+namespace Microsoft.ML.SparseL1.Format;
+
+/// <summary>Writes <see cref="SparseMlpModelParameters"/> in the format described on <see cref="ModelFormat"/>.</summary>
+internal static class ModelWriter
+{
+    public static void Write(BinaryWriter output, SparseMlpModelParameters model, string featureColumnName)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+            WritePayload(writer, model, featureColumnName);
+        byte[] payload = buffer.ToArray();
+        output.Write(ModelFormat.Magic);
+        output.Write(ModelFormat.CurrentVersion);
+        output.Write((long)payload.Length);
+        output.Write(payload);
+        output.Write(System.IO.Hashing.Crc32.HashToUInt32(payload));
+    }
+
+    private static void WritePayload(BinaryWriter writer, SparseMlpModelParameters model, string featureColumnName)
+    {
+        writer.Write((byte)model.Task);
+        WriteString(writer, featureColumnName);
+        writer.Write(model.ClassNames.Count);
+        foreach (string name in model.ClassNames)
+            WriteString(writer, name);
+        writer.Write(model.InputCount);
+        writer.Write(model.Network.Layers.Length);
+        foreach (CompactLayer layer in model.Network.Layers)
+        {
+            writer.Write(layer.Inputs);
+            writer.Write(layer.Outputs);
+            WriteFloats(writer, layer.Bias);
+            writer.Write(layer.IsSparse ? (byte)1 : (byte)0);
+            if (layer.IsSparse)
+            {
+                writer.Write(layer.Values.Length);
+                foreach (int p in layer.RowPointers)
+                    writer.Write(p);
+                foreach (int c in layer.ColumnIndices)
+                    writer.Write(c);
+                WriteFloats(writer, layer.Values.ToArray());
+            }
+            else
+            {
+                WriteFloats(writer, layer.DenseWeights.ToArray());
+            }
+        }
+
+        writer.Write(model.Lambdas.Count);
+        foreach (int size in model.TrainedLayerSizes)
+            writer.Write(size);
+        WriteFloats(writer, model.Lambdas.ToArray());
+        foreach (int count in model.LayerNonZeroCounts)
+            writer.Write(count);
+
+        writer.Write(model.SelectionReport is null ? 0 : 1);
+        if (model.SelectionReport is SparsitySelectionReport report)
+            SelectionReportFormat.Write(writer, report);
+    }
+
+    internal static void WriteString(BinaryWriter writer, string value)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(value);
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    internal static void WriteFloats(BinaryWriter writer, float[] values)
+    {
+        foreach (float v in values)
+            writer.Write(v);
+    }
+}

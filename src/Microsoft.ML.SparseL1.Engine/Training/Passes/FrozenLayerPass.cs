@@ -1,0 +1,109 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Threading.Tasks;
+using Microsoft.ML.SparseL1.Kernels;
+using Microsoft.ML.SparseL1.Training.Optimizer;
+
+namespace Microsoft.ML.SparseL1.Training.Passes;
+
+/// <summary>
+/// The products of one layer whose zero pattern is frozen and whose kept weights are resident
+/// (<see cref="KeptWeights.MakeResident"/>, outputs x inputs), on a dense batch: the forward product, the kept weights'
+/// gradient and the input gradient, each over the kept weights only. The layout is SparseProp's (Nikdan et al., ICML
+/// 2023): the batch contiguous per feature, so that each kept weight costs one vector multiply-add per block of lanes in
+/// the forward product and the input gradient, and one dot product over the batch in the weight gradient. The batch is
+/// transposed to that layout on the way in and the results back, so the rest of the network keeps its row-major layout.
+/// </summary>
+/// <remarks>
+/// Each output neuron (forward product, weight gradient) or input (input gradient) is summed by one thread, over its
+/// kept weights in ascending order, so the result does not depend on the thread count. It equals the dense products of
+/// the layer with its zeros up to the order of the float additions (FrozenLayerPassTests bound the difference).
+/// </remarks>
+internal sealed class FrozenLayerPass
+{
+    /// <summary>
+    /// Below this fraction of kept weights a frozen layer trains by its kept weights only: the measured break-even of a
+    /// whole step's products against the dense GEMM on this layout (docs/kernels.md, "Frozen layers").
+    /// </summary>
+    internal const double BreakEvenDensity = 0.25;
+
+    private readonly int _inputs;
+    private readonly int _outputs;
+    private readonly float[] _inputByFeature;
+    private readonly float[] _byNeuron;
+    private readonly float[] _zeroBias;
+    private float[] _inputGradientByFeature = [];
+    private float[] _valuesByColumn = [];
+
+    public FrozenLayerPass(int inputs, int outputs, int maxBatchSize)
+    {
+        _inputs = inputs;
+        _outputs = outputs;
+        _inputByFeature = new float[checked(inputs * maxBatchSize)];
+        _byNeuron = new float[checked(outputs * maxBatchSize)];
+        _zeroBias = new float[Math.Max(inputs, outputs)];
+    }
+
+    /// <summary>Whether a layer of <paramref name="weightCount"/> weights keeping <paramref name="kept"/> trains by its kept weights.</summary>
+    public static bool Pays(int kept, int weightCount) => kept < BreakEvenDensity * weightCount;
+
+    /// <summary>
+    /// <c>output[r, o] = Σ_i input[r, i] · W[o, i]</c> over the kept weights, for <paramref name="rows"/> rows of the
+    /// row-major <paramref name="input"/>; output is rows x outputs, row-major. No bias: the caller adds it. The input's
+    /// transpose is kept for <see cref="Backward"/>.
+    /// </summary>
+    public void Forward(KeptWeights kept, MatrixOperand input, int rows, Span<float> output, int threads)
+    {
+        GemmPackingTranspose.Transpose(input.Data.AsSpan(input.Offset), input.RowStride, rows, _inputs, _inputByFeature, rows);
+        InParts(_outputs, kept.Values.Length, rows, threads, (first, end) =>
+            CsrKernels.MultiplyFeatureMajor(kept.RowStarts.AsSpan(first, end - first + 1), kept.Columns, kept.Values, _zeroBias.AsSpan(0, end - first),
+                _inputByFeature.AsSpan(0, _inputs * rows), _inputs, rows, _byNeuron.AsSpan(first * rows, (end - first) * rows)));
+        GemmPackingTranspose.Transpose(_byNeuron, rows, _outputs, rows, output, _outputs);
+    }
+
+    /// <summary>
+    /// From the output gradient <paramref name="delta"/> (rows x outputs, row-major) of the last <see cref="Forward"/>'s
+    /// batch: the kept weights' gradient into <paramref name="keptGradient"/> (one entry per kept weight, in their order;
+    /// added with <paramref name="accumulate"/>)
+    /// and, unless <paramref name="inputGradient"/> is empty, <c>inputGradient[r, i] = Σ_o delta[r, o] · W[o, i]</c>
+    /// (rows x inputs, row-major).
+    /// </summary>
+    public void Backward(KeptWeights kept, ReadOnlySpan<float> delta, int rows, float[] keptGradient, bool accumulate, Span<float> inputGradient, int threads)
+    {
+        float[] deltaByNeuron = _byNeuron;
+        GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, deltaByNeuron, rows);
+        InParts(_outputs, kept.Values.Length, rows, threads, (first, end) =>
+            CsrKernels.GradientFeatureMajor(kept.RowStarts, kept.Columns, deltaByNeuron.AsSpan(0, _outputs * rows), _inputByFeature.AsSpan(0, _inputs * rows),
+                _inputs, rows, first, end, keptGradient, accumulate));
+        if (inputGradient.IsEmpty)
+            return;
+
+        // The input gradient reads the layer by columns: the kept weights in column order, gathered afresh (they change every step).
+        var (starts, neurons, entries) = kept.ByColumn();
+        if (_valuesByColumn.Length != entries.Length)
+            _valuesByColumn = new float[entries.Length];
+        float[] values = kept.Values;
+        for (int i = 0; i < entries.Length; i++)
+            _valuesByColumn[i] = values[entries[i]];
+        if (_inputGradientByFeature.Length == 0)
+            _inputGradientByFeature = new float[_inputByFeature.Length];
+        InParts(_inputs, entries.Length, rows, threads, (first, end) =>
+            CsrKernels.MultiplyFeatureMajor(starts.AsSpan(first, end - first + 1), neurons, _valuesByColumn, _zeroBias.AsSpan(0, end - first),
+                deltaByNeuron.AsSpan(0, _outputs * rows), _outputs, rows, _inputGradientByFeature.AsSpan(first * rows, (end - first) * rows)));
+        GemmPackingTranspose.Transpose(_inputGradientByFeature, rows, _inputs, rows, inputGradient, _inputs);
+    }
+
+    /// <summary>Runs <paramref name="work"/> over [0, <paramref name="count"/>) in contiguous parts, one per thread the product's size pays for.</summary>
+    private static void InParts(int count, int kept, int rows, int threads, Action<int, int> work)
+    {
+        int parts = Math.Clamp(DenseGemm.ThreadsFor((long)kept * rows, threads), 1, Math.Max(1, count));
+        if (parts == 1)
+        {
+            work(0, count);
+            return;
+        }
+
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => work(count * p / parts, count * (p + 1) / parts));
+    }
+}

@@ -1,0 +1,337 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.SparseL1.Data;
+using Microsoft.ML.SparseL1.Model;
+using Microsoft.ML.SparseL1.Selection;
+using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Loop;
+
+namespace Microsoft.ML.SparseL1.Trainers;
+
+/// <summary>What <c>Fit</c> does for every task: check, read, train (fixed λ or selection), compact.</summary>
+internal static class SparseMlpFit
+{
+    public static SparseMlpPredictionTransformer Fit(IHostEnvironment environment, SparseMlpTask task, SparseMlpOptionsBase options, IDataView trainData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ArgumentNullException.ThrowIfNull(options);
+        var host = environment.Register("SparseMlp");
+        using var channel = host.Start("Training");
+        // In data-parallel training a Progress callback that throws on one rank must not leave that rank alone: the failure
+        // is held and turned into a cancellation, which the ranks agree on at the next step; this rank then rethrows it.
+        Exception? progressFailure = null;
+        var hostCancelled = MlNetCancellation.Probe(host);
+        options.Communicator?.CheckRankAndSize($"{nameof(options)}.{nameof(options.Communicator)}");
+        using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
+        var cancellation = new TrainingCancellation(options.CancellationToken, () => progressFailure is not null || hostCancelled?.Invoke() == true);
+        var (info, data) = options.Communicator is { Size: > 1 } communicator
+            ? ShardedRead.Read(communicator, trainData, task, options, cancellation)
+            : Read(trainData, task, options, cancellation);
+        if (!(data.GlobalTotalWeight > 0))
+        {
+            throw new InvalidOperationException($"Example weight column '{options.ExampleWeightColumnName}' sums to {data.GlobalTotalWeight} over the training rows" +
+                (data.Shard is null ? "" : " of every rank") + "; at least one row needs a weight above 0 (the loss is a weighted mean).");
+        }
+
+        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
+        standardization?.Apply(data);
+        int batchSize = BatchSizeFor(task, options, data.GlobalRows);
+        int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
+        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
+        int epochs = EpochsFor(options, stepsPerEpoch);
+        OptionsValidation.ValidateEpochDependent(options, epochs);
+        int outputs = info.OutputCount;
+        int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, data.GlobalRows, outputs), outputs];
+        const string resolved = " (default for this data)";
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Network {0}{1}; batch {2}{3}; {4} epochs of {5} steps a run{6}.",
+            string.Join("-", sizes), options.HiddenLayerSizes is null ? resolved : "", effectiveBatch, options.BatchSize is null ? resolved : "",
+            epochs, stepsPerEpoch, options.NumberOfEpochs is null ? resolved : ""));
+        int layers = sizes.Length - 1;
+        var training = new TrainingSettings
+        {
+            Loss = task.Loss(),
+            Optimizer = options.Optimizer,
+            LearningRate = LearningRateFor(options),
+            BatchSize = batchSize,
+            Epochs = epochs,
+            Seed = options.Seed,
+            Threads = options.NumberOfThreads ?? Environment.ProcessorCount,
+            Lambdas = new float[layers],
+            // Input selection drops inputs whose weights carry only mini-batch noise: they must not keep reviving.
+            GateFirstLayerRevival = options.InputsToKeep.HasValue,
+        };
+        var clock = Stopwatch.StartNew();
+        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, stepsPerEpoch))
+        {
+            var (rate, losses) = StepSizeChoice.Choose(data, training,
+                (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
+            training = training with { LearningRate = rate };
+            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
+                string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
+                    $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
+        }
+
+        // Time estimates count from here: the step choice's runs are not epochs of the delivered run.
+        TimeSpan lastReport = clock.Elapsed, runStart = lastReport, lastTrace = TimeSpan.Zero;
+        void Report(int run, EpochSummary s, float[] lambdas)
+        {
+            // A run's first epoch started at the previous report (or at the start): the gap between runs is the
+            // selection's gradient pass, cheaper than an epoch, so the estimate stays close.
+            var elapsed = clock.Elapsed;
+            if (s.Epoch == 1)
+                runStart = lastReport;
+            lastReport = elapsed;
+            var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
+            var progress = new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, elapsed, timeLeft)
+            {
+                ScheduledNonZeroCount = s.ScheduledNonZeroCount,
+                PatternFrozen = s.PatternFrozen,
+            };
+            if (data.Shard is null)
+            {
+                options.Progress?.Report(progress);
+            }
+            else
+            {
+                try
+                {
+                    options.Progress?.Report(progress);
+                }
+#pragma warning disable CA1031 // Held, agreed as a cancellation, and rethrown on this rank (see progressFailure).
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    progressFailure ??= e;
+                }
+            }
+
+            // The trace is written at most every half second (and for a run's first and last epoch): on a few hundred rows
+            // an epoch takes microseconds, and a line for each of 1,500 epochs floods the log.
+            if (s.Epoch == 1 || s.Epoch == s.Epochs || elapsed - lastTrace >= TimeSpan.FromSeconds(0.5))
+            {
+                lastTrace = elapsed;
+                channel.Trace(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "run {0} epoch {1}/{2}: loss {3:G5}, nonzero weights [{4}]",
+                    run, s.Epoch, s.Epochs, s.MeanLoss, string.Join(", ", s.LayerNonZeroCounts)));
+            }
+        }
+
+        MlpParameters parameters;
+        float[] chosenLambdas;
+        SparsitySelectionReport? report;
+        // A loss that becomes infinite restarts the whole training from its seed with half the step, a bounded number of
+        // times: the named error is thrown only when that does not help either.
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                (parameters, chosenLambdas, report) = TrainOnce(data, sizes, options, training, Report, cancellation);
+                break;
+            }
+            catch (OperationCanceledException) when (progressFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+            }
+            catch (TrainingDivergedException diverged) when (attempt < MaxDivergenceRetries)
+            {
+                training = training with { LearningRate = diverged.LearningRate / 2 };
+                channel.Warning(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+                    "{0} Restarting from the seed with LearningRate {1} (retry {2} of {3}).", diverged.Message, training.LearningRate, attempt + 1, MaxDivergenceRetries));
+            }
+        }
+
+        if (options.RefitEpochs > 0)
+        {
+            var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
+            try
+            {
+                ProximalTrainingLoop.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
+            }
+            catch (OperationCanceledException) when (progressFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+            }
+
+            channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
+        }
+
+        // A callback that failed after the last step: every rank has its network, and this one reports the failure.
+        if (progressFailure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+        // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
+        standardization?.FoldInto(parameters);
+        CheckFinite(parameters, options.Communicator is { Size: > 1 });
+        var compact = CompactMlp.FromParameters(parameters);
+        bool constant = compact.Layers.All(l => l.NonZeroCount == 0);
+        if (constant)
+            channel.Warning(MessageSensitivity.None, "No input reaches the output (every weight of a layer, or every neuron of a hidden layer, is zero): the model predicts a constant. Lower the target sparsity or λ.");
+        // A target is met by a count of weights; a constant network meets none of what the user asked for.
+        if (constant && report is { Converged: true })
+            report = report.NotConverged();
+        if (report is not null)
+        {
+            channel.Info(MessageSensitivity.None, report.ToString());
+            if (!report.Converged)
+                channel.Warning(MessageSensitivity.None, "The sparsity selection did not reach its targets" + (constant ? " with a network that uses its inputs" : "") + "; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
+        }
+
+        var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
+            sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
+            string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
+        return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+    }
+
+    /// <summary>
+    /// Refuses a network with a NaN or infinite weight or bias, which no step check saw (a value gone bad in the last
+    /// step, or a communicator that returned non-finite sums): it would score NaN and could not be loaded once saved.
+    /// </summary>
+    private static void CheckFinite(MlpParameters parameters, bool distributed)
+    {
+        for (int j = 0; j < parameters.LayerCount; j++)
+        {
+            int weight = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude(parameters.Weights[j]);
+            int bias = System.Numerics.Tensors.TensorPrimitives.IndexOfMaxMagnitude(parameters.Biases[j]);
+            bool badWeight = weight >= 0 && !float.IsFinite(parameters.Weights[j][weight]), badBias = bias >= 0 && !float.IsFinite(parameters.Biases[j][bias]);
+            if (badWeight || badBias)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Training ended with a non-finite {(badWeight ? "weight" : "bias")} in layer {j} ({(badWeight ? parameters.Weights[j][weight] : parameters.Biases[j][bias])}); no model is delivered. ")
+                    + (distributed ? "In data-parallel training this means the communicator returned non-finite sums (check the transport), or a feature or label scale overflowed; otherwise lower LearningRate or check the feature and label scales." : "Lower LearningRate or check the feature and label scales (a feature of tiny spread or a label near float's limit overflows when the standardization is folded in)."));
+            }
+        }
+    }
+
+    /// <summary>Checks the options and the schema, then reads the rows (what every rank of a data-parallel fit also does).</summary>
+    internal static (SchemaChecks.ColumnInfo Info, TrainingData Data) Read(IDataView trainData, SparseMlpTask task, SparseMlpOptionsBase options,
+        TrainingCancellation cancellation)
+    {
+        OptionsValidation.Validate(options);
+        var info = SchemaChecks.CheckTrainingSchema(trainData.Schema, task, options);
+        OptionsValidation.ValidateInputs(options, info.FeatureCount);
+        OptionsValidation.ValidateNetworkSize(options, info.FeatureCount, info.OutputCount);
+        return (info, DataViewReader.Read(trainData, task, options, info, cancellation.ThrowIfCancelled));
+    }
+
+    /// <summary>Restarts with half the step after a divergence, before the divergence error is thrown.</summary>
+    private const int MaxDivergenceRetries = 4;
+
+    private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainOnce(TrainingData data, int[] sizes,
+        SparseMlpOptionsBase options, TrainingSettings training, Action<int, EpochSummary, float[]> report, TrainingCancellation cancellation)
+    {
+        int layers = sizes.Length - 1;
+        if (options.Lambda.HasValue || options.LayerLambdas is not null)
+        {
+            float[] lambdas = options.LayerLambdas?.ToArray() ?? Enumerable.Repeat(options.Lambda!.Value, layers).ToArray();
+            var parameters = MlpParameters.Initialize(sizes, options.Seed);
+            ProximalTrainingLoop.Train(data, parameters, training with { Lambdas = lambdas }, null, s => report(0, s, lambdas), cancellation);
+            return (parameters, lambdas, null);
+        }
+
+        var selection = SelectionFor(options, sizes, training.Epochs);
+        if (options.InputsToKeep is int keep && data.Columns <= DataDefaults.ImportanceInputLimit && data.Sparse is null && data.Shard is null)
+        {
+            // A network on every input (reported as run 0) ranks them by how much its loss needs each; a second run (run 1)
+            // trains on the kept ones alone and is delivered.
+            var plain = training with { GateFirstLayerRevival = false };
+            var (all, _, _) = SparsityTracking.Run(data, sizes, options.Seed, plain, selection, new TrackingSettings(),
+                (run, lambdas, s) => report(run, s, lambdas), cancellation);
+            var (kept, rise) = ImportanceSelection.Strongest(all, data, training.Loss, keep, options.Seed, training.Threads);
+            string chosen = string.Create(CultureInfo.InvariantCulture,
+                $"inputs kept by how much shuffling each raised a first network's training loss: {string.Join(", ", kept.Select((c, k) => $"{c} (+{rise[k]:G3})"))}");
+            return SparsityTracking.Run(ImportanceSelection.Mask(data, kept), sizes, options.Seed, plain, selection,
+                new TrackingSettings { KeptInputs = kept, KeptInputsNote = chosen }, (run, lambdas, s) => report(run + 1, s, lambdas), cancellation);
+        }
+
+        return options.SelectionStrategy == SelectionStrategy.SparsityTracking
+            ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings { InputsToKeep = options.InputsToKeep },
+                (run, lambdas, s) => report(run, s, lambdas), cancellation)
+            : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation,
+                CheckpointFor(options, data, sizes, training));
+    }
+
+    /// <summary>
+    /// The selection's checkpoint folder, when asked for. Its runs are named by a hash of what decides them (the options,
+    /// the loss, the data's shape and weight, a digest of every feature value, label and example weight (each rank's, in
+    /// rank order), the rank count, and the step actually used: a divergence restart halves it), so selections that differ
+    /// keep apart in one folder, and only the same selection on the same data resumes. In data-parallel training rank 0
+    /// writes and every rank reads (the folder must be shared to resume on every rank).
+    /// </summary>
+    private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
+    {
+        if (options.SelectionCheckpointDirectory is not string directory)
+            return null;
+        long[] digests = data.Shard is null ? [data.ContentDigest()] : Distributed.Collectives.AllGather<long>(data.Shard.Communicator, [data.ContentDigest()]);
+        long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
+            $"{training.Loss};{string.Join("-", sizes)};{data.GlobalRows};{data.Columns};{data.GlobalTotalWeight:R};{string.Join(",", digests)};{data.Shard?.Communicator.Size ?? 1};{training.LearningRate:R};{training.Epochs}"));
+        return new SelectionCheckpoint(directory, identity, writes: data.Shard is null || data.Shard.Communicator.Rank == 0);
+    }
+
+    private static float LearningRateFor(SparseMlpOptionsBase options) => options.LearningRate
+        ?? (options.Optimizer == SparseMlpOptimizer.Adam ? SparseMlpOptionsBase.Defaults.AdamLearningRate : SparseMlpOptionsBase.Defaults.SgdLearningRate);
+
+    /// <summary>
+    /// Whether the step is chosen by cross-validation (<see cref="StepSizeChoice"/>): regression with
+    /// <see cref="SparseMlpOptionsBase.LearningRate"/> unset, on a set small enough that the default budget is
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumSteps"/> steps rather than 20 epochs (fewer than 150 steps an epoch:
+    /// up to 19,072 rows at regression's default batch of 128), so that the extra runs cost a bounded number of steps, and
+    /// large enough for three validation folds.
+    /// </summary>
+    internal static bool ChoosesStepSize(SparseMlpTask task, SparseMlpOptionsBase options, int rows, long stepsPerEpoch) =>
+        (task == SparseMlpTask.Regression || DataDefaults.ChooseClassificationStep) && options.LearningRate is null && rows >= MinimumRowsPerFold * StepSizeChoice.Folds
+        && stepsPerEpoch * SparseMlpOptionsBase.Defaults.MinimumEpochs < SparseMlpOptionsBase.Defaults.MinimumSteps;
+
+    /// <summary>Below this many rows per validation fold, the step is not chosen (the measurement would be noise).</summary>
+    private const int MinimumRowsPerFold = 10;
+
+    /// <summary>
+    /// The batch of a run: the option, or for classification on a set too small for
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumEpochs"/> epochs of <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/>
+    /// to make the step budget, the batch that makes it in that many epochs, at least
+    /// <see cref="SparseMlpOptionsBase.Defaults.MinimumBatchSize"/> (the budget then costs the fewest example passes);
+    /// regression keeps <see cref="SparseMlpOptionsBase.Defaults.BatchSize"/> (see that constant's measurements).
+    /// </summary>
+    internal static int BatchSizeFor(SparseMlpTask task, SparseMlpOptionsBase options, int rows) => options.BatchSize
+        ?? (task == SparseMlpTask.Regression ? SparseMlpOptionsBase.Defaults.BatchSize
+            : (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
+                SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
+
+    /// <summary>The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps.</summary>
+    private static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
+    {
+        if (options.NumberOfEpochs is int epochs)
+            return epochs;
+        long needed = (DataDefaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (int)Math.Max(DataDefaults.MinimumEpochs, needed);
+    }
+
+    private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes, int epochs)
+    {
+        int layers = sizes.Length - 1;
+        long[] weights = MlpParameters.LayerWeightCounts(sizes).Select(w => (long)w).ToArray();
+        bool layerWise = options.LayerTargetSparsities is not null;
+        int[] targets = layerWise
+            ? options.LayerTargetSparsities!.Select((s, j) => (int)Math.Round((1 - s) * weights[j])).ToArray()
+            : [(int)Math.Round((1 - (options.TargetSparsity ?? SparseMlpOptionsBase.Defaults.TargetSparsity)) * weights.Sum())];
+        return new SelectionSettings
+        {
+            LayerWise = layerWise,
+            Targets = targets,
+            Tolerance = options.SparsityTolerance,
+            MaxIterations = options.MaxSelectionIterations,
+            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? epochs / 2,
+            Strategy = options.SelectionStrategy,
+            LargeProbe = options.SelectionLargeProbe,
+            SmallProbe = options.SelectionSmallProbe,
+            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, epochs / 5),
+            RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
+            AccumulatedGradient = options.UseAccumulatedGradient,
+        };
+    }
+}

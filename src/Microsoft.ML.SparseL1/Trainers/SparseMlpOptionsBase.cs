@@ -1,0 +1,248 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Threading;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// Options shared by the sparse MLP trainers. Exactly one way of fixing the l1 regularization may be set:
+/// <see cref="TargetSparsity"/>, <see cref="LayerTargetSparsities"/>, <see cref="Lambda"/> or <see cref="LayerLambdas"/>;
+/// none set means <see cref="TargetSparsity"/> = <see cref="Defaults.TargetSparsity"/>.
+/// </summary>
+public abstract class SparseMlpOptionsBase
+{
+    /// <summary>Default values, used by the options and by the simple catalog overloads.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default <see cref="TargetSparsity"/> when no regularization option is set.</summary>
+        public const float TargetSparsity = 0.9f;
+
+        /// <summary>Default <see cref="LearningRate"/> for <see cref="SparseMlpOptimizer.Sgd"/> (the paper's 0.1).</summary>
+        public const float SgdLearningRate = 0.1f;
+
+        /// <summary>Default <see cref="LearningRate"/> for <see cref="SparseMlpOptimizer.Adam"/> (Kingma and Ba's, PyTorch's and Keras's 1e-3).</summary>
+        public const float AdamLearningRate = 1e-3f;
+
+        /// <summary>Default <see cref="Optimizer"/>.</summary>
+        public const SparseMlpOptimizer Optimizer = SparseMlpOptimizer.Adam;
+
+        /// <summary>Default <see cref="SelectionStrategy"/>.</summary>
+        public const SelectionStrategy Strategy = SelectionStrategy.SparsityTracking;
+
+        /// <summary>
+        /// With <see cref="NumberOfEpochs"/> null, the run trains at least <see cref="MinimumEpochs"/> epochs and at least
+        /// this many optimizer steps, so that a few hundred rows get as many updates as a large data set's 20 epochs.
+        /// </summary>
+        /// <remarks>
+        /// Chosen on the defaults benchmark (bench/defaults.sh, 5-fold CV on six small real sets): twice as many steps overfit
+        /// the noisiest set, and this many were close to the best ML.NET trainer on all six (docs/algorithm.md §6).
+        /// </remarks>
+        public const int MinimumSteps = 3000;
+
+        /// <summary>With <see cref="NumberOfEpochs"/> null, the fewest epochs a run trains.</summary>
+        public const int MinimumEpochs = 20;
+
+        /// <summary>
+        /// <see cref="BatchSize"/> when it is null: for regression, and for classification on a set of at least
+        /// <see cref="MinimumSteps"/> x 128 / <see cref="MinimumEpochs"/> = 19,200 rows (about where <see cref="MinimumEpochs"/>
+        /// epochs of 128 make the step budget).
+        /// </summary>
+        public const int BatchSize = 128;
+
+        /// <summary>
+        /// The smallest batch <see cref="BatchSize"/> null gives: for classification on a set of fewer than 19,200 rows
+        /// the batch is the one that makes <see cref="MinimumSteps"/> steps in <see cref="MinimumEpochs"/> epochs (rows /
+        /// 150), but not below this (4,800 rows and fewer).
+        /// </summary>
+        /// <remarks>
+        /// Why: on a small set the budget is a number of steps, and a step's cost grows with its batch. On the defaults
+        /// benchmark batches of 32 instead of 128 fit the small classification sets faster at the same accuracy, while
+        /// regression lost accuracy with them and keeps 128 (docs/algorithm.md §6, "Batch").
+        /// </remarks>
+        public const int MinimumBatchSize = 32;
+
+        /// <summary>Default <see cref="Seed"/> (the paper's).</summary>
+        public const int Seed = 123;
+
+        /// <summary>Default <see cref="SparsityTolerance"/>.</summary>
+        public const float SparsityTolerance = 0.01f;
+
+        /// <summary>Default <see cref="MaxSelectionIterations"/>.</summary>
+        public const int MaxSelectionIterations = 30;
+
+        /// <summary>Default <see cref="SelectionLargeProbe"/> (the authors' MNIST value; 1e-3 in their regression).</summary>
+        public const float SelectionLargeProbe = 1e-2f;
+
+        /// <summary>Default <see cref="SelectionSmallProbe"/> (the authors' value).</summary>
+        public const float SelectionSmallProbe = 1e-7f;
+    }
+
+    /// <summary>Name of the label column. Default <c>"Label"</c>.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Name of the feature column: a known-size vector of <see cref="float"/>. Default <c>"Features"</c>.</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Name of an optional example-weight column of <see cref="float"/> (non-negative, finite). Default null (all weights 1).</summary>
+    public string? ExampleWeightColumnName { get; set; }
+
+    /// <summary>
+    /// Sizes of the hidden layers, input side first; each at least 1. Empty means a linear model. Default null: chosen from
+    /// the data (one layer of 100; the trainer's log says what it resolved to).
+    /// </summary>
+    public int[]? HiddenLayerSizes { get; set; }
+
+    /// <summary>
+    /// Target fraction of all weights (biases excluded) that are exactly zero, in [0, 1). The trainer chooses λ by the
+    /// paper's parameter-selection iteration. Default null (see the class remarks).
+    /// </summary>
+    public float? TargetSparsity { get; set; }
+
+    /// <summary>Target sparsity of each weight layer (hidden layers, then output), each in [0, 1). Default null.</summary>
+    public float[]? LayerTargetSparsities { get; set; }
+
+    /// <summary>A fixed λ ≥ 0 for all layers (no selection). Default null.</summary>
+    public float? Lambda { get; set; }
+
+    /// <summary>A fixed λ_j ≥ 0 per weight layer (hidden layers, then output). Default null.</summary>
+    public float[]? LayerLambdas { get; set; }
+
+    /// <summary>
+    /// Standardize the features (and a regression label) with the training data's mean and standard deviation before
+    /// training, so that the l1 penalty and the step size mean the same whatever the units (as glmnet does). The affine
+    /// maps are folded into the first layer's weights and biases and the last layer's outputs of the delivered
+    /// network, so prediction costs nothing extra and zeros stay zeros; λ and the selection report refer to the
+    /// standardized problem. Constant features are centred only. Default true.
+    /// </summary>
+    public bool Standardize { get; set; } = true;
+
+    /// <summary>The gradient step before each soft-threshold. Default <see cref="SparseMlpOptimizer.Adam"/>.</summary>
+    public SparseMlpOptimizer Optimizer { get; set; } = Defaults.Optimizer;
+
+    /// <summary>
+    /// Step size η, in (0, ∞); the soft-threshold is η·λ (in Adam's metric for Adam). Default null: <see cref="Defaults.AdamLearningRate"/>
+    /// for Adam, <see cref="Defaults.SgdLearningRate"/> for SGD; for regression on 30 to 19,072 rows (batch 128),
+    /// 0.3, 1, 3 or 10 times that, chosen by 3-fold cross-validation on the training rows (docs/algorithm.md §6; the
+    /// choice is logged, and its runs are not reported to <see cref="Progress"/>).
+    /// </summary>
+    public float? LearningRate { get; set; }
+
+    /// <summary>
+    /// Examples per step, at least 1; 0 means full-batch steps. Default null: <see cref="Defaults.BatchSize"/> (128) for
+    /// regression and on 19,200 rows or more; for classification on fewer, rows / 150 (so that
+    /// <see cref="Defaults.MinimumEpochs"/> epochs make <see cref="Defaults.MinimumSteps"/> steps), at least
+    /// <see cref="Defaults.MinimumBatchSize"/> (32, from 4,800 rows down).
+    /// </summary>
+    public int? BatchSize { get; set; }
+
+    /// <summary>
+    /// Epochs per training run, at least 1. Default null: at least <see cref="Defaults.MinimumEpochs"/> epochs and at least
+    /// <see cref="Defaults.MinimumSteps"/> optimizer steps (20 epochs of 60,000 rows in batches of 128; 1,500 epochs of 250 rows).
+    /// </summary>
+    public int? NumberOfEpochs { get; set; }
+
+    /// <summary>
+    /// Input selection: the number of feature values (inputs) the network may use, at least 1 and at most the feature
+    /// column's size; null means no input selection (inputs are dropped only when all their weights happen to die). A
+    /// group-lasso penalty on each input's first-layer weights is steered during the <see cref="SelectionStrategy.SparsityTracking"/>
+    /// run from all inputs down to this many (the strongest are kept at the end of the schedule if more remain), beside
+    /// the sparsity target. The kept inputs: <see cref="SparseMlpModelParameters.UsedInputIndices"/>, or by name
+    /// <see cref="SparseMlpPredictionTransformer.GetUsedInputNames"/>. With <see cref="SparseMlpOptimizer.Adam"/> a
+    /// first-layer weight at zero then leaves it only when its run-average gradient exceeds λ, so inputs that carry only
+    /// noise stay dropped (docs/algorithm.md §7). Default null.
+    /// </summary>
+    public int? InputsToKeep { get; set; }
+
+    /// <summary>Seed of the initial weights and the shuffles. Default <see cref="Defaults.Seed"/>.</summary>
+    public int Seed { get; set; } = Defaults.Seed;
+
+    /// <summary>Threads for the matrix products, at least 1; null means all cores. Results do not depend on it. Default null.</summary>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>
+    /// Accepted relative miss of each sparsity target, in (0, 1): a target of T nonzero weights is met when the count is
+    /// within T·(1 ± tolerance). Default <see cref="Defaults.SparsityTolerance"/>.
+    /// </summary>
+    public float SparsityTolerance { get; set; } = Defaults.SparsityTolerance;
+
+    /// <summary>Maximum outer iterations (training runs after the two probes) of the selection, at least 1. Default <see cref="Defaults.MaxSelectionIterations"/>.</summary>
+    public int MaxSelectionIterations { get; set; } = Defaults.MaxSelectionIterations;
+
+    /// <summary>
+    /// Epochs each selection run must complete before reaching the target may end it, in [0, NumberOfEpochs); null means
+    /// half of <see cref="NumberOfEpochs"/>. 0 is the authors' behaviour (stop at the first step within tolerance), which
+    /// often returns a network whose surviving weights are not fitted yet (docs/algorithm.md, A.2).
+    /// Default null.
+    /// </summary>
+    public int? MinimumEpochsBeforeStop { get; set; }
+
+    /// <summary>
+    /// Epochs of refit after λ is fixed or chosen, at least 0: the surviving weights are trained without the l1 term and
+    /// with the zero pattern frozen, which undoes the l1 shrinkage of the kept weights at unchanged sparsity (the
+    /// refit phase suggested by docs/algorithm.md A.2; not in the authors' code). Default 0.
+    /// </summary>
+    public int RefitEpochs { get; set; }
+
+    /// <summary>
+    /// The λ-update rule of the selection. Default <see cref="SelectionStrategy.SparsityTracking"/> (one run, λ steered
+    /// along a gradual schedule to the target, then the pattern frozen and refit);
+    /// <see cref="SelectionStrategy.GradientMedianBracket"/> is the paper's iteration of full runs.
+    /// </summary>
+    public SelectionStrategy SelectionStrategy { get; set; } = Defaults.Strategy;
+
+    /// <summary>First probe λ of the selection, expected to give too few nonzeros; finite, &gt; 0. Default <see cref="Defaults.SelectionLargeProbe"/>.</summary>
+    public float SelectionLargeProbe { get; set; } = Defaults.SelectionLargeProbe;
+
+    /// <summary>Second probe λ, expected to give too many nonzeros; finite, in (0, SelectionLargeProbe). Default <see cref="Defaults.SelectionSmallProbe"/>.</summary>
+    public float SelectionSmallProbe { get; set; } = Defaults.SelectionSmallProbe;
+
+    /// <summary>
+    /// Epochs of the small-probe run, in [1, NumberOfEpochs]; null means max(1, NumberOfEpochs / 5). That probe only
+    /// gives the bracket its too-dense side and the first update its gradient candidates, and a shorter one, whose
+    /// gradients are larger, picked λs as good in fewer epochs on Fashion-MNIST at the same test accuracy
+    /// (docs/results.md, "Selection results with the paper's iteration"). NumberOfEpochs is the authors' behaviour.
+    /// Default null.
+    /// </summary>
+    public int? SelectionSmallProbeEpochs { get; set; }
+
+    /// <summary>
+    /// Layer-wise selection only: how many layers must be within tolerance for a run to count as reaching the targets,
+    /// in [1, layers]; null means every layer (the authors once used 3 of 4). Default null.
+    /// </summary>
+    public int? RequiredLayersWithinTolerance { get; set; }
+
+    /// <summary>
+    /// Update λ from the authors' accumulated gradient (last step's gradient plus the full-data gradient, a PyTorch quirk)
+    /// instead of the clean full-data gradient; changes only the λ path. Default false.
+    /// </summary>
+    public bool UseAccumulatedGradient { get; set; }
+
+    /// <summary>
+    /// Data-parallel training over several processes (Open MPI: <c>MpiCommunicator</c> in the package SparseL1.MLNet.Mpi).
+    /// Every rank calls <c>Fit</c> with these options (equal on every rank) and its own shard of the rows; the shards in
+    /// rank order make the training set. Every rank draws the same shuffle of the whole set, computes the gradient of its
+    /// rows of each global batch, and the ranks' sums are added in rank order, so every rank applies the same update and
+    /// receives the same network (bit-identical across runs with the same rank count; equal to one process on the
+    /// concatenated shards within float rounding). The step choice of small regression sets is not run (set
+    /// <see cref="LearningRate"/>); <see cref="UseAccumulatedGradient"/> is not supported. Set <see cref="NumberOfThreads"/>
+    /// to the cores each rank may use. Default null (one process).
+    /// </summary>
+    public SparseL1Communicator? Communicator { get; set; }
+
+    /// <summary>
+    /// The paper's iteration (a <see cref="SelectionStrategy"/> other than <see cref="SelectionStrategy.SparsityTracking"/>)
+    /// saves every completed run here (its report line, the next λ and its weights, one file each, named by a hash of
+    /// the options and the data); a later Fit with the same options and data that finds them resumes after the last
+    /// completed run instead of training those runs again, and delivers the same network (the runs are deterministic).
+    /// Selections with other options or data keep apart in the same folder. In data-parallel training rank 0 writes and
+    /// every rank reads. Default null (no checkpoint).
+    /// </summary>
+    public string? SelectionCheckpointDirectory { get; set; }
+
+    /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
+    public IProgress<SparseMlpProgress>? Progress { get; set; }
+
+    /// <summary>Cancels training; <c>mlContext.CancelExecution()</c> also does. Default none.</summary>
+    public CancellationToken CancellationToken { get; set; }
+}

@@ -1,0 +1,268 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.SparseL1.Onnx;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Onnx;
+
+/// <summary>
+/// Pipelines ending in a sparse MLP, exported by ML.NET's own <c>ConvertToOnnx</c> and by our compact export, run in
+/// ONNX Runtime on 1,000 rows nobody trained on: every output column must agree with ML.NET's Transform.
+/// </summary>
+[TestClass]
+public class OnnxExportTests
+{
+    private const int RowsScored = 1000;
+
+    private sealed class Row
+    {
+        [VectorType(12)]
+        public float[] A { get; set; } = [];
+
+        [VectorType(8)]
+        public float[] B { get; set; } = [];
+
+        public string Class { get; set; } = string.Empty;
+
+        public bool Positive { get; set; }
+
+        public float Value { get; set; }
+    }
+
+    /// <summary>The scored rows: the feature inputs only, so they are the graph's only inputs.</summary>
+    private sealed class InputRow
+    {
+        [VectorType(12)]
+        public float[] A { get; set; } = [];
+
+        [VectorType(8)]
+        public float[] B { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void Multiclass_OnnxRuntimeAgreesWithMlNetOnEveryColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedName", "PredictedLabel"))
+            .Fit(KeyedRows(ml));
+
+        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false);
+
+        AssertClose(mlNet.GetColumn<float[]>("Score").SelectMany(v => v).ToArray(), onnx["Score.output"].AsTensor<float>().ToArray(), "Score");
+        CollectionAssert.AreEqual(mlNet.GetColumn<uint>("PredictedLabel").ToArray(), onnx["PredictedLabel.output"].AsTensor<uint>().ToArray(), "PredictedLabel");
+        CollectionAssert.AreEqual(mlNet.GetColumn<string>("PredictedName").ToArray(), onnx["PredictedName.output"].AsTensor<string>().ToArray(), "PredictedName");
+    }
+
+    /// <summary>
+    /// Inputs far outside the training range drive logits above 100, where exp overflows float: the softmax must shift
+    /// by the row's maximum (as ONNX Runtime's does), or Score holds NaN and PredictedLabel a wrong class.
+    /// </summary>
+    [TestMethod]
+    public void Multiclass_LogitsAbove100_MlNetAndOnnxRuntimeAgree()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
+            .Fit(KeyedRows(ml));
+        const float scale = 1000f;
+
+        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false, scale);
+
+        var network = model.LastTransformer;
+        var rows = Inputs(RowsScored, 99, scale);
+        var logits = new float[4];
+        int above = rows.Count(r =>
+        {
+            network.Model.PredictRaw([.. r.A, .. r.B], 1, logits);
+            return System.Numerics.Tensors.TensorPrimitives.Max(logits) > 100f;
+        });
+        Assert.IsGreaterThan(RowsScored / 2, above, "rows with a logit above 100");
+        var scores = mlNet.GetColumn<float[]>("Score").SelectMany(v => v).ToArray();
+        Assert.IsTrue(scores.All(float.IsFinite), "every probability is finite");
+        AssertClose(scores, onnx["Score.output"].AsTensor<float>().ToArray(), "Score");
+        CollectionAssert.AreEqual(mlNet.GetColumn<uint>("PredictedLabel").ToArray(), onnx["PredictedLabel.output"].AsTensor<uint>().ToArray(), "PredictedLabel");
+
+        // The one-row path (PredictionEngine) computes its own softmax.
+        var engine = ml.Model.CreatePredictionEngine<InputRow, ScoreRow>(model);
+        for (int i = 0; i < 50; i++)
+            AssertClose(scores.AsSpan(i * 4, 4).ToArray(), engine.Predict(rows[i]).Score, $"row {i} through the PredictionEngine");
+    }
+
+    private sealed class ScoreRow
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void Binary_OnnxRuntimeAgreesWithMlNetOnEveryColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.BinaryClassification.Trainers.SparseMlp("Positive", hiddenLayerSizes: [32, 16]))
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 2)));
+
+        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false);
+
+        AssertClose(mlNet.GetColumn<float>("Score").ToArray(), onnx["Score.output"].AsTensor<float>().ToArray(), "Score");
+        AssertClose(mlNet.GetColumn<float>("Probability").ToArray(), onnx["Probability.output"].AsTensor<float>().ToArray(), "Probability");
+        CollectionAssert.AreEqual(mlNet.GetColumn<bool>("PredictedLabel").ToArray(), onnx["PredictedLabel.output"].AsTensor<bool>().ToArray(), "PredictedLabel");
+    }
+
+    [TestMethod]
+    public void Regression_OnnxRuntimeAgreesWithMlNet_AndCompactFileGivesTheSameOutputs()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+        var network = model.LastTransformer.Model;
+        Assert.IsTrue(network.Layers.Any(l => l.IsSparse), "the fixture needs a CSR layer");
+
+        var (mlNet, onnx, denseBytes) = ScoreBoth(ml, model, compact: false);
+        var (_, compactOnnx, compactBytes) = ScoreBoth(ml, model, compact: true);
+
+        var expected = mlNet.GetColumn<float>("Score").ToArray();
+        AssertClose(expected, onnx["Score.output"].AsTensor<float>().ToArray(), "Score");
+        CollectionAssert.AreEqual(onnx["Score.output"].AsTensor<float>().ToArray(), compactOnnx["Score.output"].AsTensor<float>().ToArray(),
+            "ONNX Runtime densifies the sparse initializers: the same weights, the same outputs");
+        Assert.IsLessThan(denseBytes.Length, compactBytes.Length, "the compact file is smaller");
+        // Weight matrices the compact export may convert: those below density 1/3 (the size rule), all of them here.
+        Assert.AreEqual(network.Layers.Count(l => 3L * l.NonZeroCount < (long)l.InputCount * l.OutputCount), SparseInitializerCount(compactBytes),
+            "every weight matrix below density 1/3 is a sparse initializer");
+    }
+
+    [TestMethod]
+    public void Compact_SparseInitializersHoldExactlyTheNonzeroWeights()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToCompactOnnx(model, ml.Data.LoadFromEnumerable(Inputs(10, 5)), stream);
+
+        var parsed = OnnxProtoReader.SparseInitializers(stream.ToArray());
+
+        var layers = model.LastTransformer.Model.Layers;
+        foreach (var (name, dims, indices, values) in parsed)
+        {
+            int j = int.Parse(name[OnnxGraph.WeightPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var layer = layers[j];
+            CollectionAssert.AreEqual(new long[] { layer.OutputCount, layer.InputCount }, dims, $"{name} shape");
+            var expectedIndices = new List<long>();
+            var expectedValues = new List<float>();
+            for (int o = 0; o < layer.OutputCount; o++)
+            {
+                for (int i = 0; i < layer.InputCount; i++)
+                {
+                    float w = layer.IsSparse ? SparseWeight(layer, o, i) : layer.DenseWeights[o * layer.InputCount + i];
+                    if (w != 0f)
+                    {
+                        expectedIndices.Add((long)o * layer.InputCount + i);
+                        expectedValues.Add(w);
+                    }
+                }
+            }
+
+            CollectionAssert.AreEqual(expectedIndices, indices, $"{name} indices (ascending, row-major)");
+            CollectionAssert.AreEqual(expectedValues, values, $"{name} values");
+        }
+
+        Assert.IsNotEmpty(parsed);
+    }
+
+    /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
+    private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
+        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
+
+    private static float SparseWeight(SparseMlpLayer layer, int output, int input)
+    {
+        for (int k = layer.RowPointers[output]; k < layer.RowPointers[output + 1]; k++)
+        {
+            if (layer.ColumnIndices[k] == input)
+                return layer.Values[k];
+        }
+
+        return 0f;
+    }
+
+    /// <summary>ML.NET's Transform of 1,000 fresh rows, and ONNX Runtime's outputs for the same rows from the exported model.</summary>
+    private static (IDataView MlNet, Dictionary<string, DisposableNamedOnnxValue> Onnx, byte[] File) ScoreBoth(MLContext ml, ITransformer model, bool compact,
+        float inputScale = 1f)
+    {
+        var rows = Inputs(RowsScored, 99, inputScale);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var stream = new MemoryStream();
+        if (compact)
+            ml.Model.ConvertToCompactOnnx(model, data, stream);
+        else
+            ml.Model.ConvertToOnnx(model, data, stream);
+        byte[] file = stream.ToArray();
+
+        using var session = new InferenceSession(file);
+        CollectionAssert.AreEquivalent(new[] { "A", "B" }, session.InputMetadata.Keys.ToArray(), "graph inputs");
+        var inputs = new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("A", new DenseTensor<float>(rows.SelectMany(r => r.A).ToArray(), [RowsScored, 12])),
+            NamedOnnxValue.CreateFromTensor("B", new DenseTensor<float>(rows.SelectMany(r => r.B).ToArray(), [RowsScored, 8])),
+        };
+        var outputs = session.Run(inputs).ToDictionary(v => v.Name);
+        return (ml.Data.Cache(model.Transform(data)), outputs, file);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string column)
+    {
+        Assert.HasCount(expected.Length, actual, $"{column}: values");
+        for (int i = 0; i < expected.Length; i++)
+            Infrastructure.TestData.AssertClose(expected[i], actual[i], 1e-5, 1e-6, $"{column} value {i}");
+    }
+
+    private static int SparseInitializerCount(byte[] model) => OnnxProtoReader.SparseInitializers(model).Count;
+
+    /// <summary>Rows whose labels depend on the features nonlinearly (4 classes, a sign, a smooth target).</summary>
+    private static Row[] Rows(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var a = Infrastructure.TestData.Uniform(random, 12, 2f);
+            var b = Infrastructure.TestData.Uniform(random, 8, 2f);
+            float u = a[0] * b[0] + a[1], v = MathF.Sin(a[2]) + b[1] * b[2];
+            return new Row
+            {
+                A = a,
+                B = b,
+                Class = u > 0 ? (v > 0 ? "north" : "east") : (v > 0 ? "west" : "south"),
+                Positive = u + v > 0.3f,
+                Value = 3 * u + 2 * v + 0.1f * (float)random.NextDouble(),
+            };
+        }).ToArray();
+    }
+
+    /// <summary>The 1,200 multiclass training rows with the class as a key Label.</summary>
+    private static IDataView KeyedRows(MLContext ml)
+    {
+        var rows = ml.Data.LoadFromEnumerable(Rows(1200, 1));
+        return ml.Transforms.Conversion.MapValueToKey("Label", "Class").Fit(rows).Transform(rows);
+    }
+
+    private static InputRow[] Inputs(int count, int seed, float scale = 1f)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => new InputRow
+        {
+            A = Infrastructure.TestData.Uniform(random, 12, 2f * scale),
+            B = Infrastructure.TestData.Uniform(random, 8, 2f * scale),
+        }).ToArray();
+    }
+}
