@@ -302,8 +302,12 @@ internal static class SparseMlpFit
             : (int)Math.Clamp((long)rows * SparseMlpOptionsBase.Defaults.MinimumEpochs / SparseMlpOptionsBase.Defaults.MinimumSteps,
                 SparseMlpOptionsBase.Defaults.MinimumBatchSize, SparseMlpOptionsBase.Defaults.BatchSize));
 
+    /// <summary>Optimizer steps per epoch on <paramref name="rows"/> rows with the options' batch (or the rule's).</summary>
+    internal static long StepsPerEpoch(SparseMlpTask task, SparseMlpOptionsBase options, int rows) =>
+        TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(BatchSizeFor(task, options, rows), rows), rows);
+
     /// <summary>The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps.</summary>
-    private static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
+    internal static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;

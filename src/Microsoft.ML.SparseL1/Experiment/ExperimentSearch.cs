@@ -1,0 +1,126 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.SparseL1.Trainers;
+
+namespace Microsoft.ML.SparseL1.Experiment;
+
+/// <summary>
+/// The search of a <see cref="SparseMlpExperiment"/>, in the spirit of FLAML's CFO (the tuner behind ML.NET's AutoML):
+/// it starts at the trainer's defaults and moves one dimension at a time, trying next the cheapest point not yet tried
+/// next to the best so far (one step along one dimension, then two), so that cheap changes (sparsity, step) are tried
+/// before capacity and budget grow, and capacity grows only where it paid. A point is the index of a value in each
+/// dimension: width, hidden layers, target sparsity, step multiplier, epoch multiplier.
+/// </summary>
+internal sealed class ExperimentSearch
+{
+    private readonly SparseMlpExperimentOptions _options;
+    private readonly int _inputs;
+    private readonly int[] _sizes;
+    private readonly HashSet<string> _tried = [];
+
+    public ExperimentSearch(SparseMlpExperimentOptions options, int inputs)
+    {
+        _options = options;
+        _inputs = inputs;
+        _sizes = [options.HiddenLayerWidths.Count, options.HiddenLayerCounts.Count, options.TargetSparsities.Count,
+            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count];
+        Start =
+        [
+            Closest(options.HiddenLayerWidths.Select(w => (double)w), DataDefaults.MinimumWidth),
+            Closest(options.HiddenLayerCounts.Select(c => (double)c), DataDefaults.HiddenLayers),
+            Closest(options.TargetSparsities.Select(t => (double)t), SparseMlpOptionsBase.Defaults.TargetSparsity),
+            Closest(options.LearningRateMultipliers.Select(m => Math.Log(m)), 0),
+            Closest(options.EpochMultipliers.Select(m => (double)m), 1),
+        ];
+    }
+
+    /// <summary>The trainer's defaults (or the values closest to them in each dimension).</summary>
+    public int[] Start { get; }
+
+    /// <summary>Marks a point tried.</summary>
+    public void Tried(int[] point) => _tried.Add(Key(point));
+
+    /// <summary>The next point to try from the best so far, or null when every point has been tried.</summary>
+    public int[]? Next(int[] best)
+    {
+        for (int distance = 1; distance <= 2; distance++)
+        {
+            var candidates = new List<int[]>();
+            for (int d = 0; d < _sizes.Length; d++)
+            {
+                foreach (int step in new[] { -distance, distance })
+                {
+                    int value = best[d] + step;
+                    if (value < 0 || value >= _sizes[d])
+                        continue;
+                    int[] point = (int[])best.Clone();
+                    point[d] = value;
+                    if (!_tried.Contains(Key(point)))
+                        candidates.Add(point);
+                }
+            }
+
+            if (candidates.Count > 0)
+                return Cheapest(candidates, best);
+        }
+
+        // The neighbourhood is exhausted: the cheapest point not tried anywhere.
+        return Cheapest(AllPoints().Where(p => !_tried.Contains(Key(p))).ToList(), best);
+    }
+
+    /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier.</summary>
+    public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier) Values(int[] point) =>
+        (Enumerable.Repeat(_options.HiddenLayerWidths[point[0]], _options.HiddenLayerCounts[point[1]]).ToArray(), _options.TargetSparsities[point[2]],
+            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]]);
+
+    /// <summary>
+    /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the
+    /// multiplier 1 on small regression sets, is not counted: it is the same for every width). Ties go to the dimension
+    /// listed first (sparsity and step before capacity).
+    /// </summary>
+    private double Cost(int[] point)
+    {
+        var (hidden, _, _, epochs) = Values(point);
+        double weights = (double)_inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
+        return weights * epochs;
+    }
+
+    private int[]? Cheapest(List<int[]> candidates, int[] best) =>
+        candidates.Count == 0 ? null : candidates.OrderBy(Cost).ThenBy(p => Array.IndexOf(s_dimensionOrder, ChangedDimension(p, best))).First();
+
+    /// <summary>Among points of equal cost: target sparsity, step, width, layers, epochs.</summary>
+    private static readonly int[] s_dimensionOrder = [2, 3, 0, 1, 4];
+
+    private static int ChangedDimension(int[] point, int[] best)
+    {
+        for (int d = 0; d < point.Length; d++)
+        {
+            if (point[d] != best[d])
+                return d;
+        }
+
+        return 0;
+    }
+
+    private IEnumerable<int[]> AllPoints()
+    {
+        var point = new int[_sizes.Length];
+        while (true)
+        {
+            yield return (int[])point.Clone();
+            int d = 0;
+            while (d < point.Length && ++point[d] == _sizes[d])
+                point[d++] = 0;
+            if (d == point.Length)
+                yield break;
+        }
+    }
+
+    private static int Closest(IEnumerable<double> values, double target) =>
+        values.Select((v, i) => (Distance: Math.Abs(v - target), Index: i)).OrderBy(x => x.Distance).ThenBy(x => x.Index).First().Index;
+
+    private static string Key(int[] point) => string.Join(",", point);
+}

@@ -1,0 +1,94 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>
+/// Options of <see cref="SparseMlpExperiment"/>: the time budget, the validation split and the search space (each
+/// dimension a list of values, searched from the trainer's defaults outward, cheapest first).
+/// </summary>
+public sealed class SparseMlpExperimentOptions
+{
+    /// <summary>
+    /// Seconds the experiment may spend, above 0: no trial starts after it (the trial running then finishes). The first
+    /// trial, the trainer's defaults, always runs. Default 60.
+    /// </summary>
+    public double TrainingTimeInSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// The most trials, at least 1, or null for as many as the time allows. With a trial count the experiment is
+    /// deterministic for a seed (set <see cref="TrainingTimeInSeconds"/> high enough); with time alone, how far it gets
+    /// depends on the machine. Default null.
+    /// </summary>
+    public int? MaxTrials { get; set; }
+
+    /// <summary>Fraction of the rows held out to score the trials, in (0, 0.5]. Default 0.2.</summary>
+    public double HoldoutFraction { get; set; } = 0.2;
+
+    /// <summary>Seed of the holdout split and of every trial's trainer. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Hidden layer widths to try (every hidden layer of a trial has the same width), each at least 1. Default 50, 100, 200, 400.</summary>
+    public IReadOnlyList<int> HiddenLayerWidths { get; set; } = [50, 100, 200, 400];
+
+    /// <summary>Numbers of hidden layers to try, each in [1, 8]. Default 1, 2.</summary>
+    public IReadOnlyList<int> HiddenLayerCounts { get; set; } = [1, 2];
+
+    /// <summary>Target sparsities to try, each in [0, 1). Default 0.5, 0.8, 0.9, 0.95, 0.98.</summary>
+    public IReadOnlyList<float> TargetSparsities { get; set; } = [0.5f, 0.8f, 0.9f, 0.95f, 0.98f];
+
+    /// <summary>
+    /// Step sizes to try as multiples of the trainer's default (Adam 1e-3), each finite and above 0; 1 keeps the trainer's
+    /// own choice (on small regression sets, by cross-validation). Default 0.3, 1, 3.
+    /// </summary>
+    public IReadOnlyList<float> LearningRateMultipliers { get; set; } = [0.3f, 1f, 3f];
+
+    /// <summary>Training budgets to try as multiples of the trainer's default epochs for the data, each at least 1. Default 1, 2, 4.</summary>
+    public IReadOnlyList<int> EpochMultipliers { get; set; } = [1, 2, 4];
+
+    /// <summary>Label column. Default <c>"Label"</c>.</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Feature column (a known-size vector of Single). Default <c>"Features"</c>.</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Example weight column, or null. Default null.</summary>
+    public string? ExampleWeightColumnName { get; set; }
+
+    /// <summary>Called after each trial.</summary>
+    public IProgress<SparseMlpTrial>? Progress { get; set; }
+
+    /// <summary>Stops the experiment, inside a trial's training too; the trials done so far are lost (the call throws).</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    internal void Validate()
+    {
+        if (!(TrainingTimeInSeconds > 0) || double.IsInfinity(TrainingTimeInSeconds) && MaxTrials is null)
+            throw new ArgumentOutOfRangeException(nameof(TrainingTimeInSeconds), $"Option TrainingTimeInSeconds must be above 0 (finite unless MaxTrials is set); got {TrainingTimeInSeconds}.");
+        if (MaxTrials is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxTrials), $"Option MaxTrials must be null or at least 1; got {MaxTrials}.");
+        if (!(HoldoutFraction > 0 && HoldoutFraction <= 0.5))
+            throw new ArgumentOutOfRangeException(nameof(HoldoutFraction), $"Option HoldoutFraction must be in (0, 0.5]; got {HoldoutFraction}.");
+        Check(HiddenLayerWidths, nameof(HiddenLayerWidths), w => w >= 1, "widths of at least 1");
+        Check(HiddenLayerCounts, nameof(HiddenLayerCounts), c => c is >= 1 and <= 8, "layer counts in [1, 8]");
+        Check(TargetSparsities, nameof(TargetSparsities), t => t >= 0 && t < 1, "sparsities in [0, 1)");
+        Check(LearningRateMultipliers, nameof(LearningRateMultipliers), m => float.IsFinite(m) && m > 0, "finite multipliers above 0");
+        Check(EpochMultipliers, nameof(EpochMultipliers), m => m >= 1, "multipliers of at least 1");
+        ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+    }
+
+    private static void Check<T>(IReadOnlyList<T>? values, string name, Func<T, bool> valid, string expected)
+    {
+        if (values is null || values.Count == 0)
+            throw new ArgumentOutOfRangeException(name, $"Option {name} must hold at least one value.");
+        foreach (var value in values)
+        {
+            if (!valid(value))
+                throw new ArgumentOutOfRangeException(name, $"Option {name} must hold {expected}; got {value}.");
+        }
+    }
+}

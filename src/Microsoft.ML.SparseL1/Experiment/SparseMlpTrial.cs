@@ -1,0 +1,24 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System.Collections.Generic;
+
+namespace Microsoft.ML.SparseL1;
+
+/// <summary>One trial of a <see cref="SparseMlpExperiment"/>: the options it tried, its holdout score and its network.</summary>
+/// <param name="Index">The trial's position in the experiment, from 0 (trial 0 is the trainer's defaults).</param>
+/// <param name="HiddenLayerSizes">The hidden layers trained.</param>
+/// <param name="TargetSparsity">The target sparsity asked for.</param>
+/// <param name="LearningRateMultiplier">The step as a multiple of the trainer's default (1: the trainer's own choice).</param>
+/// <param name="EpochMultiplier">The training budget as a multiple of the trainer's default epochs for the data.</param>
+/// <param name="Metric">The holdout score (larger is better).</param>
+/// <param name="NonZeroWeights">Nonzero weights of the trained network.</param>
+/// <param name="Sparsity">The sparsity reached (zero weights over all weights).</param>
+/// <param name="Seconds">Seconds of the trial's fit.</param>
+/// <param name="Model">The model trained on the rows not held out.</param>
+public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
+    double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer Model)
+{
+    /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");
+}

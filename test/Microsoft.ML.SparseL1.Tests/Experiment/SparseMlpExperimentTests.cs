@@ -1,0 +1,114 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Experiment;
+
+[TestClass]
+public class SparseMlpExperimentTests
+{
+    private sealed class Row
+    {
+        [VectorType(6)]
+        public float[] Features { get; set; } = [];
+
+        public string Label { get; set; } = string.Empty;
+    }
+
+    private sealed class SyncProgress(Action report) : IProgress<SparseMlpTrial>
+    {
+        public void Report(SparseMlpTrial value) => report();
+    }
+
+    private static (MLContext Context, IDataView Data) ThreeClasses()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(4);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 500).Select(_ =>
+        {
+            var x = Enumerable.Range(0, 6).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            return new Row { Features = x, Label = x[0] * x[1] + x[2] > 0.3 ? "a" : x[0] * x[1] + x[2] < -0.3 ? "b" : "c" };
+        }).ToArray());
+        return (ml, ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
+    }
+
+    private static SparseMlpExperimentOptions Small(int trials) => new()
+    {
+        MaxTrials = trials, TrainingTimeInSeconds = 1e6, HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [1, 2],
+        TargetSparsities = [0.5f, 0.8f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1, 2],
+    };
+
+    [TestMethod]
+    public void Multiclass_StartsAtTheDefaults_SearchesDistinctPoints_AndFindsTheFront()
+    {
+        var (ml, data) = ThreeClasses();
+        int reported = 0;
+        var options = Small(6);
+        options.Progress = new SyncProgress(() => reported++);
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        Assert.HasCount(6, result.Trials);
+        Assert.AreEqual(6, reported);
+        // Trial 0 is the trainer's defaults, or the values closest to them in each list: one layer of 32 (closest to
+        // 100), 90 %, the trainer's own step and budget.
+        var first = result.Trials[0];
+        CollectionAssert.AreEqual(new[] { 32 }, first.HiddenLayerSizes.ToArray());
+        Assert.AreEqual(0.9f, first.TargetSparsity);
+        Assert.AreEqual(1f, first.LearningRateMultiplier);
+        Assert.AreEqual(1, first.EpochMultiplier);
+        var points = result.Trials.Select(t => $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}").ToArray();
+        Assert.HasCount(6, points.Distinct().ToArray(), string.Join("; ", points));
+        foreach (var trial in result.Trials)
+        {
+            // Within the trainer's tolerance, or one weight of these small networks (the target count is rounded).
+            double weights = trial.NonZeroWeights / (1 - trial.Sparsity);
+            Assert.AreEqual(trial.TargetSparsity, trial.Sparsity, 0.01 * (1 - trial.TargetSparsity) + 1 / weights + 1e-9, trial.ToString());
+            double expected = ml.MulticlassClassification.Evaluate(trial.Model.Transform(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet)).MicroAccuracy;
+            Assert.AreEqual(expected, trial.Metric, 1e-12, "the metric is the holdout's MicroAccuracy");
+        }
+
+        Assert.AreEqual(result.Trials.Max(t => t.Metric), result.Best.Metric);
+        Assert.IsGreaterThan(0.6, result.Best.Metric, string.Join("\n", result.Trials));
+        // The front: sparsest first, each scoring above every sparser trial; no trial beats a front member on both.
+        for (int i = 1; i < result.ParetoFront.Count; i++)
+        {
+            Assert.IsGreaterThan(result.ParetoFront[i - 1].NonZeroWeights, result.ParetoFront[i].NonZeroWeights);
+            Assert.IsGreaterThan(result.ParetoFront[i - 1].Metric, result.ParetoFront[i].Metric);
+        }
+
+        foreach (var member in result.ParetoFront)
+            Assert.IsFalse(result.Trials.Any(t => t.Metric > member.Metric && t.NonZeroWeights < member.NonZeroWeights), member.ToString());
+        Assert.Contains(result.Best, result.ParetoFront.ToList());
+        var sparsest = result.SparsestWithin(0.05);
+        Assert.IsGreaterThanOrEqualTo(result.Best.Metric - 0.05, sparsest.Metric);
+        Assert.IsFalse(result.Trials.Any(t => t.Metric >= result.Best.Metric - 0.05 && t.NonZeroWeights < sparsest.NonZeroWeights));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SparsestWithin(-1)).Message, "tolerance must be at least 0");
+    }
+
+    [TestMethod]
+    public void SameSeedAndTrialCount_GiveTheSameTrials()
+    {
+        var (ml, data) = ThreeClasses();
+        var a = SparseMlpExperiment.Multiclass(ml, data, Small(4));
+        var b = SparseMlpExperiment.Multiclass(ml, data, Small(4));
+        CollectionAssert.AreEqual(a.Trials.Select(t => t.Metric).ToArray(), b.Trials.Select(t => t.Metric).ToArray());
+        CollectionAssert.AreEqual(a.Trials.Select(t => t.NonZeroWeights).ToArray(), b.Trials.Select(t => t.NonZeroWeights).ToArray());
+    }
+
+    [TestMethod]
+    public void BadOptions_AreRejectedByName()
+    {
+        var (ml, data) = ThreeClasses();
+        var holdout = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HoldoutFraction = 0.7 }));
+        StringAssert.Contains(holdout.Message, "HoldoutFraction must be in (0, 0.5]; got 0.7");
+        var widths = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerWidths = [16, 0] }));
+        StringAssert.Contains(widths.Message, "HiddenLayerWidths must hold widths of at least 1; got 0");
+        var time = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { TrainingTimeInSeconds = 0 }));
+        StringAssert.Contains(time.Message, "TrainingTimeInSeconds must be above 0");
+        var column = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { FeatureColumnName = "Pixels" }));
+        StringAssert.Contains(column.Message, "no feature column 'Pixels'");
+    }
+}
