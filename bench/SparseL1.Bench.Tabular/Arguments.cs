@@ -13,7 +13,7 @@ internal sealed record Arguments
     public const string Usage = """
         usage: SparseL1.Bench.Tabular [--sets a,b,c] [--half tune|check|all] [--trainers sparsemlp,lightgbm,fasttree,linear]
                  [--sparsemlp 'Key=Value;Key=Value'] [--folds N] [--label NAME] [--json path] [--peers path] [--save-peers path]
-                 [--report] [--manifest path] [--data dir]
+                 [--report] [--manifest path] [--data dir] [--experiment SECONDS]
           --sets, --half     which sets of the manifest run (default: all of them)
           --trainers         which trainers run; the others' results come from --peers (a JSON of an earlier run)
           --sparsemlp        SparseMlp options by name, e.g. 'HiddenLayerSizes=256,256;NumberOfEpochs=100;TargetSparsity=0.9'
@@ -22,6 +22,8 @@ internal sealed record Arguments
                              options are kept, so chunks of a long run add up
           --save-peers       also merge the ML.NET trainers' results into this file
           --report           fit nothing: print the tables of every set in --json
+          --experiment       instead of cross-validation: per set, a SparseMlpExperiment of SECONDS on 80 % of the rows against
+                             SparseMlp and LightGbm with their defaults, all scored on the other 20 %
         """;
 
     public string[]? Sets { get; init; }
@@ -48,6 +50,8 @@ internal sealed record Arguments
 
     public string? DataDirectory { get; init; }
 
+    public double? ExperimentSeconds { get; init; }
+
     /// <summary>The configuration's name: the label, or what the options make it.</summary>
     public string Configuration => Label ?? (SparseMlp.Text.Length == 0 ? "defaults" : "custom");
 
@@ -72,6 +76,7 @@ internal sealed record Arguments
                 "--report" => parsed with { Report = true },
                 "--manifest" => parsed with { Manifest = Path.GetFullPath(Value()) },
                 "--data" => parsed with { DataDirectory = Path.GetFullPath(Value()) },
+                "--experiment" => parsed with { ExperimentSeconds = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? seconds : throw new ArgumentException("--experiment takes seconds above 0") },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
         }

@@ -58,6 +58,12 @@ if (arguments.Report)
     return 0;
 }
 
+if (arguments.ExperimentSeconds is double budget)
+{
+    Console.WriteLine(ExperimentComparison.Run(sets, root, exportDirectory, budget));
+    return 0;
+}
+
 var peers = arguments.Peers is not null && File.Exists(arguments.Peers) ? Output.ReadJson<TabularRun>(arguments.Peers) : null;
 string mlNetVersion = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?";
 string startLoad = LoadAverage();

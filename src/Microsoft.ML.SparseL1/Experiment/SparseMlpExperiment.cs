@@ -81,18 +81,25 @@ public static class SparseMlpExperiment
             throw new ArgumentOutOfRangeException(nameof(options), $"The feature column '{options.FeatureColumnName}' must be a known-size vector of Single; it is {features.Type}.");
 
         var clock = Stopwatch.StartNew();
-        var split = context.Data.TrainTestSplit(data, options.HoldoutFraction, seed: options.Seed);
-        int rows = CountRows(split.TrainSet);
+        int rows = CountRows(data);
+        int folds = options.NumberOfFolds ?? (rows < AutomaticFoldsBelowRows ? AutomaticFolds : 1);
+        var parts = folds >= 2
+            ? context.Data.CrossValidationSplit(data, folds, seed: options.Seed)
+            : [context.Data.TrainTestSplit(data, options.HoldoutFraction, seed: options.Seed)];
+        int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet);
         var search = new ExperimentSearch(options, vector.Size);
         var trials = new List<SparseMlpTrial>();
+        var points = new List<int[]>();
         int[]? point = search.Start;
         SparseMlpTrial? best = null;
         int[] bestPoint = point;
         while (point is not null)
         {
             search.Tried(point);
-            var trial = Trial(trials.Count, point, search, options, task, rows, newOptions, trainer, score, split);
+            var trialOptions = OptionsFor(point, search, options, task, trainRows, newOptions);
+            var trial = Trial(trials.Count, point, search, trainer(trialOptions), parts, score, keepModel: folds < 2);
             trials.Add(trial);
+            points.Add(point);
             options.Progress?.Report(trial);
             if (best is null || trial.Metric > best.Metric)
                 (best, bestPoint) = (trial, point);
@@ -101,12 +108,28 @@ public static class SparseMlpExperiment
             point = search.Next(bestPoint);
         }
 
+        // Cross-validated, the trials a user may pick (the front) are trained again on every row.
+        if (folds >= 2)
+        {
+            foreach (var member in new SparseMlpExperimentResult(metricName, trials, 0).ParetoFront)
+            {
+                var refit = OptionsFor(points[member.Index], search, options, task, rows, newOptions);
+                trials[member.Index] = member with { Model = trainer(refit).Fit(data) };
+            }
+        }
+
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
     }
 
-    private static SparseMlpTrial Trial(int index, int[] point, ExperimentSearch search, SparseMlpExperimentOptions experiment, SparseMlpTask task, int rows,
-        Func<SparseMlpOptionsBase> newOptions, Func<SparseMlpOptionsBase, IEstimator<SparseMlpPredictionTransformer>> trainer, Func<IDataView, double> score,
-        DataOperationsCatalog.TrainTestData split)
+    /// <summary>Below this many rows the trials are cross-validated by default (<see cref="SparseMlpExperimentOptions.NumberOfFolds"/>).</summary>
+    private const int AutomaticFoldsBelowRows = 10_000;
+
+    /// <summary>Folds of the default cross-validation.</summary>
+    private const int AutomaticFolds = 5;
+
+    /// <summary>The trainer options of a point, for training on <paramref name="rows"/> rows.</summary>
+    private static SparseMlpOptionsBase OptionsFor(int[] point, ExperimentSearch search, SparseMlpExperimentOptions experiment, SparseMlpTask task, int rows,
+        Func<SparseMlpOptionsBase> newOptions)
     {
         var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
         var options = newOptions();
@@ -122,12 +145,27 @@ public static class SparseMlpExperiment
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;
         if (epochMultiplier != 1)
             options.NumberOfEpochs = epochMultiplier * SparseMlpFit.EpochsFor(options, SparseMlpFit.StepsPerEpoch(task, options, rows));
+        return options;
+    }
+
+    /// <summary>Trains a point on each part's training rows and scores it on the part's test rows (the means over the parts).</summary>
+    private static SparseMlpTrial Trial(int index, int[] point, ExperimentSearch search, IEstimator<SparseMlpPredictionTransformer> trainer,
+        IReadOnlyList<DataOperationsCatalog.TrainTestData> parts, Func<IDataView, double> score, bool keepModel)
+    {
+        var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
         var watch = Stopwatch.StartNew();
-        var model = trainer(options).Fit(split.TrainSet);
-        double seconds = watch.Elapsed.TotalSeconds;
-        double metric = score(model.Transform(split.TestSet));
-        var network = model.Model;
-        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, metric, network.NonZeroWeightCount, network.Sparsity, seconds, model);
+        double metric = 0, nonZero = 0, sparsity = 0;
+        SparseMlpPredictionTransformer? model = null;
+        foreach (var part in parts)
+        {
+            model = trainer.Fit(part.TrainSet);
+            metric += score(model.Transform(part.TestSet)) / parts.Count;
+            nonZero += (double)model.Model.NonZeroWeightCount / parts.Count;
+            sparsity += model.Model.Sparsity / parts.Count;
+        }
+
+        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, metric, (long)Math.Round(nonZero), sparsity,
+            watch.Elapsed.TotalSeconds, keepModel ? model : null);
     }
 
     private static int CountRows(IDataView data)

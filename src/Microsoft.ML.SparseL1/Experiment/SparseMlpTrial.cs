@@ -10,13 +10,16 @@ namespace Microsoft.ML.SparseL1;
 /// <param name="TargetSparsity">The target sparsity asked for.</param>
 /// <param name="LearningRateMultiplier">The step as a multiple of the trainer's default (1: the trainer's own choice).</param>
 /// <param name="EpochMultiplier">The training budget as a multiple of the trainer's default epochs for the data.</param>
-/// <param name="Metric">The holdout score (larger is better).</param>
-/// <param name="NonZeroWeights">Nonzero weights of the trained network.</param>
-/// <param name="Sparsity">The sparsity reached (zero weights over all weights).</param>
-/// <param name="Seconds">Seconds of the trial's fit.</param>
-/// <param name="Model">The model trained on the rows not held out.</param>
+/// <param name="Metric">The score (larger is better): on the holdout, or the mean over the cross-validation folds.</param>
+/// <param name="NonZeroWeights">Nonzero weights of the trained network (the mean over the folds when cross-validated).</param>
+/// <param name="Sparsity">The sparsity reached, zero weights over all weights (the mean over the folds when cross-validated).</param>
+/// <param name="Seconds">Seconds of the trial's fits.</param>
+/// <param name="Model">
+/// The model: trained on the rows not held out; when cross-validated, trained on every row for the trials on the Pareto
+/// front and null for the others.
+/// </param>
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
-    double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer Model)
+    double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
 {
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -37,7 +37,7 @@ public class SparseMlpExperimentTests
 
     private static SparseMlpExperimentOptions Small(int trials) => new()
     {
-        MaxTrials = trials, TrainingTimeInSeconds = 1e6, HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [1, 2],
+        MaxTrials = trials, TrainingTimeInSeconds = 1e6, NumberOfFolds = 1, HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [1, 2],
         TargetSparsities = [0.5f, 0.8f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1, 2],
     };
 
@@ -66,7 +66,7 @@ public class SparseMlpExperimentTests
             // Within the trainer's tolerance, or one weight of these small networks (the target count is rounded).
             double weights = trial.NonZeroWeights / (1 - trial.Sparsity);
             Assert.AreEqual(trial.TargetSparsity, trial.Sparsity, 0.01 * (1 - trial.TargetSparsity) + 1 / weights + 1e-9, trial.ToString());
-            double expected = ml.MulticlassClassification.Evaluate(trial.Model.Transform(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet)).MicroAccuracy;
+            double expected = ml.MulticlassClassification.Evaluate(trial.Model!.Transform(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet)).MicroAccuracy;
             Assert.AreEqual(expected, trial.Metric, 1e-12, "the metric is the holdout's MicroAccuracy");
         }
 
@@ -86,6 +86,30 @@ public class SparseMlpExperimentTests
         Assert.IsGreaterThanOrEqualTo(result.Best.Metric - 0.05, sparsest.Metric);
         Assert.IsFalse(result.Trials.Any(t => t.Metric >= result.Best.Metric - 0.05 && t.NonZeroWeights < sparsest.NonZeroWeights));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SparsestWithin(-1)).Message, "tolerance must be at least 0");
+    }
+
+    [TestMethod]
+    public void CrossValidated_TrialsScoreOnFolds_AndTheFrontIsTrainedOnEveryRow()
+    {
+        var (ml, data) = ThreeClasses();
+        var options = Small(4);
+        options.NumberOfFolds = 3;
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        Assert.HasCount(4, result.Trials);
+        foreach (var trial in result.Trials)
+        {
+            bool onFront = result.ParetoFront.Contains(trial);
+            Assert.AreEqual(onFront, trial.Model is not null, trial.ToString());
+            if (trial.Model is SparseMlpPredictionTransformer model)
+            {
+                // Trained on all 500 rows with the trial's options: the same network shape and target.
+                CollectionAssert.AreEqual(trial.HiddenLayerSizes.ToArray(), model.Model.TrainedLayerSizes.Skip(1).SkipLast(1).ToArray());
+                Assert.AreEqual(trial.TargetSparsity, model.Model.Sparsity, 0.02 * (1 - trial.TargetSparsity) + 0.01);
+            }
+        }
+
+        Assert.IsNotNull(result.Best.Model);
     }
 
     [TestMethod]

@@ -1,0 +1,86 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.SparseL1;
+using SparseL1.Bench.Defaults.Shared;
+
+namespace SparseL1.Bench.Tabular;
+
+/// <summary>
+/// Issue 33's benchmark: per set, one split (80 % to train, 20 % to score, seed 1); on the 80 %, a SparseMlpExperiment
+/// with the time budget (which holds out its own 20 % to choose), SparseMlp with its defaults and LightGbm with its
+/// defaults; every model scored on the same 20 %. Markdown to stdout, progress to stderr.
+/// </summary>
+internal static class ExperimentComparison
+{
+    public static string Run(IReadOnlyList<TabularSet> sets, string root, string exportDirectory, double seconds)
+    {
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"Experiment budget {seconds:F0} s per set; scores on a 20 % test split (seed 1) not seen by any fit.");
+        table.AppendLine();
+        table.AppendLine("| set | task | metric | LightGbm | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target) | sparsest within 0.01 of the best in the search (nonzero) | trials | experiment s |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var set in sets)
+        {
+            var ml = new MLContext(seed: 1);
+            var data = TabularLoading.Load(ml, set, set.FilePath(root, exportDirectory));
+            var split = ml.Data.TrainTestSplit(data.View, 0.2, seed: 1);
+            double lightGbm = Score(ml, set.Task, LightGbm(ml, set.Task).Fit(split.TrainSet), split.TestSet);
+            var defaults = Defaults(ml, set.Task).Fit(split.TrainSet);
+            double ours = Score(ml, set.Task, defaults, split.TestSet);
+            var options = new SparseMlpExperimentOptions { TrainingTimeInSeconds = seconds, Progress = new Progress(set.Name) };
+            var clock = Stopwatch.StartNew();
+            var result = set.Task switch
+            {
+                MlTask.Multiclass => SparseMlpExperiment.Multiclass(ml, split.TrainSet, options),
+                MlTask.Binary => SparseMlpExperiment.Binary(ml, split.TrainSet, options),
+                _ => SparseMlpExperiment.Regression(ml, split.TrainSet, options),
+            };
+            double elapsed = clock.Elapsed.TotalSeconds;
+            var best = result.Best;
+            var sparsest = result.SparsestWithin(0.01);
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"| {set.Name} | {set.Task.ToString().ToLowerInvariant()} | {Trainers.MetricName(set.Task)} | {lightGbm:F4} | {ours:F4} ({defaults.Model.NonZeroWeightCount:N0}) | " +
+                $"{Score(ml, set.Task, best.Model!, split.TestSet):F4} ({best.NonZeroWeights:N0}, [{string.Join(", ", best.HiddenLayerSizes)}], {best.TargetSparsity:P0}) | " +
+                $"{Score(ml, set.Task, sparsest.Model!, split.TestSet):F4} ({sparsest.NonZeroWeights:N0}) | {result.Trials.Count} | {elapsed:F0} |");
+            Console.Error.WriteLine($"{set.Name}: done in {elapsed:F0} s");
+        }
+
+        return table.ToString();
+    }
+
+    private static IEstimator<ITransformer> LightGbm(MLContext ml, MlTask task) => task switch
+    {
+        MlTask.Multiclass => ml.MulticlassClassification.Trainers.LightGbm(),
+        MlTask.Binary => ml.BinaryClassification.Trainers.LightGbm(),
+        _ => ml.Regression.Trainers.LightGbm(),
+    };
+
+    private static IEstimator<SparseMlpPredictionTransformer> Defaults(MLContext ml, MlTask task) => task switch
+    {
+        MlTask.Multiclass => ml.MulticlassClassification.Trainers.SparseMlp(),
+        MlTask.Binary => ml.BinaryClassification.Trainers.SparseMlp(),
+        _ => ml.Regression.Trainers.SparseMlp(),
+    };
+
+    private static double Score(MLContext ml, MlTask task, ITransformer model, IDataView test)
+    {
+        var scored = model.Transform(test);
+        return task switch
+        {
+            MlTask.Multiclass => ml.MulticlassClassification.Evaluate(scored).MicroAccuracy,
+            MlTask.Binary => ml.BinaryClassification.Evaluate(scored).Accuracy,
+            _ => ml.Regression.Evaluate(scored).RSquared,
+        };
+    }
+
+    private sealed class Progress(string set) : IProgress<SparseMlpTrial>
+    {
+        public void Report(SparseMlpTrial value) => Console.Error.WriteLine($"{set}: {value}");
+    }
+}
