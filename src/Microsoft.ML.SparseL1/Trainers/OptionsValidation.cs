@@ -22,14 +22,18 @@ internal static class OptionsValidation
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1 (or be null for the default, empty for a linear model); element {i} is {options.HiddenLayerSizes[i]}");
         }
 
-        if (options.Communicator is { Size: > 1 } && options.UseAccumulatedGradient)
-            Fail(nameof(options.UseAccumulatedGradient), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
-        if (options.SelectionCheckpointDirectory is string checkpoint)
+        var selection = options.ParameterSelection;
+        if (selection is null)
+            Fail(nameof(options.ParameterSelection), "must not be null (new ParameterSelectionOptions() holds the defaults)");
+
+        if (options.Communicator is { Size: > 1 } && selection.UseAccumulatedGradient)
+            Fail(Selection(nameof(selection.UseAccumulatedGradient)), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
+        if (selection.CheckpointDirectory is string checkpoint)
         {
             if (checkpoint.Length == 0)
-                Fail(nameof(options.SelectionCheckpointDirectory), "must be null or a folder, not empty");
+                Fail(Selection(nameof(selection.CheckpointDirectory)), "must be null or a folder, not empty");
             if (options.SelectionStrategy == SelectionStrategy.SparsityTracking || options.Lambda.HasValue || options.LayerLambdas is not null)
-                Fail(nameof(options.SelectionCheckpointDirectory), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
+                Fail(Selection(nameof(selection.CheckpointDirectory)), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
         }
 
         int layers = DataDefaults.HiddenLayerCount(options) + 1;
@@ -65,22 +69,22 @@ internal static class OptionsValidation
             Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
         if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
-        if (!(options.SelectionLargeProbe > 0) || !float.IsFinite(options.SelectionLargeProbe))
-            Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
-        if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))
-            Fail(nameof(options.SelectionSmallProbe), $"must be in (0, SelectionLargeProbe = {Format(options.SelectionLargeProbe)}); got {Format(options.SelectionSmallProbe)}");
+        if (!(selection.LargeProbe > 0) || !float.IsFinite(selection.LargeProbe))
+            Fail(Selection(nameof(selection.LargeProbe)), $"must be finite and greater than 0; got {Format(selection.LargeProbe)}");
+        if (!(selection.SmallProbe > 0 && selection.SmallProbe < selection.LargeProbe))
+            Fail(Selection(nameof(selection.SmallProbe)), $"must be in (0, LargeProbe = {Format(selection.LargeProbe)}); got {Format(selection.SmallProbe)}");
         // The upper bounds depend on the epochs, which the data fixes when NumberOfEpochs is null: the lower bounds do not.
         ValidateEpochDependent(options, options.NumberOfEpochs ?? int.MaxValue);
-        if (options.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
-            Fail(nameof(options.RequiredLayersWithinTolerance), $"must be null or in [1, {layers}]; got {required}");
+        if (selection.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
+            Fail(Selection(nameof(selection.RequiredLayersWithinTolerance)), $"must be null or in [1, {layers}]; got {required}");
         if (!Enum.IsDefined(options.SelectionStrategy))
             Fail(nameof(options.SelectionStrategy), $"must be a defined SelectionStrategy; got {(int)options.SelectionStrategy}");
         if (!Enum.IsDefined(options.Optimizer))
             Fail(nameof(options.Optimizer), $"must be a defined SparseMlpOptimizer; got {(int)options.Optimizer}");
         if (options.RefitEpochs < 0)
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
-        if (options.MaxSelectionIterations < 1)
-            Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
+        if (selection.MaximumNumberOfIterations < 1)
+            Fail(Selection(nameof(selection.MaximumNumberOfIterations)), $"must be at least 1; got {selection.MaximumNumberOfIterations}");
         if (options.InputsToKeep is int keep)
         {
             if (keep < 1)
@@ -142,10 +146,11 @@ internal static class OptionsValidation
     {
         string source = options.NumberOfEpochs is not null ? $"NumberOfEpochs = {epochs}"
             : epochs == int.MaxValue ? "the epochs chosen for the data (NumberOfEpochs is null)" : $"the {epochs} epochs chosen for this data (NumberOfEpochs is null)";
-        if (options.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= epochs))
-            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be null or in [0, {source}); got {minimum}");
-        if (options.SelectionSmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > epochs))
-            Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, {source}]; got {probeEpochs}");
+        var selection = options.ParameterSelection;
+        if (selection.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= epochs))
+            Fail(Selection(nameof(selection.MinimumEpochsBeforeStop)), $"must be null or in [0, {source}); got {minimum}");
+        if (selection.SmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > epochs))
+            Fail(Selection(nameof(selection.SmallProbeEpochs)), $"must be null or in [1, {source}]; got {probeEpochs}");
     }
 
     private static void CheckSparsity(float value, string name)
@@ -173,6 +178,9 @@ internal static class OptionsValidation
     }
 
     private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The name of an option of <see cref="SparseMlpOptionsBase.ParameterSelection"/>, as errors give it.</summary>
+    private static string Selection(string option) => $"{nameof(SparseMlpOptionsBase.ParameterSelection)}.{option}";
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void Fail(string option, string expectation) =>

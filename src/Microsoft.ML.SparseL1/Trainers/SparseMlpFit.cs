@@ -265,7 +265,7 @@ internal static class SparseMlpFit
     /// </summary>
     private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
     {
-        if (options.SelectionCheckpointDirectory is not string directory)
+        if (options.ParameterSelection.CheckpointDirectory is not string directory)
             return null;
         long[] digests = data.Shard is null ? [data.ContentDigest()] : Distributed.Collectives.AllGather<long>(data.Shard.Communicator, [data.ContentDigest()]);
         long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
@@ -324,14 +324,14 @@ internal static class SparseMlpFit
             LayerWise = layerWise,
             Targets = targets,
             Tolerance = options.SparsityTolerance,
-            MaxIterations = options.MaxSelectionIterations,
-            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? epochs / 2,
+            MaxIterations = options.ParameterSelection.MaximumNumberOfIterations,
+            MinimumEpochsBeforeStop = options.ParameterSelection.MinimumEpochsBeforeStop ?? epochs / 2,
             Strategy = options.SelectionStrategy,
-            LargeProbe = options.SelectionLargeProbe,
-            SmallProbe = options.SelectionSmallProbe,
-            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, epochs / 5),
-            RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
-            AccumulatedGradient = options.UseAccumulatedGradient,
+            LargeProbe = options.ParameterSelection.LargeProbe,
+            SmallProbe = options.ParameterSelection.SmallProbe,
+            SmallProbeEpochs = options.ParameterSelection.SmallProbeEpochs ?? Math.Max(1, epochs / 5),
+            RequiredLayersWithinTolerance = options.ParameterSelection.RequiredLayersWithinTolerance,
+            AccumulatedGradient = options.ParameterSelection.UseAccumulatedGradient,
         };
     }
 }
