@@ -12,6 +12,17 @@ internal static class OptionsValidation
     public static void Validate(SparseMlpOptionsBase options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ValidateColumnsAndLayers(options);
+        ValidateDistributedSelection(options);
+        int layers = DataDefaults.HiddenLayerCount(options) + 1;
+        ValidateRegularization(options, layers);
+        ValidateTraining(options);
+        ValidateSelection(options, layers);
+        ValidateInputSelection(options);
+    }
+
+    private static void ValidateColumnsAndLayers(SparseMlpOptionsBase options)
+    {
         RequireName(options.LabelColumnName, nameof(options.LabelColumnName));
         RequireName(options.FeatureColumnName, nameof(options.FeatureColumnName));
         if (options.ExampleWeightColumnName is { Length: 0 })
@@ -21,7 +32,11 @@ internal static class OptionsValidation
             if (options.HiddenLayerSizes[i] < 1)
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1 (or be null for the default, empty for a linear model); element {i} is {options.HiddenLayerSizes[i]}");
         }
+    }
 
+    /// <summary>The selection's options that depend on other options: the group itself, data-parallel training, the checkpoint.</summary>
+    private static void ValidateDistributedSelection(SparseMlpOptionsBase options)
+    {
         var selection = options.ParameterSelection;
         if (selection is null)
             Fail(nameof(options.ParameterSelection), "must not be null (new ParameterSelectionOptions() holds the defaults)");
@@ -35,8 +50,11 @@ internal static class OptionsValidation
             if (options.SelectionStrategy == SelectionStrategy.SparsityTracking || options.Lambda.HasValue || options.LayerLambdas is not null)
                 Fail(Selection(nameof(selection.CheckpointDirectory)), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
         }
+    }
 
-        int layers = DataDefaults.HiddenLayerCount(options) + 1;
+    /// <summary>Exactly one way of fixing the l1 regularization, each value in range, one per layer where per layer.</summary>
+    private static void ValidateRegularization(SparseMlpOptionsBase options, int layers)
+    {
         int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
             + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);
         if (ways > 1)
@@ -58,7 +76,10 @@ internal static class OptionsValidation
             for (int j = 0; j < lambdas.Length; j++)
                 CheckLambda(lambdas[j], $"{nameof(options.LayerLambdas)}[{j}]");
         }
+    }
 
+    private static void ValidateTraining(SparseMlpOptionsBase options)
+    {
         if (options.LearningRate is float rate && (!(rate > 0) || !float.IsFinite(rate)))
             Fail(nameof(options.LearningRate), $"must be null, or finite and greater than 0; got {Format(rate)}");
         if (options.BatchSize is < 0)
@@ -69,6 +90,11 @@ internal static class OptionsValidation
             Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
         if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
+    }
+
+    private static void ValidateSelection(SparseMlpOptionsBase options, int layers)
+    {
+        var selection = options.ParameterSelection;
         if (!(selection.LargeProbe > 0) || !float.IsFinite(selection.LargeProbe))
             Fail(Selection(nameof(selection.LargeProbe)), $"must be finite and greater than 0; got {Format(selection.LargeProbe)}");
         if (!(selection.SmallProbe > 0 && selection.SmallProbe < selection.LargeProbe))
@@ -85,6 +111,10 @@ internal static class OptionsValidation
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
         if (selection.MaximumNumberOfIterations < 1)
             Fail(Selection(nameof(selection.MaximumNumberOfIterations)), $"must be at least 1; got {selection.MaximumNumberOfIterations}");
+    }
+
+    private static void ValidateInputSelection(SparseMlpOptionsBase options)
+    {
         if (options.InputsToKeep is int keep)
         {
             if (keep < 1)

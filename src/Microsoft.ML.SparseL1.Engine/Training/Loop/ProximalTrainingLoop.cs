@@ -22,8 +22,9 @@ internal static class ProximalTrainingLoop
     /// <param name="stopRule">Called after every proximal step; true ends training.</param>
     /// <param name="epochCompleted">Called after every epoch.</param>
     /// <param name="cancellation">Checked before every step.</param>
-    /// <param name="stepControl">
-    /// Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.
+    /// <param name="control">
+    /// Called after every proximal step, before the stop rule: returns what the next steps use (λ, step size, frozen
+    /// pattern, input-group step), which the loop applies (<see cref="ControlledSteps"/>).
     /// On sparse rows, once the first layer is frozen its kept weights train resident
     /// (<see cref="ProximalOptimizer.ResidentFirstLayer"/>): the first layer in the parameters is stale until the run
     /// returns, so a callback must not read or write it then.
@@ -32,7 +33,7 @@ internal static class ProximalTrainingLoop
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public static TrainingOutcome Train(TrainingData data, MlpParameters parameters, TrainingSettings settings,
         Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default,
-        Action<TrainingStep, ProximalOptimizer>? stepControl = null)
+        Func<TrainingStep, StepControl>? control = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -65,7 +66,7 @@ internal static class ProximalTrainingLoop
             // Data-parallel ranks sum the whole first-layer gradient: its kept weights stay in the layer there.
             optimizer = new ProximalOptimizer(settings, parameters, residentFirstLayer: transposed && data.Shard is null && settings.ResidentFrozenFirstLayer)
                 { FirstLayerTransposed = transposed };
-            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch);
+            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, control is null ? null : new ControlledSteps(control), gradient, optimizer, batch);
         }
         finally
         {
@@ -77,7 +78,7 @@ internal static class ProximalTrainingLoop
     }
 
     private static TrainingOutcome TrainSteps(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
-        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
+        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, ControlledSteps? control,
         BatchGradient gradient, ProximalOptimizer optimizer, int batch)
     {
         int globalRows = data.GlobalRows;
@@ -132,7 +133,7 @@ internal static class ProximalTrainingLoop
 
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
-                stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
+                control?.AfterStep(new TrainingStep(epoch, steps, nonZero), optimizer, parameters);
                 // A freeze in the step control may have made the first layer resident.
                 gradient.Network.ResidentFirstLayer = optimizer.ResidentFirstLayer;
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
