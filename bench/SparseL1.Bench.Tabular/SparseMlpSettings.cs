@@ -11,7 +11,7 @@ namespace SparseL1.Bench.Tabular;
 
 /// <summary>
 /// SparseMlp options set by name, from <c>Key=Value;Key=Value</c>: any public settable property of the options class
-/// (names case-insensitive). Arrays take comma-separated elements (<c>HiddenLayerSizes=256,256</c>; empty for none),
+/// (names case-insensitive), or of one of its option groups by its path (<c>ParameterSelection.LargeProbe=1e-3</c>). Arrays take comma-separated elements (<c>HiddenLayerSizes=256,256</c>; empty for none),
 /// nullable ones <c>null</c>, enums their member names.
 /// </summary>
 internal sealed class SparseMlpSettings
@@ -77,19 +77,28 @@ internal sealed class SparseMlpSettings
                 continue;
             if (key.StartsWith(RulePrefix, StringComparison.OrdinalIgnoreCase))
             {
-                var rules = typeof(TOptions).Assembly.GetType("Microsoft.ML.SparseL1.DataDefaults", throwOnError: true)!;
+                var rules = typeof(TOptions).Assembly.GetType("Microsoft.ML.SparseL1.Trainers.DataDefaults", throwOnError: true)!;
                 var rule = rules.GetProperty(key[RulePrefix.Length..], BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.IgnoreCase)
                     ?? throw new ArgumentException($"The library's default rule has no parameter '{key[RulePrefix.Length..]}'.");
                 rule.SetValue(null, Convert(value, rule.PropertyType));
                 continue;
             }
 
-            var property = typeof(TOptions).GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            // A grouped option by its path (ParameterSelection.LargeProbe=1e-3): the group's object is read, its option set.
+            object target = options;
+            string[] path = key.Split('.');
+            foreach (string group in path[..^1])
+            {
+                target = target.GetType().GetProperty(group, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)?.GetValue(target)
+                    ?? throw new ArgumentException($"{typeof(TOptions).FullName} has no option group '{group}' (in '{key}').");
+            }
+
+            var property = target.GetType().GetProperty(path[^1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite)
                 throw new ArgumentException($"{typeof(TOptions).FullName} has no settable option '{key}'.");
             try
             {
-                property.SetValue(options, Convert(value, property.PropertyType));
+                property.SetValue(target, Convert(value, property.PropertyType));
             }
             catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException or InvalidCastException)
             {

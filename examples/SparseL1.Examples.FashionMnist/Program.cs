@@ -20,7 +20,7 @@ float? fixedLambda = regularization.StartsWith("lambda=", StringComparison.Ordin
     ? float.Parse(regularization["lambda=".Length..], System.Globalization.CultureInfo.InvariantCulture) : null;
 float? target = fixedLambda is null ? float.Parse(regularization, System.Globalization.CultureInfo.InvariantCulture) : null;
 int? epochs = args.Length > 2 && args[2] != "default" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : null;
-var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SparseMlpOptionsBase.Defaults.Strategy;
+var strategy = args.Length > 3 ? Enum.Parse<SelectionStrategy>(args[3]) : SparseMlpOptionsBase.Defaults.SelectionStrategy;
 bool paperStrategy = strategy != SelectionStrategy.SparsityTracking;
 int seed = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : SparseMlpOptionsBase.Defaults.Seed;
 
@@ -47,7 +47,7 @@ var options = new SparseMlpMulticlassTrainer.Options
     NumberOfEpochs = epochs,
     Seed = seed,
     // The paper's iteration of full runs: let each run stop only in its last epoch, then fine-tune two epochs.
-    MinimumEpochsBeforeStop = fixedLambda is null && paperStrategy && epochs is int e ? e - 1 : null,
+    ParameterSelection = new ParameterSelectionOptions { MinimumEpochsBeforeStop = fixedLambda is null && paperStrategy && epochs is int e ? e - 1 : null },
     RefitEpochs = paperStrategy ? 2 : 0,
     Progress = progress,
 };

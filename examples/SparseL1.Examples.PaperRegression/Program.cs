@@ -65,8 +65,7 @@ if (mode is "single" or "both")
     {
         TargetSparsity = 1f - 2000f / totalWeights,
         SparsityTolerance = 0.001f,
-        SelectionLargeProbe = 1e-3f,
-        MaxSelectionIterations = 99,
+        ParameterSelection = { LargeProbe = 1e-3f, MaximumNumberOfIterations = 99 },
     });
 }
 
@@ -77,8 +76,7 @@ if (mode is "layerwise" or "both")
     {
         LayerTargetSparsities = targets.Select((t, j) => 1f - (float)t / weightsPerLayer[j]).ToArray(),
         SparsityTolerance = 0.05f,
-        SelectionLargeProbe = 1e-3f,
-        MaxSelectionIterations = 99,
+        ParameterSelection = { LargeProbe = 1e-3f, MaximumNumberOfIterations = 99 },
     });
 }
 
@@ -93,9 +91,9 @@ void Run(string title, SparseMlpRegressionTrainer.Options options)
     options.LearningRate = 0.1f;
     options.NumberOfEpochs = maxEpochs;
     options.Seed = 123;
-    options.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
-    options.SelectionSmallProbeEpochs = maxEpochs; // the authors' full-length small probe
-    options.UseAccumulatedGradient = accumulatedGradient;
+    options.ParameterSelection.MinimumEpochsBeforeStop = 0; // the authors' rule: a run ends at the first step within tolerance
+    options.ParameterSelection.SmallProbeEpochs = maxEpochs; // the authors' full-length small probe
+    options.ParameterSelection.UseAccumulatedGradient = accumulatedGradient;
     options.SelectionStrategy = strategy;
     options.Progress = new Progress<SparseMlpProgress>(p =>
     {

@@ -21,14 +21,21 @@ namespace Microsoft.ML.SparseL1.Format;
 ///            int32 hasSelectionReport (0 or 1), then the report (see SelectionReportFormat)
 /// string:    int32 byteCount | UTF-8 bytes
 /// </code>
-/// Version history:
-/// 0x00010001: initial.
+/// Version history (docs/model-format.md, "Versions"; the reader accepts every version from
+/// <see cref="OldestReadableVersion"/> to <see cref="CurrentVersion"/>):
+/// 0x00010001: initial (the checked-in 0.1.0 zips). The zip's identity entry (SparseMlpIdentity.bin: task, input and output counts)
+///             was written beside the payload from the start, but outside the versioned format.
+/// 0x00010002: the identity entry is part of the format and required on load; the payload's layout is unchanged.
 /// </remarks>
 internal static class ModelFormat
 {
     public static readonly byte[] Magic = "SPL1MLP\0"u8.ToArray();
 
-    public const int CurrentVersion = 0x00010001;
+    /// <summary>The version this library writes.</summary>
+    public const int CurrentVersion = 0x00010002;
+
+    /// <summary>The oldest version this library reads: files of every released version keep loading.</summary>
+    public const int OldestReadableVersion = 0x00010001;
 
     /// <summary>Largest payload accepted (2 GiB − 1): a forged length must not trigger a huge allocation.</summary>
     public const long MaxPayloadLength = int.MaxValue;

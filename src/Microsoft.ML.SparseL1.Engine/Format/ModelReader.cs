@@ -28,8 +28,8 @@ internal static class ModelReader
         if (!header.AsSpan(0, ModelFormat.Magic.Length).SequenceEqual(ModelFormat.Magic))
             throw PayloadReader.Invalid("magic", "does not match; this is not a sparse MLP model");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8));
-        if (version != ModelFormat.CurrentVersion)
-            throw PayloadReader.Invalid("version", $"is 0x{version:X8}; this library reads 0x{ModelFormat.CurrentVersion:X8}");
+        if (version < ModelFormat.OldestReadableVersion || version > ModelFormat.CurrentVersion)
+            throw PayloadReader.Invalid("version", $"is 0x{version:X8}; this library reads 0x{ModelFormat.OldestReadableVersion:X8} to 0x{ModelFormat.CurrentVersion:X8}");
         long length = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(12));
         if (length < 0 || length > ModelFormat.MaxPayloadLength)
             throw PayloadReader.Invalid("payloadLength", $"is {length}; expected 0..{ModelFormat.MaxPayloadLength}");

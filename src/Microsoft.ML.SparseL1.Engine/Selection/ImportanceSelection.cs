@@ -4,6 +4,7 @@ using System;
 using System.Linq;
 using Microsoft.ML.SparseL1.Training;
 using Microsoft.ML.SparseL1.Training.Data;
+using Microsoft.ML.SparseL1.Training.Optimizer;
 using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Selection;

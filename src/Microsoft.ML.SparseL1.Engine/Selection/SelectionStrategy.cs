@@ -19,9 +19,9 @@ public enum SelectionStrategy
 
     /// <summary>
     /// The paper's bracket with a different pick inside it, aimed at the stop rule: a run can only stop inside the
-    /// tolerance window after <c>MinimumEpochsBeforeStop</c> epochs, so each completed run's count at that mark and
+    /// tolerance window after <c>ParameterSelection.MinimumEpochsBeforeStop</c> epochs, so each completed run's count at that mark and
     /// at its end are interpolated (geometric mean, log-log in λ between runs) to the λ whose trajectory crosses the
-    /// target midway through the epochs where stopping is allowed (with <c>MinimumEpochsBeforeStop</c> = 0, from the
+    /// target midway through the epochs where stopping is allowed (with <c>ParameterSelection.MinimumEpochsBeforeStop</c> = 0, from the
     /// final counts). With one completed run it assumes count ∝ 1/λ. Falls back to the paper's lower median when the
     /// aimed λ is outside the bracket, when no completed run has a count below its weight count, and when the last two
     /// completed runs missed on the same side without the later one halving the miss (layers pulling each other).
@@ -35,7 +35,7 @@ public enum SelectionStrategy
     /// δ/(|w| + δ) so that large weights are shrunk less. Once every count is within tolerance after the schedule, the
     /// zero pattern is frozen and the surviving weights train without the l1 term for the rest of the run, the step
     /// decaying to zero along a half cosine.
-    /// <c>MinimumEpochsBeforeStop</c>, the probes and <c>MaxSelectionIterations</c> do not apply.
+    /// The options of <c>ParameterSelection</c> (the probes, the run budget, the stop rule) do not apply.
     /// </summary>
     SparsityTracking = 3,
 }

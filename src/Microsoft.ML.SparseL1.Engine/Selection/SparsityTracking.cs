@@ -7,6 +7,7 @@ using System.Linq;
 using Microsoft.ML.SparseL1.Training;
 using Microsoft.ML.SparseL1.Training.Data;
 using Microsoft.ML.SparseL1.Training.Loop;
+using Microsoft.ML.SparseL1.Training.Optimizer;
 using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Selection;
@@ -28,183 +29,50 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// </remarks>
 internal static class SparsityTracking
 {
-    /// <summary>λ when the schedule starts; the feedback law moves it by up to a factor e^gain per step from there.</summary>
-    private const float InitialLambda = 1e-6f;
-
     public static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport Report) Run(TrainingData data, int[] layerSizes, int seed,
         TrainingSettings training, SelectionSettings selection, TrackingSettings tracking, Action<int, float[], EpochSummary>? epochCompleted,
         TrainingCancellation cancellation)
     {
         var watch = Stopwatch.StartNew();
-        int layers = layerSizes.Length - 1;
-        int[] layerWeights = MlpParameters.LayerWeightCounts(layerSizes);
-        int groups = selection.LayerWise ? layers : 1;
-        long[] groupWeights = selection.LayerWise ? layerWeights.Select(w => (long)w).ToArray() : [layerWeights.Sum(w => (long)w)];
-        // Steps are of the whole training set (all shards together in data-parallel training).
-        int batch = training.EffectiveBatchSize(data.GlobalRows);
-        long stepsPerEpoch = TrainingSettings.StepsPerEpoch(batch, data.GlobalRows);
-        long totalSteps = stepsPerEpoch * training.Epochs;
-        long start = (long)Math.Round(tracking.ScheduleStart * totalSteps);
-        long end = Math.Max(start + 1, (long)Math.Round(tracking.ScheduleEnd * totalSteps));
-        // A short schedule needs a faster law: λ must be able to cross ten decades (e^23) within a quarter of it.
-        double gain = Math.Max(tracking.Gain, 23.0 / (0.25 * (end - start)));
-
-        var parameters = MlpParameters.Initialize(layerSizes, seed);
-        // Inputs chosen before the run start at zero weight (their columns are zero too, so they stay there).
-        if (tracking.KeptInputs is int[] kept)
-            InputGroups.Keep(parameters.Weights[0], layerSizes[0], layerSizes[1], transposed: false, ImportanceSelection.MaskOf(layerSizes[0], kept));
-        var settings = training with { Lambdas = new float[layers] };
-        float[] lambdas = new float[groups];
-        long frozenAt = 0;
-        float[]? frozenLambdas = null;
-        var counts = new long[groups];
-        bool started = false;
-        // Input selection (TrackingSettings.InputsToKeep): a group-lasso λ on the first layer's inputs, steered like λ.
-        int inputs = layerSizes[0];
-        int? inputTarget = tracking.InputsToKeep;
-        // Inputs chosen before the run bound the first layer's weights as a kept count does; no penalty steers them.
-        int? reachableInputs = inputTarget ?? tracking.KeptInputs?.Length;
-        float inputLambda = 0f;
-        int usedInputs = tracking.KeptInputs?.Length ?? inputs;
-        float[]? keptInputs = null;
-        var outcome = ProximalTrainingLoop.Train(data, parameters, settings, stopRule: null,
-            summary => epochCompleted?.Invoke(0, Expand(lambdas, layers), summary with
-            {
-                ScheduledNonZeroCount = (long)Math.Round(Enumerable.Range(0, groups).Sum(g => Scheduled(g, summary.Epoch * stepsPerEpoch))),
-                PatternFrozen = frozenAt > 0,
-            }), cancellation,
-            (step, optimizer) =>
-            {
-                if (frozenAt > 0)
-                {
-                    // The refit's step decays to zero along a half cosine over the steps left, so the kept weights settle.
-                    if (tracking.DecayRefit)
-                        optimizer.LearningRate = (float)(training.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step.Step - frozenAt) / Math.Max(1, totalSteps - frozenAt))));
-                    return;
-                }
-
-                if (step.Step < start)
-                    return;
-                if (inputTarget is int keep && started)
-                {
-                    // At the schedule's end the strongest inputs are kept and the others stay out (an element-wise step
-                    // could otherwise revive them); before, the group penalty follows the schedule without going below it.
-                    bool transposed = optimizer.FirstLayerTransposed;
-                    if (keptInputs is null && step.Step >= end)
-                        keptInputs = InputGroups.Strongest(parameters.Weights[0], inputs, layerSizes[1], transposed, keep);
-                    double wantedInputs = keep + (inputs - keep) * Math.Pow(1.0 - Math.Clamp((double)(step.Step - start) / (end - start), 0.0, 1.0), 3);
-                    (usedInputs, step.LayerNonZeroCounts[0]) = keptInputs is not null
-                        ? InputGroups.Keep(parameters.Weights[0], inputs, layerSizes[1], transposed, keptInputs)
-                        : InputGroups.Shrink(parameters.Weights[0], inputs, layerSizes[1], transposed, optimizer.LearningRate * inputLambda, wantedInputs);
-                    inputLambda *= (float)Math.Exp(gain * Math.Clamp((usedInputs - wantedInputs) / Math.Max(wantedInputs, 1.0), -1.0, 1.0));
-                }
-
-                for (int g = 0; g < groups; g++)
-                    counts[g] = selection.GroupCount(step.LayerNonZeroCounts, g);
-
-                if (!started)
-                {
-                    started = true;
-                    // The dense phase ends: λ starts from a small value, and the reweighting offset is set from the
-                    // weights' magnitude now, so that it means the same for any feature or label scale.
-                    Array.Fill(lambdas, InitialLambda);
-                    inputLambda = InitialLambda;
-                    optimizer.ReweightOffset = tracking.ReweightFactor * MeanAbsoluteWeight(parameters);
-                }
-                else if (step.Step >= end && (reachableInputs is null ? AllWithin() : usedInputs <= reachableInputs && AllWithinOrBelow()))
-                {
-                    frozenAt = step.Step;
-                    frozenLambdas = Expand(lambdas, layers);
-                    optimizer.FreezeZeroPattern(parameters);
-                    Array.Clear(optimizer.Lambdas);
-                    optimizer.ReweightOffset = 0f;
-                    return;
-                }
-                else
-                {
-                    for (int g = 0; g < groups; g++)
-                    {
-                        double wanted = Scheduled(g, step.Step);
-                        double error = Math.Clamp((counts[g] - wanted) / Math.Max(wanted, 1.0), -1.0, 1.0);
-                        lambdas[g] = (float)(lambdas[g] * Math.Exp(gain * error));
-                    }
-                }
-
-                for (int j = 0; j < layers; j++)
-                    optimizer.Lambdas[j] = lambdas[selection.LayerWise ? j : 0];
-            });
-        var (_, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(batch, 1024), training.Threads);
+        var schedule = new TrackingSchedule(data, layerSizes, training, selection, tracking);
+        var parameters = InitialParameters(layerSizes, seed, tracking);
+        var controller = new SparsityController(parameters, training, selection, tracking, schedule);
+        var outcome = ProximalTrainingLoop.Train(data, parameters, training with { Lambdas = new float[schedule.Layers] }, stopRule: null,
+            summary => epochCompleted?.Invoke(0, controller.Lambdas, controller.Annotate(summary)), cancellation, controller.Next);
+        var (_, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(schedule.Batch, 1024), training.Threads);
         watch.Stop();
 
-        int[] finalCounts = outcome.LayerNonZeroCounts;
-        bool converged = frozenAt > 0;
-        var used = frozenLambdas ?? Expand(lambdas, layers);
-        string inputsNote = reachableInputs is int asked
-            ? string.Create(CultureInfo.InvariantCulture, $"; {InputGroups.Norms(parameters.Weights[0], inputs, layerSizes[1], false).Count(n => n > 0)} of {inputs} inputs used (asked {asked})")
-                + (tracking.KeptInputsNote is string chosen ? "; " + chosen : "")
-            : "";
-        string note = converged
-            ? string.Create(CultureInfo.InvariantCulture,
-                $"tracking: cubic schedule over steps {start}-{end} of {totalSteps}; pattern frozen at step {frozenAt} (epoch {(double)frozenAt / stepsPerEpoch:F1}), then {totalSteps - frozenAt} steps without l1{inputsNote}")
-            : string.Create(CultureInfo.InvariantCulture,
-                $"tracking: cubic schedule over steps {start}-{end} of {totalSteps}; the counts never settled within tolerance after the schedule{inputsNote}");
-        var iteration = new SelectionIteration(0, used, finalCounts, loss, outcome.EpochsStarted, converged, watch.Elapsed.TotalSeconds, note);
-        var report = new SparsitySelectionReport(SelectionStrategy.SparsityTracking, selection.LayerWise, selection.Targets, layerWeights,
-            selection.Tolerance, [iteration], 0, converged);
+        var used = controller.FrozenLambdas ?? controller.Lambdas;
+        var iteration = new SelectionIteration(0, used, outcome.LayerNonZeroCounts, loss, outcome.EpochsStarted, controller.FrozenAt > 0,
+            watch.Elapsed.TotalSeconds, Note(schedule, controller, parameters, tracking));
+        var report = new SparsitySelectionReport(SelectionStrategy.SparsityTracking, selection.LayerWise, selection.Targets, schedule.LayerWeights,
+            selection.Tolerance, [iteration], 0, controller.FrozenAt > 0);
         return (parameters, used, report);
-
-        // The cubic schedule: all weights until the start, the target from the end on, (1-u)^3 of the difference between.
-        double Scheduled(int g, long step)
-        {
-            double u = Math.Clamp((double)(step - start) / (end - start), 0.0, 1.0);
-            double remaining = 1.0 - u;
-            return selection.Targets[g] + (groupWeights[g] - selection.Targets[g]) * remaining * remaining * remaining;
-        }
-
-        // With input selection, k inputs may hold fewer first-layer weights than the target allows (10 of 200 inputs
-        // x 100 neurons is 1,000 weights): the target is then an upper bound, met by any count at or below it.
-        bool AllWithinOrBelow()
-        {
-            for (int g = 0; g < groups; g++)
-            {
-                // The most weights the group can hold once only the kept inputs feed the first layer.
-                long reachable = (g == 0 ? (long)reachableInputs!.Value * layerSizes[1] : layerWeights[g])
-                    + (selection.LayerWise ? 0 : layerWeights.Skip(1).Sum(w => (long)w));
-                bool unreachable = selection.Targets[g] > reachable;
-                if (!selection.IsWithin(counts[g], g) && !(unreachable && counts[g] <= selection.Targets[g]))
-                    return false;
-            }
-
-            return true;
-        }
-
-        bool AllWithin()
-        {
-            for (int g = 0; g < groups; g++)
-            {
-                if (!selection.IsWithin(counts[g], g))
-                    return false;
-            }
-
-            return true;
-        }
     }
 
-    private static float[] Expand(float[] lambdas, int layers) =>
-        lambdas.Length == layers ? (float[])lambdas.Clone() : Enumerable.Repeat(lambdas[0], layers).ToArray();
-
-    private static float MeanAbsoluteWeight(MlpParameters parameters)
+    /// <summary>The seeded network; inputs chosen before the run start at zero weight (their columns are zero too, so they stay there).</summary>
+    private static MlpParameters InitialParameters(int[] layerSizes, int seed, TrackingSettings tracking)
     {
-        double sum = 0;
-        long count = 0;
-        foreach (var w in parameters.Weights)
-        {
-            foreach (float v in w)
-                sum += Math.Abs(v);
-            count += w.Length;
-        }
+        var parameters = MlpParameters.Initialize(layerSizes, seed);
+        if (tracking.KeptInputs is int[] kept)
+            InputGroups.Keep(parameters.Weights[0], layerSizes[0], layerSizes[1], transposed: false, ImportanceSelection.MaskOf(layerSizes[0], kept));
+        return parameters;
+    }
 
-        return (float)(sum / count);
+    /// <summary>The run's line in the report: the schedule, where the pattern froze (or that it never settled), the inputs used.</summary>
+    private static string Note(TrackingSchedule schedule, SparsityController controller, MlpParameters parameters, TrackingSettings tracking)
+    {
+        int inputs = parameters.InputSize;
+        string inputsNote = controller.ReachableInputs is int asked
+            ? string.Create(CultureInfo.InvariantCulture, $"; {InputGroups.Norms(parameters.Weights[0], inputs, parameters.LayerSizes[1], false).Count(n => n > 0)} of {inputs} inputs used (asked {asked})")
+                + (tracking.KeptInputsNote is string chosen ? "; " + chosen : "")
+            : "";
+        long frozenAt = controller.FrozenAt;
+        return frozenAt > 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"tracking: cubic schedule over steps {schedule.Start}-{schedule.End} of {schedule.TotalSteps}; pattern frozen at step {frozenAt} (epoch {(double)frozenAt / schedule.StepsPerEpoch:F1}), then {schedule.TotalSteps - frozenAt} steps without l1{inputsNote}")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"tracking: cubic schedule over steps {schedule.Start}-{schedule.End} of {schedule.TotalSteps}; the counts never settled within tolerance after the schedule{inputsNote}");
     }
 }
 

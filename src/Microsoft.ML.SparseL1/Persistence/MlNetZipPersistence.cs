@@ -55,10 +55,11 @@ internal static class MlNetZipPersistence
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "SPL1MLPT",
         // One version for the ML.NET entry and our payload (ModelFormat's history); old versions must keep loading
-        // (test/…/Persistence/Golden holds zips of every released version).
+        // (test/…/Persistence/Golden holds zips of every released version). A library that reads only older versions
+        // is told the model is too new instead of failing on the payload's version field.
         verWrittenCur: (uint)ModelFormat.CurrentVersion,
         verReadableCur: (uint)ModelFormat.CurrentVersion,
-        verWeCanReadBack: (uint)ModelFormat.CurrentVersion,
+        verWeCanReadBack: (uint)ModelFormat.OldestReadableVersion,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(MlNetZipPersistence).Assembly.FullName);
 }

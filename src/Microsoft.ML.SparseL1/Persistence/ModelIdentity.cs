@@ -14,7 +14,8 @@ namespace Microsoft.ML.SparseL1.Persistence;
 /// <code>
 /// entry "SparseMlpIdentity.bin": byte[8] magic "SPL1ID\0\0" | byte task | int32 inputCount | int32 outputCount
 /// </code>
-/// Every released version writes it (0.1.0 included), so a zip without it is refused.
+/// Every released version writes it (0.1.0 included), so a zip without it is refused; it is part of the format since
+/// version 0x00010002 (<see cref="ModelFormat"/>).
 /// </remarks>
 internal static class ModelIdentity
 {

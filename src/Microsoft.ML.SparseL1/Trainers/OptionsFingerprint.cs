@@ -35,18 +35,21 @@ internal static class OptionsFingerprint
         Add(o.NumberOfEpochs);
         Add(o.InputsToKeep);
         Add(o.Seed);
+        // The values in the order they had before the paper's options were grouped, so that a fingerprint (and the
+        // checkpoint files named by it) stays the same.
+        var selection = o.ParameterSelection;
         Add(o.SparsityTolerance);
-        Add(o.MaxSelectionIterations);
-        Add(o.MinimumEpochsBeforeStop);
+        Add(selection.MaximumNumberOfIterations);
+        Add(selection.MinimumEpochsBeforeStop);
         Add(o.RefitEpochs);
         Add(o.SelectionStrategy);
-        Add(o.SelectionLargeProbe);
-        Add(o.SelectionSmallProbe);
-        Add(o.SelectionSmallProbeEpochs);
-        Add(o.RequiredLayersWithinTolerance);
-        Add(o.UseAccumulatedGradient);
+        Add(selection.LargeProbe);
+        Add(selection.SmallProbe);
+        Add(selection.SmallProbeEpochs);
+        Add(selection.RequiredLayersWithinTolerance);
+        Add(selection.UseAccumulatedGradient);
         // Whether a checkpoint folder is set changes the ranks' exchanges (they agree on the runs to replay), not the folder.
-        Add(o.SelectionCheckpointDirectory is not null);
+        Add(selection.CheckpointDirectory is not null);
         return Combine(unchecked((long)14695981039346656037UL), text.ToString());
     }
 

@@ -12,6 +12,17 @@ internal static class OptionsValidation
     public static void Validate(SparseMlpOptionsBase options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ValidateColumnsAndLayers(options);
+        ValidateDistributedSelection(options);
+        int layers = DataDefaults.HiddenLayerCount(options) + 1;
+        ValidateRegularization(options, layers);
+        ValidateTraining(options);
+        ValidateSelection(options, layers);
+        ValidateInputSelection(options);
+    }
+
+    private static void ValidateColumnsAndLayers(SparseMlpOptionsBase options)
+    {
         RequireName(options.LabelColumnName, nameof(options.LabelColumnName));
         RequireName(options.FeatureColumnName, nameof(options.FeatureColumnName));
         if (options.ExampleWeightColumnName is { Length: 0 })
@@ -21,18 +32,29 @@ internal static class OptionsValidation
             if (options.HiddenLayerSizes[i] < 1)
                 Fail(nameof(options.HiddenLayerSizes), $"must hold sizes of at least 1 (or be null for the default, empty for a linear model); element {i} is {options.HiddenLayerSizes[i]}");
         }
+    }
 
-        if (options.Communicator is { Size: > 1 } && options.UseAccumulatedGradient)
-            Fail(nameof(options.UseAccumulatedGradient), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
-        if (options.SelectionCheckpointDirectory is string checkpoint)
+    /// <summary>The selection's options that depend on other options: the group itself, data-parallel training, the checkpoint.</summary>
+    private static void ValidateDistributedSelection(SparseMlpOptionsBase options)
+    {
+        var selection = options.ParameterSelection;
+        if (selection is null)
+            Fail(nameof(options.ParameterSelection), "must not be null (new ParameterSelectionOptions() holds the defaults)");
+
+        if (options.Communicator is { Size: > 1 } && selection.UseAccumulatedGradient)
+            Fail(Selection(nameof(selection.UseAccumulatedGradient)), "must be false in data-parallel training (Communicator with more than one process): the authors' last-batch gradient is not defined across shards");
+        if (selection.CheckpointDirectory is string checkpoint)
         {
             if (checkpoint.Length == 0)
-                Fail(nameof(options.SelectionCheckpointDirectory), "must be null or a folder, not empty");
+                Fail(Selection(nameof(selection.CheckpointDirectory)), "must be null or a folder, not empty");
             if (options.SelectionStrategy == SelectionStrategy.SparsityTracking || options.Lambda.HasValue || options.LayerLambdas is not null)
-                Fail(nameof(options.SelectionCheckpointDirectory), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
+                Fail(Selection(nameof(selection.CheckpointDirectory)), "applies to the paper's iteration of several runs (a SelectionStrategy other than SparsityTracking, with a target); leave it null for one run or a fixed λ");
         }
+    }
 
-        int layers = DataDefaults.HiddenLayerCount(options) + 1;
+    /// <summary>Exactly one way of fixing the l1 regularization, each value in range, one per layer where per layer.</summary>
+    private static void ValidateRegularization(SparseMlpOptionsBase options, int layers)
+    {
         int ways = (options.TargetSparsity.HasValue ? 1 : 0) + (options.LayerTargetSparsities is null ? 0 : 1)
             + (options.Lambda.HasValue ? 1 : 0) + (options.LayerLambdas is null ? 0 : 1);
         if (ways > 1)
@@ -54,7 +76,10 @@ internal static class OptionsValidation
             for (int j = 0; j < lambdas.Length; j++)
                 CheckLambda(lambdas[j], $"{nameof(options.LayerLambdas)}[{j}]");
         }
+    }
 
+    private static void ValidateTraining(SparseMlpOptionsBase options)
+    {
         if (options.LearningRate is float rate && (!(rate > 0) || !float.IsFinite(rate)))
             Fail(nameof(options.LearningRate), $"must be null, or finite and greater than 0; got {Format(rate)}");
         if (options.BatchSize is < 0)
@@ -65,22 +90,31 @@ internal static class OptionsValidation
             Fail(nameof(options.NumberOfThreads), $"must be null or at least 1; got {threads}");
         if (!(options.SparsityTolerance > 0 && options.SparsityTolerance < 1))
             Fail(nameof(options.SparsityTolerance), $"must be in (0, 1); got {Format(options.SparsityTolerance)}");
-        if (!(options.SelectionLargeProbe > 0) || !float.IsFinite(options.SelectionLargeProbe))
-            Fail(nameof(options.SelectionLargeProbe), $"must be finite and greater than 0; got {Format(options.SelectionLargeProbe)}");
-        if (!(options.SelectionSmallProbe > 0 && options.SelectionSmallProbe < options.SelectionLargeProbe))
-            Fail(nameof(options.SelectionSmallProbe), $"must be in (0, SelectionLargeProbe = {Format(options.SelectionLargeProbe)}); got {Format(options.SelectionSmallProbe)}");
+    }
+
+    private static void ValidateSelection(SparseMlpOptionsBase options, int layers)
+    {
+        var selection = options.ParameterSelection;
+        if (!(selection.LargeProbe > 0) || !float.IsFinite(selection.LargeProbe))
+            Fail(Selection(nameof(selection.LargeProbe)), $"must be finite and greater than 0; got {Format(selection.LargeProbe)}");
+        if (!(selection.SmallProbe > 0 && selection.SmallProbe < selection.LargeProbe))
+            Fail(Selection(nameof(selection.SmallProbe)), $"must be in (0, LargeProbe = {Format(selection.LargeProbe)}); got {Format(selection.SmallProbe)}");
         // The upper bounds depend on the epochs, which the data fixes when NumberOfEpochs is null: the lower bounds do not.
         ValidateEpochDependent(options, options.NumberOfEpochs ?? int.MaxValue);
-        if (options.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
-            Fail(nameof(options.RequiredLayersWithinTolerance), $"must be null or in [1, {layers}]; got {required}");
+        if (selection.RequiredLayersWithinTolerance is int required && (required < 1 || required > layers))
+            Fail(Selection(nameof(selection.RequiredLayersWithinTolerance)), $"must be null or in [1, {layers}]; got {required}");
         if (!Enum.IsDefined(options.SelectionStrategy))
             Fail(nameof(options.SelectionStrategy), $"must be a defined SelectionStrategy; got {(int)options.SelectionStrategy}");
         if (!Enum.IsDefined(options.Optimizer))
             Fail(nameof(options.Optimizer), $"must be a defined SparseMlpOptimizer; got {(int)options.Optimizer}");
         if (options.RefitEpochs < 0)
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
-        if (options.MaxSelectionIterations < 1)
-            Fail(nameof(options.MaxSelectionIterations), $"must be at least 1; got {options.MaxSelectionIterations}");
+        if (selection.MaximumNumberOfIterations < 1)
+            Fail(Selection(nameof(selection.MaximumNumberOfIterations)), $"must be at least 1; got {selection.MaximumNumberOfIterations}");
+    }
+
+    private static void ValidateInputSelection(SparseMlpOptionsBase options)
+    {
         if (options.InputsToKeep is int keep)
         {
             if (keep < 1)
@@ -142,10 +176,11 @@ internal static class OptionsValidation
     {
         string source = options.NumberOfEpochs is not null ? $"NumberOfEpochs = {epochs}"
             : epochs == int.MaxValue ? "the epochs chosen for the data (NumberOfEpochs is null)" : $"the {epochs} epochs chosen for this data (NumberOfEpochs is null)";
-        if (options.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= epochs))
-            Fail(nameof(options.MinimumEpochsBeforeStop), $"must be null or in [0, {source}); got {minimum}");
-        if (options.SelectionSmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > epochs))
-            Fail(nameof(options.SelectionSmallProbeEpochs), $"must be null or in [1, {source}]; got {probeEpochs}");
+        var selection = options.ParameterSelection;
+        if (selection.MinimumEpochsBeforeStop is int minimum && (minimum < 0 || minimum >= epochs))
+            Fail(Selection(nameof(selection.MinimumEpochsBeforeStop)), $"must be null or in [0, {source}); got {minimum}");
+        if (selection.SmallProbeEpochs is int probeEpochs && (probeEpochs < 1 || probeEpochs > epochs))
+            Fail(Selection(nameof(selection.SmallProbeEpochs)), $"must be null or in [1, {source}]; got {probeEpochs}");
     }
 
     private static void CheckSparsity(float value, string name)
@@ -173,6 +208,9 @@ internal static class OptionsValidation
     }
 
     private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The name of an option of <see cref="SparseMlpOptionsBase.ParameterSelection"/>, as errors give it.</summary>
+    private static string Selection(string option) => $"{nameof(SparseMlpOptionsBase.ParameterSelection)}.{option}";
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void Fail(string option, string expectation) =>

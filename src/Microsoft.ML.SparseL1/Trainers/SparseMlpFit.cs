@@ -23,13 +23,41 @@ internal static class SparseMlpFit
         ArgumentNullException.ThrowIfNull(options);
         var host = environment.Register("SparseMlp");
         using var channel = host.Start("Training");
-        // In data-parallel training a Progress callback that throws on one rank must not leave that rank alone: the failure
-        // is held and turned into a cancellation, which the ranks agree on at the next step; this rank then rethrows it.
-        Exception? progressFailure = null;
+        var clock = new Stopwatch();
+        var progress = new FitProgress(options.Progress, channel, clock);
         var hostCancelled = MlNetCancellation.Probe(host);
         options.Communicator?.CheckRankAndSize($"{nameof(options)}.{nameof(options.Communicator)}");
         using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
-        var cancellation = new TrainingCancellation(options.CancellationToken, () => progressFailure is not null || hostCancelled?.Invoke() == true);
+        var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
+        var (info, data) = ReadData(trainData, task, options, cancellation);
+        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
+        standardization?.Apply(data);
+        var (sizes, training) = Resolve(task, options, info, data, channel);
+        clock.Start();
+        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, TrainingSettings.StepsPerEpoch(training.EffectiveBatchSize(data.GlobalRows), data.GlobalRows)))
+            training = ChooseStepSize(data, sizes, options, training, channel, cancellation);
+
+        progress.Start(distributed: data.Shard is not null);
+        var (parameters, chosenLambdas, report) = TrainWithRetries(data, sizes, options, ref training, progress, channel, cancellation);
+        if (options.RefitEpochs > 0)
+            Refit(data, parameters, options, training, progress, channel, cancellation);
+        progress.ThrowIfFailed();
+        // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
+        standardization?.FoldInto(parameters);
+        CheckFinite(parameters, options.Communicator is { Size: > 1 });
+        var compact = CompactMlp.FromParameters(parameters);
+        report = ReportOutcome(compact, report, channel);
+        var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
+            sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
+            string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
+        return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+    }
+
+    /// <summary>Reads the rows (this rank's shard in data-parallel training) and refuses a set whose example weights sum to nothing.</summary>
+    private static (SchemaChecks.ColumnInfo Info, TrainingData Data) ReadData(IDataView trainData, SparseMlpTask task, SparseMlpOptionsBase options,
+        TrainingCancellation cancellation)
+    {
         var (info, data) = options.Communicator is { Size: > 1 } communicator
             ? ShardedRead.Read(communicator, trainData, task, options, cancellation)
             : Read(trainData, task, options, cancellation);
@@ -39,8 +67,13 @@ internal static class SparseMlpFit
                 (data.Shard is null ? "" : " of every rank") + "; at least one row needs a weight above 0 (the loss is a weighted mean).");
         }
 
-        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
-        standardization?.Apply(data);
+        return (info, data);
+    }
+
+    /// <summary>The network, batch and epochs the options and the data give (logged), and the settings of a training run.</summary>
+    private static (int[] Sizes, TrainingSettings Training) Resolve(SparseMlpTask task, SparseMlpOptionsBase options, SchemaChecks.ColumnInfo info,
+        TrainingData data, IChannel channel)
+    {
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
         int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
         long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
@@ -52,7 +85,6 @@ internal static class SparseMlpFit
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Network {0}{1}; batch {2}{3}; {4} epochs of {5} steps a run{6}.",
             string.Join("-", sizes), options.HiddenLayerSizes is null ? resolved : "", effectiveBatch, options.BatchSize is null ? resolved : "",
             epochs, stepsPerEpoch, options.NumberOfEpochs is null ? resolved : ""));
-        int layers = sizes.Length - 1;
         var training = new TrainingSettings
         {
             Loss = task.Loss(),
@@ -62,81 +94,40 @@ internal static class SparseMlpFit
             Epochs = epochs,
             Seed = options.Seed,
             Threads = options.NumberOfThreads ?? Environment.ProcessorCount,
-            Lambdas = new float[layers],
+            Lambdas = new float[sizes.Length - 1],
             // Input selection drops inputs whose weights carry only mini-batch noise: they must not keep reviving.
             GateFirstLayerRevival = options.InputsToKeep.HasValue,
         };
-        var clock = Stopwatch.StartNew();
-        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, stepsPerEpoch))
-        {
-            var (rate, losses) = StepSizeChoice.Choose(data, training,
-                (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
-            training = training with { LearningRate = rate };
-            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
-                "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
-                string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
-                    $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
-        }
+        return (sizes, training);
+    }
 
-        // Time estimates count from here: the step choice's runs are not epochs of the delivered run.
-        TimeSpan lastReport = clock.Elapsed, runStart = lastReport, lastTrace = TimeSpan.Zero;
-        void Report(int run, EpochSummary s, float[] lambdas)
-        {
-            // A run's first epoch started at the previous report (or at the start): the gap between runs is the
-            // selection's gradient pass, cheaper than an epoch, so the estimate stays close.
-            var elapsed = clock.Elapsed;
-            if (s.Epoch == 1)
-                runStart = lastReport;
-            lastReport = elapsed;
-            var timeLeft = (elapsed - runStart) / s.Epoch * (s.Epochs - s.Epoch);
-            var progress = new SparseMlpProgress(run, s.Epoch, s.Epochs, s.MeanLoss, (int[])s.LayerNonZeroCounts.Clone(), lambdas, elapsed, timeLeft)
-            {
-                ScheduledNonZeroCount = s.ScheduledNonZeroCount,
-                PatternFrozen = s.PatternFrozen,
-            };
-            if (data.Shard is null)
-            {
-                options.Progress?.Report(progress);
-            }
-            else
-            {
-                try
-                {
-                    options.Progress?.Report(progress);
-                }
-#pragma warning disable CA1031 // Held, agreed as a cancellation, and rethrown on this rank (see progressFailure).
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    progressFailure ??= e;
-                }
-            }
+    /// <summary>The step chosen by cross-validation on the training rows (<see cref="StepSizeChoice"/>), logged with each candidate's loss.</summary>
+    private static TrainingSettings ChooseStepSize(TrainingData data, int[] sizes, SparseMlpOptionsBase options, TrainingSettings training, IChannel channel,
+        TrainingCancellation cancellation)
+    {
+        var (rate, losses) = StepSizeChoice.Choose(data, training,
+            (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
+            string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
+                $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
+        return training with { LearningRate = rate };
+    }
 
-            // The trace is written at most every half second (and for a run's first and last epoch): on a few hundred rows
-            // an epoch takes microseconds, and a line for each of 1,500 epochs floods the log.
-            if (s.Epoch == 1 || s.Epoch == s.Epochs || elapsed - lastTrace >= TimeSpan.FromSeconds(0.5))
-            {
-                lastTrace = elapsed;
-                channel.Trace(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "run {0} epoch {1}/{2}: loss {3:G5}, nonzero weights [{4}]",
-                    run, s.Epoch, s.Epochs, s.MeanLoss, string.Join(", ", s.LayerNonZeroCounts)));
-            }
-        }
-
-        MlpParameters parameters;
-        float[] chosenLambdas;
-        SparsitySelectionReport? report;
-        // A loss that becomes infinite restarts the whole training from its seed with half the step, a bounded number of
-        // times: the named error is thrown only when that does not help either.
+    /// <summary>
+    /// Trains (fixed λ or selection). A loss that becomes infinite restarts the whole training from its seed with half the
+    /// step, a bounded number of times: the named error is thrown only when that does not help either;
+    /// <paramref name="training"/> ends with the step that trained.
+    /// </summary>
+    private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainWithRetries(TrainingData data, int[] sizes,
+        SparseMlpOptionsBase options, ref TrainingSettings training, FitProgress progress, IChannel channel, TrainingCancellation cancellation)
+    {
         for (int attempt = 0; ; attempt++)
         {
+            var settings = training;
             try
             {
-                (parameters, chosenLambdas, report) = TrainOnce(data, sizes, options, training, Report, cancellation);
-                break;
-            }
-            catch (OperationCanceledException) when (progressFailure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
+                return progress.Guard(() => TrainOnce(data, sizes, options, settings, progress.Report, cancellation));
             }
             catch (TrainingDivergedException diverged) when (attempt < MaxDivergenceRetries)
             {
@@ -145,33 +136,26 @@ internal static class SparseMlpFit
                     "{0} Restarting from the seed with LearningRate {1} (retry {2} of {3}).", diverged.Message, training.LearningRate, attempt + 1, MaxDivergenceRetries));
             }
         }
+    }
 
-        if (options.RefitEpochs > 0)
-        {
-            var refit = training with { Lambdas = new float[layers], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
-            try
-            {
-                ProximalTrainingLoop.Train(data, parameters, refit, null, s => Report(-1, s, refit.Lambdas), cancellation);
-            }
-            catch (OperationCanceledException) when (progressFailure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
-            }
+    /// <summary>Trains the surviving weights <see cref="SparseMlpOptionsBase.RefitEpochs"/> more epochs without l1, the zero pattern frozen.</summary>
+    private static void Refit(TrainingData data, MlpParameters parameters, SparseMlpOptionsBase options, TrainingSettings training, FitProgress progress,
+        IChannel channel, TrainingCancellation cancellation)
+    {
+        var refit = training with { Lambdas = new float[parameters.LayerCount], Epochs = options.RefitEpochs, FreezeZeroWeights = true };
+        progress.Guard(() => ProximalTrainingLoop.Train(data, parameters, refit, null, s => progress.Report(-1, s, refit.Lambdas), cancellation));
+        channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
+    }
 
-            channel.Info(MessageSensitivity.None, $"Refit the surviving weights for {options.RefitEpochs} epochs with the zero pattern frozen.");
-        }
-
-        // A callback that failed after the last step: every rank has its network, and this one reports the failure.
-        if (progressFailure is not null)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(progressFailure);
-        // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
-        standardization?.FoldInto(parameters);
-        CheckFinite(parameters, options.Communicator is { Size: > 1 });
-        var compact = CompactMlp.FromParameters(parameters);
+    /// <summary>
+    /// Warns of a constant network and of a selection that missed its targets, and logs the report; a target is met by a
+    /// count of weights, and a constant network meets none of what the user asked for.
+    /// </summary>
+    private static SparsitySelectionReport? ReportOutcome(CompactMlp compact, SparsitySelectionReport? report, IChannel channel)
+    {
         bool constant = compact.Layers.All(l => l.NonZeroCount == 0);
         if (constant)
             channel.Warning(MessageSensitivity.None, "No input reaches the output (every weight of a layer, or every neuron of a hidden layer, is zero): the model predicts a constant. Lower the target sparsity or λ.");
-        // A target is met by a count of weights; a constant network meets none of what the user asked for.
         if (constant && report is { Converged: true })
             report = report.NotConverged();
         if (report is not null)
@@ -181,11 +165,7 @@ internal static class SparseMlpFit
                 channel.Warning(MessageSensitivity.None, "The sparsity selection did not reach its targets" + (constant ? " with a network that uses its inputs" : "") + "; the closest network is delivered (see SparseMlpModelParameters.SelectionReport).");
         }
 
-        var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
-            sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
-        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
-            string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
-        return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+        return report;
     }
 
     /// <summary>
@@ -265,7 +245,7 @@ internal static class SparseMlpFit
     /// </summary>
     private static SelectionCheckpoint? CheckpointFor(SparseMlpOptionsBase options, TrainingData data, int[] sizes, TrainingSettings training)
     {
-        if (options.SelectionCheckpointDirectory is not string directory)
+        if (options.ParameterSelection.CheckpointDirectory is not string directory)
             return null;
         long[] digests = data.Shard is null ? [data.ContentDigest()] : Distributed.Collectives.AllGather<long>(data.Shard.Communicator, [data.ContentDigest()]);
         long identity = OptionsFingerprint.Combine(OptionsFingerprint.Of(options), string.Create(CultureInfo.InvariantCulture,
@@ -328,14 +308,14 @@ internal static class SparseMlpFit
             LayerWise = layerWise,
             Targets = targets,
             Tolerance = options.SparsityTolerance,
-            MaxIterations = options.MaxSelectionIterations,
-            MinimumEpochsBeforeStop = options.MinimumEpochsBeforeStop ?? epochs / 2,
+            MaxIterations = options.ParameterSelection.MaximumNumberOfIterations,
+            MinimumEpochsBeforeStop = options.ParameterSelection.MinimumEpochsBeforeStop ?? epochs / 2,
             Strategy = options.SelectionStrategy,
-            LargeProbe = options.SelectionLargeProbe,
-            SmallProbe = options.SelectionSmallProbe,
-            SmallProbeEpochs = options.SelectionSmallProbeEpochs ?? Math.Max(1, epochs / 5),
-            RequiredLayersWithinTolerance = options.RequiredLayersWithinTolerance,
-            AccumulatedGradient = options.UseAccumulatedGradient,
+            LargeProbe = options.ParameterSelection.LargeProbe,
+            SmallProbe = options.ParameterSelection.SmallProbe,
+            SmallProbeEpochs = options.ParameterSelection.SmallProbeEpochs ?? Math.Max(1, epochs / 5),
+            RequiredLayersWithinTolerance = options.ParameterSelection.RequiredLayersWithinTolerance,
+            AccumulatedGradient = options.ParameterSelection.UseAccumulatedGradient,
         };
     }
 }

@@ -27,8 +27,8 @@ public abstract class SparseMlpOptionsBase
         /// <summary>Default <see cref="Optimizer"/>.</summary>
         public const SparseMlpOptimizer Optimizer = SparseMlpOptimizer.Adam;
 
-        /// <summary>Default <see cref="SelectionStrategy"/>.</summary>
-        public const SelectionStrategy Strategy = SelectionStrategy.SparsityTracking;
+        /// <summary>Default <see cref="SparseMlpOptionsBase.SelectionStrategy"/>.</summary>
+        public const SelectionStrategy SelectionStrategy = SparseL1.SelectionStrategy.SparsityTracking;
 
         /// <summary>
         /// With <see cref="NumberOfEpochs"/> null, the run trains at least <see cref="MinimumEpochs"/> epochs and at least
@@ -67,15 +67,6 @@ public abstract class SparseMlpOptionsBase
 
         /// <summary>Default <see cref="SparsityTolerance"/>.</summary>
         public const float SparsityTolerance = 0.01f;
-
-        /// <summary>Default <see cref="MaxSelectionIterations"/>.</summary>
-        public const int MaxSelectionIterations = 30;
-
-        /// <summary>Default <see cref="SelectionLargeProbe"/> (the authors' MNIST value; 1e-3 in their regression).</summary>
-        public const float SelectionLargeProbe = 1e-2f;
-
-        /// <summary>Default <see cref="SelectionSmallProbe"/> (the authors' value).</summary>
-        public const float SelectionSmallProbe = 1e-7f;
     }
 
     /// <summary>Name of the label column. Default <c>"Label"</c>.</summary>
@@ -166,17 +157,6 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public float SparsityTolerance { get; set; } = Defaults.SparsityTolerance;
 
-    /// <summary>Maximum outer iterations (training runs after the two probes) of the selection, at least 1. Default <see cref="Defaults.MaxSelectionIterations"/>.</summary>
-    public int MaxSelectionIterations { get; set; } = Defaults.MaxSelectionIterations;
-
-    /// <summary>
-    /// Epochs each selection run must complete before reaching the target may end it, in [0, NumberOfEpochs); null means
-    /// half of <see cref="NumberOfEpochs"/>. 0 is the authors' behaviour (stop at the first step within tolerance), which
-    /// often returns a network whose surviving weights are not fitted yet (docs/algorithm.md, A.2).
-    /// Default null.
-    /// </summary>
-    public int? MinimumEpochsBeforeStop { get; set; }
-
     /// <summary>
     /// Epochs of refit after λ is fixed or chosen, at least 0: the surviving weights are trained without the l1 term and
     /// with the zero pattern frozen, which undoes the l1 shrinkage of the kept weights at unchanged sparsity (the
@@ -189,34 +169,14 @@ public abstract class SparseMlpOptionsBase
     /// along a gradual schedule to the target, then the pattern frozen and refit);
     /// <see cref="SelectionStrategy.GradientMedianBracket"/> is the paper's iteration of full runs.
     /// </summary>
-    public SelectionStrategy SelectionStrategy { get; set; } = Defaults.Strategy;
-
-    /// <summary>First probe λ of the selection, expected to give too few nonzeros; finite, &gt; 0. Default <see cref="Defaults.SelectionLargeProbe"/>.</summary>
-    public float SelectionLargeProbe { get; set; } = Defaults.SelectionLargeProbe;
-
-    /// <summary>Second probe λ, expected to give too many nonzeros; finite, in (0, SelectionLargeProbe). Default <see cref="Defaults.SelectionSmallProbe"/>.</summary>
-    public float SelectionSmallProbe { get; set; } = Defaults.SelectionSmallProbe;
+    public SelectionStrategy SelectionStrategy { get; set; } = Defaults.SelectionStrategy;
 
     /// <summary>
-    /// Epochs of the small-probe run, in [1, NumberOfEpochs]; null means max(1, NumberOfEpochs / 5). That probe only
-    /// gives the bracket its too-dense side and the first update its gradient candidates, and a shorter one, whose
-    /// gradients are larger, picked λs as good in fewer epochs on Fashion-MNIST at the same test accuracy
-    /// (docs/results.md, "Selection results with the paper's iteration"). NumberOfEpochs is the authors' behaviour.
-    /// Default null.
+    /// The options of the paper's iteration (a <see cref="SelectionStrategy"/> other than
+    /// <see cref="SelectionStrategy.SparsityTracking"/>): its probes, its run budget, its stop rule and its checkpoint
+    /// folder; not null. Default: a <see cref="ParameterSelectionOptions"/> with its defaults.
     /// </summary>
-    public int? SelectionSmallProbeEpochs { get; set; }
-
-    /// <summary>
-    /// Layer-wise selection only: how many layers must be within tolerance for a run to count as reaching the targets,
-    /// in [1, layers]; null means every layer (the authors once used 3 of 4). Default null.
-    /// </summary>
-    public int? RequiredLayersWithinTolerance { get; set; }
-
-    /// <summary>
-    /// Update λ from the authors' accumulated gradient (last step's gradient plus the full-data gradient, a PyTorch quirk)
-    /// instead of the clean full-data gradient; changes only the λ path. Default false.
-    /// </summary>
-    public bool UseAccumulatedGradient { get; set; }
+    public ParameterSelectionOptions ParameterSelection { get; set; } = new();
 
     /// <summary>
     /// Data-parallel training over several processes (Open MPI: <c>MpiCommunicator</c> in the package SparseL1.MLNet.Mpi).
@@ -225,20 +185,10 @@ public abstract class SparseMlpOptionsBase
     /// rows of each global batch, and the ranks' sums are added in rank order, so every rank applies the same update and
     /// receives the same network (bit-identical across runs with the same rank count; equal to one process on the
     /// concatenated shards within float rounding). The step choice of small regression sets is not run (set
-    /// <see cref="LearningRate"/>); <see cref="UseAccumulatedGradient"/> is not supported. Set <see cref="NumberOfThreads"/>
+    /// <see cref="LearningRate"/>); <see cref="ParameterSelectionOptions.UseAccumulatedGradient"/> is not supported. Set <see cref="NumberOfThreads"/>
     /// to the cores each rank may use. Default null (one process).
     /// </summary>
     public SparseL1Communicator? Communicator { get; set; }
-
-    /// <summary>
-    /// The paper's iteration (a <see cref="SelectionStrategy"/> other than <see cref="SelectionStrategy.SparsityTracking"/>)
-    /// saves every completed run here (its report line, the next λ and its weights, one file each, named by a hash of
-    /// the options and the data); a later Fit with the same options and data that finds them resumes after the last
-    /// completed run instead of training those runs again, and delivers the same network (the runs are deterministic).
-    /// Selections with other options or data keep apart in the same folder. In data-parallel training rank 0 writes and
-    /// every rank reads. Default null (no checkpoint).
-    /// </summary>
-    public string? SelectionCheckpointDirectory { get; set; }
 
     /// <summary>Optional progress callback, called after every epoch of every training run. Default null.</summary>
     public IProgress<SparseMlpProgress>? Progress { get; set; }

@@ -48,7 +48,7 @@ public class PipelineTests
                 SparsityTolerance = 0.02f,
                 BatchSize = 0,
                 NumberOfEpochs = 1500,
-                MinimumEpochsBeforeStop = 1000,
+                ParameterSelection = { MinimumEpochsBeforeStop = 1000 },
                 LearningRate = 0.1f,
             }));
         var model = pipeline.Fit(split.TrainSet);

@@ -244,7 +244,7 @@ public class DataParallelTrainingTests
         {
             var options = Multiclass();
             options.Communicator = communicator;
-            options.UseAccumulatedGradient = true;
+            options.ParameterSelection.UseAccumulatedGradient = true;
             options.SelectionStrategy = SelectionStrategy.GradientMedianBracket;
             var ml = new MLContext(seed: 1);
             return Pipeline(ml, options).Fit(Shards(ml, Wine(ml).Train, 2)[rank]);

@@ -96,6 +96,31 @@ public class ModelFormatFuzzTests
         Assert.IsLessThan(4L << 20, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// The writer writes the current version; the reader reads every version from the oldest released one (the checked-in
+    /// golden zips) to the current one, and refuses one outside them naming the field.
+    /// </summary>
+    [TestMethod]
+    public void Versions_FromTheOldestReleasedToTheCurrent_AreRead()
+    {
+        byte[] original = Serialize(out var model);
+        Assert.AreEqual(ModelFormat.CurrentVersion, BinaryPrimitives.ReadInt32LittleEndian(original.AsSpan(8)));
+        foreach (int version in new[] { ModelFormat.OldestReadableVersion, ModelFormat.CurrentVersion })
+        {
+            byte[] bytes = (byte[])original.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
+            Assert.AreEqual(model.NonZeroWeightCount, Read(bytes).Item1.NonZeroWeightCount, $"version 0x{version:X8}");
+        }
+
+        foreach (int version in new[] { ModelFormat.OldestReadableVersion - 1, ModelFormat.CurrentVersion + 1 })
+        {
+            byte[] bytes = (byte[])original.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => Read(bytes), $"version 0x{version:X8}");
+            StringAssert.Contains(error.Message, "version");
+        }
+    }
+
     private static (SparseMlpModelParameters, string) Read(byte[] bytes) => ModelReader.Read(new MemoryStream(bytes));
 
     private static byte[] Serialize(out SparseMlpModelParameters model)

@@ -10,7 +10,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Selection;
 
-/// <summary><see cref="SparseMlpOptionsBase.SelectionCheckpointDirectory"/>: the paper's iteration resumes after its last completed run.</summary>
+/// <summary><see cref="ParameterSelectionOptions.CheckpointDirectory"/>: the paper's iteration resumes after its last completed run.</summary>
 [TestClass]
 public class SelectionCheckpointTests
 {
@@ -178,8 +178,8 @@ public class SelectionCheckpointTests
     {
         var ml = new MLContext(seed: 1);
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SparseMlp(
-            new SparseMlpMulticlassTrainer.Options { SelectionCheckpointDirectory = Folder() }).Fit(Wine()));
-        StringAssert.Contains(error.Message, "SelectionCheckpointDirectory");
+            new SparseMlpMulticlassTrainer.Options { ParameterSelection = { CheckpointDirectory = Folder() } }).Fit(Wine()));
+        StringAssert.Contains(error.Message, "ParameterSelection.CheckpointDirectory");
     }
 
     private static SparseMlpPredictionTransformer Fit(IDataView data, string? folder, Action<SparseMlpProgress>? onProgress, out List<int> runs,
@@ -189,7 +189,7 @@ public class SelectionCheckpointTests
         var options = new SparseMlpMulticlassTrainer.Options
         {
             HiddenLayerSizes = [16], TargetSparsity = 0.8f, NumberOfEpochs = 30, BatchSize = 32, NumberOfThreads = 1, Seed = seed,
-            SelectionStrategy = SelectionStrategy.GradientMedianBracket, SelectionCheckpointDirectory = folder, CancellationToken = cancellation,
+            SelectionStrategy = SelectionStrategy.GradientMedianBracket, ParameterSelection = { CheckpointDirectory = folder }, CancellationToken = cancellation,
             Progress = new SynchronousProgress(p =>
             {
                 if (p.Epoch == 1 && p.SelectionIteration >= 0)

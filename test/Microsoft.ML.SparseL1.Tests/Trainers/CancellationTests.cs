@@ -39,7 +39,7 @@ public class CancellationTests
         if (selection)
         {
             options.TargetSparsity = 0.5f;
-            options.MinimumEpochsBeforeStop = 50_000; // no run may end early: cancellation must end it
+            options.ParameterSelection.MinimumEpochsBeforeStop = 50_000; // no run may end early: cancellation must end it
         }
         else
             options.Lambda = 1e-4f;

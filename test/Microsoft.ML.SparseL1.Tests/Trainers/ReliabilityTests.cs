@@ -166,10 +166,11 @@ public class ReliabilityTests
             ("TargetSparsity", () => new() { TargetSparsity = -0.1f }),
             ("SparsityTolerance", () => new() { SparsityTolerance = 0f }),
             ("NumberOfThreads", () => new() { NumberOfThreads = 0 }),
-            ("SelectionSmallProbe", () => new() { SelectionSmallProbe = 1f }),
-            ("MinimumEpochsBeforeStop", () => new() { NumberOfEpochs = 20, MinimumEpochsBeforeStop = 20 }),
-            ("MinimumEpochsBeforeStop", () => new() { MinimumEpochsBeforeStop = -1 }),
-            ("RequiredLayersWithinTolerance", () => new() { LayerTargetSparsities = [0.5f, 0.5f], RequiredLayersWithinTolerance = 3 }),
+            ("ParameterSelection.SmallProbe", () => new() { ParameterSelection = { SmallProbe = 1f } }),
+            ("ParameterSelection.MinimumEpochsBeforeStop", () => new() { NumberOfEpochs = 20, ParameterSelection = { MinimumEpochsBeforeStop = 20 } }),
+            ("ParameterSelection.MinimumEpochsBeforeStop", () => new() { ParameterSelection = { MinimumEpochsBeforeStop = -1 } }),
+            ("ParameterSelection.RequiredLayersWithinTolerance", () => new() { LayerTargetSparsities = [0.5f, 0.5f], ParameterSelection = { RequiredLayersWithinTolerance = 3 } }),
+            ("ParameterSelection", () => new() { ParameterSelection = null! }),
         })
         {
             var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SparseMlp(make()), option);
@@ -227,10 +228,10 @@ public class ReliabilityTests
             ("LayerTargetSparsities", () => new() { HiddenLayerSizes = [4], LayerTargetSparsities = [0.5f, -0.01f] }),
             ("TargetSparsity", () => new() { TargetSparsity = float.NaN }),
             ("LearningRate", () => new() { LearningRate = 0f }),
-            ("MaxSelectionIterations", () => new() { MaxSelectionIterations = 0 }),
-            ("SelectionSmallProbeEpochs", () => new() { SelectionSmallProbeEpochs = 0 }),
-            ("SelectionSmallProbeEpochs", () => new() { NumberOfEpochs = 10, SelectionSmallProbeEpochs = 11 }),
-            ("SelectionLargeProbe", () => new() { SelectionLargeProbe = float.PositiveInfinity }),
+            ("ParameterSelection.MaximumNumberOfIterations", () => new() { ParameterSelection = { MaximumNumberOfIterations = 0 } }),
+            ("ParameterSelection.SmallProbeEpochs", () => new() { ParameterSelection = { SmallProbeEpochs = 0 } }),
+            ("ParameterSelection.SmallProbeEpochs", () => new() { NumberOfEpochs = 10, ParameterSelection = { SmallProbeEpochs = 11 } }),
+            ("ParameterSelection.LargeProbe", () => new() { ParameterSelection = { LargeProbe = float.PositiveInfinity } }),
         })
         {
             var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SparseMlp(make()), option);

@@ -22,16 +22,18 @@ internal static class ProximalTrainingLoop
     /// <param name="stopRule">Called after every proximal step; true ends training.</param>
     /// <param name="epochCompleted">Called after every epoch.</param>
     /// <param name="cancellation">Checked before every step.</param>
-    /// <param name="stepControl">
-    /// Called after every proximal step, before the stop rule: may change the optimizer's λ, step size or frozen pattern.
-    /// Once a layer is frozen its kept weights may train resident (<see cref="ProximalOptimizer.ResidentLayers"/>): that
-    /// layer in the parameters is stale until the run returns, so a callback must not read or write it then.
+    /// <param name="control">
+    /// Called after every proximal step, before the stop rule: returns what the next steps use (λ, step size, frozen
+    /// pattern, input-group step), which the loop applies (<see cref="ControlledSteps"/>). Once a layer is frozen its kept
+    /// weights may train resident (<see cref="ProximalOptimizer.ResidentLayers"/>): that layer in the parameters is stale
+    /// until the run returns, so a callback must not read or write it then.
     /// </param>
+    /// <param name="observe">Sees each step and the optimizer as the step left it, read-only (tests).</param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (training diverged).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public static TrainingOutcome Train(TrainingData data, MlpParameters parameters, TrainingSettings settings,
         Func<TrainingStep, bool>? stopRule = null, Action<EpochSummary>? epochCompleted = null, TrainingCancellation cancellation = default,
-        Action<TrainingStep, ProximalOptimizer>? stepControl = null)
+        Func<TrainingStep, StepControl>? control = null, Action<TrainingStep, ProximalOptimizer>? observe = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -64,7 +66,7 @@ internal static class ProximalTrainingLoop
         {
             // Data-parallel ranks sum the layers' gradients: the kept weights stay in the layers there.
             optimizer = new ProximalOptimizer(settings, parameters, residentLayers: data.Shard is null, firstLayerTransposed: transposed);
-            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, stepControl, gradient, optimizer, batch);
+            return TrainSteps(data, parameters, settings, stopRule, epochCompleted, cancellation, control is null && observe is null ? null : new ControlledSteps(control ?? (_ => StepControl.Unchanged), observe), gradient, optimizer, batch);
         }
         finally
         {
@@ -76,7 +78,7 @@ internal static class ProximalTrainingLoop
     }
 
     private static TrainingOutcome TrainSteps(TrainingData data, MlpParameters parameters, TrainingSettings settings, Func<TrainingStep, bool>? stopRule,
-        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, Action<TrainingStep, ProximalOptimizer>? stepControl,
+        Action<EpochSummary>? epochCompleted, TrainingCancellation cancellation, ControlledSteps? control,
         BatchGradient gradient, ProximalOptimizer optimizer, int batch)
     {
         int globalRows = data.GlobalRows;
@@ -137,7 +139,7 @@ internal static class ProximalTrainingLoop
 
                 optimizer.Step(parameters, gradient.Network.WeightGradients, gradient.Network.BiasGradients, nonZero);
                 steps++;
-                stepControl?.Invoke(new TrainingStep(epoch, steps, nonZero), optimizer);
+                control?.AfterStep(new TrainingStep(epoch, steps, nonZero), optimizer, parameters);
                 // A freeze in the step control may have made layers resident.
                 foreach (var part in gradient.Parts)
                     part.ResidentLayers = optimizer.ResidentLayers;

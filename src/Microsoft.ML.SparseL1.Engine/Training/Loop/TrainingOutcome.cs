@@ -27,7 +27,14 @@ internal sealed record TrainingOutcome(TrainingExit Exit, int EpochsStarted, lon
 /// <param name="Epoch">Current epoch (1-based).</param>
 /// <param name="Step">Steps taken so far.</param>
 /// <param name="LayerNonZeroCounts">Nonzero weights per layer now; the array is reused, copy it to keep it.</param>
-internal readonly record struct TrainingStep(int Epoch, long Step, int[] LayerNonZeroCounts);
+internal readonly record struct TrainingStep(int Epoch, long Step, int[] LayerNonZeroCounts)
+{
+    /// <summary>
+    /// For a step controller: the inputs the first layer still uses after this step's input-group step
+    /// (<see cref="StepControl.NextInputStep"/>), or null when the step had none.
+    /// </summary>
+    public int? UsedInputs { get; init; }
+}
 
 /// <summary>What the trainer tells its observer after each epoch.</summary>
 /// <param name="Epoch">The epoch that ended (1-based).</param>

@@ -201,7 +201,7 @@ public class FrozenLayerPassTests
             };
             bool[]? zeroBefore = null;
             long lastStep = 0, heldSteps = 0;
-            ProximalTrainingLoop.Train(data, parameters, settings, stepControl: (step, optimizer) =>
+            ProximalTrainingLoop.Train(data, parameters, settings, observe: (step, optimizer) =>
             {
                 if (optimizer.Held)
                 {

@@ -143,18 +143,15 @@ public class SparseInputTests
                 BatchSize = 32, Epochs = 3, Seed = 2, Threads = threads,
                 Lambdas = [freezeAtStep > 0 ? 1e-5f : optimizer == SparseMlpOptimizer.Adam ? 0f : 1e-3f, 1e-3f, 1e-3f],
                 FreezeZeroWeights = freezeAtStep == 0, ResidentFrozenFirstLayer = resident,
-            }, stepControl: (step, stepped) =>
+            }, control: step =>
             {
                 if (step.Step == freezeAtStep)
-                {
-                    stepped.FreezeZeroPattern(parameters);
-                    System.Array.Clear(stepped.Lambdas);
-                }
-
-                if (step.Step == freezeAgainAtStep)
-                    stepped.FreezeZeroPattern(parameters);
-
-                if (step.Step >= freezeAtStep)
+                    return new StepControl { FreezeZeroPattern = true, Lambdas = new float[s_sizes.Length - 1] };
+                return step.Step == freezeAgainAtStep ? new StepControl { FreezeZeroPattern = true } : StepControl.Unchanged;
+            }, observe: (step, stepped) =>
+            {
+                // The optimizer after the step: a freeze at step 7 shows from step 8 on (the control runs after this).
+                if (step.Step > freezeAtStep)
                     Assert.AreEqual(resident && data.Sparse is not null, stepped.ResidentFirstLayer is not null && stepped.FirstLayerTransposed, $"resident at step {step.Step}");
             });
             return parameters;

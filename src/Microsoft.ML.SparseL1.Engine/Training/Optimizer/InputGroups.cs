@@ -3,7 +3,7 @@
 using System;
 using System.Linq;
 
-namespace Microsoft.ML.SparseL1.Selection;
+namespace Microsoft.ML.SparseL1.Training.Optimizer;
 
 /// <summary>
 /// The first layer's weights grouped by input (a column of the outputs x inputs matrix, or a row when training on sparse
