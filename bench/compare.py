@@ -33,5 +33,9 @@ print(f"| PyTorch's own CSR at 90 % (for reference) | | {csr_t['singleRowMicrose
 for r in ours["results"]:
     if r["benchmark"] == "sparse-forward":
         print(f"| training forward {r['shape']} at density {r['density']}, sparse vs our dense GEMM | {r['sparseMicroseconds']} µs | ({r['denseMicroseconds']} µs ours dense) | {r['sparseSpeedup']:.2f}x |")
+    if r["benchmark"] == "frozen-epoch" and r["density"] in (0.02, 0.1):
+        print(f"| epoch with layers 1-2 frozen at {r['density']:.0%} kept ({r['threads']} threads), kept products vs our dense epoch | {r['frozenKeptProductsSeconds']} s | ({r['denseEpochSeconds']} s ours dense; PyTorch dense {te['secondsPerEpoch']} s) | {1 / r['keptAgainstDenseEpoch']:.2f}x |")
+    if r["benchmark"] == "fit-cost":
+        print(f"| whole run: {r['run']}, {r['network']} ({r['threads']} threads) | {r['seconds']} s, test {r['testAccuracy']:.2%} | | |")
     if r["benchmark"] == "selection-run":
         print(f"| one selection run ({r['network']}), sparse kernels vs our dense path | {r['sparseKernelsSeconds']} s | ({r['denseSeconds']} s ours dense; PyTorch dense epoch {te['secondsPerEpoch']} s x 5) | {r['speedup']:.2f}x |")

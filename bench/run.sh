@@ -11,7 +11,7 @@ fi
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
 
 dotnet build test/Microsoft.ML.SparseL1.Benchmarks -c Release >/dev/null
-dotnet run -c Release --no-build --project test/Microsoft.ML.SparseL1.Benchmarks -- json gemm epoch predict sparse-forward selection-run > bench/ours.json
+dotnet run -c Release --no-build --project test/Microsoft.ML.SparseL1.Benchmarks -- json gemm epoch predict sparse-forward selection-run frozen-epoch fit-cost fit-cost-wide > bench/ours.json
 # OpenBLAS core-type overrides slow a current build; unset them for this command only (env README), passive OpenMP waits.
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 \
   /usr/bin/python3 bench/pytorch_reference.py > bench/pytorch.json

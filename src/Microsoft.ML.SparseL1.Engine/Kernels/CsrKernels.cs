@@ -125,45 +125,14 @@ internal static class CsrKernels
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int width = TOps.Count, block = 4 * width, lane = 0;
+        int width = TOps.Count, block = 4 * width;
         ref float input = ref MemoryMarshal.GetReference(x);
         ref float output = ref MemoryMarshal.GetReference(y);
         ref int column = ref MemoryMarshal.GetReference(columnIndices);
         ref float value = ref MemoryMarshal.GetReference(values);
         // Blocks of 8 vectors first: 8 independent multiply-add chains keep both FMA units busy through their latency,
         // where 4 wait on it (a training batch of 128 is one block of 512-bit vectors).
-        for (; lane <= batch - 2 * block; lane += 2 * block)
-        {
-            for (int r = 0; r < bias.Length; r++)
-            {
-                TVec b = TOps.Broadcast(bias[r]);
-                TVec a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-                for (int k = rowPointers[r], end = rowPointers[r + 1]; k < end; k++)
-                {
-                    TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
-                    ref float source = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch + lane);
-                    a0 = TOps.MultiplyAdd(v, TOps.Load(ref source, 0), a0);
-                    a1 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)width), a1);
-                    a2 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(2 * width)), a2);
-                    a3 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(3 * width)), a3);
-                    a4 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(4 * width)), a4);
-                    a5 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(5 * width)), a5);
-                    a6 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(6 * width)), a6);
-                    a7 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(7 * width)), a7);
-                }
-
-                ref float destination = ref Unsafe.Add(ref output, r * batch + lane);
-                TOps.Store(a0, ref destination, 0);
-                TOps.Store(a1, ref destination, (nuint)width);
-                TOps.Store(a2, ref destination, (nuint)(2 * width));
-                TOps.Store(a3, ref destination, (nuint)(3 * width));
-                TOps.Store(a4, ref destination, (nuint)(4 * width));
-                TOps.Store(a5, ref destination, (nuint)(5 * width));
-                TOps.Store(a6, ref destination, (nuint)(6 * width));
-                TOps.Store(a7, ref destination, (nuint)(7 * width));
-            }
-        }
-
+        int lane = FeatureMajorEightVectors<TVec, TOps>(rowPointers, columnIndices, values, bias, x, batch, y);
         for (; lane <= batch - block; lane += block)
         {
             for (int r = 0; r < bias.Length; r++)
@@ -329,6 +298,53 @@ internal static class CsrKernels
                 gradient[k] = accumulate ? gradient[k] + sum : sum;
             }
         }
+    }
+
+    /// <summary>The lanes of <see cref="FeatureMajorVector"/> in blocks of 8 vectors; returns the first lane not covered.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FeatureMajorEightVectors<TVec, TOps>(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int batch, Span<float> y)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, lane = 0;
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float output = ref MemoryMarshal.GetReference(y);
+        ref int column = ref MemoryMarshal.GetReference(columnIndices);
+        ref float value = ref MemoryMarshal.GetReference(values);
+        for (; lane <= batch - 8 * width; lane += 8 * width)
+        {
+            for (int r = 0; r < bias.Length; r++)
+            {
+                TVec b = TOps.Broadcast(bias[r]);
+                TVec a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                for (int k = rowPointers[r], end = rowPointers[r + 1]; k < end; k++)
+                {
+                    TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
+                    ref float source = ref Unsafe.Add(ref input, Unsafe.Add(ref column, k) * batch + lane);
+                    a0 = TOps.MultiplyAdd(v, TOps.Load(ref source, 0), a0);
+                    a1 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)width), a1);
+                    a2 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(2 * width)), a2);
+                    a3 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(3 * width)), a3);
+                    a4 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(4 * width)), a4);
+                    a5 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(5 * width)), a5);
+                    a6 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(6 * width)), a6);
+                    a7 = TOps.MultiplyAdd(v, TOps.Load(ref source, (nuint)(7 * width)), a7);
+                }
+
+                ref float destination = ref Unsafe.Add(ref output, r * batch + lane);
+                TOps.Store(a0, ref destination, 0);
+                TOps.Store(a1, ref destination, (nuint)width);
+                TOps.Store(a2, ref destination, (nuint)(2 * width));
+                TOps.Store(a3, ref destination, (nuint)(3 * width));
+                TOps.Store(a4, ref destination, (nuint)(4 * width));
+                TOps.Store(a5, ref destination, (nuint)(5 * width));
+                TOps.Store(a6, ref destination, (nuint)(6 * width));
+                TOps.Store(a7, ref destination, (nuint)(7 * width));
+            }
+        }
+
+        return lane;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
