@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Experiment;
 using Microsoft.ML.SparseL1.Trainers;
@@ -108,10 +109,11 @@ public static class SparseMlpExperiment
             point = search.Next(bestPoint);
         }
 
-        // Cross-validated, the trials a user may pick (the front) are trained again on every row.
+        // Cross-validated, the trials a user may pick (the front and the best) are trained again on every row.
         if (folds >= 2)
         {
-            foreach (var member in new SparseMlpExperimentResult(metricName, trials, 0).ParetoFront)
+            var found = new SparseMlpExperimentResult(metricName, trials, 0);
+            foreach (var member in found.ParetoFront.Append(found.Best).Distinct())
             {
                 var refit = OptionsFor(points[member.Index], search, options, task, rows, newOptions);
                 trials[member.Index] = member with { Model = trainer(refit).Fit(data) };
@@ -154,18 +156,20 @@ public static class SparseMlpExperiment
     {
         var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
         var watch = Stopwatch.StartNew();
-        double metric = 0, nonZero = 0, sparsity = 0;
+        double nonZero = 0, sparsity = 0;
+        var scores = new double[parts.Count];
         SparseMlpPredictionTransformer? model = null;
-        foreach (var part in parts)
+        for (int p = 0; p < parts.Count; p++)
         {
+            var part = parts[p];
             model = trainer.Fit(part.TrainSet);
-            metric += score(model.Transform(part.TestSet)) / parts.Count;
+            scores[p] = score(model.Transform(part.TestSet));
             nonZero += (double)model.Model.NonZeroWeightCount / parts.Count;
             sparsity += model.Model.Sparsity / parts.Count;
         }
 
-        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, metric, (long)Math.Round(nonZero), sparsity,
-            watch.Elapsed.TotalSeconds, keepModel ? model : null);
+        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, scores.Average(), (long)Math.Round(nonZero), sparsity,
+            watch.Elapsed.TotalSeconds, keepModel ? model : null) { FoldMetrics = scores };
     }
 
     private static int CountRows(IDataView data)

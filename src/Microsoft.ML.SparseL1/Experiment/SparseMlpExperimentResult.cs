@@ -14,7 +14,7 @@ public sealed class SparseMlpExperimentResult
         MetricName = metricName;
         Trials = trials;
         Seconds = seconds;
-        Best = trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        Best = ChooseBest(trials);
         // Sorted by nonzeros, a trial is on the front when it scores above every sparser one.
         var front = new List<SparseMlpTrial>();
         foreach (var trial in trials.OrderBy(t => t.NonZeroWeights).ThenByDescending(t => t.Metric).ThenBy(t => t.Index))
@@ -32,7 +32,11 @@ public sealed class SparseMlpExperimentResult
     /// <summary>Every trial, in the order they ran.</summary>
     public IReadOnlyList<SparseMlpTrial> Trials { get; }
 
-    /// <summary>The best holdout score (ties: the fewer nonzeros).</summary>
+    /// <summary>
+    /// The trial with the best score (ties: the fewer nonzeros), unless it leads trial 0, the trainer's defaults, by less
+    /// than one standard error of their differences fold by fold: then trial 0 (on a small set the best of many trials is
+    /// partly the one that fits the folds' noise; a default measured on other data is the safer bet).
+    /// </summary>
     public SparseMlpTrial Best { get; }
 
     /// <summary>The trials no other beats on both score and nonzeros, sparsest first (each scores above every sparser one).</summary>
@@ -40,6 +44,19 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>Seconds the experiment took.</summary>
     public double Seconds { get; }
+
+    private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
+    {
+        var top = trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        var defaults = trials[0];
+        int folds = defaults.FoldMetrics.Count;
+        if (top == defaults || folds < 2 || top.FoldMetrics.Count != folds)
+            return top;
+        var differences = Enumerable.Range(0, folds).Select(f => top.FoldMetrics[f] - defaults.FoldMetrics[f]).ToArray();
+        double mean = differences.Average();
+        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (folds - 1) / folds);
+        return mean > standardError ? top : defaults;
+    }
 
     /// <summary>The trial with the fewest nonzeros whose score is within <paramref name="tolerance"/> (at least 0) of the best.</summary>
     public SparseMlpTrial SparsestWithin(double tolerance)

@@ -21,6 +21,9 @@ namespace Microsoft.ML.SparseL1;
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
 {
+    /// <summary>The score on each cross-validation fold, or the holdout's alone.</summary>
+    public IReadOnlyList<double> FoldMetrics { get; init; } = [];
+
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");

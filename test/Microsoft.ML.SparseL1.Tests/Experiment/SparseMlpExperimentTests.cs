@@ -70,7 +70,10 @@ public class SparseMlpExperimentTests
             Assert.AreEqual(expected, trial.Metric, 1e-12, "the metric is the holdout's MicroAccuracy");
         }
 
+        // The top score, or the defaults when the top leads them by less than a standard error (one holdout: no error, the top).
         Assert.AreEqual(result.Trials.Max(t => t.Metric), result.Best.Metric);
+        Assert.HasCount(1, first.FoldMetrics);
+        Assert.AreEqual(first.Metric, first.FoldMetrics[0]);
         Assert.IsGreaterThan(0.6, result.Best.Metric, string.Join("\n", result.Trials));
         // The front: sparsest first, each scoring above every sparser trial; no trial beats a front member on both.
         for (int i = 1; i < result.ParetoFront.Count; i++)
@@ -110,6 +113,19 @@ public class SparseMlpExperimentTests
         }
 
         Assert.IsNotNull(result.Best.Model);
+        foreach (var trial in result.Trials)
+        {
+            Assert.HasCount(3, trial.FoldMetrics);
+            Assert.AreEqual(trial.FoldMetrics.Average(), trial.Metric, 1e-12);
+        }
+
+        // The best is the top trial unless it leads the defaults (trial 0) by less than the standard error of their
+        // fold-by-fold differences.
+        var top = result.Trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).First();
+        var differences = top.FoldMetrics.Zip(result.Trials[0].FoldMetrics, (a, b) => a - b).ToArray();
+        double mean = differences.Average();
+        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 2 / 3);
+        Assert.AreSame(top == result.Trials[0] || mean > standardError ? top : result.Trials[0], result.Best);
     }
 
     [TestMethod]
