@@ -137,7 +137,6 @@ public static class SparseMlpExperiment
         var options = newOptions();
         options.HiddenLayerSizes = hidden;
         options.TargetSparsity = target;
-        options.Seed = experiment.Seed;
         options.LabelColumnName = experiment.LabelColumnName;
         options.FeatureColumnName = experiment.FeatureColumnName;
         options.ExampleWeightColumnName = experiment.ExampleWeightColumnName;

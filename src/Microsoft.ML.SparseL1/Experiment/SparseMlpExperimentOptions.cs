@@ -36,7 +36,10 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>Fraction of the rows held out to score the trials when they are not cross-validated, in (0, 0.5]. Default 0.2.</summary>
     public double HoldoutFraction { get; set; } = 0.2;
 
-    /// <summary>Seed of the holdout split and of every trial's trainer. Default 1.</summary>
+    /// <summary>
+    /// Seed of the folds (or the holdout). The trials train with the trainer's own seed, so that trial 0 is the trainer's
+    /// defaults exactly. Default 1.
+    /// </summary>
     public int Seed { get; set; } = 1;
 
     /// <summary>Hidden layer widths to try (every hidden layer of a trial has the same width), each at least 1. Default 50, 100, 200, 400.</summary>
