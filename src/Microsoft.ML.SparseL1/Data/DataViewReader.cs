@@ -26,7 +26,7 @@ internal static class DataViewReader
             needed.Add(weightColumn.Value);
 
         int columns = info.FeatureCount;
-        long rowCount = data.GetRowCount() ?? CountRows(data, checkCancelled);
+        long rowCount = RowCount(data, checkCancelled);
         if (rowCount == 0)
             throw new InvalidOperationException("The training data has no rows.");
         if (rowCount > int.MaxValue)
@@ -134,6 +134,9 @@ internal static class DataViewReader
     }
 
     /// <summary>Counts rows with a cursor that reads no column (cheap for ML.NET's loaders and enumerables).</summary>
+    /// <summary>The view's row count: the one it knows, else counted by a cursor (checking for cancellation as it goes).</summary>
+    internal static long RowCount(IDataView data, Action checkCancelled) => data.GetRowCount() ?? CountRows(data, checkCancelled);
+
     private static long CountRows(IDataView data, Action checkCancelled)
     {
         long count = 0;

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Data;
 using Microsoft.ML.SparseL1.Experiment;
 using Microsoft.ML.SparseL1.Trainers;
 
@@ -82,12 +83,12 @@ public static class SparseMlpExperiment
             throw new ArgumentOutOfRangeException(nameof(options), $"The feature column '{options.FeatureColumnName}' must be a known-size vector of Single; it is {features.Type}.");
 
         var clock = Stopwatch.StartNew();
-        int rows = CountRows(data);
+        int rows = CountRows(data, options);
         int folds = options.NumberOfFolds ?? (rows < AutomaticFoldsBelowRows ? AutomaticFolds : 1);
         var parts = folds >= 2
             ? context.Data.CrossValidationSplit(data, folds, seed: options.Seed)
             : [context.Data.TrainTestSplit(data, options.HoldoutFraction, seed: options.Seed)];
-        int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet);
+        int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
         var search = new ExperimentSearch(options, vector.Size);
         var trials = new List<SparseMlpTrial>();
         var points = new List<int[]>();
@@ -122,6 +123,9 @@ public static class SparseMlpExperiment
 
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
     }
+
+    private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
+        (int)Math.Min(DataViewReader.RowCount(data, options.CancellationToken.ThrowIfCancellationRequested), int.MaxValue);
 
     /// <summary>Below this many rows the trials are cross-validated by default (<see cref="SparseMlpExperimentOptions.NumberOfFolds"/>).</summary>
     private const int AutomaticFoldsBelowRows = 10_000;
@@ -169,16 +173,5 @@ public static class SparseMlpExperiment
 
         return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, scores.Average(), (long)Math.Round(nonZero), sparsity,
             watch.Elapsed.TotalSeconds, keepModel ? model : null) { FoldMetrics = scores };
-    }
-
-    private static int CountRows(IDataView data)
-    {
-        if (data.GetRowCount() is long known)
-            return (int)Math.Min(known, int.MaxValue);
-        int count = 0;
-        using var cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-            count++;
-        return count;
     }
 }

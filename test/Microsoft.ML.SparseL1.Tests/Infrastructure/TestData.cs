@@ -15,6 +15,16 @@ internal static class TestData
         return values;
     }
 
+    /// <summary>Keeps each weight with probability <paramref name="fraction"/> and zeroes the rest (a sparse layer to test).</summary>
+    public static void KeepFraction(float[] weights, double fraction, Random random)
+    {
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (random.NextDouble() >= fraction)
+                weights[i] = 0f;
+        }
+    }
+
     /// <summary>Lengths 0..256 (every tail of every vector width) plus a large odd one.</summary>
     public static int[] Lengths()
     {

@@ -86,9 +86,9 @@ internal static class ProximalTrainingLoop
         Distributed.GradientReduction? reduction = null;
         int reductionFreezes = -1;
         int[] nonZero = parameters.CountNonZeroWeights();
+        gradient.UseResidentLayers(optimizer.ResidentLayers);
         foreach (var part in gradient.Parts)
         {
-            part.ResidentLayers = optimizer.ResidentLayers;
             if (settings.SparseForward)
                 part.UseSparseForward(nonZero);
             part.SkipInactiveNeurons = settings.SkipInactiveNeurons;
@@ -141,8 +141,7 @@ internal static class ProximalTrainingLoop
                 steps++;
                 control?.AfterStep(new TrainingStep(epoch, steps, nonZero), optimizer, parameters);
                 // A freeze in the step control may have made layers resident.
-                foreach (var part in gradient.Parts)
-                    part.ResidentLayers = optimizer.ResidentLayers;
+                gradient.UseResidentLayers(optimizer.ResidentLayers);
                 if (stopRule is not null && stopRule(new TrainingStep(epoch, steps, nonZero)))
                     return new TrainingOutcome(TrainingExit.StopRule, epoch, steps, (int[])nonZero.Clone(), lossSum / weightSum, gradient.Network.SparseLayerProducts,
                         gradient.Network.FrozenLayerProducts);
@@ -168,8 +167,7 @@ internal static class ProximalTrainingLoop
             optimizer.HoldZeroPattern(parameters);
         else
             optimizer.ReleaseZeroPattern(parameters);
-        foreach (var part in gradient.Parts)
-            part.ResidentLayers = optimizer.ResidentLayers;
+        gradient.UseResidentLayers(optimizer.ResidentLayers);
     }
 
     /// <summary>Whether some layer is sparse enough for its products to run on its nonzero weights (<see cref="FrozenLayerPass.Pays"/>).</summary>

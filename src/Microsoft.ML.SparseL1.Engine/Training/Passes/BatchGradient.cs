@@ -61,6 +61,13 @@ internal sealed class BatchGradient
     /// </summary>
     public ReadOnlySpan<ForwardBackward> Parts => _parts;
 
+    /// <summary>Sets every part's resident layers (<see cref="ForwardBackward.ResidentLayers"/>): the optimizer's, after each change.</summary>
+    public void UseResidentLayers(Optimizer.KeptWeights?[]? residentLayers)
+    {
+        foreach (var part in _parts)
+            part.ResidentLayers = residentLayers;
+    }
+
     /// <summary>
     /// Computes the batch loss Σ ω_i ℓ_i and the gradient of (that sum · <paramref name="scale"/>) into
     /// <see cref="ForwardBackward.WeightGradients"/> and <see cref="ForwardBackward.BiasGradients"/> of <see cref="Network"/>
@@ -195,21 +202,9 @@ internal sealed class BatchGradient
     }
 
     /// <summary>target += source, in two halves side by side when it is long (element-wise: the split changes nothing).</summary>
-    private void AddInto(float[] target, float[] source)
-    {
-        if (_threads < 2 || target.Length < 1 << 16)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
-            return;
-        }
-
-        int half = target.Length / 2;
-        System.Threading.Tasks.Parallel.For(0, 2, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 }, p =>
-        {
-            var range = p == 0 ? new Range(0, half) : new Range(half, target.Length);
-            System.Numerics.Tensors.TensorPrimitives.Add(target.AsSpan(range), source.AsSpan(range), target.AsSpan(range));
-        });
-    }
+    private void AddInto(float[] target, float[] source) =>
+        Kernels.ParallelRanges.Run(target.Length, 1, target.Length < 1 << 16 ? 1 : Math.Min(_threads, 2), (first, end) =>
+            System.Numerics.Tensors.TensorPrimitives.Add(target.AsSpan(first..end), source.AsSpan(first..end), target.AsSpan(first..end)));
 
     /// <summary>
     /// Data-parallel training: this rank's part of the global batch at positions [<paramref name="start"/>, start +

@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Threading.Tasks;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Training.Optimizer;
 
@@ -95,15 +94,6 @@ internal sealed class FrozenLayerPass
     }
 
     /// <summary>Runs <paramref name="work"/> over [0, <paramref name="count"/>) in contiguous parts, one per thread the product's size pays for.</summary>
-    private static void InParts(int count, int kept, int rows, int threads, Action<int, int> work)
-    {
-        int parts = Math.Clamp(DenseGemm.ThreadsFor((long)kept * rows, threads), 1, Math.Max(1, count));
-        if (parts == 1)
-        {
-            work(0, count);
-            return;
-        }
-
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p => work(count * p / parts, count * (p + 1) / parts));
-    }
+    private static void InParts(int count, int kept, int rows, int threads, Action<int, int> work) =>
+        ParallelRanges.Run(count, 1, DenseGemm.ThreadsFor((long)kept * rows, threads), work);
 }

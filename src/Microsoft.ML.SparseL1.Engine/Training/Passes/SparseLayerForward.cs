@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Threading.Tasks;
 using Microsoft.ML.SparseL1.Kernels;
 
 namespace Microsoft.ML.SparseL1.Training.Passes;
@@ -54,16 +53,7 @@ internal sealed class SparseLayerForward
     {
         CsrKernels.CompressRows(weights, _outputs, _inputs, _rowPointers, _columns, _values);
         GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature, rows);
-        int parts = (int)Math.Clamp(Math.Min(threads, (long)_rowPointers[_outputs] * rows / DenseGemm.MinMultiplyAddsPerThread), 1, _outputs);
-        if (parts == 1)
-        {
-            MultiplyNeurons(0, _outputs, rows);
-        }
-        else
-        {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts },
-                p => MultiplyNeurons(_outputs * p / parts, _outputs * (p + 1) / parts, rows));
-        }
+        ParallelRanges.Run(_outputs, 1, DenseGemm.ThreadsFor((long)_rowPointers[_outputs] * rows, threads), (first, end) => MultiplyNeurons(first, end, rows));
 
         GemmPackingTranspose.Transpose(_outputByNeuron.AsSpan(0, _outputs * rows), rows, _outputs, rows, output, _outputs);
     }

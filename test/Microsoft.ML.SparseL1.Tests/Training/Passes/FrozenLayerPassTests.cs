@@ -60,8 +60,8 @@ public class FrozenLayerPassTests
         int[] sizes = [301, 157, 33, 5];
         var parameters = MlpParameters.Initialize(sizes, seed: 4);
         var random = new Random(rows);
-        KeepFraction(parameters.Weights[0], 0.05, random);
-        KeepFraction(parameters.Weights[1], 0.20, random);
+        TestData.KeepFraction(parameters.Weights[0], 0.05, random);
+        TestData.KeepFraction(parameters.Weights[1], 0.20, random);
         float[] input = TestData.Uniform(random, rows * sizes[0]);
         int[] labels = Enumerable.Range(0, rows).Select(r => r % sizes[^1]).ToArray();
 
@@ -116,8 +116,8 @@ public class FrozenLayerPassTests
         int[] sizes = [200, 120, 40, 4];
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
         var start = MlpParameters.Initialize(sizes, seed: 5);
-        KeepFraction(start.Weights[0], 0.08, new Random(6));
-        KeepFraction(start.Weights[1], 0.20, new Random(7));
+        TestData.KeepFraction(start.Weights[0], 0.08, new Random(6));
+        TestData.KeepFraction(start.Weights[1], 0.20, new Random(7));
         MlpParameters Run(bool sparseFrozen, int threads)
         {
             var parameters = MlpParameters.Initialize(sizes, seed: 5);
@@ -155,7 +155,7 @@ public class FrozenLayerPassTests
         int[] sizes = [150, 60, 3];
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 100, 150, 3, seed: 8);
         var parameters = MlpParameters.Initialize(sizes, seed: 9);
-        KeepFraction(parameters.Weights[0], 0.10, new Random(10));
+        TestData.KeepFraction(parameters.Weights[0], 0.10, new Random(10));
         var kept = new KeptWeights(parameters.Weights[0], null, null);
         kept.MakeResident(sizes[1], sizes[0]);
         int[] order = Enumerable.Range(0, 100).Reverse().ToArray();
@@ -192,8 +192,8 @@ public class FrozenLayerPassTests
         MlpParameters Run(int threads, int every, System.Collections.Generic.List<string> violations)
         {
             var parameters = MlpParameters.Initialize(sizes, seed: 5);
-            KeepFraction(parameters.Weights[0], 0.10, new Random(6));
-            KeepFraction(parameters.Weights[1], 0.20, new Random(7));
+            TestData.KeepFraction(parameters.Weights[0], 0.10, new Random(6));
+            TestData.KeepFraction(parameters.Weights[1], 0.20, new Random(7));
             var settings = new TrainingSettings
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 3e-3f, BatchSize = 128, Epochs = 3, Seed = 2,
@@ -258,14 +258,5 @@ public class FrozenLayerPassTests
         }
 
         return (starts, kept.ToArray());
-    }
-
-    private static void KeepFraction(float[] weights, double fraction, Random random)
-    {
-        for (int i = 0; i < weights.Length; i++)
-        {
-            if (random.NextDouble() >= fraction)
-                weights[i] = 0f;
-        }
     }
 }

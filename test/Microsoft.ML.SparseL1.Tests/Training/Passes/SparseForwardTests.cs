@@ -24,8 +24,8 @@ public class SparseForwardTests
         int[] sizes = [301, 157, 33, 5];
         var parameters = MlpParameters.Initialize(sizes, seed: 4);
         var random = new Random(rows);
-        KeepFraction(parameters.Weights[0], 0.05, random);
-        KeepFraction(parameters.Weights[1], 0.10, random);
+        TestData.KeepFraction(parameters.Weights[0], 0.05, random);
+        TestData.KeepFraction(parameters.Weights[1], 0.10, random);
         var counts = parameters.CountNonZeroWeights();
         float[] input = TestData.Uniform(random, rows * sizes[0]);
 
@@ -58,7 +58,7 @@ public class SparseForwardTests
         int[] sizes = [200, 300, 4];
         var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
         var start = MlpParameters.Initialize(sizes, seed: 5);
-        KeepFraction(start.Weights[0], 0.08, new Random(6));
+        TestData.KeepFraction(start.Weights[0], 0.08, new Random(6));
         MlpParameters Run(bool sparseForward, int threads)
         {
             var parameters = MlpParameters.Initialize(sizes, seed: 5);
@@ -84,15 +84,6 @@ public class SparseForwardTests
             CollectionAssert.AreEqual(sparseOne.Biases[j], sparseTwo.Biases[j], $"layer {j} biases: 1 vs 2 threads");
             for (int i = 0; i < dense.Weights[j].Length; i++)
                 TestData.AssertClose(dense.Weights[j][i], sparseOne.Weights[j][i], 1e-3, 1e-5, $"layer {j} weight {i}");
-        }
-    }
-
-    private static void KeepFraction(float[] weights, double fraction, Random random)
-    {
-        for (int i = 0; i < weights.Length; i++)
-        {
-            if (random.NextDouble() >= fraction)
-                weights[i] = 0f;
         }
     }
 }
