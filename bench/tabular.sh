@@ -12,9 +12,9 @@
 # Example: bench/tabular.sh --label wide --half tune --trainers sparsemlp --sparsemlp 'HiddenLayerSizes=256,256'
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! Rscript -e 'for (p in c("modeldata", "MASS", "palmerpenguins", "AER", "carData")) stopifnot(requireNamespace(p, quietly = TRUE))' >/dev/null 2>&1; then
-  apt-get install -y --no-install-recommends r-base-core r-cran-modeldata r-cran-mass r-cran-palmerpenguins r-cran-aer r-cran-cardata >&2 ||
-    { apt-get update >&2 && apt-get install -y --no-install-recommends r-base-core r-cran-modeldata r-cran-mass r-cran-palmerpenguins r-cran-aer r-cran-cardata >&2; }
+if ! Rscript -e 'for (p in c("modeldata", "MASS", "palmerpenguins", "AER", "carData", "dslabs", "ggplot2", "caret")) stopifnot(requireNamespace(p, quietly = TRUE))' >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends r-base-core r-cran-modeldata r-cran-mass r-cran-palmerpenguins r-cran-aer r-cran-cardata r-cran-dslabs r-cran-ggplot2 r-cran-caret >&2 ||
+    { apt-get update >&2 && apt-get install -y --no-install-recommends r-base-core r-cran-modeldata r-cran-mass r-cran-palmerpenguins r-cran-aer r-cran-cardata r-cran-dslabs r-cran-ggplot2 r-cran-caret >&2; }
 fi
 Rscript bench/tabular-export.R bench/tabular-sets.tsv bench/tabular-data >&2
 label=""

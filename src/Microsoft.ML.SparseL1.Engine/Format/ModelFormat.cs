@@ -19,6 +19,7 @@ namespace Microsoft.ML.SparseL1.Format;
 ///                       CSR:   int32 nonZero | int32[outputs+1] rowPointers | int32[nonZero] columns | float[nonZero] values
 ///            training summary: int32 D | int32[D+1] trainedLayerSizes | float[D] lambdas | int32[D] trainedNonZero
 ///            int32 hasSelectionReport (0 or 1), then the report (see SelectionReportFormat)
+///            int32 hasInputRange (0 or 1), then float[inputCount] lower | float[inputCount] upper   (from 0x00010003)
 /// string:    int32 byteCount | UTF-8 bytes
 /// </code>
 /// Version history (docs/model-format.md, "Versions"; the reader accepts every version from
@@ -26,13 +27,17 @@ namespace Microsoft.ML.SparseL1.Format;
 /// 0x00010001: initial (the checked-in 0.1.0 zips). The zip's identity entry (SparseMlpIdentity.bin: task, input and output counts)
 ///             was written beside the payload from the start, but outside the versioned format.
 /// 0x00010002: the identity entry is part of the format and required on load; the payload's layout is unchanged.
+/// 0x00010003: the input range the predictor clamps inputs to ends the payload (older files have none and score as before).
 /// </remarks>
 internal static class ModelFormat
 {
     public static readonly byte[] Magic = "SPL1MLP\0"u8.ToArray();
 
     /// <summary>The version this library writes.</summary>
-    public const int CurrentVersion = 0x00010002;
+    public const int CurrentVersion = 0x00010003;
+
+    /// <summary>The first version whose payload ends with the input range.</summary>
+    public const int InputRangeVersion = 0x00010003;
 
     /// <summary>The oldest version this library reads: files of every released version keep loading.</summary>
     public const int OldestReadableVersion = 0x00010001;

@@ -58,7 +58,7 @@ internal static class ModelReader
         if (BinaryPrimitives.ReadUInt32LittleEndian(stored) != computed)
             throw PayloadReader.Invalid("checksum", "does not match the payload (altered bytes)");
         source.Position = start;
-        return ReadPayload(new PayloadReader(source, length));
+        return ReadPayload(new PayloadReader(source, length), version);
     }
 
     private const int ChecksumBytes = 4;
@@ -94,7 +94,7 @@ internal static class ModelReader
         return copy;
     }
 
-    private static (SparseMlpModelParameters, string) ReadPayload(PayloadReader reader)
+    private static (SparseMlpModelParameters, string) ReadPayload(PayloadReader reader, int version)
     {
         var task = (SparseMlpTask)reader.ReadByteInRange("task", 0, 2);
         string feature = reader.ReadString("featureColumnName");
@@ -154,11 +154,27 @@ internal static class ModelReader
         SparsitySelectionReport? report = reader.ReadInt32("hasSelectionReport", 0, 1) == 1
             ? SelectionReportFormat.Read(reader, trainedLayers)
             : null;
+        var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadInputRange(reader, inputCount) : null;
         if (!reader.AtEnd)
             throw PayloadReader.Invalid("payload", $"has {reader.Remaining} unread bytes");
 
-        var network = new CompactMlp(inputCount, layers);
+        var network = new CompactMlp(inputCount, layers, inputRange);
         return (new SparseMlpModelParameters(task, network, classes, sizes, lambdas, nonZero, report), feature);
+    }
+
+    private static InputRange ReadInputRange(PayloadReader reader, int inputCount)
+    {
+        if ((long)inputCount * 8 > reader.Remaining)
+            throw PayloadReader.Invalid("inputRange", $"needs {(long)inputCount * 8} bytes but only {reader.Remaining} remain (truncated)");
+        float[] lower = reader.ReadFiniteFloats(inputCount, "inputRange.lower");
+        float[] upper = reader.ReadFiniteFloats(inputCount, "inputRange.upper");
+        for (int i = 0; i < inputCount; i++)
+        {
+            if (lower[i] > upper[i])
+                throw PayloadReader.Invalid($"inputRange.lower[{i}]", $"is {lower[i]}, above its upper bound {upper[i]}");
+        }
+
+        return new InputRange(lower, upper);
     }
 
     private static CompactLayer ReadDense(PayloadReader reader, string name, int inputs, int outputs, float[] bias)

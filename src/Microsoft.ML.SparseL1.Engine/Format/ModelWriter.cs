@@ -63,6 +63,13 @@ internal static class ModelWriter
         writer.Write(model.SelectionReport is null ? 0 : 1);
         if (model.SelectionReport is SparsitySelectionReport report)
             SelectionReportFormat.Write(writer, report);
+
+        writer.Write(model.Network.InputRange is null ? 0 : 1);
+        if (model.Network.InputRange is InputRange range)
+        {
+            WriteFloats(writer, range.Lower);
+            WriteFloats(writer, range.Upper);
+        }
     }
 
     internal static void WriteString(BinaryWriter writer, string value)

@@ -14,7 +14,7 @@ namespace Microsoft.ML.SparseL1.Model;
 /// </summary>
 internal sealed class CompactMlp
 {
-    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers)
+    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null)
     {
         if (layers.Count == 0)
             throw new ArgumentException("A network has at least one layer.", nameof(layers));
@@ -26,7 +26,10 @@ internal sealed class CompactMlp
                 throw new ArgumentException($"Layer {j} takes {layers[j].Inputs} inputs but layer {j - 1} has {layers[j - 1].Outputs} outputs.", nameof(layers));
         }
 
+        if (inputRange is not null && inputRange.Count != inputCount)
+            throw new ArgumentException($"The input range has {inputRange.Count} inputs, not {inputCount}.", nameof(inputRange));
         InputCount = inputCount;
+        InputRange = inputRange;
         Layers = layers.ToArray();
         MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
         UsedInputs = FindUsedInputs(Layers[0]);
@@ -38,6 +41,12 @@ internal sealed class CompactMlp
 
     public CompactLayer[] Layers { get; }
 
+    /// <summary>The training range finite inputs are clamped to before the first layer, or null (models written before it existed).</summary>
+    public InputRange? InputRange { get; }
+
+    /// <summary>The same network with inputs clamped to <paramref name="range"/>.</summary>
+    public CompactMlp WithInputRange(InputRange? range) => new(InputCount, Layers, range);
+
     /// <summary>The widest activation, for sizing scratch buffers.</summary>
     public int MaxWidth { get; }
 
@@ -45,7 +54,7 @@ internal sealed class CompactMlp
     public int[] UsedInputs { get; }
 
     /// <summary>Compacts trained parameters.</summary>
-    public static CompactMlp FromParameters(MlpParameters parameters)
+    public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null)
     {
         int layers = parameters.LayerCount;
         var weights = parameters.Weights.Select(w => (float[])w.Clone()).ToArray();
@@ -97,7 +106,7 @@ internal sealed class CompactMlp
         if (alive.Any(layer => !layer.Contains(true)))
         {
             int outputs = sizes[layers];
-            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])]);
+            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange);
         }
 
         var compact = new List<CompactLayer>(layers);
@@ -119,7 +128,7 @@ internal sealed class CompactMlp
             keptInputs = keptOutputs;
         }
 
-        return new CompactMlp(sizes[0], compact);
+        return new CompactMlp(sizes[0], compact, inputRange);
     }
 
     /// <summary>Network outputs (before softmax or sigmoid) for one row; no allocation.</summary>
@@ -128,6 +137,14 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void Predict(ReadOnlySpan<float> features, Span<float> outputs, (float[] A, float[] B) scratch)
     {
+        if (InputRange is not null)
+        {
+            // scratch.B is free until the second layer: it holds the clamped row for the first.
+            var clamped = scratch.B.AsSpan(0, InputCount);
+            InputRange.Clamp(features, clamped);
+            features = clamped;
+        }
+
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         Layers[0].Multiply(features, first);
         if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
@@ -145,6 +162,8 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void PredictSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> outputs, (float[] A, float[] B) scratch)
     {
+        if (InputRange is not null)
+            throw new InvalidOperationException("A network with an input range scores dense rows (the range may exclude the implicit zeros); densify the row and call Predict.");
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         (_firstLayerColumns ??= new FirstLayerColumns(Layers[0])).Multiply(indices, values, first);
         if (NonFiniteInputs.Any(values))
@@ -234,6 +253,7 @@ internal sealed class CompactMlp
         {
             int block = Math.Min(BatchBlock, rows - start);
             Kernels.GemmPackingTranspose.Transpose(features.Slice(start * InputCount, block * InputCount), InputCount, block, InputCount, current, block);
+            InputRange?.ClampFeatureMajor(current.AsSpan(0, InputCount * block), block);
 
             for (int j = 0; j < Layers.Length; j++)
             {

@@ -8,7 +8,8 @@ namespace Microsoft.ML.SparseL1.Onnx;
 /// <summary>
 /// Writes the compact network into ML.NET's ONNX export: per layer one <c>Gemm</c> (weights outputs x inputs, transB)
 /// and a <c>Relu</c> on hidden layers, as <see cref="CompactMlp.Predict"/> computes; then the task's output columns
-/// (<see cref="TaskDescriptor.WriteOnnxOutputs"/>). Standardization is folded into the first and last layers, so the
+/// (<see cref="TaskDescriptor.WriteOnnxOutputs"/>), after the inputs are clamped to the training range when the model has one.
+/// Standardization is folded into the first and last layers, so the
 /// graph needs nothing else. CSR layers are written dense here; <see cref="CompactOnnx"/> makes them sparse initializers.
 /// </summary>
 internal static class OnnxNetworkWriter
@@ -18,6 +19,8 @@ internal static class OnnxNetworkWriter
         if (!graph.HasColumn(featureColumn))
             throw new InvalidOperationException($"The feature column '{featureColumn}' has no ONNX variable: a step before the sparse MLP could not be exported.");
         string x = graph.Input(featureColumn);
+        if (model.Network.InputRange is InputRange range)
+            x = Clamp(graph, x, range);
         var layers = model.Network.Layers;
         for (int j = 0; j < layers.Length; j++)
         {
@@ -35,5 +38,25 @@ internal static class OnnxNetworkWriter
         }
 
         TaskDescriptor.For(model.Task).WriteOnnxOutputs(graph, x);
+    }
+
+    /// <summary>
+    /// The inputs clamped to the training range as <see cref="InputRange.Clamp"/> does: finite values into [lower, upper],
+    /// NaN and infinities left as they are (<c>Where(IsNaN(x) or IsInf(x), x, Min(Max(x, lower), upper))</c>).
+    /// </summary>
+    private static string Clamp(OnnxGraph graph, string x, InputRange range)
+    {
+        string lower = graph.Initializer("InputLower", range.Lower, range.Count);
+        string upper = graph.Initializer("InputUpper", range.Upper, range.Count);
+        string raised = graph.Temporary("InputRaised"), clamped = graph.Temporary("InputClamped");
+        graph.Node("Max", raised, x, lower);
+        graph.Node("Min", clamped, raised, upper);
+        string nan = graph.Temporary("InputIsNaN"), infinite = graph.Temporary("InputIsInf"), nonFinite = graph.Temporary("InputNonFinite");
+        graph.Node("IsNaN", nan, x);
+        graph.Node("IsInf", infinite, x);
+        graph.Node("Or", nonFinite, nan, infinite);
+        string result = graph.Temporary("InputInRange");
+        graph.Node("Where", result, nonFinite, x, clamped);
+        return result;
     }
 }

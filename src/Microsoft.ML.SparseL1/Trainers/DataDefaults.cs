@@ -21,6 +21,9 @@ internal static class DataDefaults
     /// <summary>Hidden layers of the default network.</summary>
     internal static int HiddenLayers { get; set; } = 1;
 
+    /// <summary>From this many training rows, the default network has one more hidden layer (int.MaxValue: never).</summary>
+    internal static int DeepFromRows { get; set; } = int.MaxValue;
+
     /// <summary>Narrowest default hidden layer.</summary>
     internal static int MinimumWidth { get; set; } = 100;
 
@@ -29,6 +32,9 @@ internal static class DataDefaults
 
     /// <summary>Default width per square root of the training rows (0: the rows do not widen the network).</summary>
     internal static double WidthPerSqrtRow { get; set; }
+
+    /// <summary>Default width per square root of the training rows times the network's outputs (0: they do not widen the network).</summary>
+    internal static double WidthPerSqrtRowOutput { get; set; }
 
     /// <summary>Default width per network output (0: the classes do not widen the network).</summary>
     internal static int WidthPerOutput { get; set; }
@@ -56,15 +62,23 @@ internal static class DataDefaults
     /// <summary>The number of hidden layers the options give (before any data is seen).</summary>
     public static int HiddenLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes?.Length ?? HiddenLayers;
 
+    /// <summary>
+    /// The number of default hidden layers for <paramref name="rows"/> training rows; per-layer options (λ or targets per
+    /// layer), which are checked against the layer count before the rows are read, keep <see cref="HiddenLayers"/>.
+    /// </summary>
+    private static int HiddenLayerCount(SparseMlpOptionsBase options, int rows) =>
+        rows >= DeepFromRows && options.LayerLambdas is null && options.LayerTargetSparsities is null ? HiddenLayers + 1 : HiddenLayers;
+
     /// <summary>The widest hidden layers the options can give, for the size checks made before the rows are read.</summary>
-    public static int[] WidestHiddenLayers(SparseMlpOptionsBase options) => options.HiddenLayerSizes ?? Enumerable.Repeat(MaximumWidth, HiddenLayers).ToArray();
+    public static int[] WidestHiddenLayers(SparseMlpOptionsBase options) => options.HiddenLayerSizes ?? Enumerable.Repeat(MaximumWidth, DeepFromRows < int.MaxValue ? HiddenLayers + 1 : HiddenLayers).ToArray();
 
     /// <summary>The hidden layer sizes: the option, or the rule's for <paramref name="rows"/> training rows and <paramref name="outputs"/> outputs.</summary>
     public static int[] HiddenLayerSizes(SparseMlpOptionsBase options, int rows, int outputs)
     {
         if (options.HiddenLayerSizes is int[] sizes)
             return sizes;
-        double width = Math.Max(MinimumWidth, Math.Max(WidthPerSqrtRow * Math.Sqrt(rows), (double)WidthPerOutput * outputs));
-        return Enumerable.Repeat((int)Math.Min(MaximumWidth, Math.Round(width)), HiddenLayers).ToArray();
+        double width = Math.Max(MinimumWidth, Math.Max(Math.Max(WidthPerSqrtRow * Math.Sqrt(rows), WidthPerSqrtRowOutput * Math.Sqrt((double)rows * outputs)),
+            (double)WidthPerOutput * outputs));
+        return Enumerable.Repeat((int)Math.Min(MaximumWidth, Math.Round(width)), HiddenLayerCount(options, rows)).ToArray();
     }
 }

@@ -50,6 +50,9 @@ internal static class OptionsFingerprint
         Add(selection.UseAccumulatedGradient);
         // Whether a checkpoint folder is set changes the ranks' exchanges (they agree on the runs to replay), not the folder.
         Add(selection.CheckpointDirectory is not null);
+        // Added after the others, and only when off, so that the fingerprints of the default options stay what they were.
+        if (!o.ClampInputsToTrainingRange)
+            Add("no input clamp");
         return Combine(unchecked((long)14695981039346656037UL), text.ToString());
     }
 

@@ -30,6 +30,7 @@ internal static class SparseMlpFit
         using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
         var (info, data) = ReadData(trainData, task, options, cancellation);
+        var inputRange = options.ClampInputsToTrainingRange ? InputRangeOf(data) : null;
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         var (sizes, training) = Resolve(task, options, info, data, channel);
@@ -45,13 +46,28 @@ internal static class SparseMlpFit
         // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
         standardization?.FoldInto(parameters);
         CheckFinite(parameters, options.Communicator is { Size: > 1 });
-        var compact = CompactMlp.FromParameters(parameters);
+        var compact = CompactMlp.FromParameters(parameters, inputRange);
         report = ReportOutcome(compact, report, channel);
         var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
         return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
+    }
+
+    /// <summary>
+    /// The range of each input over the training rows (of every rank), which the delivered network clamps its inputs to
+    /// (<see cref="InputRange"/>); none for sparse rows, whose implicit zeros a range could move.
+    /// </summary>
+    private static InputRange? InputRangeOf(TrainingData data)
+    {
+        if (data.Sparse is not null)
+            return null;
+        var local = InputRange.Measure(data.Features, data.Rows, data.Columns);
+        if (data.Shard is null)
+            return local;
+        var communicator = data.Shard.Communicator;
+        return InputRange.Union(Distributed.Collectives.AllGather<float>(communicator, local.Lower), Distributed.Collectives.AllGather<float>(communicator, local.Upper), data.Columns);
     }
 
     /// <summary>Reads the rows (this rank's shard in data-parallel training) and refuses a set whose example weights sum to nothing.</summary>

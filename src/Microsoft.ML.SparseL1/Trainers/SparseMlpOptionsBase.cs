@@ -108,6 +108,16 @@ public abstract class SparseMlpOptionsBase
     /// </summary>
     public bool Standardize { get; set; } = true;
 
+    /// <summary>
+    /// Clamp each input of the delivered network to the range it had in the training rows (finite values only; NaN and
+    /// infinities pass as they are), so that a row outside what training saw scores like the nearest training value
+    /// instead of being extrapolated linearly by the ReLU network: one such row could otherwise score orders of
+    /// magnitude off, as trees never do. The range is saved with the model and exported to ONNX; rows inside it score
+    /// exactly as without it. Not applied to sparse feature vectors (text), whose implicit zeros it could move.
+    /// Default true; false lets the network extrapolate (a trend the training range does not cover).
+    /// </summary>
+    public bool ClampInputsToTrainingRange { get; set; } = true;
+
     /// <summary>The gradient step before each soft-threshold. Default <see cref="SparseMlpOptimizer.Adam"/>.</summary>
     public SparseMlpOptimizer Optimizer { get; set; } = Defaults.Optimizer;
 

@@ -72,7 +72,12 @@ public class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Transforms.Concatenate("Features", "A", "B")
-            .Append(ml.MulticlassClassification.Trainers.SparseMlp(hiddenLayerSizes: [32, 16]))
+            .Append(ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+            {
+                HiddenLayerSizes = [32, 16],
+                // Logits above 100 come from rows 1,000 times wider than the training rows: unclamped.
+                ClampInputsToTrainingRange = false,
+            }))
             .Fit(KeyedRows(ml));
         const float scale = 1000f;
 
@@ -122,9 +127,7 @@ public class OnnxExportTests
     public void Regression_OnnxRuntimeAgreesWithMlNet_AndCompactFileGivesTheSameOutputs()
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Transforms.Concatenate("Features", "A", "B")
-            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
-            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+        var model = TrainRegression(ml);
         var network = model.LastTransformer.Model;
         Assert.IsTrue(network.Layers.Any(l => l.IsSparse), "the fixture needs a CSR layer");
 
@@ -141,13 +144,41 @@ public class OnnxExportTests
             "every weight matrix below density 1/3 is a sparse initializer");
     }
 
+    /// <summary>
+    /// The exported graph clamps inputs to the training range as the ML.NET predictor does: rows 1.5 times wider than the
+    /// training rows (a third of their values outside the range, a NaN and an infinity among them) score, in ONNX Runtime
+    /// and in ML.NET, bit for bit what the same rows clamped by hand score.
+    /// </summary>
+    [TestMethod]
+    public void Regression_InputsOutsideTheTrainingRange_AreClampedInTheGraphAsInMlNet()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = TrainRegression(ml);
+        var range = model.LastTransformer.Model.Network.InputRange ?? throw new AssertFailedException("a model trained on dense rows has an input range");
+        var wide = Inputs(200, 7, 1.5f);
+        wide[3].A[0] = float.NaN;
+        wide[5].B[2] = float.PositiveInfinity;
+        float Clamp(float v, int i) => float.IsFinite(v) ? Math.Clamp(v, range.Lower[i], range.Upper[i]) : v;
+        var byHand = wide.Select(r => new InputRow { A = r.A.Select((v, i) => Clamp(v, i)).ToArray(), B = r.B.Select((v, i) => Clamp(v, 12 + i)).ToArray() }).ToArray();
+        Assert.IsGreaterThan(200, wide.Zip(byHand).Sum(p => p.First.A.Zip(p.Second.A).Count(v => v.First != v.Second)), "fixture: many values outside the range");
+
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, ml.Data.LoadFromEnumerable(wide), stream);
+        float[] onnxWide = Run(stream.ToArray(), wide)["Score.output"].AsTensor<float>().ToArray();
+        float[] onnxByHand = Run(stream.ToArray(), byHand)["Score.output"].AsTensor<float>().ToArray();
+        float[] mlNetWide = model.Transform(ml.Data.LoadFromEnumerable(wide)).GetColumn<float>("Score").ToArray();
+        float[] mlNetByHand = model.Transform(ml.Data.LoadFromEnumerable(byHand)).GetColumn<float>("Score").ToArray();
+        CollectionAssert.AreEqual(onnxByHand, onnxWide, "ONNX Runtime: clamped in the graph = clamped by hand");
+        CollectionAssert.AreEqual(mlNetByHand, mlNetWide, "ML.NET: clamped in the predictor = clamped by hand");
+        Assert.IsTrue(float.IsNaN(onnxWide[3]) && float.IsNaN(mlNetWide[3]), "a NaN input is not clamped");
+        AssertClose(mlNetWide.Where(float.IsFinite).ToArray(), onnxWide.Where(float.IsFinite).ToArray(), "Score");
+    }
+
     [TestMethod]
     public void Compact_SparseInitializersHoldExactlyTheNonzeroWeights()
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.Transforms.Concatenate("Features", "A", "B")
-            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
-            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+        var model = TrainRegression(ml);
         using var stream = new MemoryStream();
         ml.Model.ConvertToCompactOnnx(model, ml.Data.LoadFromEnumerable(Inputs(10, 5)), stream);
 
@@ -181,6 +212,12 @@ public class OnnxExportTests
         Assert.IsNotEmpty(parsed);
     }
 
+    /// <summary>The regression pipeline of the tests, trained on 1,200 rows.</summary>
+    private static TransformerChain<SparseMlpPredictionTransformer> TrainRegression(MLContext ml) =>
+        ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
+            .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+
     /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
     private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
         new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
@@ -208,16 +245,20 @@ public class OnnxExportTests
         else
             ml.Model.ConvertToOnnx(model, data, stream);
         byte[] file = stream.ToArray();
+        return (ml.Data.Cache(model.Transform(data)), Run(file, rows), file);
+    }
 
+    /// <summary>ONNX Runtime's outputs for <paramref name="rows"/> from the model file.</summary>
+    private static Dictionary<string, DisposableNamedOnnxValue> Run(byte[] file, InputRow[] rows)
+    {
         using var session = new InferenceSession(file);
         CollectionAssert.AreEquivalent(new[] { "A", "B" }, session.InputMetadata.Keys.ToArray(), "graph inputs");
         var inputs = new List<NamedOnnxValue>
         {
-            NamedOnnxValue.CreateFromTensor("A", new DenseTensor<float>(rows.SelectMany(r => r.A).ToArray(), [RowsScored, 12])),
-            NamedOnnxValue.CreateFromTensor("B", new DenseTensor<float>(rows.SelectMany(r => r.B).ToArray(), [RowsScored, 8])),
+            NamedOnnxValue.CreateFromTensor("A", new DenseTensor<float>(rows.SelectMany(r => r.A).ToArray(), [rows.Length, 12])),
+            NamedOnnxValue.CreateFromTensor("B", new DenseTensor<float>(rows.SelectMany(r => r.B).ToArray(), [rows.Length, 8])),
         };
-        var outputs = session.Run(inputs).ToDictionary(v => v.Name);
-        return (ml.Data.Cache(model.Transform(data)), outputs, file);
+        return session.Run(inputs).ToDictionary(v => v.Name);
     }
 
     private static void AssertClose(float[] expected, float[] actual, string column)

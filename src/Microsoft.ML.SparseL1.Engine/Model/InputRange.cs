@@ -1,0 +1,126 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+
+namespace Microsoft.ML.SparseL1.Model;
+
+/// <summary>
+/// The range of each input seen in training, which the predictor clamps finite inputs to before the first layer. A ReLU
+/// network extrapolates linearly: one row with a value far outside what training saw (a mistyped measurement, the
+/// largest house of a city) can score orders of magnitude off, and in regression one such row dominates the squared
+/// error of a whole test set (docs/algorithm.md §6, "Inputs clamped to the training range"). Inside the range the
+/// clamp is the identity, so rows like the training rows score exactly as without it. NaN and infinite inputs are left
+/// as they are (they keep the dense product's NaN semantics, <see cref="NonFiniteInputs"/>).
+/// </summary>
+internal sealed class InputRange
+{
+    /// <summary>Makes a range from per-input bounds.</summary>
+    /// <param name="lower">The smallest training value of each input.</param>
+    /// <param name="upper">The largest training value of each input.</param>
+    public InputRange(float[] lower, float[] upper)
+    {
+        ArgumentNullException.ThrowIfNull(lower);
+        ArgumentNullException.ThrowIfNull(upper);
+        if (lower.Length != upper.Length)
+            throw new ArgumentException($"{lower.Length} lower bounds but {upper.Length} upper bounds.", nameof(upper));
+        for (int i = 0; i < lower.Length; i++)
+        {
+            if (!float.IsFinite(lower[i]) || !float.IsFinite(upper[i]) || lower[i] > upper[i])
+                throw new ArgumentException($"Input {i}: the range [{lower[i]}, {upper[i]}] is not a finite interval.", nameof(lower));
+        }
+
+        Lower = lower;
+        Upper = upper;
+    }
+
+    /// <summary>The smallest training value of each input.</summary>
+    public float[] Lower { get; }
+
+    /// <summary>The largest training value of each input.</summary>
+    public float[] Upper { get; }
+
+    /// <summary>The number of inputs.</summary>
+    public int Count => Lower.Length;
+
+    /// <summary>
+    /// The range of the finite values of each column of row-major <paramref name="features"/>; a column with no finite
+    /// value gets [0, 0] (it only ever holds missing values, which the clamp leaves alone).
+    /// </summary>
+    public static InputRange Measure(ReadOnlySpan<float> features, int rows, int columns)
+    {
+        var lower = Enumerable.Repeat(float.PositiveInfinity, columns).ToArray();
+        var upper = Enumerable.Repeat(float.NegativeInfinity, columns).ToArray();
+        for (int r = 0; r < rows; r++)
+        {
+            var row = features.Slice(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+            {
+                float value = row[c];
+                if (!float.IsFinite(value))
+                    continue;
+                lower[c] = Math.Min(lower[c], value);
+                upper[c] = Math.Max(upper[c], value);
+            }
+        }
+
+        return FromExtremes(lower, upper);
+    }
+
+    /// <summary>The union of ranges measured on parts of the data (each rank's shard in data-parallel training).</summary>
+    /// <param name="lowers">Each part's lower bounds, concatenated (parts × inputs).</param>
+    /// <param name="uppers">Each part's upper bounds, concatenated.</param>
+    /// <param name="inputs">The number of inputs.</param>
+    public static InputRange Union(ReadOnlySpan<float> lowers, ReadOnlySpan<float> uppers, int inputs)
+    {
+        var lower = Enumerable.Repeat(float.PositiveInfinity, inputs).ToArray();
+        var upper = Enumerable.Repeat(float.NegativeInfinity, inputs).ToArray();
+        for (int k = 0; k < lowers.Length; k++)
+        {
+            // A part with no finite value in a column reports [0, 0]: it does not widen the others' range to 0.
+            if (lowers[k] == 0f && uppers[k] == 0f)
+                continue;
+            lower[k % inputs] = Math.Min(lower[k % inputs], lowers[k]);
+            upper[k % inputs] = Math.Max(upper[k % inputs], uppers[k]);
+        }
+
+        return FromExtremes(lower, upper);
+    }
+
+    private static InputRange FromExtremes(float[] lower, float[] upper)
+    {
+        for (int c = 0; c < lower.Length; c++)
+        {
+            if (lower[c] > upper[c])
+                (lower[c], upper[c]) = (0f, 0f);
+        }
+
+        return new InputRange(lower, upper);
+    }
+
+    /// <summary>Copies one row into <paramref name="destination"/> with its finite values clamped.</summary>
+    public void Clamp(ReadOnlySpan<float> row, Span<float> destination)
+    {
+        for (int i = 0; i < row.Length; i++)
+        {
+            float value = row[i];
+            destination[i] = float.IsFinite(value) ? Math.Clamp(value, Lower[i], Upper[i]) : value;
+        }
+    }
+
+    /// <summary>Clamps, in place, the finite values of a feature-major block (input i's <paramref name="rows"/> values at i · rows).</summary>
+    public void ClampFeatureMajor(Span<float> block, int rows)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            var values = block.Slice(i * rows, rows);
+            float lower = Lower[i], upper = Upper[i];
+            for (int r = 0; r < values.Length; r++)
+            {
+                float value = values[r];
+                if (float.IsFinite(value))
+                    values[r] = Math.Clamp(value, lower, upper);
+            }
+        }
+    }
+}
