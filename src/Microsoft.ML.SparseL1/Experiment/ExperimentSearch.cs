@@ -3,7 +3,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Microsoft.ML.SparseL1.Trainers;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
@@ -21,7 +20,7 @@ internal sealed class ExperimentSearch
     private readonly int[] _sizes;
     private readonly HashSet<string> _tried = [];
 
-    public ExperimentSearch(SparseMlpExperimentOptions options, int inputs)
+    public ExperimentSearch(SparseMlpExperimentOptions options, int inputs, int[] defaultHiddenLayers)
     {
         _options = options;
         _inputs = inputs;
@@ -29,15 +28,18 @@ internal sealed class ExperimentSearch
             options.LearningRateMultipliers.Count, options.EpochMultipliers.Count];
         Start =
         [
-            Closest(options.HiddenLayerWidths.Select(w => (double)w), DataDefaults.MinimumWidth),
-            Closest(options.HiddenLayerCounts.Select(c => (double)c), DataDefaults.HiddenLayers),
+            Closest(options.HiddenLayerWidths.Select(w => (double)w), defaultHiddenLayers.DefaultIfEmpty(0).Max()),
+            Closest(options.HiddenLayerCounts.Select(c => (double)c), defaultHiddenLayers.Length),
             Closest(options.TargetSparsities.Select(t => (double)t), SparseMlpOptionsBase.Defaults.TargetSparsity),
             Closest(options.LearningRateMultipliers.Select(m => Math.Log(m)), 0),
             Closest(options.EpochMultipliers.Select(m => (double)m), 1),
         ];
     }
 
-    /// <summary>The trainer's defaults (or the values closest to them in each dimension).</summary>
+    /// <summary>The number of inputs.</summary>
+    public int Inputs => _inputs;
+
+    /// <summary>The trainer's defaults for this data (or the values closest to them in each dimension).</summary>
     public int[] Start { get; }
 
     /// <summary>Marks a point tried.</summary>

@@ -89,7 +89,8 @@ public static class SparseMlpExperiment
             ? context.Data.CrossValidationSplit(data, folds, seed: options.Seed)
             : [context.Data.TrainTestSplit(data, options.HoldoutFraction, seed: options.Seed)];
         int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
-        var search = new ExperimentSearch(options, vector.Size);
+        int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
+        var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var trials = new List<SparseMlpTrial>();
         var points = new List<int[]>();
         int[]? point = search.Start;
@@ -149,7 +150,7 @@ public static class SparseMlpExperiment
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;
         if (epochMultiplier != 1)
-            options.NumberOfEpochs = epochMultiplier * SparseMlpFit.EpochsFor(options, SparseMlpFit.StepsPerEpoch(task, options, rows));
+            options.NumberOfEpochs = epochMultiplier * SparseMlpFit.EpochsFor(options, task, search.Inputs, SparseMlpFit.StepsPerEpoch(task, options, rows));
         return options;
     }
 

@@ -146,7 +146,7 @@ internal static class OptionsValidation
 
         if (outputCount > ModelFormat.MaxWidth)
             throw new ArgumentOutOfRangeException($"options.{nameof(options.LabelColumnName)}", $"The label column '{options.LabelColumnName}' gives {outputCount} classes; a sparse MLP model holds at most {ModelFormat.MaxWidth}.");
-        int[] hidden = DataDefaults.WidestHiddenLayers(options);
+        int[] hidden = DataDefaults.WidestHiddenLayers(options, featureCount);
         if (hidden.Length + 1 > ModelFormat.MaxLayers)
             Fail(nameof(options.HiddenLayerSizes), $"must hold at most {ModelFormat.MaxLayers - 1} hidden layers; got {hidden.Length}");
         long values = 0;

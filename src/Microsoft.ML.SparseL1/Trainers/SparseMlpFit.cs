@@ -35,7 +35,8 @@ internal static class SparseMlpFit
         standardization?.Apply(data);
         var (sizes, training) = Resolve(task, options, info, data, channel);
         clock.Start();
-        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, TrainingSettings.StepsPerEpoch(training.EffectiveBatchSize(data.GlobalRows), data.GlobalRows)))
+        if (data.Shard is null && data.Columns <= DataDefaults.StepChoiceMaximumInputs
+            && ChoosesStepSize(task, options, data.Rows, TrainingSettings.StepsPerEpoch(training.EffectiveBatchSize(data.GlobalRows), data.GlobalRows)))
             training = ChooseStepSize(data, sizes, options, training, channel, cancellation);
 
         progress.Start(distributed: data.Shard is not null);
@@ -93,10 +94,10 @@ internal static class SparseMlpFit
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
         int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
         long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
-        int epochs = EpochsFor(options, stepsPerEpoch);
+        int epochs = EpochsFor(options, task, info.FeatureCount, stepsPerEpoch);
         OptionsValidation.ValidateEpochDependent(options, epochs);
         int outputs = info.OutputCount;
-        int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, data.GlobalRows, outputs), outputs];
+        int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, task, data.GlobalRows, info.FeatureCount, outputs), outputs];
         const string resolved = " (default for this data)";
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Network {0}{1}; batch {2}{3}; {4} epochs of {5} steps a run{6}.",
             string.Join("-", sizes), options.HiddenLayerSizes is null ? resolved : "", effectiveBatch, options.BatchSize is null ? resolved : "",
@@ -302,13 +303,19 @@ internal static class SparseMlpFit
     internal static long StepsPerEpoch(SparseMlpTask task, SparseMlpOptionsBase options, int rows) =>
         TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(BatchSizeFor(task, options, rows), rows), rows);
 
-    /// <summary>The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps.</summary>
-    internal static int EpochsFor(SparseMlpOptionsBase options, long stepsPerEpoch)
+    /// <summary>
+    /// The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps and at least
+    /// <see cref="DataDefaults.MinimumEpochs"/>; a growing multiclass set (<see cref="DataDefaults.Grows"/>) at least
+    /// <see cref="DataDefaults.MulticlassMinimumEpochs"/> as long as they cost at most <see cref="DataDefaults.MulticlassMaximumSteps"/> steps.
+    /// </summary>
+    internal static int EpochsFor(SparseMlpOptionsBase options, SparseMlpTask task, int inputs, long stepsPerEpoch)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        long needed = (DataDefaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch;
-        return (int)Math.Max(DataDefaults.MinimumEpochs, needed);
+        long needed = Math.Max(DataDefaults.MinimumEpochs, (DataDefaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+        if (DataDefaults.Grows(task, inputs))
+            needed = Math.Max(needed, Math.Min(DataDefaults.MulticlassMinimumEpochs, DataDefaults.MulticlassMaximumSteps / stepsPerEpoch));
+        return (int)needed;
     }
 
     private static SelectionSettings SelectionFor(SparseMlpOptionsBase options, int[] sizes, int epochs)

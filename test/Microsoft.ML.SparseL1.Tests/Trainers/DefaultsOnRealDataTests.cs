@@ -91,7 +91,7 @@ public class DefaultsOnRealDataTests
             int expectedEpochs = (3000 + stepsPerEpoch - 1) / stepsPerEpoch;
             CollectionAssert.AreEqual(new[] { expectedEpochs }, epochs.ToArray(), $"{rows} rows, batch {batch?.ToString() ?? "default"}: epochs of the run");
             const string resolved = " (default for this data)";
-            int[] hidden = DataDefaults.HiddenLayerSizes(options, rows, 3);
+            int[] hidden = DataDefaults.HiddenLayerSizes(options, SparseMlpTask.MulticlassClassification, rows, 13, 3);
             string logged = $"Network 13-{string.Join("-", hidden)}-3{resolved}; batch {expectedBatch}{(batch is null ? resolved : "")}; {expectedEpochs} epochs of {stepsPerEpoch} steps a run{resolved}.";
             Assert.IsTrue(log.Any(m => m.Contains(logged, StringComparison.Ordinal)), $"the log says: {logged}");
         }
