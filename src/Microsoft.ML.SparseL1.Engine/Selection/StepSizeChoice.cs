@@ -1,11 +1,9 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Linq;
 using Microsoft.ML.SparseL1.Training;
 using Microsoft.ML.SparseL1.Training.Data;
 using Microsoft.ML.SparseL1.Training.Loop;
-using Microsoft.ML.SparseL1.Training.Passes;
 
 namespace Microsoft.ML.SparseL1.Selection;
 
@@ -30,11 +28,8 @@ internal static class StepSizeChoice
     /// <summary>The candidates, as multiples of the default step (Adam: 3e-4, 1e-3, 3e-3, 1e-2).</summary>
     public static readonly float[] Multipliers = [0.3f, 1f, 3f, 10f];
 
-    /// <summary>
-    /// Folds of the cross-validation: on the defaults benchmark 3 folds scored Boston better than 5 or 2, and mg and diabetes
-    /// the same (docs/algorithm.md §6).
-    /// </summary>
-    public const int Folds = 3;
+    /// <summary>Folds of the cross-validation (<see cref="FoldValidation.Folds"/>).</summary>
+    public const int Folds = FoldValidation.Folds;
 
     /// <summary>Returns the chosen step and each candidate's validation loss (mean over all rows; infinite when it diverged, NaN when not run).</summary>
     /// <param name="data">The training rows.</param>
@@ -46,17 +41,7 @@ internal static class StepSizeChoice
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(train);
-        int[] order = Enumerable.Range(0, data.Rows).ToArray();
-        DeterministicRandom.ForStream(training.Seed, ShuffleStream).Shuffle(order);
-        var folds = new (TrainingData Fit, TrainingData Validation)[Folds];
-        for (int f = 0; f < Folds; f++)
-        {
-            int start = (int)((long)f * data.Rows / Folds), end = (int)((long)(f + 1) * data.Rows / Folds);
-            folds[f] = (data.Select(order[..start].Concat(order[end..]).ToArray()), data.Select(order[start..end]));
-        }
-
-        // The candidate-fold runs are independent: they run side by side, one thread each (results do not depend on the
-        // thread count), and their losses are summed in a fixed order, so the choice does not depend on the schedule.
+        var validation = new FoldValidation(data, training.Seed, training.Loss, training.Threads);
         var losses = new double[Multipliers.Length];
         Array.Fill(losses, double.NaN);
         Run([1, 2]);
@@ -65,39 +50,10 @@ internal static class StepSizeChoice
 
         void Run(int[] candidates)
         {
-            var foldLosses = new double[candidates.Length, Folds];
-            try
-            {
-                System.Threading.Tasks.Parallel.For(0, candidates.Length * Folds,
-                    new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) }, run =>
-                    {
-                        int k = run / Folds, f = run % Folds;
-                        var candidate = training with { LearningRate = training.LearningRate * Multipliers[candidates[k]], Threads = 1 };
-                        var (fit, validation) = folds[f];
-                        try
-                        {
-                            var parameters = train(fit, candidate);
-                            foldLosses[k, f] = FullGradient.Loss(parameters, validation, training.Loss, 1024, 1) * validation.TotalWeight;
-                        }
-                        catch (TrainingDivergedException)
-                        {
-                            foldLosses[k, f] = double.PositiveInfinity;
-                        }
-                    });
-            }
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-            {
-                // A cancellation (or any error) of a fold run surfaces as itself, as it would from a sequential loop.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            }
-
+            double[] candidateLosses = validation.Losses(candidates.Length,
+                (k, fit) => train(fit, training with { LearningRate = training.LearningRate * Multipliers[candidates[k]], Threads = 1 }));
             for (int k = 0; k < candidates.Length; k++)
-            {
-                double total = 0;
-                for (int f = 0; f < Folds; f++)
-                    total += foldLosses[k, f];
-                losses[candidates[k]] = data.TotalWeight > 0 ? total / data.TotalWeight : total;
-            }
+                losses[candidates[k]] = candidateLosses[k];
         }
 
         int best = -1;
@@ -110,7 +66,4 @@ internal static class StepSizeChoice
         // Every candidate diverged: the default step, whose divergence the caller handles as without the choice.
         return (training.LearningRate * (best < 0 ? 1f : Multipliers[best]), losses);
     }
-
-    /// <summary>The random stream of the fold assignment (the initial weights use -1, the epochs' shuffles 1, 2, ...).</summary>
-    private const long ShuffleStream = -2;
 }

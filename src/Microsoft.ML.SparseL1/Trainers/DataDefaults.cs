@@ -37,8 +37,14 @@ internal static class DataDefaults
     /// <summary>A grown network's width per square root of the training rows times the classes.</summary>
     internal static double WidthPerSqrtRowOutput { get; set; } = 2;
 
-    /// <summary>From this many training rows a grown network has one more hidden layer.</summary>
-    internal static int DeepFromRows { get; set; } = 3000;
+    /// <summary>From this many training rows a grown network has one more hidden layer (below <see cref="DepthChosenBelowRows"/>, if the validation loss says so).</summary>
+    internal static int DeepFromRows { get; set; } = 400;
+
+    /// <summary>
+    /// Below this many training rows the depth of a grown network (one layer, or two from <see cref="DeepFromRows"/>) is
+    /// chosen by 3-fold cross-validation on the training rows (<see cref="ChoosesDepth"/>).
+    /// </summary>
+    internal static int DepthChosenBelowRows { get; set; } = 3000;
 
     /// <summary>With NumberOfEpochs null, the fewest epochs a growing multiclass run trains while under <see cref="MulticlassMaximumSteps"/> steps.</summary>
     internal static int MulticlassMinimumEpochs { get; set; } = 50;
@@ -78,6 +84,10 @@ internal static class DataDefaults
 
     /// <summary>Whether the network and budget grow from the base for a <paramref name="task"/> set of <paramref name="inputs"/> inputs.</summary>
     public static bool Grows(SparseMlpTask task, int inputs) => task == SparseMlpTask.MulticlassClassification && inputs <= GrowthMaximumInputs;
+
+    /// <summary>Whether the default network's depth is chosen by cross-validation between <paramref name="sizes"/>' two hidden layers and its first alone.</summary>
+    public static bool ChoosesDepth(SparseMlpOptionsBase options, int[] sizes, int rows) =>
+        options.HiddenLayerSizes is null && sizes.Length == HiddenLayers + 3 && rows < DepthChosenBelowRows;
 
     /// <summary>
     /// The hidden layer sizes: the option, or the rule's for <paramref name="rows"/> training rows, <paramref name="inputs"/>

@@ -35,6 +35,8 @@ internal static class SparseMlpFit
         standardization?.Apply(data);
         var (sizes, training) = Resolve(task, options, info, data, channel);
         clock.Start();
+        if (data.Shard is null && DataDefaults.ChoosesDepth(options, sizes, data.Rows))
+            sizes = ChooseDepth(data, sizes, options, training, channel, cancellation);
         if (data.Shard is null && data.Columns <= DataDefaults.StepChoiceMaximumInputs
             && ChoosesStepSize(task, options, data.Rows, TrainingSettings.StepsPerEpoch(training.EffectiveBatchSize(data.GlobalRows), data.GlobalRows)))
             training = ChooseStepSize(data, sizes, options, training, channel, cancellation);
@@ -129,6 +131,23 @@ internal static class SparseMlpFit
             string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
                 $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
         return training with { LearningRate = rate };
+    }
+
+    /// <summary>
+    /// The depth of a grown default network chosen by 3-fold cross-validation on the training rows (<see cref="FoldValidation"/>):
+    /// its two hidden layers, or the first alone, whichever has the lower validation loss (logged with both).
+    /// </summary>
+    private static int[] ChooseDepth(TrainingData data, int[] sizes, SparseMlpOptionsBase options, TrainingSettings training, IChannel channel,
+        TrainingCancellation cancellation)
+    {
+        int[][] candidates = [[sizes[0], sizes[1], sizes[^1]], sizes];
+        double[] losses = new FoldValidation(data, training.Seed, training.Loss, training.Threads).Losses(candidates.Length,
+            (k, fit) => TrainOnce(fit, candidates[k], options, training with { Threads = 1 }, (_, _, _) => { }, cancellation).Parameters);
+        int chosen = losses[1] < losses[0] ? 1 : 0;
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "Network {0} chosen by {1}-fold cross-validation on the training rows; validation loss {2}: {3:G5}, {4}: {5:G5}.", string.Join("-", candidates[chosen]),
+            FoldValidation.Folds, string.Join("-", candidates[0]), losses[0], string.Join("-", candidates[1]), losses[1]));
+        return candidates[chosen];
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Microsoft.ML.SparseL1.Tests.Trainers;
 /// <summary>
 /// The network and budget the defaults resolve to (docs/algorithm.md §6): the base for binary, regression and inputs
 /// beyond the growth limit; for a multiclass set with few inputs a width of 2 · √(rows · classes) between 100 and 400, a
-/// second layer from 3,000 rows, and at least 50 epochs while they cost at most 7,500 steps.
+/// second layer from 400 rows, and at least 50 epochs while they cost at most 7,500 steps.
 /// </summary>
 [TestClass]
 public class DataDefaultsTests
@@ -17,8 +17,9 @@ public class DataDefaultsTests
     public void HiddenLayers_GrowForMulticlassSetsWithFewInputsOnly()
     {
         var multiclass = new SparseMlpMulticlassTrainer.Options();
-        CollectionAssert.AreEqual(new[] { 400, 400 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 16_000, 19, 8), "2·√(16,000·8) = 716, at most 400; two layers from 3,000 rows");
-        CollectionAssert.AreEqual(new[] { 128 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 457, 8, 9), "2·√(457·9) = 128.3");
+        CollectionAssert.AreEqual(new[] { 400, 400 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 16_000, 19, 8), "2·√(16,000·8) = 716, at most 400; two layers from 400 rows");
+        CollectionAssert.AreEqual(new[] { 128, 128 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 457, 8, 9), "2·√(457·9) = 128.3");
+        CollectionAssert.AreEqual(new[] { 100 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 187, 30, 7), "2·√(187·7) = 72, one layer below 400 rows");
         CollectionAssert.AreEqual(new[] { 235, 235 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 3_465, 26, 4), "2·√(3,465·4) = 235.4");
         CollectionAssert.AreEqual(new[] { 100 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 142, 13, 3), "2·√(142·3) = 41, at least 100");
         CollectionAssert.AreEqual(new[] { 100 }, DataDefaults.HiddenLayerSizes(multiclass, SparseMlpTask.MulticlassClassification, 60_000, 784, 10), "784 inputs: the base network");

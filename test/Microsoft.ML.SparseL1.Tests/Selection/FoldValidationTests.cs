@@ -1,0 +1,85 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Selection;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.ML.SparseL1.Training;
+using Microsoft.ML.SparseL1.Training.Passes;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Selection;
+
+/// <summary>The folds behind the defaults chosen by cross-validation (the step of small regression sets, the depth of grown multiclass networks).</summary>
+[TestClass]
+public class FoldValidationTests
+{
+    /// <summary>
+    /// Every row is validated exactly once: with a "trainer" that returns one fixed network whatever its rows, each
+    /// candidate's validation loss is that network's mean loss over all rows (computed here by the full-gradient pass).
+    /// </summary>
+    [TestMethod]
+    public void Losses_ValidateEveryRowOnce()
+    {
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 301, 5, 4, seed: 3);
+        var fixedNetworks = new[] { MlpParameters.Initialize([5, 7, 4], 1), MlpParameters.Initialize([5, 9, 9, 4], 2) };
+        var folds = new FoldValidation(data, seed: 8, LossKind.SoftmaxCrossEntropy, threads: 2);
+        int calls = 0;
+        double[] losses = folds.Losses(2, (k, fit) =>
+        {
+            System.Threading.Interlocked.Increment(ref calls);
+            Assert.IsTrue(fit.Rows is 200 or 201, $"a fit on two of three folds: {fit.Rows} rows");
+            return fixedNetworks[k];
+        });
+
+        Assert.AreEqual(2 * FoldValidation.Folds, calls);
+        for (int k = 0; k < 2; k++)
+        {
+            double expected = FullGradient.Loss(fixedNetworks[k], data, LossKind.SoftmaxCrossEntropy, 1024, 1);
+            TestData.AssertClose(expected, losses[k], 1e-9, 1e-12, $"candidate {k}");
+        }
+    }
+
+    private sealed class Row
+    {
+        [VectorType(4)]
+        public float[] Features { get; set; } = [];
+
+        public uint Label { get; set; }
+    }
+
+    /// <summary>
+    /// A multiclass set with few inputs and 400-3,000 rows: the trainer chooses between the grown network's two hidden
+    /// layers and the first alone by cross-validation, logs both losses, and delivers the one with the lower.
+    /// </summary>
+    [TestMethod]
+    public void Trainer_ChoosesTheDepthOfAGrownNetwork_ByTheLowerValidationLoss()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        ml.Log += (_, e) => log.Enqueue(e.Message);
+        var random = new Random(2);
+        var rows = Enumerable.Range(0, 600).Select(_ =>
+        {
+            var x = TestData.Uniform(random, 4, 1f);
+            uint label = (uint)(1 + (x[0] * x[1] > 0 ? 1 : 0) + (x[2] > 0.3f ? 2 : 0));
+            return new Row { Features = x, Label = label };
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        var model = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { NumberOfEpochs = 10 }).Fit(keyed).Model;
+
+        string choice = log.Single(m => m.Contains("chosen by 3-fold cross-validation", StringComparison.Ordinal));
+        var parts = System.Text.RegularExpressions.Regex.Match(choice, @"Network (\S+) chosen .*; validation loss (\S+): (\S+), (\S+): (\S+)\.$");
+        Assert.IsTrue(parts.Success, choice);
+        string shallow = parts.Groups[2].Value, deep = parts.Groups[4].Value;
+        Assert.AreEqual(3, shallow.Split('-').Length, $"one hidden layer: {shallow}");
+        Assert.AreEqual(4, deep.Split('-').Length, $"two hidden layers: {deep}");
+        double shallowLoss = double.Parse(parts.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double deepLoss = double.Parse(parts.Groups[5].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string expected = deepLoss < shallowLoss ? deep : shallow;
+        Assert.AreEqual(expected, parts.Groups[1].Value, choice);
+        Assert.AreEqual(expected, string.Join("-", model.TrainedLayerSizes), "the delivered network is the chosen one");
+    }
+}
