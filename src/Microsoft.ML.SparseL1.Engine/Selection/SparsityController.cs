@@ -64,6 +64,13 @@ internal sealed class SparsityController
     /// <summary>The λ per layer the feedback law holds now (at the freeze, its last values).</summary>
     public float[] Lambdas => Expand(_lambdas, _schedule.Layers);
 
+    /// <summary>
+    /// Whether a run on inputs chosen before it, which keeps its l1 to the end (<see cref="TrackingSettings.SettleBelowUnreachableTarget"/>
+    /// false), ended at or below a target its inputs cannot reach: the target met as an upper bound, without a freeze.
+    /// </summary>
+    public bool EndedBelowUnreachableTarget => FrozenAt == 0 && _inputTarget is null && _reachableInputs is not null
+        && !_tracking.SettleBelowUnreachableTarget && _usedInputs <= _reachableInputs && AllWithinOrBelow();
+
     /// <summary>The inputs the run may end with, when inputs are selected; null otherwise.</summary>
     public int? ReachableInputs => _reachableInputs;
 
@@ -155,7 +162,9 @@ internal sealed class SparsityController
     private float RefitLearningRate(long step) =>
         (float)(_training.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - FrozenAt) / Math.Max(1, _schedule.TotalSteps - FrozenAt))));
 
-    private bool Settled() => _reachableInputs is null ? AllWithin() : _usedInputs <= _reachableInputs && AllWithinOrBelow();
+    private bool Settled() => _reachableInputs is null || (_inputTarget is null && !_tracking.SettleBelowUnreachableTarget)
+        ? AllWithin()
+        : _usedInputs <= _reachableInputs && AllWithinOrBelow();
 
     private bool AllWithin()
     {

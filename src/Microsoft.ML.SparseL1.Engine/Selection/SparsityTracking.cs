@@ -43,10 +43,11 @@ internal static class SparsityTracking
         watch.Stop();
 
         var used = controller.FrozenLambdas ?? controller.Lambdas;
-        var iteration = new SelectionIteration(0, used, outcome.LayerNonZeroCounts, loss, outcome.EpochsStarted, controller.FrozenAt > 0,
+        bool converged = controller.FrozenAt > 0 || controller.EndedBelowUnreachableTarget;
+        var iteration = new SelectionIteration(0, used, outcome.LayerNonZeroCounts, loss, outcome.EpochsStarted, converged,
             watch.Elapsed.TotalSeconds, Note(schedule, controller, parameters, tracking));
         var report = new SparsitySelectionReport(SelectionStrategy.SparsityTracking, selection.LayerWise, selection.Targets, schedule.LayerWeights,
-            selection.Tolerance, [iteration], 0, controller.FrozenAt > 0);
+            selection.Tolerance, [iteration], 0, converged);
         return (parameters, used, report);
     }
 
@@ -68,6 +69,12 @@ internal static class SparsityTracking
                 + (tracking.KeptInputsNote is string chosen ? "; " + chosen : "")
             : "";
         long frozenAt = controller.FrozenAt;
+        if (controller.EndedBelowUnreachableTarget)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"tracking: cubic schedule over steps {schedule.Start}-{schedule.End} of {schedule.TotalSteps}; l1 kept to the end, the counts below a target the kept inputs cannot reach{inputsNote}");
+        }
+
         return frozenAt > 0
             ? string.Create(CultureInfo.InvariantCulture,
                 $"tracking: cubic schedule over steps {schedule.Start}-{schedule.End} of {schedule.TotalSteps}; pattern frozen at step {frozenAt} (epoch {(double)frozenAt / schedule.StepsPerEpoch:F1}), then {schedule.TotalSteps - frozenAt} steps without l1{inputsNote}")
@@ -109,4 +116,11 @@ internal sealed record TrackingSettings
 
     /// <summary>How the kept inputs were chosen, for the run's note in the report.</summary>
     public string? KeptInputsNote { get; init; }
+
+    /// <summary>
+    /// With <see cref="KeptInputs"/> and a target the kept inputs cannot reach, whether counts below it settle the run
+    /// (the pattern is frozen at the schedule's end and refit without l1), or the run goes on as one on masked columns
+    /// would: never settled, λ falling towards zero along the feedback law and weights free to leave zero to the end.
+    /// </summary>
+    public bool SettleBelowUnreachableTarget { get; init; } = true;
 }

@@ -262,7 +262,14 @@ internal static class SparseMlpFit
             string chosen = string.Create(CultureInfo.InvariantCulture,
                 $"inputs kept by how much shuffling each raised a first network's training loss: {string.Join(", ", kept.Select((c, k) => $"{c} (+{rise[k]:G3})"))}");
             return SparsityTracking.Run(ImportanceSelection.Mask(data, kept), sizes, options.Seed, plain, selection,
-                new TrackingSettings { KeptInputs = kept, KeptInputsNote = chosen }, (run, lambdas, s) => report(run + 1, s, lambdas), cancellation);
+                new TrackingSettings
+                {
+                    KeptInputs = kept,
+                    KeptInputsNote = chosen,
+                    // Classification keeps its l1 to the end, as a run on the masked columns does (docs/algorithm.md §7).
+                    SettleBelowUnreachableTarget = training.Loss == Training.Passes.LossKind.SquaredError || DataDefaults.ClassificationImportanceRunSettles,
+                },
+                (run, lambdas, s) => report(run + 1, s, lambdas), cancellation);
         }
 
         return options.SelectionStrategy == SelectionStrategy.SparsityTracking

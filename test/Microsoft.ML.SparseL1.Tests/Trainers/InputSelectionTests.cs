@@ -77,8 +77,26 @@ public class InputSelectionTests
 
         var report = model.Model.SelectionReport!;
         Assert.IsTrue(report.Converged, report.Iterations[0].Note);
+        // Classification's run on the kept inputs keeps its l1 to the end, as a run on masked columns does (no freeze).
+        StringAssert.Contains(report.Iterations[^1].Note, "l1 kept to the end");
         Assert.IsLessThanOrEqualTo(10, model.Model.UsedInputIndices.Count);
         Assert.IsLessThanOrEqualTo(2010L, model.Model.NonZeroWeightCount);
+
+        // Regression's freezes the pattern once the counts settle below the target, and refits without l1.
+        var regressionSchema = SchemaDefinition.Create(typeof(RegressionRow));
+        regressionSchema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 200);
+        var regression = ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { InputsToKeep = 10, LearningRate = 1e-3f })
+            .Fit(ml.Data.LoadFromEnumerable(rows.Select(r => new RegressionRow { Features = r.Features, Label = r.Features[3] * r.Features[50] + r.Features.Take(10).Sum() * 0.3f }), regressionSchema));
+        var regressionReport = regression.Model.SelectionReport!;
+        Assert.IsTrue(regressionReport.Converged, regressionReport.Iterations[^1].Note);
+        StringAssert.Contains(regressionReport.Iterations[^1].Note, "pattern frozen");
+    }
+
+    private sealed class RegressionRow
+    {
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
     }
 
     [TestMethod]
