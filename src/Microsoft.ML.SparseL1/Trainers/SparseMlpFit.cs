@@ -253,14 +253,15 @@ internal static class SparseMlpFit
         var selection = SelectionFor(options, sizes, training.Epochs);
         if (options.InputsToKeep is int keep && data.Columns <= DataDefaults.ImportanceInputLimit && data.Sparse is null && data.Shard is null)
         {
-            // A network on every input (reported as run 0) ranks them by how much its loss needs each; a second run (run 1)
-            // trains on the kept ones alone and is delivered.
+            // A network on every input, trained on four fifths of the rows (reported as run 0), ranks them by how much its
+            // loss on the other fifth needs each; a second run (run 1) trains on the kept ones alone, on every row, and is delivered.
             var plain = training with { GateFirstLayerRevival = false };
-            var (all, _, _) = SparsityTracking.Run(data, sizes, options.Seed, plain, selection, new TrackingSettings(),
+            var (fit, heldOut) = ImportanceSelection.HoldOut(data, options.Seed);
+            var (all, _, _) = SparsityTracking.Run(fit, sizes, options.Seed, plain, selection, new TrackingSettings(),
                 (run, lambdas, s) => report(run, s, lambdas), cancellation);
-            var (kept, rise) = ImportanceSelection.Strongest(all, data, training.Loss, keep, options.Seed, training.Threads);
+            var (kept, rise) = ImportanceSelection.Strongest(all, heldOut, training.Loss, keep, options.Seed, training.Threads);
             string chosen = string.Create(CultureInfo.InvariantCulture,
-                $"inputs kept by how much shuffling each raised a first network's training loss: {string.Join(", ", kept.Select((c, k) => $"{c} (+{rise[k]:G3})"))}");
+                $"inputs kept by how much shuffling each raised a first network's validation loss (on the {heldOut.Rows} rows held out from it): {string.Join(", ", kept.Select((c, k) => $"{c} (+{rise[k]:G3})"))}");
             return SparsityTracking.Run(ImportanceSelection.Mask(data, kept), sizes, options.Seed, plain, selection,
                 new TrackingSettings
                 {

@@ -41,6 +41,24 @@ public class FoldValidationTests
         }
     }
 
+    /// <summary>The importance's held-out fifth: disjoint from the first network's rows, together every row, drawn from the seed.</summary>
+    [TestMethod]
+    public void ImportanceHoldOut_PartitionsTheRows()
+    {
+        var data = SyntheticData.Make(LossKind.SigmoidLogLoss, 503, 3, 0, seed: 2);
+        var (fit, heldOut) = ImportanceSelection.HoldOut(data, seed: 4);
+        Assert.AreEqual(100, heldOut.Rows);
+        Assert.AreEqual(403, fit.Rows);
+        // Rows are told apart by their features (uniform random floats: no two rows share their first value).
+        var all = Enumerable.Range(0, data.Rows).Select(r => data.Features[r * 3]).ToHashSet();
+        var fitted = Enumerable.Range(0, fit.Rows).Select(r => fit.Features[r * 3]).ToHashSet();
+        var held = Enumerable.Range(0, heldOut.Rows).Select(r => heldOut.Features[r * 3]).ToHashSet();
+        Assert.AreEqual(data.Rows, all.Count, "fixture: distinct rows");
+        Assert.IsFalse(fitted.Overlaps(held), "disjoint");
+        Assert.IsTrue(all.SetEquals(fitted.Union(held)), "every row once");
+        CollectionAssert.AreEqual(heldOut.Features, ImportanceSelection.HoldOut(data, seed: 4).HeldOut.Features, "the same seed, the same rows");
+    }
+
     private sealed class Row
     {
         [VectorType(4)]

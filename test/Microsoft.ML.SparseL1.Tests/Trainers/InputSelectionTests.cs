@@ -79,6 +79,8 @@ public class InputSelectionTests
         Assert.IsTrue(report.Converged, report.Iterations[0].Note);
         // Classification's run on the kept inputs keeps its l1 to the end, as a run on masked columns does (no freeze).
         StringAssert.Contains(report.Iterations[^1].Note, "l1 kept to the end");
+        // Each kept input with the rise of the first network's loss on the fifth of the rows it did not train on.
+        StringAssert.Contains(report.Iterations[^1].Note, "validation loss (on the 120 rows held out from it)");
         Assert.IsLessThanOrEqualTo(10, model.Model.UsedInputIndices.Count);
         Assert.IsLessThanOrEqualTo(2010L, model.Model.NonZeroWeightCount);
 
