@@ -44,9 +44,6 @@ internal sealed class CompactMlp
     /// <summary>The training range finite inputs are clamped to before the first layer, or null (models written before it existed).</summary>
     public InputRange? InputRange { get; }
 
-    /// <summary>The same network with inputs clamped to <paramref name="range"/>.</summary>
-    public CompactMlp WithInputRange(InputRange? range) => new(InputCount, Layers, range);
-
     /// <summary>The widest activation, for sizing scratch buffers.</summary>
     public int MaxWidth { get; }
 

@@ -44,10 +44,10 @@ internal sealed class InputRange
     public int Count => Lower.Length;
 
     /// <summary>
-    /// The range of the finite values of each column of row-major <paramref name="features"/>; a column with no finite
-    /// value gets [0, 0] (it only ever holds missing values, which the clamp leaves alone).
+    /// The smallest and largest finite value of each column of row-major <paramref name="features"/>: +∞ and −∞ for a
+    /// column with none (what <see cref="FromExtremes"/> merges, over the ranks in data-parallel training).
     /// </summary>
-    public static InputRange Measure(ReadOnlySpan<float> features, int rows, int columns)
+    public static (float[] Lower, float[] Upper) Extremes(ReadOnlySpan<float> features, int rows, int columns)
     {
         var lower = Enumerable.Repeat(float.PositiveInfinity, columns).ToArray();
         var upper = Enumerable.Repeat(float.NegativeInfinity, columns).ToArray();
@@ -64,32 +64,27 @@ internal sealed class InputRange
             }
         }
 
-        return FromExtremes(lower, upper);
+        return (lower, upper);
     }
 
-    /// <summary>The union of ranges measured on parts of the data (each rank's shard in data-parallel training).</summary>
-    /// <param name="lowers">Each part's lower bounds, concatenated (parts × inputs).</param>
-    /// <param name="uppers">Each part's upper bounds, concatenated.</param>
+    /// <summary>
+    /// The range over parts' <see cref="Extremes"/> (one part, or each rank's shard); a column with no finite value in any
+    /// part gets [0, 0] (it only ever holds missing values, which the clamp leaves alone).
+    /// </summary>
+    /// <param name="lowers">Each part's lower extremes, concatenated (parts × inputs).</param>
+    /// <param name="uppers">Each part's upper extremes, concatenated.</param>
     /// <param name="inputs">The number of inputs.</param>
-    public static InputRange Union(ReadOnlySpan<float> lowers, ReadOnlySpan<float> uppers, int inputs)
+    public static InputRange FromExtremes(ReadOnlySpan<float> lowers, ReadOnlySpan<float> uppers, int inputs)
     {
         var lower = Enumerable.Repeat(float.PositiveInfinity, inputs).ToArray();
         var upper = Enumerable.Repeat(float.NegativeInfinity, inputs).ToArray();
         for (int k = 0; k < lowers.Length; k++)
         {
-            // A part with no finite value in a column reports [0, 0]: it does not widen the others' range to 0.
-            if (lowers[k] == 0f && uppers[k] == 0f)
-                continue;
             lower[k % inputs] = Math.Min(lower[k % inputs], lowers[k]);
             upper[k % inputs] = Math.Max(upper[k % inputs], uppers[k]);
         }
 
-        return FromExtremes(lower, upper);
-    }
-
-    private static InputRange FromExtremes(float[] lower, float[] upper)
-    {
-        for (int c = 0; c < lower.Length; c++)
+        for (int c = 0; c < inputs; c++)
         {
             if (lower[c] > upper[c])
                 (lower[c], upper[c]) = (0f, 0f);
@@ -102,10 +97,7 @@ internal sealed class InputRange
     public void Clamp(ReadOnlySpan<float> row, Span<float> destination)
     {
         for (int i = 0; i < row.Length; i++)
-        {
-            float value = row[i];
-            destination[i] = float.IsFinite(value) ? Math.Clamp(value, Lower[i], Upper[i]) : value;
-        }
+            destination[i] = ClampFinite(row[i], Lower[i], Upper[i]);
     }
 
     /// <summary>Clamps, in place, the finite values of a feature-major block (input i's <paramref name="rows"/> values at i · rows).</summary>
@@ -114,13 +106,11 @@ internal sealed class InputRange
         for (int i = 0; i < Count; i++)
         {
             var values = block.Slice(i * rows, rows);
-            float lower = Lower[i], upper = Upper[i];
             for (int r = 0; r < values.Length; r++)
-            {
-                float value = values[r];
-                if (float.IsFinite(value))
-                    values[r] = Math.Clamp(value, lower, upper);
-            }
+                values[r] = ClampFinite(values[r], Lower[i], Upper[i]);
         }
     }
+
+    /// <summary>A finite value clamped into [lower, upper]; NaN and infinities as they are.</summary>
+    private static float ClampFinite(float value, float lower, float upper) => float.IsFinite(value) ? Math.Clamp(value, lower, upper) : value;
 }

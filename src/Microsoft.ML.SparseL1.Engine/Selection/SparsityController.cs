@@ -68,8 +68,10 @@ internal sealed class SparsityController
     /// Whether a run on inputs chosen before it, which keeps its l1 to the end (<see cref="TrackingSettings.SettleBelowUnreachableTarget"/>
     /// false), ended at or below a target its inputs cannot reach: the target met as an upper bound, without a freeze.
     /// </summary>
-    public bool EndedBelowUnreachableTarget => FrozenAt == 0 && _inputTarget is null && _reachableInputs is not null
-        && !_tracking.SettleBelowUnreachableTarget && _usedInputs <= _reachableInputs && AllWithinOrBelow();
+    public bool EndedBelowUnreachableTarget => FrozenAt == 0 && KeepsL1BelowUnreachableTarget && WithinOrBelowReachable();
+
+    /// <summary>A run on inputs chosen before it whose counts below an unreachable target do not settle it (<see cref="TrackingSettings.SettleBelowUnreachableTarget"/>).</summary>
+    private bool KeepsL1BelowUnreachableTarget => _inputTarget is null && _reachableInputs is not null && !_tracking.SettleBelowUnreachableTarget;
 
     /// <summary>The inputs the run may end with, when inputs are selected; null otherwise.</summary>
     public int? ReachableInputs => _reachableInputs;
@@ -162,9 +164,10 @@ internal sealed class SparsityController
     private float RefitLearningRate(long step) =>
         (float)(_training.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - FrozenAt) / Math.Max(1, _schedule.TotalSteps - FrozenAt))));
 
-    private bool Settled() => _reachableInputs is null || (_inputTarget is null && !_tracking.SettleBelowUnreachableTarget)
-        ? AllWithin()
-        : _usedInputs <= _reachableInputs && AllWithinOrBelow();
+    private bool Settled() => _reachableInputs is null || KeepsL1BelowUnreachableTarget ? AllWithin() : WithinOrBelowReachable();
+
+    /// <summary>At most the inputs the run may end with, and every count within tolerance or below an unreachable target.</summary>
+    private bool WithinOrBelowReachable() => _usedInputs <= _reachableInputs && AllWithinOrBelow();
 
     private bool AllWithin()
     {

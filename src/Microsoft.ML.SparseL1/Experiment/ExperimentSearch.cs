@@ -16,14 +16,13 @@ namespace Microsoft.ML.SparseL1.Experiment;
 internal sealed class ExperimentSearch
 {
     private readonly SparseMlpExperimentOptions _options;
-    private readonly int _inputs;
     private readonly int[] _sizes;
     private readonly HashSet<string> _tried = [];
 
     public ExperimentSearch(SparseMlpExperimentOptions options, int inputs, int[] defaultHiddenLayers)
     {
         _options = options;
-        _inputs = inputs;
+        Inputs = inputs;
         _sizes = [options.HiddenLayerWidths.Count, options.HiddenLayerCounts.Count, options.TargetSparsities.Count,
             options.LearningRateMultipliers.Count, options.EpochMultipliers.Count];
         Start =
@@ -37,7 +36,7 @@ internal sealed class ExperimentSearch
     }
 
     /// <summary>The number of inputs.</summary>
-    public int Inputs => _inputs;
+    public int Inputs { get; }
 
     /// <summary>The trainer's defaults for this data (or the values closest to them in each dimension).</summary>
     public int[] Start { get; }
@@ -86,7 +85,7 @@ internal sealed class ExperimentSearch
     private double Cost(int[] point)
     {
         var (hidden, _, _, epochs) = Values(point);
-        double weights = (double)_inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
+        double weights = (double)Inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
         return weights * epochs;
     }
 

@@ -75,13 +75,6 @@ internal static class DataDefaults
     /// </summary>
     internal static int ImportanceInputLimit { get; set; } = 256;
 
-    /// <summary>
-    /// Whether the second run of the importance selection (on the kept inputs) of a classification set freezes its pattern
-    /// when its counts settle below a target the kept inputs cannot reach
-    /// (<see cref="Selection.TrackingSettings.SettleBelowUnreachableTarget"/>); regression's always does.
-    /// </summary>
-    internal static bool ClassificationImportanceRunSettles { get; set; }
-
     /// <summary>The number of hidden layers the options give (before any data is seen).</summary>
     public static int HiddenLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes?.Length ?? HiddenLayers;
 

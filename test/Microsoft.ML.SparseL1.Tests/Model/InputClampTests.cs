@@ -24,13 +24,20 @@ public class InputClampTests
     public void Measure_TakesTheFiniteExtremesOfEachColumn_AndLeavesAllMissingColumnsAtZero()
     {
         float[] rows = [1f, float.NaN, -2f, 5f, float.NaN, 3f, float.PositiveInfinity, float.NaN, 0.5f];
-        var range = InputRange.Measure(rows, 3, 3);
+        var (lower, upper) = InputRange.Extremes(rows, 3, 3);
+        var range = InputRange.FromExtremes(lower, upper, 3);
         CollectionAssert.AreEqual(new[] { 1f, 0f, -2f }, range.Lower);
         CollectionAssert.AreEqual(new[] { 5f, 0f, 3f }, range.Upper);
 
-        var union = InputRange.Union([1f, 0f, -2f, -4f, 7f, 0f], [5f, 0f, 3f, -1f, 8f, 0f], 3);
+        const float none = float.PositiveInfinity;
+        var union = InputRange.FromExtremes([1f, none, -2f, -4f, 7f, none], [5f, -none, 3f, -1f, 8f, -none], 3);
         CollectionAssert.AreEqual(new[] { -4f, 7f, -2f }, union.Lower, "a part whose column held no finite value does not widen the range to 0");
         CollectionAssert.AreEqual(new[] { 5f, 8f, 3f }, union.Upper);
+
+        // A part whose column is all zeros widens the others' range to 0 (a shard without a one-hot category).
+        var zeros = InputRange.FromExtremes([0f, 5f], [0f, 5f], 1);
+        Assert.AreEqual(0f, zeros.Lower[0]);
+        Assert.AreEqual(5f, zeros.Upper[0]);
     }
 
     [TestMethod]
