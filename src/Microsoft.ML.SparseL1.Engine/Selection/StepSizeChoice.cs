@@ -25,8 +25,8 @@ namespace Microsoft.ML.SparseL1.Selection;
 /// </remarks>
 internal static class StepSizeChoice
 {
-    /// <summary>The candidates, as multiples of the default step (Adam: 3e-4, 1e-3, 3e-3, 1e-2).</summary>
-    public static readonly float[] Multipliers = [0.3f, 1f, 3f, 10f];
+    /// <summary>The default candidates, as multiples of the default step (Adam: 3e-4, 1e-3, 3e-3, 1e-2).</summary>
+    public static readonly float[] DefaultMultipliers = [0.3f, 1f, 3f, 10f];
 
     /// <summary>Folds of the cross-validation (<see cref="FoldValidation.Folds"/>).</summary>
     public const int Folds = FoldValidation.Folds;
@@ -34,36 +34,46 @@ internal static class StepSizeChoice
     /// <summary>Returns the chosen step and each candidate's validation loss (mean over all rows; infinite when it diverged, NaN when not run).</summary>
     /// <param name="data">The training rows.</param>
     /// <param name="training">The delivered run's settings; each candidate changes only the step.</param>
+    /// <param name="multipliers">The candidates as multiples of the step in <paramref name="training"/>, ascending, with 1 not last.</param>
     /// <param name="train">Trains a network on a subset with the given settings, as the delivered run would.</param>
-    public static (float LearningRate, double[] ValidationLosses) Choose(TrainingData data, TrainingSettings training,
+    public static (float LearningRate, double[] ValidationLosses) Choose(TrainingData data, TrainingSettings training, float[] multipliers,
         Func<TrainingData, TrainingSettings, MlpParameters> train)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(multipliers);
         var validation = new FoldValidation(data, training.Seed, training.Loss, training.Threads);
-        var losses = new double[Multipliers.Length];
+        var losses = new double[multipliers.Length];
         Array.Fill(losses, double.NaN);
-        Run([1, 2]);
-        // The loss falls toward the better middle candidate's side: the outer one there (down when both diverged).
-        Run([losses[2] < losses[1] ? 3 : 0]);
+        int low = Array.IndexOf(multipliers, 1f);
+        Run([low, low + 1]);
+        // The loss falls toward the better middle candidate's side: walk outward on that side (down when both diverged)
+        // while each further candidate improves on the one before it.
+        int direction = losses[low + 1] < losses[low] ? 1 : -1;
+        for (int c = direction > 0 ? low + 2 : low - 1; c >= 0 && c < multipliers.Length; c += direction)
+        {
+            Run([c]);
+            if (!(losses[c] < losses[c - direction]))
+                break;
+        }
 
         void Run(int[] candidates)
         {
             double[] candidateLosses = validation.Losses(candidates.Length,
-                (k, fit) => train(fit, training with { LearningRate = training.LearningRate * Multipliers[candidates[k]], Threads = 1 }));
+                (k, fit) => train(fit, training with { LearningRate = training.LearningRate * multipliers[candidates[k]], Threads = 1 }));
             for (int k = 0; k < candidates.Length; k++)
                 losses[candidates[k]] = candidateLosses[k];
         }
 
         int best = -1;
-        for (int c = 0; c < Multipliers.Length; c++)
+        for (int c = 0; c < multipliers.Length; c++)
         {
             if (double.IsFinite(losses[c]) && (best < 0 || losses[c] < losses[best]))
                 best = c;
         }
 
         // Every candidate diverged: the default step, whose divergence the caller handles as without the choice.
-        return (training.LearningRate * (best < 0 ? 1f : Multipliers[best]), losses);
+        return (training.LearningRate * (best < 0 ? 1f : multipliers[best]), losses);
     }
 }

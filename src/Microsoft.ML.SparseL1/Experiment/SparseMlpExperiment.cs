@@ -150,7 +150,12 @@ public static class SparseMlpExperiment
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;
         if (epochMultiplier != 1)
-            options.NumberOfEpochs = epochMultiplier * SparseMlpFit.EpochsFor(options, task, search.Inputs, SparseMlpFit.StepsPerEpoch(task, options, rows));
+        {
+            long stepsPerEpoch = SparseMlpFit.StepsPerEpoch(task, options, rows);
+            options.NumberOfEpochs = epochMultiplier * SparseMlpFit.EpochsFor(options, task, search.Inputs, stepsPerEpoch,
+                SparseMlpFit.ChoosesStepSize(task, options, rows, search.Inputs, stepsPerEpoch));
+        }
+
         return options;
     }
 

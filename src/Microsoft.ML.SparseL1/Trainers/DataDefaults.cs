@@ -59,10 +59,20 @@ internal static class DataDefaults
     internal static int MinimumSteps { get; set; } = SparseMlpOptionsBase.Defaults.MinimumSteps;
 
     /// <summary>
+    /// With NumberOfEpochs null, the fewest optimizer steps a run whose step is chosen by cross-validation trains (small
+    /// regression sets): half of <see cref="MinimumSteps"/>, because a larger chosen step makes up for the shorter budget
+    /// and the choice's nine fold runs cost half as much (docs/algorithm.md §6, "Round 3").
+    /// </summary>
+    internal static int ChosenStepMinimumSteps { get; set; } = SparseMlpOptionsBase.Defaults.ChosenStepMinimumSteps;
+
+    /// <summary>
     /// Whether classification, like regression, chooses its step by cross-validation on a small set (LearningRate null,
     /// a budget of steps rather than epochs); the validation loss is then the cross-entropy.
     /// </summary>
     internal static bool ChooseClassificationStep { get; set; }
+
+    /// <summary>The candidate steps of <c>StepSizeChoice</c>, as multiples of the optimizer's default step.</summary>
+    internal static float[] StepMultipliers { get; set; } = [.. Selection.StepSizeChoice.DefaultMultipliers];
 
     /// <summary>Up to this many inputs the step of a small regression set is chosen by cross-validation (<c>StepSizeChoice</c>).</summary>
     internal static int StepChoiceMaximumInputs { get; set; } = int.MaxValue;

@@ -33,11 +33,11 @@ internal static class SparseMlpFit
         var inputRange = options.ClampInputsToTrainingRange ? InputRangeOf(data) : null;
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
-        var (sizes, training) = Resolve(task, options, info, data, channel);
+        var (sizes, training, choosesStep) = Resolve(task, options, info, data, channel);
         clock.Start();
         if (data.Shard is null && DataDefaults.ChoosesDepth(options, sizes, data.Rows))
             sizes = ChooseDepth(data, sizes, options, training, channel, cancellation);
-        if (data.Shard is null && ChoosesStepSize(task, options, data.Rows, data.Columns, TrainingSettings.StepsPerEpoch(training.EffectiveBatchSize(data.GlobalRows), data.GlobalRows)))
+        if (choosesStep)
             training = ChooseStepSize(data, sizes, options, training, channel, cancellation);
 
         progress.Start(distributed: data.Shard is not null);
@@ -87,14 +87,18 @@ internal static class SparseMlpFit
         return (info, data);
     }
 
-    /// <summary>The network, batch and epochs the options and the data give (logged), and the settings of a training run.</summary>
-    private static (int[] Sizes, TrainingSettings Training) Resolve(SparseMlpTask task, SparseMlpOptionsBase options, SchemaChecks.ColumnInfo info,
+    /// <summary>
+    /// The network, batch and epochs the options and the data give (logged), the settings of a training run, and whether
+    /// its step is chosen by cross-validation (<see cref="ChoosesStepSize"/>).
+    /// </summary>
+    private static (int[] Sizes, TrainingSettings Training, bool ChoosesStep) Resolve(SparseMlpTask task, SparseMlpOptionsBase options, SchemaChecks.ColumnInfo info,
         TrainingData data, IChannel channel)
     {
         int batchSize = BatchSizeFor(task, options, data.GlobalRows);
         int effectiveBatch = TrainingSettings.EffectiveBatchSize(batchSize, data.GlobalRows);
         long stepsPerEpoch = TrainingSettings.StepsPerEpoch(effectiveBatch, data.GlobalRows);
-        int epochs = EpochsFor(options, task, info.FeatureCount, stepsPerEpoch);
+        bool choosesStep = data.Shard is null && ChoosesStepSize(task, options, data.Rows, info.FeatureCount, stepsPerEpoch);
+        int epochs = EpochsFor(options, task, info.FeatureCount, stepsPerEpoch, choosesStep);
         OptionsValidation.ValidateEpochDependent(options, epochs);
         int outputs = info.OutputCount;
         int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, task, data.GlobalRows, info.FeatureCount, outputs), outputs];
@@ -115,18 +119,18 @@ internal static class SparseMlpFit
             // Input selection drops inputs whose weights carry only mini-batch noise: they must not keep reviving.
             GateFirstLayerRevival = options.InputsToKeep.HasValue,
         };
-        return (sizes, training);
+        return (sizes, training, choosesStep);
     }
 
     /// <summary>The step chosen by cross-validation on the training rows (<see cref="StepSizeChoice"/>), logged with each candidate's loss.</summary>
     private static TrainingSettings ChooseStepSize(TrainingData data, int[] sizes, SparseMlpOptionsBase options, TrainingSettings training, IChannel channel,
         TrainingCancellation cancellation)
     {
-        var (rate, losses) = StepSizeChoice.Choose(data, training,
+        var (rate, losses) = StepSizeChoice.Choose(data, training, DataDefaults.StepMultipliers,
             (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
-            string.Join(", ", StepSizeChoice.Multipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
+            string.Join(", ", DataDefaults.StepMultipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
                 $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
         return training with { LearningRate = rate };
     }
@@ -331,15 +335,18 @@ internal static class SparseMlpFit
         TrainingSettings.StepsPerEpoch(TrainingSettings.EffectiveBatchSize(BatchSizeFor(task, options, rows), rows), rows);
 
     /// <summary>
-    /// The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps and at least
+    /// The epochs of a run: the option, or enough for <see cref="DataDefaults.MinimumSteps"/> optimizer steps
+    /// (<see cref="DataDefaults.ChosenStepMinimumSteps"/> when <paramref name="choosesStep"/>: the step is chosen by
+    /// cross-validation) and at least
     /// <see cref="DataDefaults.MinimumEpochs"/>; a growing multiclass set (<see cref="DataDefaults.Grows"/>) at least
     /// <see cref="DataDefaults.MulticlassMinimumEpochs"/> as long as they cost at most <see cref="DataDefaults.MulticlassMaximumSteps"/> steps.
     /// </summary>
-    internal static int EpochsFor(SparseMlpOptionsBase options, SparseMlpTask task, int inputs, long stepsPerEpoch)
+    internal static int EpochsFor(SparseMlpOptionsBase options, SparseMlpTask task, int inputs, long stepsPerEpoch, bool choosesStep)
     {
         if (options.NumberOfEpochs is int epochs)
             return epochs;
-        long needed = Math.Max(DataDefaults.MinimumEpochs, (DataDefaults.MinimumSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+        long minimumSteps = choosesStep ? DataDefaults.ChosenStepMinimumSteps : DataDefaults.MinimumSteps;
+        long needed = Math.Max(DataDefaults.MinimumEpochs, (minimumSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         if (DataDefaults.Grows(task, inputs))
             needed = Math.Max(needed, Math.Min(DataDefaults.MulticlassMinimumEpochs, DataDefaults.MulticlassMaximumSteps / stepsPerEpoch));
         return (int)needed;

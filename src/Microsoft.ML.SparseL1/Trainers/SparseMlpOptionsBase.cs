@@ -40,6 +40,12 @@ public abstract class SparseMlpOptionsBase
         /// </remarks>
         public const int MinimumSteps = 3000;
 
+        /// <summary>
+        /// With <see cref="NumberOfEpochs"/> null, the fewest optimizer steps of a run whose <see cref="LearningRate"/> is
+        /// chosen by cross-validation (regression on 30 to 19,072 rows with LearningRate null).
+        /// </summary>
+        public const int ChosenStepMinimumSteps = 1500;
+
         /// <summary>With <see cref="NumberOfEpochs"/> null, the fewest epochs a run trains.</summary>
         public const int MinimumEpochs = 20;
 
@@ -124,8 +130,9 @@ public abstract class SparseMlpOptionsBase
     /// <summary>
     /// Step size η, in (0, ∞); the soft-threshold is η·λ (in Adam's metric for Adam). Default null: <see cref="Defaults.AdamLearningRate"/>
     /// for Adam, <see cref="Defaults.SgdLearningRate"/> for SGD; for regression on 30 to 19,072 rows (batch 128),
-    /// 0.3, 1, 3 or 10 times that, chosen by 3-fold cross-validation on the training rows (docs/algorithm.md §6; the
-    /// choice is logged, and its runs are not reported to <see cref="Progress"/>).
+    /// 0.3, 1, 3 or 10 times that, chosen by 3-fold cross-validation on the training rows, and the run is then
+    /// <see cref="Defaults.ChosenStepMinimumSteps"/> steps long (docs/algorithm.md §6; the choice is logged, and its runs
+    /// are not reported to <see cref="Progress"/>).
     /// </summary>
     public float? LearningRate { get; set; }
 
@@ -139,7 +146,8 @@ public abstract class SparseMlpOptionsBase
 
     /// <summary>
     /// Epochs per training run, at least 1. Default null: at least <see cref="Defaults.MinimumEpochs"/> epochs and at least
-    /// <see cref="Defaults.MinimumSteps"/> optimizer steps (20 epochs of 60,000 rows in batches of 128; 1,500 epochs of 250 rows).
+    /// <see cref="Defaults.MinimumSteps"/> optimizer steps (20 epochs of 60,000 rows in batches of 128; 1,500 epochs of 250 rows),
+    /// or <see cref="Defaults.ChosenStepMinimumSteps"/> when the step is chosen by cross-validation (see <see cref="LearningRate"/>).
     /// </summary>
     public int? NumberOfEpochs { get; set; }
 

@@ -37,12 +37,25 @@ public class DataDefaultsTests
     public void Epochs_AtLeastFiftyForGrowingMulticlassSets_WhileUnder7500Steps()
     {
         var options = new SparseMlpMulticlassTrainer.Options();
-        Assert.AreEqual(50, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 26, 109), "hpc_data: 50 epochs of 109 steps");
-        Assert.AreEqual(49, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 19, 151), "7,500 / 151 steps = 49 epochs");
-        Assert.AreEqual(20, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 19, 469), "7,500 steps are 16 epochs of 469: the base 20");
-        Assert.AreEqual(600, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 13, 5), "3,000 steps of 5 a epoch: the base budget is longer");
-        Assert.AreEqual(28, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 784, 109), "784 inputs: the base budget, 3,000 steps");
-        Assert.AreEqual(28, SparseMlpFit.EpochsFor(new SparseMlpBinaryTrainer.Options(), SparseMlpTask.BinaryClassification, 26, 109), "binary: the base 3,000 steps");
-        Assert.AreEqual(7, SparseMlpFit.EpochsFor(new SparseMlpMulticlassTrainer.Options { NumberOfEpochs = 7 }, SparseMlpTask.MulticlassClassification, 26, 109), "the option wins");
+        Assert.AreEqual(50, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 26, 109, choosesStep: false), "hpc_data: 50 epochs of 109 steps");
+        Assert.AreEqual(49, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 19, 151, choosesStep: false), "7,500 / 151 steps = 49 epochs");
+        Assert.AreEqual(20, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 19, 469, choosesStep: false), "7,500 steps are 16 epochs of 469: the base 20");
+        Assert.AreEqual(600, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 13, 5, choosesStep: false), "3,000 steps of 5 a epoch: the base budget is longer");
+        Assert.AreEqual(28, SparseMlpFit.EpochsFor(options, SparseMlpTask.MulticlassClassification, 784, 109, choosesStep: false), "784 inputs: the base budget, 3,000 steps");
+        Assert.AreEqual(28, SparseMlpFit.EpochsFor(new SparseMlpBinaryTrainer.Options(), SparseMlpTask.BinaryClassification, 26, 109, choosesStep: false), "binary: the base 3,000 steps");
+        Assert.AreEqual(7, SparseMlpFit.EpochsFor(new SparseMlpMulticlassTrainer.Options { NumberOfEpochs = 7 }, SparseMlpTask.MulticlassClassification, 26, 109, choosesStep: false), "the option wins");
+    }
+
+    [TestMethod]
+    public void Epochs_HalfTheStepsWhereTheStepIsChosen()
+    {
+        var options = new SparseMlpRegressionTrainer.Options();
+        // meats: 172 training rows in batches of 128 are 2 steps an epoch, so the step is chosen and 1,500 steps are 750 epochs.
+        Assert.IsTrue(SparseMlpFit.ChoosesStepSize(SparseMlpTask.Regression, options, 172, 100, 2));
+        Assert.AreEqual(750, SparseMlpFit.EpochsFor(options, SparseMlpTask.Regression, 100, 2, choosesStep: true));
+        Assert.AreEqual(1500, SparseMlpFit.EpochsFor(options, SparseMlpTask.Regression, 100, 2, choosesStep: false), "a step the user sets: the base 3,000 steps");
+        var fixedStep = new SparseMlpRegressionTrainer.Options { LearningRate = 1e-3f };
+        Assert.IsFalse(SparseMlpFit.ChoosesStepSize(SparseMlpTask.Regression, fixedStep, 172, 100, 2));
+        Assert.IsFalse(SparseMlpFit.ChoosesStepSize(SparseMlpTask.Regression, options, 20_000, 26, 157), "20 epochs of 157 steps are over 3,000: no choice");
     }
 }
