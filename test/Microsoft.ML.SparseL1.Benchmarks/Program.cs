@@ -64,8 +64,6 @@ if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
 }
 if (wanted.Contains("gemm-pair"))
     results.AddRange(EngineBenchmarks.GemmPair());
-if (wanted.Contains("small-step"))
-    results.AddRange(SmallStepProbe.Run());
 if (wanted.Contains("step-parts"))
     results.AddRange(EngineBenchmarks.StepParts());
 if (wanted.Contains("selection-run"))
