@@ -57,6 +57,18 @@ internal static class DeploymentBenchmarks
         var outputs = new float[testCount * network.OutputCount];
         double rawSingle = Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) network.PredictRaw(features.AsSpan(r * 784, 784)); }, 11) / 1000;
         double rawBatch = Timing.MedianSeconds(() => network.PredictRaw(features, testCount, outputs, threads: 2), 11);
+        // The compact network's own single-row product without the wrapper's allocation, by input where cheaper (every
+        // model trained since format 0x00010004) and row-wise (models written before), side by side.
+        var compact = network.Network;
+        var rowWise = new Model.CompactMlp(compact.InputCount, compact.Layers, compact.InputRange);
+        double CompactSingle(Model.CompactMlp mlp)
+        {
+            var scratch = (new float[mlp.MaxWidth], new float[mlp.MaxWidth]);
+            var scores = new float[mlp.OutputCount];
+            return Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) mlp.Predict(features.AsSpan(r * 784, 784), scores, scratch); }, 11) / 1000;
+        }
+
+        double byInputsSingle = CompactSingle(compact), rowWiseSingle = CompactSingle(rowWise);
 
         var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(model);
         var images = Enumerable.Range(0, 1000).Select(i => new Image { Pixels = features.AsSpan(i * 784, 784).ToArray() }).ToArray();
@@ -115,6 +127,8 @@ internal static class DeploymentBenchmarks
             ["layers"] = string.Join(", ", network.Layers.Select(l => $"{l.InputCount}->{l.OutputCount} {(l.IsSparse ? "CSR" : "dense")} nnz {l.NonZeroCount}")),
             ["predictRawSingleRowMicroseconds"] = Math.Round(rawSingle * 1e6, 2),
             ["predictRawBatchRowsPerSecond"] = Math.Round(testCount / rawBatch),
+            ["compactSingleRowMicroseconds"] = Math.Round(byInputsSingle * 1e6, 2),
+            ["compactSingleRowRowWiseMicroseconds"] = Math.Round(rowWiseSingle * 1e6, 2),
             ["predictionEngineSingleRowMicroseconds"] = Math.Round(engineSingle * 1e6, 2),
             ["transformEvaluateRowsPerSecond"] = Math.Round(testCount / transformEvaluate),
             ["transformReadScoresRowsPerSecond"] = Math.Round(testCount / transformRead),

@@ -24,7 +24,7 @@ internal static class PredictionBenchmarks
         {
             float[] x = Enumerable.Range(0, inputs).Select(_ => (float)random.NextDouble()).ToArray();
             var y = new float[outputs];
-            foreach (double density in new[] { 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5 })
+            foreach (double density in new[] { 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5 })
             {
                 float[] w = Enumerable.Range(0, outputs * inputs).Select(_ => random.NextDouble() < density ? (float)(random.NextDouble() - 0.5) : 0f).ToArray();
                 var bias = new float[outputs];
@@ -32,7 +32,16 @@ internal static class PredictionBenchmarks
                 var sparse = ToCsr(w, bias, outputs, inputs);
                 double denseSeconds = Timing.MedianSeconds(() => { for (int i = 0; i < 200; i++) dense.Multiply(x, y); }, 15) / 200;
                 double sparseSeconds = Timing.MedianSeconds(() => { for (int i = 0; i < 200; i++) sparse.Multiply(x, y); }, 15) / 200;
-                results.Add(new()
+                // By input (models since format 0x00010004), each product whatever it costs: on this row, and on it with half its
+                // inputs zero (an image's background); a layer whose dense columns would be too large has none (no figure).
+                var byInputs = LayerByInputs.For(sparse);
+                float[] halfZero = x.Select((v, i) => i % 2 == 0 ? 0f : v).ToArray();
+                double ByInputs(float[] row, LayerByInputs.Product product) =>
+                    Timing.MedianSeconds(() => { for (int i = 0; i < 200; i++) byInputs.Multiply(row, y, product); }, 15) / 200;
+                double columnsSeconds = ByInputs(x, LayerByInputs.Product.SparseColumns), columnsHalfSeconds = ByInputs(halfZero, LayerByInputs.Product.SparseColumns);
+                double byInputsSeconds = byInputs.HasDenseColumns ? ByInputs(x, LayerByInputs.Product.DenseColumns) : 0;
+                double byInputsHalfSeconds = byInputs.HasDenseColumns ? ByInputs(halfZero, LayerByInputs.Product.DenseColumns) : 0;
+                var row = new Dictionary<string, object>
                 {
                     ["benchmark"] = "breakeven",
                     ["shape"] = $"{outputs}x{inputs}",
@@ -40,7 +49,16 @@ internal static class PredictionBenchmarks
                     ["denseMicroseconds"] = Math.Round(denseSeconds * 1e6, 3),
                     ["csrMicroseconds"] = Math.Round(sparseSeconds * 1e6, 3),
                     ["csrOverDense"] = Math.Round(sparseSeconds / denseSeconds, 3),
-                });
+                };
+                row["sparseColumnsMicroseconds"] = Math.Round(columnsSeconds * 1e6, 3);
+                row["sparseColumnsHalfZeroRowMicroseconds"] = Math.Round(columnsHalfSeconds * 1e6, 3);
+                if (byInputs.HasDenseColumns)
+                {
+                    row["denseColumnsMicroseconds"] = Math.Round(byInputsSeconds * 1e6, 3);
+                    row["denseColumnsHalfZeroRowMicroseconds"] = Math.Round(byInputsHalfSeconds * 1e6, 3);
+                }
+
+                results.Add(row);
             }
         }
 

@@ -155,10 +155,11 @@ internal static class ModelReader
             ? SelectionReportFormat.Read(reader, trainedLayers)
             : null;
         var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadInputRange(reader, inputCount) : null;
+        bool scoresByInputs = version >= ModelFormat.ScoringVersion && reader.ReadInt32("scoring", 0, 1) == 1;
         if (!reader.AtEnd)
             throw PayloadReader.Invalid("payload", $"has {reader.Remaining} unread bytes");
 
-        var network = new CompactMlp(inputCount, layers, inputRange);
+        var network = new CompactMlp(inputCount, layers, inputRange, scoresByInputs);
         return (new SparseMlpModelParameters(task, network, classes, sizes, lambdas, nonZero, report), feature);
     }
 

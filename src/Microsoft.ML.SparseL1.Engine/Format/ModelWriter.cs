@@ -70,6 +70,8 @@ internal static class ModelWriter
             WriteFloats(writer, range.Lower);
             WriteFloats(writer, range.Upper);
         }
+
+        writer.Write(model.Network.ScoresByInputs ? 1 : 0);
     }
 
     internal static void WriteString(BinaryWriter writer, string value)

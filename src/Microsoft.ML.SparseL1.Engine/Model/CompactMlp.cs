@@ -14,7 +14,12 @@ namespace Microsoft.ML.SparseL1.Model;
 /// </summary>
 internal sealed class CompactMlp
 {
-    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null)
+    /// <summary>Validates and takes the layers.</summary>
+    /// <param name="inputCount">The input row's length.</param>
+    /// <param name="layers">The layers, each taking the previous one's outputs.</param>
+    /// <param name="inputRange">The range finite inputs are clamped to, or null.</param>
+    /// <param name="scoresByInputs">Whether a dense row's layers are scored by input where that is cheaper (<see cref="ScoresByInputs"/>).</param>
+    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null, bool scoresByInputs = false)
     {
         if (layers.Count == 0)
             throw new ArgumentException("A network has at least one layer.", nameof(layers));
@@ -33,6 +38,8 @@ internal sealed class CompactMlp
         Layers = layers.ToArray();
         MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
         UsedInputs = FindUsedInputs(Layers[0]);
+        ScoresByInputs = scoresByInputs;
+        _byInputs = scoresByInputs ? new Lazy<LayerByInputs[]>(() => Layers.Select(LayerByInputs.For).ToArray()) : null;
     }
 
     public int InputCount { get; }
@@ -49,6 +56,16 @@ internal sealed class CompactMlp
 
     /// <summary>Input features with at least one nonzero weight, ascending.</summary>
     public int[] UsedInputs { get; }
+
+    /// <summary>
+    /// Whether <see cref="Predict"/> scores each layer by input where that is the cheaper product for the row
+    /// (<see cref="LayerByInputs"/>): every model trained since model format 0x00010004. Its sums run in another order
+    /// than the row-wise kernels', so models written before keep those and score as they did.
+    /// </summary>
+    public bool ScoresByInputs { get; }
+
+    /// <summary>The layers by input, made on the first dense row of a model that <see cref="ScoresByInputs"/>.</summary>
+    private readonly Lazy<LayerByInputs[]>? _byInputs;
 
     /// <summary>Compacts trained parameters.</summary>
     public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null)
@@ -103,7 +120,7 @@ internal sealed class CompactMlp
         if (alive.Any(layer => !layer.Contains(true)))
         {
             int outputs = sizes[layers];
-            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange);
+            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange, scoresByInputs: true);
         }
 
         var compact = new List<CompactLayer>(layers);
@@ -125,7 +142,7 @@ internal sealed class CompactMlp
             keptInputs = keptOutputs;
         }
 
-        return new CompactMlp(sizes[0], compact, inputRange);
+        return new CompactMlp(sizes[0], compact, inputRange, scoresByInputs: true);
     }
 
     /// <summary>Network outputs (before softmax or sigmoid) for one row; no allocation.</summary>
@@ -143,15 +160,19 @@ internal sealed class CompactMlp
         }
 
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
-        Layers[0].Multiply(features, first);
-        if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
-            NonFiniteInputs.Propagate(Layers[0], default, features, first);
+        if (_byInputs is null || !_byInputs.Value[0].TryMultiply(features, first))
+        {
+            Layers[0].Multiply(features, first);
+            if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
+                NonFiniteInputs.Propagate(Layers[0], default, features, first);
+        }
+
         PredictFrom(first, outputs, scratch);
     }
 
     /// <summary>
     /// Network outputs for one sparse row (its nonzero slots ascending, and their values); no allocation. The first
-    /// layer costs the weights of the row's nonzero inputs only (<see cref="FirstLayerColumns"/>).
+    /// layer costs the weights of the row's nonzero inputs only (<see cref="LayerColumns"/>).
     /// </summary>
     /// <param name="indices">The row's nonzero slots.</param>
     /// <param name="values">Their values.</param>
@@ -162,14 +183,14 @@ internal sealed class CompactMlp
         if (InputRange is not null)
             throw new InvalidOperationException("A network with an input range scores dense rows (the range may exclude the implicit zeros); densify the row and call Predict.");
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
-        (_firstLayerColumns ??= new FirstLayerColumns(Layers[0])).Multiply(indices, values, first);
+        (_firstLayerColumns ??= new LayerColumns(Layers[0])).Multiply(indices, values, first);
         if (NonFiniteInputs.Any(values))
             NonFiniteInputs.Propagate(Layers[0], indices, values, first);
         PredictFrom(first, outputs, scratch);
     }
 
     /// <summary>The first layer by column, made on the first sparse row (concurrent first calls may each make one).</summary>
-    private FirstLayerColumns? _firstLayerColumns;
+    private LayerColumns? _firstLayerColumns;
 
     /// <summary>The layers after the first, from its pre-activation output in <paramref name="first"/> (scratch.A).</summary>
     private void PredictFrom(Span<float> first, Span<float> outputs, (float[] A, float[] B) scratch)
@@ -184,16 +205,23 @@ internal sealed class CompactMlp
             var layer = Layers[j];
             if (j == Layers.Length - 1)
             {
-                layer.Multiply(input, outputs);
+                Multiply(j, input, outputs);
                 return;
             }
 
             var y = current.AsSpan(0, layer.Outputs);
-            layer.Multiply(input, y);
+            Multiply(j, input, y);
             System.Numerics.Tensors.TensorPrimitives.Max(y, 0f, y);
             input = y;
             (current, other) = (other, current);
         }
+    }
+
+    /// <summary>Layer <paramref name="j"/> on one row of activations: by input where the model does so and it is cheaper.</summary>
+    private void Multiply(int j, ReadOnlySpan<float> input, Span<float> y)
+    {
+        if (_byInputs is null || !_byInputs.Value[j].TryMultiply(input, y))
+            Layers[j].Multiply(input, y);
     }
 
     /// <summary>Rows scored together by <see cref="PredictBatch"/>: 64 keeps a 784-feature block in L2.</summary>

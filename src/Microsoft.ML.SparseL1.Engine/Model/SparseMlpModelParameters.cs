@@ -131,7 +131,18 @@ public sealed class SparseMlpModelParameters
         if (features.Length != InputCount)
             throw new ArgumentException($"Expected {InputCount} features, got {features.Length}.", nameof(features));
         var outputs = new float[OutputCount];
-        Network.Predict(features, outputs, (new float[Network.MaxWidth], new float[Network.MaxWidth]));
+        // Rented: two fresh activation buffers a call cost more than the product itself on wide inputs.
+        float[] first = System.Buffers.ArrayPool<float>.Shared.Rent(Network.MaxWidth), second = System.Buffers.ArrayPool<float>.Shared.Rent(Network.MaxWidth);
+        try
+        {
+            Network.Predict(features, outputs, (first, second));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(first);
+            System.Buffers.ArrayPool<float>.Shared.Return(second);
+        }
+
         return outputs;
     }
 }

@@ -105,18 +105,21 @@ public class ModelFormatFuzzTests
     {
         byte[] original = Serialize(out var model);
         Assert.AreEqual(ModelFormat.CurrentVersion, BinaryPrimitives.ReadInt32LittleEndian(original.AsSpan(8)));
-        foreach (int version in new[] { ModelFormat.InputRangeVersion, ModelFormat.CurrentVersion })
+        foreach (int version in new[] { ModelFormat.ScoringVersion, ModelFormat.CurrentVersion })
         {
             byte[] bytes = (byte[])original.Clone();
             BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
             Assert.AreEqual(model.NonZeroWeightCount, Read(bytes).Item1.NonZeroWeightCount, $"version 0x{version:X8}");
         }
 
-        // A version before the input range has no field after the report: the current payload read as one has bytes left.
-        // (Files of those versions are read by GoldenModelTests.)
-        byte[] older = (byte[])original.Clone();
-        BinaryPrimitives.WriteInt32LittleEndian(older.AsSpan(8), ModelFormat.InputRangeVersion - 1);
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => Read(older)).Message, "unread bytes");
+        // A version before the scoring (or before the input range) has fewer fields after the report: the
+        // current payload read as one has bytes left. (Files of those versions are read by GoldenModelTests.)
+        foreach (int version in new[] { ModelFormat.ScoringVersion - 1, ModelFormat.InputRangeVersion - 1 })
+        {
+            byte[] older = (byte[])original.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(older.AsSpan(8), version);
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => Read(older)).Message, "unread bytes", $"version 0x{version:X8}");
+        }
 
         foreach (int version in new[] { ModelFormat.OldestReadableVersion - 1, ModelFormat.CurrentVersion + 1 })
         {

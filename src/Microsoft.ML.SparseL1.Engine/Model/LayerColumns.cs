@@ -5,18 +5,19 @@ using System;
 namespace Microsoft.ML.SparseL1.Model;
 
 /// <summary>
-/// The first layer's nonzero weights by input column (compressed sparse columns), for scoring sparse input rows: a row
-/// with a few dozen nonzeros among tens of thousands of slots costs the weights of its own nonzero inputs only
-/// (<c>y = b + Σ x_c · W[:, c]</c>), not every weight of the layer nor a dense copy of the row.
+/// A layer's nonzero weights by input column (compressed sparse columns), for scoring sparse input rows and the rows
+/// of activations with many zeros (<see cref="LayerByInputs"/>): a row costs the weights of its own nonzero inputs only
+/// (<c>y = b + Σ x_c · W[:, c]</c>, the columns in the order given, one fused multiply-add per weight), not every weight
+/// of the layer nor a dense copy of the row.
 /// </summary>
-internal sealed class FirstLayerColumns
+internal sealed class LayerColumns
 {
     private readonly int[] _columnPointers;
     private readonly int[] _outputs;
     private readonly float[] _weights;
     private readonly float[] _bias;
 
-    public FirstLayerColumns(CompactLayer layer)
+    public LayerColumns(CompactLayer layer)
     {
         _bias = layer.Bias;
         var counts = new int[layer.Inputs + 1];
@@ -33,6 +34,16 @@ internal sealed class FirstLayerColumns
             _outputs[next[c]] = o;
             _weights[next[c]++] = w;
         });
+    }
+
+    /// <summary>The nonzero weights of input <paramref name="column"/>.</summary>
+    public int NonZeroCount(int column) => _columnPointers[column + 1] - _columnPointers[column];
+
+    /// <summary>Writes input <paramref name="column"/>'s nonzero weights at their outputs' places in <paramref name="destination"/>.</summary>
+    public void CopyColumn(int column, Span<float> destination)
+    {
+        for (int p = _columnPointers[column]; p < _columnPointers[column + 1]; p++)
+            destination[_outputs[p]] = _weights[p];
     }
 
     /// <summary><c>y = b + Σ_k values[k]·W[:, indices[k]]</c> (the layer's product, before the activation).</summary>
