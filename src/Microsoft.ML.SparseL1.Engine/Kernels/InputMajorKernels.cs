@@ -56,7 +56,7 @@ internal static class InputMajorKernels
         }
     }
 
-    /// <summary>Blocks of 8 vectors of outputs (8 independent chains through the FMA latency), then of 4, then single vectors.</summary>
+    /// <summary>Blocks of 12 vectors of outputs (independent chains through the FMA latency), then of 4, then single vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vectors<TVec, TOps>(ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int stride,
         ReadOnlySpan<float> bias, Span<float> y)
@@ -70,35 +70,6 @@ internal static class InputMajorKernels
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float output = ref MemoryMarshal.GetReference(y);
         int o = TwelveVectors<TVec, TOps>(offsets, values, weights, stride, bias, y);
-        for (; o <= stride - 8 * width; o += 8 * width)
-        {
-            TVec a0 = TOps.Load(ref b, (nuint)o), a1 = TOps.Load(ref b, (nuint)(o + width)), a2 = TOps.Load(ref b, (nuint)(o + 2 * width)),
-                a3 = TOps.Load(ref b, (nuint)(o + 3 * width)), a4 = TOps.Load(ref b, (nuint)(o + 4 * width)), a5 = TOps.Load(ref b, (nuint)(o + 5 * width)),
-                a6 = TOps.Load(ref b, (nuint)(o + 6 * width)), a7 = TOps.Load(ref b, (nuint)(o + 7 * width));
-            for (int k = 0; k < count; k++)
-            {
-                TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
-                ref float column = ref Unsafe.Add(ref w, Unsafe.Add(ref offset, k) + o);
-                a0 = TOps.MultiplyAdd(v, TOps.Load(ref column, 0), a0);
-                a1 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)width), a1);
-                a2 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(2 * width)), a2);
-                a3 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(3 * width)), a3);
-                a4 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(4 * width)), a4);
-                a5 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(5 * width)), a5);
-                a6 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(6 * width)), a6);
-                a7 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(7 * width)), a7);
-            }
-
-            TOps.Store(a0, ref output, (nuint)o);
-            TOps.Store(a1, ref output, (nuint)(o + width));
-            TOps.Store(a2, ref output, (nuint)(o + 2 * width));
-            TOps.Store(a3, ref output, (nuint)(o + 3 * width));
-            TOps.Store(a4, ref output, (nuint)(o + 4 * width));
-            TOps.Store(a5, ref output, (nuint)(o + 5 * width));
-            TOps.Store(a6, ref output, (nuint)(o + 6 * width));
-            TOps.Store(a7, ref output, (nuint)(o + 7 * width));
-        }
-
         for (; o <= stride - 4 * width; o += 4 * width)
         {
             TVec a0 = TOps.Load(ref b, (nuint)o), a1 = TOps.Load(ref b, (nuint)(o + width)), a2 = TOps.Load(ref b, (nuint)(o + 2 * width)),

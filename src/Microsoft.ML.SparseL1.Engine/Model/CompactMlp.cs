@@ -39,7 +39,7 @@ internal sealed class CompactMlp
         MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
         UsedInputs = FindUsedInputs(Layers[0]);
         ScoresByInputs = scoresByInputs;
-        _byInputs = scoresByInputs ? new Lazy<LayerByInputs[]>(() => Layers.Select(LayerByInputs.For).ToArray()) : null;
+        _byInputs = scoresByInputs ? new Lazy<LayerByInputs?[]>(() => Layers.Select(LayerByInputs.For).ToArray()) : null;
     }
 
     public int InputCount { get; }
@@ -65,7 +65,7 @@ internal sealed class CompactMlp
     public bool ScoresByInputs { get; }
 
     /// <summary>The layers by input, made on the first dense row of a model that <see cref="ScoresByInputs"/>.</summary>
-    private readonly Lazy<LayerByInputs[]>? _byInputs;
+    private readonly Lazy<LayerByInputs?[]>? _byInputs;
 
     /// <summary>Compacts trained parameters.</summary>
     public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null)
@@ -160,7 +160,7 @@ internal sealed class CompactMlp
         }
 
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
-        if (_byInputs is null || !_byInputs.Value[0].TryMultiply(features, first))
+        if (_byInputs?.Value[0] is not { } byInputs || !byInputs.TryMultiply(features, first))
         {
             Layers[0].Multiply(features, first);
             if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
@@ -220,7 +220,7 @@ internal sealed class CompactMlp
     /// <summary>Layer <paramref name="j"/> on one row of activations: by input where the model does so and it is cheaper.</summary>
     private void Multiply(int j, ReadOnlySpan<float> input, Span<float> y)
     {
-        if (_byInputs is null || !_byInputs.Value[j].TryMultiply(input, y))
+        if (_byInputs?.Value[j] is not { } byInputs || !byInputs.TryMultiply(input, y))
             Layers[j].Multiply(input, y);
     }
 

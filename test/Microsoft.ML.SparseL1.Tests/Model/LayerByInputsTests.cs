@@ -12,7 +12,7 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 namespace Microsoft.ML.SparseL1.Tests.Model;
 
 /// <summary>
-/// Single-row products by input (<see cref="LayerByInputs"/>): both products bit for bit the naive fused sum in
+/// Single-row products by input (<see cref="LayerByInputs"/>): bit for bit the naive fused sum in
 /// ascending input order over the nonzero inputs (on every kernel path, so each CI leg checks its own) and close to the
 /// dense product; each row takes the cheaper product or declines; non-finite rows are scored row-wise; the model file
 /// records whether a model scores by inputs, so it scores the same after a save and load and models of older files keep
@@ -21,12 +21,12 @@ namespace Microsoft.ML.SparseL1.Tests.Model;
 [TestClass]
 public class LayerByInputsTests
 {
-    /// <summary>Output counts that cover every block of the dense-column kernel (12, 8, 4 and single vectors of each width).</summary>
+    /// <summary>Output counts that cover every block of the dense-column kernel (12, 4 and single vectors of each width).</summary>
     [TestMethod]
     [DataRow(37)]
     [DataRow(200)]
     [DataRow(5)]
-    public void Multiply_BothProductsAreTheNaiveFusedSumInInputOrder_BitForBit(int outputs)
+    public void Multiply_IsTheNaiveFusedSumInInputOrder_BitForBit(int outputs)
     {
         const int Inputs = 50;
         var random = new Random(outputs);
@@ -38,17 +38,16 @@ public class LayerByInputsTests
         weights[0] = 0.5f;
         var layer = CompactLayer.FromDense(weights, TestData.Uniform(random, outputs), outputs, Inputs);
         var byInputs = LayerByInputs.For(layer);
-        Assert.IsTrue(byInputs.HasDenseColumns, "a layer 40 % dense has its columns dense");
+        Assert.IsNotNull(byInputs, "a layer 40 % dense is scored by inputs");
 
         for (int row = 0; row < 20; row++)
         {
             float[] x = TestData.Uniform(random, Inputs, 3f);
             TestData.KeepFraction(x, 0.6, random);
             x[3] = 7f;
-            foreach (var product in new[] { LayerByInputs.Product.DenseColumns, LayerByInputs.Product.SparseColumns })
             {
                 var actual = new float[outputs];
-                Assert.IsTrue(byInputs.Multiply(x, actual, product));
+                Assert.IsTrue(byInputs.Multiply(x, actual, always: true));
                 for (int o = 0; o < outputs; o++)
                 {
                     float expected = layer.Bias[o];
@@ -61,16 +60,16 @@ public class LayerByInputsTests
                     }
 
                     Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual[o]),
-                        $"{product}, row {row} output {o}: {expected} against {actual[o]}");
-                    TestData.AssertClose(dense, actual[o], 1e-5, 1e-5, $"{product}, row {row} output {o} against the dense product");
+                        $"row {row} output {o}: {expected} against {actual[o]}");
+                    TestData.AssertClose(dense, actual[o], 1e-5, 1e-5, $"row {row} output {o} against the dense product");
                 }
             }
         }
     }
 
     /// <summary>
-    /// A row takes a product by input only where it streams fewer floats than the row-wise product: the dense columns
-    /// cost the row's nonzero used inputs times the padded outputs, the sparse columns five floats a weight.
+    /// A row is scored by input only where that streams fewer floats than the row-wise product: its nonzero used inputs
+    /// times the padded outputs against the outputs times the inputs; a CSR layer of 1 % is always row-wise.
     /// </summary>
     [TestMethod]
     public void TryMultiply_TakesTheCheaperProductForEachRow()
@@ -81,20 +80,18 @@ public class LayerByInputsTests
         TestData.KeepFraction(weights, 0.3, random);
         for (int c = 0; c < Inputs; c++)
             weights[c] = 1f;
-        var dense = LayerByInputs.For(CompactLayer.FromDense(weights, new float[Outputs], Outputs, Inputs));
+        var dense = LayerByInputs.For(CompactLayer.FromDense(weights, new float[Outputs], Outputs, Inputs))!;
         var y = new float[Outputs];
         float[] full = TestData.Uniform(random, Inputs).Select(v => v == 0f ? 1f : v).ToArray();
-        Assert.IsFalse(dense.TryMultiply(full, y), "100 nonzero inputs x 112 padded outputs, or 5 x 3,000 weights, stream more than the 100 x 100 layer");
+        Assert.IsFalse(dense.TryMultiply(full, y), "100 nonzero inputs x 112 padded outputs stream more than the 100 x 100 layer");
         float[] half = full.Select((v, c) => c % 2 == 0 ? v : 0f).ToArray();
         Assert.IsTrue(dense.TryMultiply(half, y), "50 x 112 stream fewer");
 
         var sparseWeights = new float[Outputs * Inputs];
         for (int c = 0; c < Inputs; c++)
             sparseWeights[(c * 7 % Outputs) * Inputs + c] = 1f + c;
-        var sparse = LayerByInputs.For(CompactLayer.FromDense(sparseWeights, new float[Outputs], Outputs, Inputs));
-        Assert.IsFalse(sparse.HasDenseColumns, "1 % dense: its dense columns would hold 56 times the CSR layer's floats");
-        Assert.IsFalse(sparse.TryMultiply(full, y), "every weight by column costs what the CSR row product costs");
-        Assert.IsTrue(sparse.TryMultiply(half, y), "half the weights by column");
+        Assert.IsNull(LayerByInputs.For(CompactLayer.FromDense(sparseWeights, new float[Outputs], Outputs, Inputs)),
+            "1 % dense: its dense columns would hold 56 times the CSR layer's floats");
     }
 
     [TestMethod]
@@ -113,7 +110,7 @@ public class LayerByInputsTests
             rowWise.Predict(x, expected, scratch);
             byInputs.Predict(x, actual, scratch);
             CollectionAssert.AreEqual(expected, actual, $"input {bad}");
-            Assert.IsFalse(LayerByInputs.For(byInputs.Layers[0]).TryMultiply(x, new float[byInputs.Layers[0].Outputs]));
+            Assert.IsFalse(LayerByInputs.For(byInputs.Layers[0])!.TryMultiply(x, new float[byInputs.Layers[0].Outputs]));
         }
     }
 
@@ -139,7 +136,7 @@ public class LayerByInputsTests
 
         var oneLayerByInputs = CompactMlp.FromParameters(MlpParameters.Initialize([40, 1], 3));
         float[] dense = TestData.Uniform(random, 40).Select(v => v == 0f ? 1f : v).ToArray();
-        Assert.IsFalse(LayerByInputs.For(oneLayerByInputs.Layers[0]).TryMultiply(dense, new float[1]), "fixture: the row declines");
+        Assert.IsNull(LayerByInputs.For(oneLayerByInputs.Layers[0]), "fixture: one output, its columns padded to 16 would hold 16 times the layer");
         float[] a = new float[1], b = new float[1];
         oneLayerByInputs.Predict(dense, a, scratch);
         new CompactMlp(40, oneLayerByInputs.Layers).Predict(dense, b, scratch);
@@ -153,7 +150,7 @@ public class LayerByInputsTests
         var random = new Random(2);
         float[] x = TestData.Uniform(random, parameters.InputSize);
         TestData.KeepFraction(x, 0.3, random);
-        Assert.IsTrue(LayerByInputs.For(byInputs.Layers[0]).TryMultiply(x, new float[byInputs.Layers[0].Outputs]), "fixture: the row is scored by inputs");
+        Assert.IsTrue(LayerByInputs.For(byInputs.Layers[0])!.TryMultiply(x, new float[byInputs.Layers[0].Outputs]), "fixture: the row is scored by inputs");
         foreach (var network in new[] { byInputs, rowWise })
         {
             var model = new SparseMlpModelParameters(SparseMlpTask.Regression, network, [], parameters.LayerSizes, new float[parameters.LayerCount],
