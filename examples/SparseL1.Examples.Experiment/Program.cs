@@ -7,11 +7,12 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
+using Microsoft.ML.SparseL1.Charts;
 
 // An experiment with a time budget on the breast cancer set in data/ (569 rows, 30 inputs): from the trainer's defaults,
 // a search over width, depth, target sparsity, step and budget; every trial, the Pareto front of accuracy against
 // nonzeros, the sparsest model within 0.01 of the best; all scored on a test split the search never saw, beside the
-// defaults. Arguments: [seconds = 30] [data file = data/breast_cancer.csv, found from the working directory up]
+// defaults; a chart of the trials. Arguments: [seconds = 30] [data file = data/breast_cancer.csv, found from the working directory up]
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 string path = args.Length > 1 ? args[1] : FindUp(Path.Combine("data", "breast_cancer.csv"));
 
@@ -51,6 +52,8 @@ Console.WriteLine($"Best: {best}; test accuracy {Test(best):F4}.");
 Console.WriteLine($"Sparsest within 0.01 of the best: {sparsest}; test accuracy {Test(sparsest):F4}, {(double)best.NonZeroWeights / sparsest.NonZeroWeights:F1}x fewer nonzeros than the best.");
 ml.Model.Save(sparsest.Model!, split.TrainSet.Schema, "experiment-sparsest.zip");
 Console.WriteLine("Saved the sparsest model to experiment-sparsest.zip.");
+SparseL1Charts.SaveExperimentChart(result, "experiment.png");
+Console.WriteLine("Wrote experiment.png (every trial's accuracy against its nonzeros, the front, the best and the sparsest within 0.01).");
 
 static string FindUp(string relative)
 {

@@ -11,7 +11,7 @@ namespace Microsoft.ML.SparseL1.Charts;
 /// Writes charts of sparse MLP experiments as PNG or SVG (chosen by the file extension). Each chart is written to a
 /// temporary file beside the destination and moved into place, so a failure or cancellation never leaves half a file.
 /// </summary>
-public static class SparseL1Charts
+public static partial class SparseL1Charts
 {
     /// <summary>Metric (mean ± standard deviation over folds) against achieved sparsity, Pareto front and choice marked.</summary>
     /// <typeparam name="TMetrics">The sweep's metrics type.</typeparam>

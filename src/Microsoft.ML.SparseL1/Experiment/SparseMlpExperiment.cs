@@ -111,9 +111,12 @@ public static class SparseMlpExperiment
             point = search.Next(bestPoint);
         }
 
-        // Cross-validated, the trials a user may pick (the front and the best) are trained again on every row.
+        // Cross-validated, the leaders are checked again on a second split before the best is chosen, and the trials a user
+        // may pick (the front and the best) are trained again on every row.
         if (folds >= 2)
         {
+            Recheck(trials, points, context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1)),
+                (p, split) => Trial(0, p, search, trainer(OptionsFor(p, search, options, task, trainRows, newOptions)), split, score, keepModel: false));
             var found = new SparseMlpExperimentResult(metricName, trials, 0);
             foreach (var member in found.ParetoFront.Append(found.Best).Distinct())
             {
@@ -124,6 +127,24 @@ public static class SparseMlpExperiment
 
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// Scores the <see cref="RecheckedLeaders"/> best trials and trial 0 again on a second split (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>):
+    /// the search chose its leaders on the first split's folds, so their scores there are biased upward by the choice (on
+    /// a small set, by as much as the leaders differ), and a second split the choice never saw measures them without it.
+    /// </summary>
+    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, IReadOnlyList<DataOperationsCatalog.TrainTestData> split,
+        Func<int[], IReadOnlyList<DataOperationsCatalog.TrainTestData>, SparseMlpTrial> run)
+    {
+        var leaders = trials.Skip(1).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).Take(RecheckedLeaders).Append(trials[0]).ToArray();
+        if (leaders.Length < 2)
+            return;
+        foreach (var trial in leaders)
+            trials[trial.Index] = trial with { RecheckFoldMetrics = run(points[trial.Index], split).FoldMetrics };
+    }
+
+    /// <summary>The best trials (after trial 0) scored again before the best is chosen.</summary>
+    private const int RecheckedLeaders = 3;
 
     private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
         (int)Math.Min(DataViewReader.RowCount(data, options.CancellationToken.ThrowIfCancellationRequested), int.MaxValue);

@@ -35,7 +35,10 @@ public sealed class SparseMlpExperimentResult
     /// <summary>
     /// The trial with the best score (ties: the fewer nonzeros), unless it leads trial 0, the trainer's defaults, by less
     /// than one standard error of their differences fold by fold: then trial 0 (on a small set the best of many trials is
-    /// partly the one that fits the folds' noise; a default measured on other data is the safer bet).
+    /// partly the one that fits the folds' noise; a default measured on other data is the safer bet). When the trials
+    /// were cross-validated, the leaders and trial 0 were scored again on a second split
+    /// (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>), and the choice is made on those scores, which the search did not
+    /// select on.
     /// </summary>
     public SparseMlpTrial Best { get; }
 
@@ -47,14 +50,17 @@ public sealed class SparseMlpExperimentResult
 
     private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
     {
-        var top = trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         var defaults = trials[0];
-        int folds = defaults.FoldMetrics.Count;
-        if (top == defaults || folds < 2 || top.FoldMetrics.Count != folds)
+        bool rechecked = defaults.RecheckFoldMetrics.Count >= 2;
+        Func<SparseMlpTrial, IReadOnlyList<double>> folds = rechecked ? t => t.RecheckFoldMetrics : t => t.FoldMetrics;
+        var top = trials.Where(t => !rechecked || t.RecheckFoldMetrics.Count > 0)
+            .OrderByDescending(t => rechecked ? t.RecheckFoldMetrics.Average() : t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        int count = folds(defaults).Count;
+        if (top == defaults || count < 2 || folds(top).Count != count)
             return top;
-        var differences = Enumerable.Range(0, folds).Select(f => top.FoldMetrics[f] - defaults.FoldMetrics[f]).ToArray();
+        var differences = Enumerable.Range(0, count).Select(f => folds(top)[f] - folds(defaults)[f]).ToArray();
         double mean = differences.Average();
-        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (folds - 1) / folds);
+        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (count - 1) / count);
         return mean > standardError ? top : defaults;
     }
 

@@ -24,6 +24,12 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// <summary>The score on each cross-validation fold, or the holdout's alone.</summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 
+    /// <summary>
+    /// The score on each fold of a second cross-validation split (another seed) for the trials the experiment checked
+    /// again before choosing its best (<see cref="SparseMlpExperimentResult.Best"/>); empty for the others.
+    /// </summary>
+    public IReadOnlyList<double> RecheckFoldMetrics { get; init; } = [];
+
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");

@@ -28,6 +28,11 @@ public class ChartTests
         var sweep = new SparsitySweepResult<int>("accuracy", true,
             [new SparsitySweepRow(0.5f, 0.5, [0.5], 0.9, 0.01, 100, 1000, 5, 1, true), new SparsitySweepRow(0.9f, 0.9, [0.9], 0.85, 0.02, 20, 500, 4, 1, true)], [], 0.01);
 
+        SparseMlpTrial Trial(int index, int width, float target, double metric, long nonZero) =>
+            new(index, [width], target, 1f, 1, metric, nonZero, target, 0.1, null) { FoldMetrics = [metric] };
+        var experiment = new SparseMlpExperimentResult("MicroAccuracy",
+            [Trial(0, 100, 0.9f, 0.952, 1_000), Trial(1, 100, 0.98f, 0.945, 200), Trial(2, 400, 0.9f, 0.96, 4_000), Trial(3, 50, 0.5f, 0.9, 2_500)], 12);
+
         AccuracyAtSparsitySeries[] accuracy =
         [
             new("ours", [(0.8, 0.894), (0.9, 0.895), (0.98, 0.888)]),
@@ -42,6 +47,7 @@ public class ChartTests
                 SparseL1Charts.SaveSelectionChart(report, Path.Combine(directory, "selection" + extension));
                 SparseL1Charts.SaveLayerSparsityChart(model, Path.Combine(directory, "layers" + extension));
                 SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep" + extension));
+                SparseL1Charts.SaveExperimentChart(experiment, Path.Combine(directory, "experiment" + extension));
                 SparseL1Charts.SaveAccuracyAtSparsityChart(accuracy, Path.Combine(directory, "accuracy" + extension));
                 SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputs" + extension), inputNames: ["a", "b", "c", "d", "e", "f"]);
                 SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "inputmap" + extension), imageWidth: 3, data: Rows(new MLContext(seed: 1)));
@@ -69,7 +75,12 @@ public class ChartTests
             string inputMap = File.ReadAllText(Path.Combine(directory, "inputmap.svg"));
             StringAssert.Contains(inputMap, "weight norm x input sd");
             StringAssert.Contains(inputMap, "image row (0 at the top)");
-            Assert.HasCount(12, Directory.GetFiles(directory), "no temporary files left behind");
+            string experimentSvg = File.ReadAllText(Path.Combine(directory, "experiment.svg"));
+            StringAssert.Contains(experimentSvg, "best: trial 2, 4,000 nonzero");
+            StringAssert.Contains(experimentSvg, "sparsest within 0.01: trial 0, 1,000 nonzero");
+            StringAssert.Contains(experimentSvg, "nonzero weights (log10)");
+            Assert.HasCount(14, Directory.GetFiles(directory), "no temporary files left behind");
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseL1Charts.SaveExperimentChart(experiment, Path.Combine(directory, "bad.png"), tolerance: -1));
             Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseL1Charts.SaveInputImportanceChart(model, Path.Combine(directory, "bad.png"), imageWidth: 4));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveAccuracyAtSparsityChart([], Path.Combine(directory, "empty.png")));
             Assert.ThrowsExactly<ArgumentException>(() => SparseL1Charts.SaveSweepChart(sweep, Path.Combine(directory, "sweep.jpg")));
