@@ -100,11 +100,11 @@ public static class SparseMlpExperiment
         {
             search.Tried(point);
             var trialOptions = OptionsFor(point, search, options, task, trainRows, newOptions);
-            var trial = Trial(trials.Count, point, search, trainer(trialOptions), parts, score, keepModel: folds < 2);
+            var trial = Trial(trials.Count, point, search, trainer(trialOptions), parts, score, keepModel: folds < 2, best?.FoldMetrics);
             trials.Add(trial);
             points.Add(point);
             options.Progress?.Report(trial);
-            if (best is null || trial.Metric > best.Metric)
+            if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
                 (best, bestPoint) = (trial, point);
             if (trials.Count >= (options.MaxTrials ?? int.MaxValue) || clock.Elapsed.TotalSeconds >= options.TrainingTimeInSeconds)
                 break;
@@ -129,22 +129,28 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// Scores the <see cref="RecheckedLeaders"/> best trials and trial 0 again on a second split (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>):
+    /// Scores the <see cref="RecheckedLeaders"/> best trial and trial 0 again on a second split (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>):
     /// the search chose its leaders on the first split's folds, so their scores there are biased upward by the choice (on
     /// a small set, by as much as the leaders differ), and a second split the choice never saw measures them without it.
     /// </summary>
     private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, IReadOnlyList<DataOperationsCatalog.TrainTestData> split,
         Func<int[], IReadOnlyList<DataOperationsCatalog.TrainTestData>, SparseMlpTrial> run)
     {
-        var leaders = trials.Skip(1).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).Take(RecheckedLeaders).Append(trials[0]).ToArray();
+        var leaders = trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).Take(RecheckedLeaders).Append(trials[0]).ToArray();
         if (leaders.Length < 2)
             return;
         foreach (var trial in leaders)
             trials[trial.Index] = trial with { RecheckFoldMetrics = run(points[trial.Index], split).FoldMetrics };
     }
 
-    /// <summary>The best trials (after trial 0) scored again before the best is chosen.</summary>
-    private const int RecheckedLeaders = 3;
+    /// <summary>How far below the best trial's mean on the same folds a trial's mean may fall before it stops (<see cref="Trial"/>).</summary>
+    private const double HopelessMargin = 0.05;
+
+    /// <summary>
+    /// The best trials (after trial 0) scored again before the best is chosen: one, because choosing among several on the
+    /// second split would bias their scores there as the search biased them on the first.
+    /// </summary>
+    private const int RecheckedLeaders = 1;
 
     private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
         (int)Math.Min(DataViewReader.RowCount(data, options.CancellationToken.ThrowIfCancellationRequested), int.MaxValue);
@@ -180,25 +186,32 @@ public static class SparseMlpExperiment
         return options;
     }
 
-    /// <summary>Trains a point on each part's training rows and scores it on the part's test rows (the means over the parts).</summary>
+    /// <summary>
+    /// Trains a point on each part's training rows and scores it on the part's test rows (the means over the parts). From
+    /// the second fold on, a trial whose mean so far is more than <see cref="HopelessMargin"/> below the best trial's mean
+    /// on the same folds stops there (<see cref="SparseMlpTrial.StoppedEarly"/>): it cannot be the best, nor within a
+    /// usual tolerance of it, and its remaining folds would only spend the budget.
+    /// </summary>
     private static SparseMlpTrial Trial(int index, int[] point, ExperimentSearch search, IEstimator<SparseMlpPredictionTransformer> trainer,
-        IReadOnlyList<DataOperationsCatalog.TrainTestData> parts, Func<IDataView, double> score, bool keepModel)
+        IReadOnlyList<DataOperationsCatalog.TrainTestData> parts, Func<IDataView, double> score, bool keepModel, IReadOnlyList<double>? best = null)
     {
         var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
         var watch = Stopwatch.StartNew();
         double nonZero = 0, sparsity = 0;
-        var scores = new double[parts.Count];
+        var scores = new List<double>(parts.Count);
         SparseMlpPredictionTransformer? model = null;
-        for (int p = 0; p < parts.Count; p++)
+        bool stopped = false;
+        for (int p = 0; p < parts.Count && !stopped; p++)
         {
             var part = parts[p];
             model = trainer.Fit(part.TrainSet);
-            scores[p] = score(model.Transform(part.TestSet));
-            nonZero += (double)model.Model.NonZeroWeightCount / parts.Count;
-            sparsity += model.Model.Sparsity / parts.Count;
+            scores.Add(score(model.Transform(part.TestSet)));
+            nonZero += model.Model.NonZeroWeightCount;
+            sparsity += model.Model.Sparsity;
+            stopped = p >= 1 && p < parts.Count - 1 && best?.Count == parts.Count && scores.Average() < best.Take(p + 1).Average() - HopelessMargin;
         }
 
-        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, scores.Average(), (long)Math.Round(nonZero), sparsity,
-            watch.Elapsed.TotalSeconds, keepModel ? model : null) { FoldMetrics = scores };
+        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, scores.Average(), (long)Math.Round(nonZero / scores.Count),
+            sparsity / scores.Count, watch.Elapsed.TotalSeconds, keepModel ? model : null) { FoldMetrics = scores, StoppedEarly = stopped };
     }
 }

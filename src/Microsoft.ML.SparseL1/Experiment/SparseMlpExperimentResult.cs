@@ -17,7 +17,7 @@ public sealed class SparseMlpExperimentResult
         Best = ChooseBest(trials);
         // Sorted by nonzeros, a trial is on the front when it scores above every sparser one.
         var front = new List<SparseMlpTrial>();
-        foreach (var trial in trials.OrderBy(t => t.NonZeroWeights).ThenByDescending(t => t.Metric).ThenBy(t => t.Index))
+        foreach (var trial in trials.Where(t => !t.StoppedEarly).OrderBy(t => t.NonZeroWeights).ThenByDescending(t => t.Metric).ThenBy(t => t.Index))
         {
             if (front.Count == 0 || trial.Metric > front[^1].Metric)
                 front.Add(trial);
@@ -36,13 +36,16 @@ public sealed class SparseMlpExperimentResult
     /// The trial with the best score (ties: the fewer nonzeros), unless it leads trial 0, the trainer's defaults, by less
     /// than one standard error of their differences fold by fold: then trial 0 (on a small set the best of many trials is
     /// partly the one that fits the folds' noise; a default measured on other data is the safer bet). When the trials
-    /// were cross-validated, the leaders and trial 0 were scored again on a second split
+    /// were cross-validated, the top trial and trial 0 were scored again on a second split
     /// (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>), and the choice is made on those scores, which the search did not
     /// select on.
     /// </summary>
     public SparseMlpTrial Best { get; }
 
-    /// <summary>The trials no other beats on both score and nonzeros, sparsest first (each scores above every sparser one).</summary>
+    /// <summary>
+    /// The trials no other beats on both score and nonzeros, sparsest first (each scores above every sparser one); trials
+    /// that stopped early (<see cref="SparseMlpTrial.StoppedEarly"/>) are not on it.
+    /// </summary>
     public IReadOnlyList<SparseMlpTrial> ParetoFront { get; }
 
     /// <summary>Seconds the experiment took.</summary>
@@ -53,7 +56,7 @@ public sealed class SparseMlpExperimentResult
         var defaults = trials[0];
         bool rechecked = defaults.RecheckFoldMetrics.Count >= 2;
         Func<SparseMlpTrial, IReadOnlyList<double>> folds = rechecked ? t => t.RecheckFoldMetrics : t => t.FoldMetrics;
-        var top = trials.Where(t => !rechecked || t.RecheckFoldMetrics.Count > 0)
+        var top = trials.Where(t => !t.StoppedEarly && (!rechecked || t.RecheckFoldMetrics.Count > 0))
             .OrderByDescending(t => rechecked ? t.RecheckFoldMetrics.Average() : t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         int count = folds(defaults).Count;
         if (top == defaults || count < 2 || folds(top).Count != count)

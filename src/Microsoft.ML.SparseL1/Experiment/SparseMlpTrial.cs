@@ -25,6 +25,13 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 
     /// <summary>
+    /// Whether the trial stopped before its last fold, its score so far too far below the best trial's on the same folds
+    /// to compete (<see cref="FoldMetrics"/> then holds the folds it ran, and <see cref="Metric"/> their mean). Such a
+    /// trial is neither the best nor on the Pareto front.
+    /// </summary>
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>
     /// The score on each fold of a second cross-validation split (another seed) for the trials the experiment checked
     /// again before choosing its best (<see cref="SparseMlpExperimentResult.Best"/>); empty for the others.
     /// </summary>
@@ -32,5 +39,5 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
 
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");
+        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");
 }

@@ -115,21 +115,51 @@ public class SparseMlpExperimentTests
         Assert.IsNotNull(result.Best.Model);
         foreach (var trial in result.Trials)
         {
-            Assert.HasCount(3, trial.FoldMetrics);
+            // A trial far below the best on its first two folds stops there.
+            Assert.HasCount(trial.StoppedEarly ? 2 : 3, trial.FoldMetrics, trial.ToString());
             Assert.AreEqual(trial.FoldMetrics.Average(), trial.Metric, 1e-12);
         }
 
-        // The three leaders after trial 0, and trial 0, are scored again on a second split (here: every trial), and the
-        // best is the top of those scores unless it leads the defaults (trial 0) by less than the standard error of their
-        // fold-by-fold differences there.
+        // The top trial after trial 0, and trial 0, are scored again on a second split, and the best is the top unless it
+        // leads the defaults (trial 0) by less than the standard error of their fold-by-fold differences there.
+        var leader = result.Trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         foreach (var trial in result.Trials)
-            Assert.HasCount(3, trial.RecheckFoldMetrics, trial.ToString());
-        Assert.IsTrue(result.Trials.Any(t => !t.RecheckFoldMetrics.SequenceEqual(t.FoldMetrics)), "the second split has other folds");
-        var top = result.Trials.OrderByDescending(t => t.RecheckFoldMetrics.Average()).ThenBy(t => t.NonZeroWeights).First();
+            Assert.HasCount(trial == leader || trial.Index == 0 ? 3 : 0, trial.RecheckFoldMetrics, trial.ToString());
+        Assert.IsTrue(result.Trials.Any(t => t.RecheckFoldMetrics.Count > 0 && !t.RecheckFoldMetrics.SequenceEqual(t.FoldMetrics)), "the second split has other folds");
+        var top = new[] { result.Trials[0], leader }.OrderByDescending(t => t.RecheckFoldMetrics.Average()).ThenBy(t => t.NonZeroWeights).First();
         var differences = top.RecheckFoldMetrics.Zip(result.Trials[0].RecheckFoldMetrics, (a, b) => a - b).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 2 / 3);
         Assert.AreSame(top == result.Trials[0] || mean > standardError ? top : result.Trials[0], result.Best);
+    }
+
+    /// <summary>
+    /// A trial whose cross-validated score trails the best trial's on the same folds by more than 0.05 stops after its
+    /// second fold: a network left with next to no weight (99.9 %) scores the majority class's share.
+    /// </summary>
+    [TestMethod]
+    public void CrossValidated_AHopelessTrialStopsEarly_AndIsNeitherBestNorOnTheFront()
+    {
+        var (ml, data) = ThreeClasses();
+        var options = new SparseMlpExperimentOptions
+        {
+            MaxTrials = 2, TrainingTimeInSeconds = 1e6, NumberOfFolds = 5, HiddenLayerWidths = [32], HiddenLayerCounts = [1],
+            TargetSparsities = [0.9f, 0.999f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
+        };
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        var (defaults, hopeless) = (result.Trials[0], result.Trials[1]);
+        Assert.AreEqual(0.999f, hopeless.TargetSparsity);
+        Assert.IsFalse(defaults.StoppedEarly);
+        Assert.HasCount(5, defaults.FoldMetrics);
+        Assert.IsTrue(hopeless.StoppedEarly, hopeless.ToString());
+        Assert.HasCount(2, hopeless.FoldMetrics);
+        Assert.IsLessThan(defaults.FoldMetrics.Take(2).Average() - 0.05, hopeless.Metric);
+        Assert.AreEqual(hopeless.FoldMetrics.Average(), hopeless.Metric, 1e-12);
+        StringAssert.Contains(hopeless.ToString(), "stopped after 2 folds");
+        Assert.AreSame(defaults, result.Best);
+        CollectionAssert.DoesNotContain(result.ParetoFront.ToArray(), hopeless);
+        Assert.IsNull(hopeless.Model);
     }
 
     [TestMethod]
