@@ -9,6 +9,8 @@
 #                                              sets measured so far (so a long run can be split by --sets or --half)
 #   bench/tabular.sh --label NAME [...]        a configuration to compare: bench/tabular-runs/NAME.{json,md}; with
 #                                              --trainers, the others' results come from bench/tabular-peers.json
+#   bench/tabular.sh --experiment S [...]      per set a SparseMlpExperiment of S seconds against the defaults and
+#                                              LightGbm: bench/tabular-runs/{NAME or experiment}.md
 # Example: bench/tabular.sh --label wide --half tune --trainers sparsemlp --sparsemlp 'HiddenLayerSizes=256,256'
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +21,17 @@ fi
 Rscript bench/tabular-export.R bench/tabular-sets.tsv bench/tabular-data >&2
 label=""
 trainers=""
+experiment=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[i]}" in
     --label) label="${args[i + 1]:-}" ;;
     --trainers) trainers="${args[i + 1]:-}" ;;
+    --experiment) experiment=1 ;;
   esac
 done
+# An experiment comparison never replaces the defaults' results: it goes to bench/tabular-runs/ (named "experiment" unless labelled).
+[[ -n "$experiment" && -z "$label" ]] && label=experiment
 if [[ -n "$label" ]]; then
   mkdir -p bench/tabular-runs
   out="bench/tabular-runs/$label"
@@ -40,6 +46,13 @@ dotnet build bench/SparseL1.Bench.Tabular -c Release -nologo -v quiet >&2
 # The build's compiler servers stay busy for a while after it: stop them so they do not share the cores with the folds.
 dotnet build-server shutdown >/dev/null 2>&1 || true
 dotnet run -c Release --no-build --project bench/SparseL1.Bench.Tabular -- "${extra[@]}" "$@" >"$out.log.md"
+if [[ -n "$experiment" ]]; then
+  # An experiment comparison prints its own table (no JSON to report from).
+  { echo "# Tabular benchmark, experiments (\`bench/tabular.sh\`, commit $(git rev-parse --short HEAD))"; echo; cat "$out.log.md"; } >"$out.md"
+  rm -f "$out.log.md"
+  echo "Wrote $out.md." >&2
+  exit 0
+fi
 {
   echo "# Tabular benchmark (\`bench/tabular.sh\`, commit $(git rev-parse --short HEAD))"
   echo
