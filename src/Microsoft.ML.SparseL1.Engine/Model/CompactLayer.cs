@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Linq;
 using System.Numerics.Tensors;
 using Microsoft.ML.SparseL1.Kernels;
 
@@ -86,6 +87,27 @@ internal sealed class CompactLayer
             return _dense[output * Inputs + input];
         int index = Array.BinarySearch(_columnIndices!, _rowPointers![output], _rowPointers[output + 1] - _rowPointers[output], input);
         return index >= 0 ? _values![index] : 0f;
+    }
+
+    /// <summary>The inputs with at least one nonzero weight, ascending.</summary>
+    public int[] UsedInputs()
+    {
+        var used = new bool[Inputs];
+        if (IsSparse)
+        {
+            foreach (int column in _columnIndices!)
+                used[column] = true;
+        }
+        else
+        {
+            for (int i = 0; i < Inputs; i++)
+            {
+                for (int o = 0; o < Outputs && !used[i]; o++)
+                    used[i] = _dense![o * Inputs + i] != 0f;
+            }
+        }
+
+        return Enumerable.Range(0, used.Length).Where(i => used[i]).ToArray();
     }
 
     /// <summary>The weights as a dense outputs x inputs row-major matrix (a copy for CSR layers; the layer's own array otherwise).</summary>

@@ -37,7 +37,7 @@ internal sealed class CompactMlp
         InputRange = inputRange;
         Layers = layers.ToArray();
         MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
-        UsedInputs = FindUsedInputs(Layers[0]);
+        UsedInputs = Layers[0].UsedInputs();
         ScoresByInputs = scoresByInputs;
         _byInputs = scoresByInputs ? new Lazy<LayerByInputs?[]>(() => Layers.Select(LayerByInputs.For).ToArray()) : null;
     }
@@ -160,13 +160,7 @@ internal sealed class CompactMlp
         }
 
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
-        if (_byInputs?.Value[0] is not { } byInputs || !byInputs.TryMultiply(features, first))
-        {
-            Layers[0].Multiply(features, first);
-            if (Layers[0].IsSparse && NonFiniteInputs.Any(features))
-                NonFiniteInputs.Propagate(Layers[0], default, features, first);
-        }
-
+        Multiply(0, features, first);
         PredictFrom(first, outputs, scratch);
     }
 
@@ -217,11 +211,17 @@ internal sealed class CompactMlp
         }
     }
 
-    /// <summary>Layer <paramref name="j"/> on one row of activations: by input where the model does so and it is cheaper.</summary>
+    /// <summary>
+    /// Layer <paramref name="j"/> on one row (of inputs, or of activations): by input where the model does so and it is
+    /// cheaper, else row-wise; a CSR first layer gives non-finite inputs the dense product's NaN (<see cref="NonFiniteInputs"/>).
+    /// </summary>
     private void Multiply(int j, ReadOnlySpan<float> input, Span<float> y)
     {
-        if (_byInputs?.Value[j] is not { } byInputs || !byInputs.TryMultiply(input, y))
-            Layers[j].Multiply(input, y);
+        if (_byInputs?.Value[j] is { } byInputs && byInputs.TryMultiply(input, y))
+            return;
+        Layers[j].Multiply(input, y);
+        if (j == 0 && Layers[0].IsSparse && NonFiniteInputs.Any(input))
+            NonFiniteInputs.Propagate(Layers[0], default, input, y);
     }
 
     /// <summary>Rows scored together by <see cref="PredictBatch"/>: 64 keeps a 784-feature block in L2.</summary>
@@ -309,25 +309,5 @@ internal sealed class CompactMlp
 
             Kernels.GemmPackingTranspose.Transpose(current.AsSpan(0, OutputCount * block), block, OutputCount, block, outputs.Slice(start * OutputCount, block * OutputCount), OutputCount);
         }
-    }
-
-    private static int[] FindUsedInputs(CompactLayer first)
-    {
-        var used = new bool[first.Inputs];
-        if (first.IsSparse)
-        {
-            foreach (int column in first.ColumnIndices)
-                used[column] = true;
-        }
-        else
-        {
-            for (int i = 0; i < first.Inputs; i++)
-            {
-                for (int o = 0; o < first.Outputs && !used[i]; o++)
-                    used[i] = first.DenseWeights[o * first.Inputs + i] != 0f;
-            }
-        }
-
-        return Enumerable.Range(0, used.Length).Where(i => used[i]).ToArray();
     }
 }

@@ -2,7 +2,6 @@
 
 using System;
 using System.Buffers;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.ML.SparseL1.Kernels;
 
@@ -61,13 +60,13 @@ internal sealed class LayerByInputs
     public static LayerByInputs? For(CompactLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        var sparseColumns = new LayerColumns(layer);
-        int[] used = Enumerable.Range(0, layer.Inputs).Where(c => sparseColumns.NonZeroCount(c) > 0).ToArray();
+        int[] used = layer.UsedInputs();
         int stride = (layer.Outputs + InputMajorKernels.Stride - 1) / InputMajorKernels.Stride * InputMajorKernels.Stride;
         long cells = (long)used.Length * stride;
         long stored = layer.IsSparse ? 2L * layer.NonZeroCount : (long)layer.Outputs * layer.Inputs;
         if (used.Length == 0 || cells > MaximumCopyFactor * stored || cells > Array.MaxLength)
             return null;
+        var sparseColumns = new LayerColumns(layer);
         var columns = new float[cells];
         for (int j = 0; j < used.Length; j++)
             sparseColumns.CopyColumn(used[j], columns.AsSpan(j * stride, stride));

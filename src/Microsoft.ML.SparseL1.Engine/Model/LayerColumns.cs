@@ -36,9 +36,6 @@ internal sealed class LayerColumns
         });
     }
 
-    /// <summary>The nonzero weights of input <paramref name="column"/>.</summary>
-    public int NonZeroCount(int column) => _columnPointers[column + 1] - _columnPointers[column];
-
     /// <summary>Writes input <paramref name="column"/>'s nonzero weights at their outputs' places in <paramref name="destination"/>.</summary>
     public void CopyColumn(int column, Span<float> destination)
     {

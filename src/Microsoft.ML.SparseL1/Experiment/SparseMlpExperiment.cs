@@ -136,7 +136,7 @@ public static class SparseMlpExperiment
     private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, IReadOnlyList<DataOperationsCatalog.TrainTestData> split,
         Func<int[], IReadOnlyList<DataOperationsCatalog.TrainTestData>, SparseMlpTrial> run)
     {
-        var leaders = trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).Take(RecheckedLeaders).Append(trials[0]).ToArray();
+        var leaders = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).Take(RecheckedLeaders).Append(trials[0]).ToArray();
         if (leaders.Length < 2)
             return;
         foreach (var trial in leaders)

@@ -51,13 +51,17 @@ public sealed class SparseMlpExperimentResult
     /// <summary>Seconds the experiment took.</summary>
     public double Seconds { get; }
 
+    /// <summary>Trials from the best <paramref name="score"/> down; ties: the fewer nonzeros, then the earlier trial.</summary>
+    internal static IEnumerable<SparseMlpTrial> Ranked(IEnumerable<SparseMlpTrial> trials, Func<SparseMlpTrial, double> score) =>
+        trials.OrderByDescending(score).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index);
+
     private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
     {
         var defaults = trials[0];
         bool rechecked = defaults.RecheckFoldMetrics.Count >= 2;
         Func<SparseMlpTrial, IReadOnlyList<double>> folds = rechecked ? t => t.RecheckFoldMetrics : t => t.FoldMetrics;
-        var top = trials.Where(t => !t.StoppedEarly && (!rechecked || t.RecheckFoldMetrics.Count > 0))
-            .OrderByDescending(t => rechecked ? t.RecheckFoldMetrics.Average() : t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        var top = Ranked(trials.Where(t => !t.StoppedEarly && (!rechecked || t.RecheckFoldMetrics.Count > 0)),
+            t => rechecked ? t.RecheckFoldMetrics.Average() : t.Metric).First();
         int count = folds(defaults).Count;
         if (top == defaults || count < 2 || folds(top).Count != count)
             return top;
