@@ -9,20 +9,24 @@ using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1;
 using Microsoft.ML.SparseL1.Mpi;
 
-// Checks data-parallel training and the distributed sweep on Open MPI processes (.ci/run runs it):
+// Checks data-parallel training, the distributed sweep and the distributed experiment on Open MPI processes (.ci/run runs it):
 //   dotnet build test/SparseL1.Mpi.Check -c Release
 //   mpirun --allow-run-as-root --oversubscribe -np 2 dotnet test/SparseL1.Mpi.Check/bin/Release/net10.0/SparseL1.Mpi.Check.dll
 // On the digits set (1,797 rows, data/digits.csv), each rank training on its contiguous shard:
 //   1. a fixed-λ run equals one process on all rows (every rank trains that reference itself) within float rounding;
 //   2. the default selection (90 % target) gives every rank the same network bit for bit, twice in a row; rank 0 prints
 //      its hash ("model-hash ...") so that CI can compare two separate mpirun jobs;
-//   3. a sweep spread over the ranks gives the table one process gives (same folds, same models).
+//   3. a sweep spread over the ranks gives the table one process gives (same folds, same models);
+//   4. an experiment spread over the ranks (each trial's folds dealt out) gives the trials one process gives.
 // "--bad-shard-on-rank N": rank N's shard gets a NaN feature; every rank must stop with the error naming rank N.
 // "--die-on-rank N": rank N's process is killed in its third epoch; mpirun must end the job (the others are waiting in
 // the step's reduction) and name the rank; .ci/run checks that it does within a time limit.
+// "--time-experiment": times a 16-trial cross-validated experiment with the defaults on digits over the job's ranks, and
+// prints it as JSON on rank 0 (run it with -np 1 and -np 2 one after the other to compare; docs/distributed.md).
 // Exit code 0 when every check holds.
 int badRank = args is ["--bad-shard-on-rank", var value] ? int.Parse(value, CultureInfo.InvariantCulture) : -1;
 int dyingRank = args is ["--die-on-rank", var dying] ? int.Parse(dying, CultureInfo.InvariantCulture) : -1;
+bool timeExperiment = args is ["--time-experiment"];
 var mpi = MpiCommunicator.Initialize();
 int rank = mpi.Rank, size = mpi.Size;
 try
@@ -43,6 +47,17 @@ try
             Console.WriteLine($"rank {rank}: stopped as expected: {e.Message}");
         }
 
+        mpi.Dispose();
+        return 0;
+    }
+
+    if (timeExperiment)
+    {
+        // The same cross-validated experiment (a trial count, so the same trials for any number of ranks), timed.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var timed = SparseMlpExperiment.Multiclass(ml, all, new SparseMlpExperimentOptions { MaxTrials = 16, TrainingTimeInSeconds = 1e6, Communicator = mpi });
+        if (rank == 0)
+            Console.WriteLine($"{{\"benchmark\": \"experiment-over-ranks\", \"ranks\": {size}, \"trials\": {timed.Trials.Count}, \"seconds\": {clock.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)}, \"best\": \"{timed.Best}\"}}");
         mpi.Dispose();
         return 0;
     }
@@ -95,6 +110,27 @@ try
 
     if (rank == 0)
         Console.Write(spread);
+
+    // 4. An experiment cross-validated over the ranks (each trial's folds dealt out), against the same one in one process.
+    var experiment = () => new SparseMlpExperimentOptions
+    {
+        MaxTrials = 3, TrainingTimeInSeconds = 1e6, NumberOfFolds = 3, HiddenLayerWidths = [16, 32], HiddenLayerCounts = [1],
+        TargetSparsities = [0.8f, 0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
+    };
+    var spreadOptions = experiment();
+    spreadOptions.Communicator = mpi;
+    var spreadTrials = SparseMlpExperiment.Multiclass(ml, all, spreadOptions);
+    var aloneTrials = SparseMlpExperiment.Multiclass(ml, all, experiment());
+    for (int i = 0; i < aloneTrials.Trials.Count; i++)
+    {
+        var (expected, actual) = (aloneTrials.Trials[i], spreadTrials.Trials[i]);
+        Check(expected.FoldMetrics.SequenceEqual(actual.FoldMetrics) && expected.NonZeroWeights == actual.NonZeroWeights,
+            $"experiment trial {i}: {size} ranks gave {actual}, one process {expected}");
+    }
+
+    Check(spreadTrials.Best.Index == aloneTrials.Best.Index, "the experiment's best differs from one process's");
+    if (rank == 0)
+        Console.WriteLine($"experiment over {size} ranks: {spreadTrials.Trials.Count} trials as in one process, best {spreadTrials.Best}");
     mpi.Barrier();
     mpi.Dispose();
     Console.WriteLine($"rank {rank}: OK");

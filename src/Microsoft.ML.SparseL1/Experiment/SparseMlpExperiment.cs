@@ -7,6 +7,7 @@ using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Data;
 using Microsoft.ML.SparseL1.Experiment;
+using Microsoft.ML.SparseL1.Sweep;
 using Microsoft.ML.SparseL1.Trainers;
 
 namespace Microsoft.ML.SparseL1;
@@ -18,8 +19,9 @@ namespace Microsoft.ML.SparseL1;
 /// Pareto front of score against nonzeros and the sparsest model within a tolerance of the best.
 /// </summary>
 /// <remarks>
-/// The data must already hold the feature vector and the label (featurize first, as for the trainer). One process: the
-/// trials run one after another, each on the trainer's threads.
+/// The data must already hold the feature vector and the label (featurize first, as for the trainer). In one process the
+/// trials run one after another, each on the trainer's threads; with <see cref="SparseMlpExperimentOptions.Communicator"/>
+/// their fits are spread over the ranks of a group.
 /// </remarks>
 public static class SparseMlpExperiment
 {
@@ -76,12 +78,17 @@ public static class SparseMlpExperiment
     {
         ArgumentNullException.ThrowIfNull(data);
         options.Validate();
-        options.CancellationToken.ThrowIfCancellationRequested();
+        // Spread over ranks, a cancellation is exchanged with the fits (SweepJobs): a rank must not stop alone before them.
+        if (options.Communicator is not { Size: > 1 })
+            options.CancellationToken.ThrowIfCancellationRequested();
         var features = data.Schema.GetColumnOrNull(options.FeatureColumnName)
             ?? throw new ArgumentOutOfRangeException(nameof(options), $"The data has no feature column '{options.FeatureColumnName}' (option FeatureColumnName).");
         if (features.Type is not VectorDataViewType { IsKnownSize: true } vector)
             throw new ArgumentOutOfRangeException(nameof(options), $"The feature column '{options.FeatureColumnName}' must be a known-size vector of Single; it is {features.Type}.");
 
+        var communicator = options.Communicator ?? SparseL1Communicator.SingleProcess;
+        communicator.CheckRankAndSize(nameof(options.Communicator));
+        using var exclusive = communicator.Size > 1 ? communicator.BeginExclusiveUse("experiment") : null;
         var clock = Stopwatch.StartNew();
         int rows = CountRows(data, options);
         int folds = options.NumberOfFolds ?? (rows < AutomaticFoldsBelowRows ? AutomaticFolds : 1);
@@ -91,22 +98,41 @@ public static class SparseMlpExperiment
         int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
         int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
+        var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
+        var runner = new ExperimentTrials(ranks, search, score);
+        TrialPlan Plan(int index, int[] point, int trainingRows) =>
+            new(index, point, trainer(OptionsFor(point, search, options, task, trainingRows, newOptions)));
+
+        // Cross-validated, a round is one trial, its folds dealt over the ranks: the same trials as in one process. Held
+        // out, a round is one trial a rank, the next points from the best so far, tried side by side.
+        int trialsPerRound = folds >= 2 ? 1 : communicator.Size;
         var trials = new List<SparseMlpTrial>();
         var points = new List<int[]>();
         int[]? point = search.Start;
         SparseMlpTrial? best = null;
         int[] bestPoint = point;
+        int maxTrials = options.MaxTrials ?? int.MaxValue;
         while (point is not null)
         {
-            search.Tried(point);
-            var trialOptions = OptionsFor(point, search, options, task, trainRows, newOptions);
-            var trial = Trial(trials.Count, point, search, trainer(trialOptions), parts, score, keepModel: folds < 2, best?.FoldMetrics);
-            trials.Add(trial);
-            points.Add(point);
-            options.Progress?.Report(trial);
-            if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
-                (best, bestPoint) = (trial, point);
-            if (trials.Count >= (options.MaxTrials ?? int.MaxValue) || clock.Elapsed.TotalSeconds >= options.TrainingTimeInSeconds)
+            var round = new List<TrialPlan>();
+            for (; point is not null; point = search.Next(bestPoint))
+            {
+                search.Tried(point);
+                round.Add(Plan(trials.Count + round.Count, point, trainRows));
+                if (round.Count == trialsPerRound || trials.Count + round.Count == maxTrials)
+                    break;
+            }
+
+            foreach (var (trial, plan) in runner.Run(round, parts, keepModel: folds < 2, best?.FoldMetrics).Zip(round))
+            {
+                trials.Add(trial);
+                points.Add(plan.Point);
+                options.Progress?.Report(trial);
+                if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
+                    (best, bestPoint) = (trial, plan.Point);
+            }
+
+            if (trials.Count >= maxTrials || ranks.OutOfTime(clock, options.TrainingTimeInSeconds))
                 break;
             point = search.Next(bestPoint);
         }
@@ -115,17 +141,31 @@ public static class SparseMlpExperiment
         // may pick (the front and the best) are trained again on every row.
         if (folds >= 2)
         {
-            Recheck(trials, points, context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1)),
-                (p, split) => Trial(0, p, search, trainer(OptionsFor(p, search, options, task, trainRows, newOptions)), split, score, keepModel: false));
+            var split = context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1));
+            Recheck(trials, points, p => runner.Run([Plan(0, p, trainRows)], split, keepModel: false, best: null)[0]);
             var found = new SparseMlpExperimentResult(metricName, trials, 0);
-            foreach (var member in found.ParetoFront.Append(found.Best).Distinct())
-            {
-                var refit = OptionsFor(points[member.Index], search, options, task, rows, newOptions);
-                trials[member.Index] = member with { Model = trainer(refit).Fit(data) };
-            }
+            var members = found.ParetoFront.Append(found.Best).Distinct().ToArray();
+            var refits = ranks.Fit(members.Select((m, i) => new ExperimentJob(i, m.Index, -1)).ToArray(),
+                job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
+            for (int i = 0; i < members.Length; i++)
+                trials[members[i].Index] = members[i] with { Model = refits[i].Model };
         }
 
+        MeasurePrediction(trials, new SparseMlpExperimentResult(metricName, trials, 0), data);
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Rows scored to measure a model's prediction time (<see cref="SparseMlpTrial.PredictionMicroseconds"/>).</summary>
+    private const int LatencyRows = 1000;
+
+    /// <summary>Measures the prediction time of the models a user may pick: the Pareto front's and the best's.</summary>
+    private static void MeasurePrediction(List<SparseMlpTrial> trials, SparseMlpExperimentResult found, IDataView data)
+    {
+        foreach (var member in found.ParetoFront.Append(found.Best).Distinct())
+        {
+            if (member.Model is { } model)
+                trials[member.Index] = member with { PredictionMicroseconds = PipelineModels.LatencyMicroseconds(model, data, LatencyRows) };
+        }
     }
 
     /// <summary>
@@ -133,18 +173,14 @@ public static class SparseMlpExperiment
     /// the search chose its leaders on the first split's folds, so their scores there are biased upward by the choice (on
     /// a small set, by as much as the leaders differ), and a second split the choice never saw measures them without it.
     /// </summary>
-    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, IReadOnlyList<DataOperationsCatalog.TrainTestData> split,
-        Func<int[], IReadOnlyList<DataOperationsCatalog.TrainTestData>, SparseMlpTrial> run)
+    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, Func<int[], SparseMlpTrial> run)
     {
         var leaders = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).Take(RecheckedLeaders).Append(trials[0]).ToArray();
         if (leaders.Length < 2)
             return;
         foreach (var trial in leaders)
-            trials[trial.Index] = trial with { RecheckFoldMetrics = run(points[trial.Index], split).FoldMetrics };
+            trials[trial.Index] = trial with { RecheckFoldMetrics = run(points[trial.Index]).FoldMetrics };
     }
-
-    /// <summary>How far below the best trial's mean on the same folds a trial's mean may fall before it stops (<see cref="Trial"/>).</summary>
-    private const double HopelessMargin = 0.05;
 
     /// <summary>
     /// The best trials (after trial 0) scored again before the best is chosen: one, because choosing among several on the
@@ -184,34 +220,5 @@ public static class SparseMlpExperiment
         }
 
         return options;
-    }
-
-    /// <summary>
-    /// Trains a point on each part's training rows and scores it on the part's test rows (the means over the parts). From
-    /// the second fold on, a trial whose mean so far is more than <see cref="HopelessMargin"/> below the best trial's mean
-    /// on the same folds stops there (<see cref="SparseMlpTrial.StoppedEarly"/>): it cannot be the best, nor within a
-    /// usual tolerance of it, and its remaining folds would only spend the budget.
-    /// </summary>
-    private static SparseMlpTrial Trial(int index, int[] point, ExperimentSearch search, IEstimator<SparseMlpPredictionTransformer> trainer,
-        IReadOnlyList<DataOperationsCatalog.TrainTestData> parts, Func<IDataView, double> score, bool keepModel, IReadOnlyList<double>? best = null)
-    {
-        var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
-        var watch = Stopwatch.StartNew();
-        double nonZero = 0, sparsity = 0;
-        var scores = new List<double>(parts.Count);
-        SparseMlpPredictionTransformer? model = null;
-        bool stopped = false;
-        for (int p = 0; p < parts.Count && !stopped; p++)
-        {
-            var part = parts[p];
-            model = trainer.Fit(part.TrainSet);
-            scores.Add(score(model.Transform(part.TestSet)));
-            nonZero += model.Model.NonZeroWeightCount;
-            sparsity += model.Model.Sparsity;
-            stopped = p >= 1 && p < parts.Count - 1 && best?.Count == parts.Count && scores.Average() < best.Take(p + 1).Average() - HopelessMargin;
-        }
-
-        return new SparseMlpTrial(index, hidden, target, stepMultiplier, epochMultiplier, scores.Average(), (long)Math.Round(nonZero / scores.Count),
-            sparsity / scores.Count, watch.Elapsed.TotalSeconds, keepModel ? model : null) { FoldMetrics = scores, StoppedEarly = stopped };
     }
 }

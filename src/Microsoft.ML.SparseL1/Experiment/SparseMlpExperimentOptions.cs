@@ -75,6 +75,17 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>Stops the experiment, inside a trial's training too; the trials done so far are lost (the call throws).</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// Spreads the experiment's fits over the ranks of a group (Open MPI: <c>MpiCommunicator</c> in the package
+    /// SparseL1.MLNet.Mpi): every rank calls the experiment with the same data and options and returns the same result,
+    /// but for the measured times. Cross-validated, each trial's folds are dealt over the ranks, so the trials are the ones
+    /// one process runs, bit for bit, in less time. Held out, each round trains one trial a rank side by side (the next
+    /// points from the best so far), so the search differs from one process's, and is the same for the same ranks, seed
+    /// and <see cref="MaxTrials"/>. The time budget is read on rank 0's clock; a fit that fails on one rank stops every
+    /// rank with its error. The trials themselves train in one process each. Default null (one process).
+    /// </summary>
+    public SparseL1Communicator? Communicator { get; set; }
+
     internal void Validate()
     {
         if (!(TrainingTimeInSeconds > 0) || double.IsInfinity(TrainingTimeInSeconds) && MaxTrials is null)

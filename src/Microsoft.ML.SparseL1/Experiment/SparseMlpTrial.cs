@@ -37,7 +37,14 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// </summary>
     public IReadOnlyList<double> RecheckFoldMetrics { get; init; } = [];
 
+    /// <summary>
+    /// Microseconds a row takes to score through <see cref="Model"/>'s <c>Transform</c> (a cursor over the first 1,000 rows
+    /// of the experiment's data, on the machine that ran the experiment), for the trials on the Pareto front and the best;
+    /// null for the others, which keep no model.
+    /// </summary>
+    public double? PredictionMicroseconds { get; init; }
+
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s");
+        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s{(PredictionMicroseconds is double micros ? $", {micros:F1} µs a row" : "")}");
 }

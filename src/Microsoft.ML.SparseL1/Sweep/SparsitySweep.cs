@@ -2,7 +2,6 @@
 
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Sweep;
@@ -113,13 +112,13 @@ public static class SparsitySweep
     private static SparsitySweepRow Row(IDataView data, SparsitySweepOptions options, float target, ITransformer[] models,
         double[] values, double trainingSeconds, long modelBytes)
     {
-        var networks = models.Select(FindNetwork).ToArray();
+        var networks = models.Select(PipelineModels.Network).ToArray();
         int layers = networks[0].LayerNonZeroCounts.Count;
         var layerSparsity = Enumerable.Range(0, layers).Select(j => networks.Average(n =>
             1.0 - (double)n.LayerNonZeroCounts[j] / ((long)n.TrainedLayerSizes[j] * n.TrainedLayerSizes[j + 1]))).ToArray();
         return new SparsitySweepRow(target, networks.Average(n => n.Sparsity), layerSparsity, values.Average(), StandardDeviation(values),
             networks.Average(n => (double)n.NonZeroWeightCount), modelBytes,
-            LatencyMicroseconds(models[0], data, options.LatencyRows), trainingSeconds,
+            PipelineModels.LatencyMicroseconds(models[0], data, options.LatencyRows), trainingSeconds,
             networks.All(n => n.SelectionReport?.Converged ?? true));
     }
 
@@ -156,43 +155,7 @@ public static class SparsitySweep
         return unknown ? null : false;
     }
 
-    private static SparseMlpModelParameters FindNetwork(ITransformer model) =>
-        Find(model)?.Model ?? throw new ArgumentException("The swept pipeline must contain a sparse MLP trainer (SparseMlp).", nameof(model));
-
-    // Chains nest when a chain is appended to a chain (a.Append(b.Append(trainer))): search them depth first, last first.
-    private static SparseMlpPredictionTransformer? Find(ITransformer model) => model switch
-    {
-        SparseMlpPredictionTransformer t => t,
-        IEnumerable<ITransformer> chain => chain.Reverse().Select(Find).FirstOrDefault(t => t is not null),
-        _ => null,
-    };
-
     private static long ModelBytes(MLContext context, ITransformer model, DataViewSchema schema) => SweepJobs.Save(context, model, schema).Length;
-
-    private static double LatencyMicroseconds(ITransformer model, IDataView data, int rows)
-    {
-        var sample = new MLContext(seed: 0).Data.TakeRows(data, rows);
-        var scored = model.Transform(sample);
-        var score = scored.Schema["Score"];
-        var clock = Stopwatch.StartNew();
-        long count = 0;
-        using (var cursor = scored.GetRowCursor([score]))
-        {
-            Delegate getter = score.Type is VectorDataViewType ? cursor.GetGetter<VBuffer<float>>(score) : cursor.GetGetter<float>(score);
-            VBuffer<float> vector = default;
-            float scalar = 0;
-            while (cursor.MoveNext())
-            {
-                if (getter is ValueGetter<VBuffer<float>> vectorGetter)
-                    vectorGetter(ref vector);
-                else
-                    ((ValueGetter<float>)getter)(ref scalar);
-                count++;
-            }
-        }
-
-        return count == 0 ? 0 : clock.Elapsed.TotalMilliseconds * 1000 / count;
-    }
 
     private static double StandardDeviation(double[] values)
     {

@@ -2,6 +2,7 @@
 
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -10,7 +11,11 @@ using System.Threading;
 namespace Microsoft.ML.SparseL1.Sweep;
 
 /// <summary>One (target, fold) training job of a sweep.</summary>
-internal readonly record struct SweepJob(float Target, int Fold);
+internal readonly record struct SweepJob(float Target, int Fold)
+{
+    /// <summary>The job as error messages name it.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the sweep's job (target {Target}, fold {Fold})");
+}
 
 /// <summary>A trained job: its model, training time and, when it was received from another rank, its saved size.</summary>
 /// <param name="Model">The fitted pipeline (loaded from its zip when another rank trained it).</param>
@@ -19,18 +24,20 @@ internal readonly record struct SweepJob(float Target, int Fold);
 internal readonly record struct TrainedJob(ITransformer Model, double Seconds, long? SavedBytes = null);
 
 /// <summary>
-/// Trains a sweep's jobs over the ranks of a group: job j on rank j mod Size; then each job's owner broadcasts its
-/// outcome (the saved model, or the error), so that every rank holds every model, or every rank throws the same error.
-/// A failure is exchanged like a model, so no rank waits for a job that will never come.
+/// Trains a batch of fits (a sweep's or an experiment's) over the ranks of a group: job j on rank j mod Size; then each
+/// job's owner broadcasts its outcome (the saved model, or the error), so that every rank holds every model, or every
+/// rank throws the same error. A failure is exchanged like a model, so no rank waits for a job that will never come.
+/// In one process the jobs just run in order. A job's <c>ToString</c> names it in error messages ("the sweep's job ...").
 /// </summary>
 internal static class SweepJobs
 {
-    public static TrainedJob[] Train(SparseL1Communicator communicator, MLContext context, SweepJob[] jobs, Func<SweepJob, ITransformer> fit,
+    public static TrainedJob[] Train<TJob>(SparseL1Communicator communicator, MLContext context, IReadOnlyList<TJob> jobs, Func<TJob, ITransformer> fit,
         DataViewSchema schema, CancellationToken cancellation)
+        where TJob : struct
     {
-        var trained = new TrainedJob[jobs.Length];
-        var failures = new Exception?[jobs.Length];
-        for (int j = communicator.Rank; j < jobs.Length; j += communicator.Size)
+        var trained = new TrainedJob[jobs.Count];
+        var failures = new Exception?[jobs.Count];
+        for (int j = communicator.Rank; j < jobs.Count; j += communicator.Size)
         {
             try
             {
@@ -60,13 +67,15 @@ internal static class SweepJobs
         return stream.ToArray();
     }
 
-    private static void Share(SparseL1Communicator communicator, MLContext context, SweepJob[] jobs, TrainedJob[] trained, Exception?[] failures, DataViewSchema schema)
+    private static void Share<TJob>(SparseL1Communicator communicator, MLContext context, IReadOnlyList<TJob> jobs, TrainedJob[] trained, Exception?[] failures,
+        DataViewSchema schema)
+        where TJob : struct
     {
         string? firstFailure = null;
         Exception? ownFailure = null;
         bool cancelled = false;
         var header = new byte[24];
-        for (int j = 0; j < jobs.Length; j++)
+        for (int j = 0; j < jobs.Count; j++)
         {
             int owner = j % communicator.Size;
             byte[] payload = [];
@@ -104,7 +113,7 @@ internal static class SweepJobs
             communicator.Broadcast(payload, owner);
             if (jobFailed)
             {
-                firstFailure ??= $"The sweep's job (target {jobs[j].Target}, fold {jobs[j].Fold}) failed on rank {owner} of {communicator.Size}: {Encoding.UTF8.GetString(payload)}";
+                firstFailure ??= $"{Capitalized(jobs[j].ToString()!)} failed on rank {owner} of {communicator.Size}: {Encoding.UTF8.GetString(payload)}";
                 ownFailure ??= failures[j];
             }
             else if (owner == communicator.Rank)
@@ -123,7 +132,7 @@ internal static class SweepJobs
                 catch (Exception e)
 #pragma warning restore CA1031
                 {
-                    firstFailure ??= $"Rank {communicator.Rank} of {communicator.Size} could not load the model of the sweep's job (target {jobs[j].Target}, fold {jobs[j].Fold}) trained on rank {owner}: {e.Message}";
+                    firstFailure ??= $"Rank {communicator.Rank} of {communicator.Size} could not load the model of {jobs[j]} trained on rank {owner}: {e.Message}";
                     ownFailure ??= e;
                 }
             }
@@ -132,4 +141,6 @@ internal static class SweepJobs
         if (firstFailure is not null)
             throw cancelled ? new OperationCanceledException(firstFailure, ownFailure) : new InvalidOperationException(firstFailure, ownFailure);
     }
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

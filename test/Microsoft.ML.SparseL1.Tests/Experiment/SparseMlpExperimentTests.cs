@@ -18,12 +18,12 @@ public class SparseMlpExperimentTests
         public string Label { get; set; } = string.Empty;
     }
 
-    private sealed class SyncProgress(Action report) : IProgress<SparseMlpTrial>
+    internal sealed class SyncProgress(Action report) : IProgress<SparseMlpTrial>
     {
         public void Report(SparseMlpTrial value) => report();
     }
 
-    private static (MLContext Context, IDataView Data) ThreeClasses()
+    internal static (MLContext Context, IDataView Data) ThreeClasses()
     {
         var ml = new MLContext(seed: 1);
         var random = new Random(4);
@@ -35,7 +35,7 @@ public class SparseMlpExperimentTests
         return (ml, ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
     }
 
-    private static SparseMlpExperimentOptions Small(int trials) => new()
+    internal static SparseMlpExperimentOptions Small(int trials) => new()
     {
         MaxTrials = trials, TrainingTimeInSeconds = 1e6, NumberOfFolds = 1, HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [1, 2],
         TargetSparsities = [0.5f, 0.8f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1, 2],
@@ -85,6 +85,10 @@ public class SparseMlpExperimentTests
         foreach (var member in result.ParetoFront)
             Assert.IsFalse(result.Trials.Any(t => t.Metric > member.Metric && t.NonZeroWeights < member.NonZeroWeights), member.ToString());
         Assert.Contains(result.Best, result.ParetoFront.ToList());
+        // The models a user may pick have their prediction time measured; the others are not timed.
+        foreach (var trial in result.Trials)
+            Assert.AreEqual(result.ParetoFront.Contains(trial), trial.PredictionMicroseconds is > 0, trial.ToString());
+        StringAssert.Contains(result.Best.ToString(), "µs a row");
         var sparsest = result.SparsestWithin(0.05);
         Assert.IsGreaterThanOrEqualTo(result.Best.Metric - 0.05, sparsest.Metric);
         Assert.IsFalse(result.Trials.Any(t => t.Metric >= result.Best.Metric - 0.05 && t.NonZeroWeights < sparsest.NonZeroWeights));
@@ -104,6 +108,7 @@ public class SparseMlpExperimentTests
         {
             bool onFront = result.ParetoFront.Contains(trial);
             Assert.AreEqual(onFront, trial.Model is not null, trial.ToString());
+            Assert.AreEqual(onFront, trial.PredictionMicroseconds is > 0, trial.ToString());
             if (trial.Model is SparseMlpPredictionTransformer model)
             {
                 // Trained on all 500 rows with the trial's options: the same network shape and target.

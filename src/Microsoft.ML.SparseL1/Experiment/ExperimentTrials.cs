@@ -1,0 +1,87 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.SparseL1.Sweep;
+
+namespace Microsoft.ML.SparseL1.Experiment;
+
+/// <summary>A point of the search with its trial number and the trainer of its options.</summary>
+internal readonly record struct TrialPlan(int Index, int[] Point, IEstimator<SparseMlpPredictionTransformer> Trainer);
+
+/// <summary>
+/// Trains and scores trials: each on every part's training rows, scored on the part's test rows (the means over the
+/// parts). The fits go out in rounds (<see cref="ExperimentRanks"/>): in one process one fold at a time; over ranks, as
+/// many folds a round as there are ranks (one trial's folds side by side, or one fold of each of several trials). From
+/// the second fold on, a trial whose mean so far is more than <see cref="HopelessMargin"/> below the best trial's mean on
+/// the same folds stops there (<see cref="SparseMlpTrial.StoppedEarly"/>): it cannot be the best, nor within a usual
+/// tolerance of it, and its remaining folds would only spend the budget. The rule reads the folds in order, so a trial
+/// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at).
+/// </summary>
+internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch search, Func<IDataView, double> score)
+{
+    /// <summary>How far below the best trial's mean on the same folds a trial's mean may fall before it stops.</summary>
+    public const double HopelessMargin = 0.05;
+
+    /// <summary>Runs <paramref name="plans"/> on <paramref name="parts"/>; <paramref name="best"/> is the best trial's fold scores so far, if any.</summary>
+    public SparseMlpTrial[] Run(IReadOnlyList<TrialPlan> plans, IReadOnlyList<DataOperationsCatalog.TrainTestData> parts, bool keepModel,
+        IReadOnlyList<double>? best)
+    {
+        var runs = plans.Select(_ => new TrialRun()).ToArray();
+        int foldsPerRound = Math.Max(1, ranks.Size / plans.Count);
+        for (int first = 0; first < parts.Count; first += foldsPerRound)
+        {
+            var jobs = new List<ExperimentJob>();
+            for (int t = 0; t < plans.Count; t++)
+            {
+                for (int f = first; f < Math.Min(first + foldsPerRound, parts.Count) && !runs[t].Stopped; f++)
+                    jobs.Add(new ExperimentJob(t, plans[t].Index, f));
+            }
+
+            if (jobs.Count == 0)
+                break;
+            var fitted = ranks.Fit(jobs, job => plans[job.Slot].Trainer.Fit(parts[job.Fold].TrainSet));
+            for (int i = 0; i < jobs.Count; i++)
+            {
+                var (t, fold) = (jobs[i].Slot, jobs[i].Fold);
+                var run = runs[t];
+                if (run.Stopped)
+                    continue;
+                run.Add(fitted[i].Model, score(fitted[i].Model.Transform(parts[fold].TestSet)), fitted[i].Seconds);
+                run.Stopped = fold >= 1 && fold < parts.Count - 1 && best?.Count == parts.Count
+                    && run.Scores.Average() < best.Take(fold + 1).Average() - HopelessMargin;
+            }
+        }
+
+        return plans.Select((plan, t) => runs[t].Trial(plan, search, keepModel)).ToArray();
+    }
+
+    /// <summary>One trial's folds so far.</summary>
+    private sealed class TrialRun
+    {
+        private double _nonZero, _sparsity, _seconds;
+        private ITransformer? _model;
+
+        public List<double> Scores { get; } = [];
+
+        public bool Stopped { get; set; }
+
+        public void Add(ITransformer model, double foldScore, double seconds)
+        {
+            var network = PipelineModels.Network(model);
+            Scores.Add(foldScore);
+            _nonZero += network.NonZeroWeightCount;
+            _sparsity += network.Sparsity;
+            _seconds += seconds;
+            _model = model;
+        }
+
+        public SparseMlpTrial Trial(TrialPlan plan, ExperimentSearch search, bool keepModel)
+        {
+            var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(plan.Point);
+            return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
+                _sparsity / Scores.Count, _seconds, keepModel ? _model : null) { FoldMetrics = Scores, StoppedEarly = Stopped };
+        }
+    }
+}

@@ -1,0 +1,117 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using System.Threading;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Experiment;
+
+/// <summary><see cref="SparseMlpExperimentOptions.Communicator"/>: an experiment's fits spread over ranks (threads here).</summary>
+[TestClass]
+public class DistributedExperimentTests
+{
+    /// <summary>
+    /// Cross-validated, each trial's folds are dealt over the ranks: every rank gets the trials one process gets, fold for
+    /// fold. The 99.9 % trial stops after its second fold (as in one process) although, on 3 ranks, its third fold was
+    /// trained in the same round.
+    /// </summary>
+    [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void CrossValidated_SpreadOverRanks_GivesEveryRankTheTrialsOneProcessGives(int ranks)
+    {
+        var options = () => new SparseMlpExperimentOptions
+        {
+            MaxTrials = 3, TrainingTimeInSeconds = 1e6, NumberOfFolds = 5, HiddenLayerWidths = [16, 32], HiddenLayerCounts = [1],
+            TargetSparsities = [0.9f, 0.999f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
+        };
+        var (ml, data) = SparseMlpExperimentTests.ThreeClasses();
+        var alone = SparseMlpExperiment.Multiclass(ml, data, options());
+        Assert.IsTrue(alone.Trials.Any(t => t.StoppedEarly), "one trial stops early: " + string.Join("; ", alone.Trials));
+        var results = InProcessGroup.Run(ranks, (rank, communicator) =>
+        {
+            var o = options();
+            o.Communicator = communicator;
+            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+            return SparseMlpExperiment.Multiclass(context, rows, o);
+        });
+        foreach (var (result, error) in results)
+        {
+            Assert.IsNull(error, error?.ToString());
+            Assert.HasCount(alone.Trials.Count, result!.Trials);
+            for (int i = 0; i < alone.Trials.Count; i++)
+            {
+                var (expected, actual) = (alone.Trials[i], result.Trials[i]);
+                CollectionAssert.AreEqual(expected.FoldMetrics.ToArray(), actual.FoldMetrics.ToArray(), $"trial {i} folds");
+                CollectionAssert.AreEqual(expected.RecheckFoldMetrics.ToArray(), actual.RecheckFoldMetrics.ToArray(), $"trial {i} second split");
+                Assert.AreEqual(expected.NonZeroWeights, actual.NonZeroWeights, $"trial {i} nonzeros");
+                Assert.AreEqual(expected.StoppedEarly, actual.StoppedEarly, $"trial {i} stopped");
+                Assert.AreEqual(expected.Model is null, actual.Model is null, $"trial {i} model");
+            }
+
+            Assert.AreEqual(alone.Best.Index, result.Best.Index);
+            CollectionAssert.AreEqual(alone.ParetoFront.Select(t => t.Index).ToArray(), result.ParetoFront.Select(t => t.Index).ToArray());
+            // The refit models came from other ranks as saved zips: they score the rows as the ones trained here do.
+            var expectedScores = ml.MulticlassClassification.Evaluate(alone.Best.Model!.Transform(data)).MicroAccuracy;
+            Assert.AreEqual(expectedScores, ml.MulticlassClassification.Evaluate(result.Best.Model!.Transform(data)).MicroAccuracy);
+        }
+    }
+
+    /// <summary>
+    /// Held out, each round trains one trial a rank: the first round is the defaults and the next point beside them, and
+    /// every rank holds the same trials, twice in a row.
+    /// </summary>
+    [TestMethod]
+    public void HeldOut_SpreadOverRanks_TrainsOneTrialARank_TheSameOnEveryRankAndRun()
+    {
+        var (ml, data) = SparseMlpExperimentTests.ThreeClasses();
+        var alone = SparseMlpExperiment.Multiclass(ml, data, SparseMlpExperimentTests.Small(2));
+        string Summary(SparseMlpExperimentResult r) => string.Join("; ", r.Trials.Select(t =>
+            $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}: {t.Metric:R} {t.NonZeroWeights}"));
+        string? first = null;
+        for (int run = 0; run < 2; run++)
+        {
+            var results = InProcessGroup.Run(2, (rank, communicator) =>
+            {
+                var o = SparseMlpExperimentTests.Small(5);
+                o.Communicator = communicator;
+                var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+                return SparseMlpExperiment.Multiclass(context, rows, o);
+            });
+            foreach (var (result, error) in results)
+            {
+                Assert.IsNull(error, error?.ToString());
+                Assert.HasCount(5, result!.Trials);
+                // The first round holds the two points one process tries first.
+                Assert.AreEqual(Summary(alone), string.Join("; ", Summary(result).Split("; ").Take(2)));
+                Assert.IsTrue(result.Trials.All(t => t.Model is not null), "held out, every trial keeps its model");
+                first ??= Summary(result);
+                Assert.AreEqual(first, Summary(result));
+            }
+        }
+    }
+
+    [TestMethod]
+    public void CancelledOnOneRank_StopsEveryRank()
+    {
+        var results = InProcessGroup.Run(2, (rank, communicator) =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var o = SparseMlpExperimentTests.Small(4);
+            o.NumberOfFolds = 2;
+            o.Communicator = communicator;
+            o.CancellationToken = cancellation.Token;
+            // Rank 1 is cancelled once the first trial is done: its fold of the next trial fails, and every rank stops.
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) cancellation.Cancel(); });
+            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+            return SparseMlpExperiment.Multiclass(context, rows, o);
+        });
+        foreach (var (_, error) in results)
+        {
+            Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
+            StringAssert.Contains(error!.Message, "The experiment's trial 1 (fold 1) failed on rank 1 of 2");
+        }
+    }
+}
