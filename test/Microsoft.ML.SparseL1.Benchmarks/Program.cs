@@ -55,13 +55,17 @@ if (wanted.Contains("frozen-layer-parts"))
 if (wanted.Contains("threads-epoch"))
     results.AddRange(SparseTrainingBenchmarks.ThreadsEpoch());
 // "fit-cost" runs the narrow network's rows; "fit-cost-wide" adds the wide network at the same nonzeros; "fit-cost-every=K"
-// adds the runs that take the whole gradient every K steps before the freeze.
+// holds the pattern between whole-gradient steps every K steps instead of the trainer's default.
 if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
 {
     string? every = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-every=", StringComparison.Ordinal));
     results.AddRange(FitCostBenchmarks.Run(includeWide: wanted.Contains("fit-cost-wide"),
-        every is null ? 1 : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        every is null ? Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
 }
+// "fit-cost-accuracy=K": accuracy at four sparsities and three seeds, the whole gradient every step and every K steps.
+string? accuracyEvery = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-accuracy=", StringComparison.Ordinal));
+if (accuracyEvery is not null)
+    results.AddRange(FitCostBenchmarks.Accuracy(int.Parse(accuracyEvery[(accuracyEvery.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
 if (wanted.Contains("gemm-pair"))
     results.AddRange(EngineBenchmarks.GemmPair());
 if (wanted.Contains("step-parts"))

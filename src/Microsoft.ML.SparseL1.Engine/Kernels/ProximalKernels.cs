@@ -22,6 +22,74 @@ internal static class ProximalKernels
     public static float SoftThreshold(float value, float threshold) =>
         MathF.CopySign(MathF.Max(MathF.Abs(value) - threshold, 0f), value);
 
+    /// <summary>How many entries are nonzero (NaN counts as nonzero, −0 as zero), a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CountNonZero(ReadOnlySpan<float> values)
+    {
+        int i = 0, zeros = 0;
+        switch (KernelDispatch.Current)
+        {
+            case KernelPath.Vector512: i = CountZerosVector<Vector512<float>, Simd512>(values, ref zeros); break;
+            case KernelPath.Vector256: i = CountZerosVector<Vector256<float>, Simd256>(values, ref zeros); break;
+            case KernelPath.Vector128: i = CountZerosVector<Vector128<float>, Simd128>(values, ref zeros); break;
+        }
+
+        for (; i < values.Length; i++)
+            zeros += values[i] == 0f ? 1 : 0;
+        return values.Length - zeros;
+    }
+
+    /// <summary>
+    /// Writes the indices of the nonzero entries of <paramref name="values"/>, ascending, into <paramref name="positions"/>
+    /// (at least <see cref="CountNonZero"/> long) and returns how many: a vector's nonzero lanes at a time, so the cost
+    /// follows the vectors and the nonzeros, not a branch an entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int NonZeroPositions(ReadOnlySpan<float> values, Span<int> positions)
+    {
+        int i = 0, count = 0;
+        switch (KernelDispatch.Current)
+        {
+            case KernelPath.Vector512: i = NonZeroPositionsVector<Vector512<float>, Simd512>(values, positions, ref count); break;
+            case KernelPath.Vector256: i = NonZeroPositionsVector<Vector256<float>, Simd256>(values, positions, ref count); break;
+            case KernelPath.Vector128: i = NonZeroPositionsVector<Vector128<float>, Simd128>(values, positions, ref count); break;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] != 0f)
+                positions[count++] = i;
+        }
+
+        return count;
+    }
+
+    private static int NonZeroPositionsVector<TVec, TOps>(ReadOnlySpan<float> values, Span<int> positions, ref int count)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        int i = 0;
+        for (; i + TOps.Count <= values.Length; i += TOps.Count)
+        {
+            for (ulong bits = TOps.NonZeroBits(TOps.Load(ref start, (nuint)i)); bits != 0; bits &= bits - 1)
+                positions[count++] = i + System.Numerics.BitOperations.TrailingZeroCount(bits);
+        }
+
+        return i;
+    }
+
+    private static int CountZerosVector<TVec, TOps>(ReadOnlySpan<float> values, ref int zeros)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        int i = 0;
+        for (; i + TOps.Count <= values.Length; i += TOps.Count)
+            zeros += TOps.CountZeros(TOps.Load(ref start, (nuint)i));
+        return i;
+    }
+
     /// <summary>In place: <c>w[i] = S_t(w[i])</c>. Returns how many entries are nonzero afterwards.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int SoftThreshold(Span<float> weights, float threshold)

@@ -52,6 +52,9 @@ internal interface ISimdOps<TVec>
     /// <summary>How many lanes equal zero (either sign).</summary>
     static abstract int CountZeros(TVec x);
 
+    /// <summary>Bit i set where lane i is nonzero (NaN included; either zero's sign not).</summary>
+    static abstract ulong NonZeroBits(TVec x);
+
     /// <summary>The sum of the lanes (the same order on every call, so a sum is reproducible).</summary>
     static abstract float Sum(TVec x);
 }
@@ -105,6 +108,9 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CountZeros(Vector512<float> x) => BitOperations.PopCount(Vector512.Equals(x, Vector512<float>.Zero).ExtractMostSignificantBits());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong NonZeroBits(Vector512<float> x) => ~Vector512.Equals(x, Vector512<float>.Zero).ExtractMostSignificantBits() & ((1UL << Count) - 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> x) => Vector512.Sum(x);
@@ -161,6 +167,9 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
     public static int CountZeros(Vector256<float> x) => BitOperations.PopCount(Vector256.Equals(x, Vector256<float>.Zero).ExtractMostSignificantBits());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong NonZeroBits(Vector256<float> x) => ~Vector256.Equals(x, Vector256<float>.Zero).ExtractMostSignificantBits() & ((1UL << Count) - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> x) => Vector256.Sum(x);
 }
 
@@ -213,6 +222,9 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CountZeros(Vector128<float> x) => BitOperations.PopCount(Vector128.Equals(x, Vector128<float>.Zero).ExtractMostSignificantBits());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong NonZeroBits(Vector128<float> x) => ~Vector128.Equals(x, Vector128<float>.Zero).ExtractMostSignificantBits() & ((1UL << Count) - 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> x) => Vector128.Sum(x);

@@ -44,7 +44,7 @@ internal sealed class CompactLayer
 
     public bool IsSparse => _dense is null;
 
-    public int NonZeroCount => _values?.Length ?? CountNonZero(_dense!);
+    public int NonZeroCount => _values?.Length ?? Kernels.ProximalKernels.CountNonZero(_dense!);
 
     public ReadOnlySpan<float> DenseWeights => _dense;
 
@@ -60,7 +60,7 @@ internal sealed class CompactLayer
     /// <summary>Builds a layer from a dense outputs x inputs matrix, choosing CSR below <see cref="CsrBreakEvenDensity"/>.</summary>
     public static CompactLayer FromDense(ReadOnlySpan<float> weights, float[] bias, int outputs, int inputs)
     {
-        int nonZero = CountNonZero(weights);
+        int nonZero = Kernels.ProximalKernels.CountNonZero(weights);
         long total = (long)outputs * inputs;
         if (total > 0 && nonZero >= CsrBreakEvenDensity * total)
             return CreateDense(inputs, outputs, weights.ToArray(), bias);
@@ -137,13 +137,5 @@ internal sealed class CompactLayer
         var weights = _dense.AsSpan();
         for (int o = 0; o < Outputs; o++)
             y[o] = Bias[o] + TensorPrimitives.Dot(weights.Slice(o * Inputs, Inputs), x);
-    }
-
-    private static int CountNonZero(ReadOnlySpan<float> values)
-    {
-        int count = 0;
-        foreach (float v in values)
-            count += v != 0f ? 1 : 0;
-        return count;
     }
 }

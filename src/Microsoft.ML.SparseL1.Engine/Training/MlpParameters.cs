@@ -76,7 +76,7 @@ internal sealed class MlpParameters
 
     /// <summary>Nonzero weights of each layer.</summary>
     public int[] CountNonZeroWeights() =>
-        Weights.Select(w => w.Length - w.Count(x => x == 0f)).ToArray();
+        Weights.Select(w => Kernels.ProximalKernels.CountNonZero(w)).ToArray();
 
     private static void Fill(float[] values, DeterministicRandom random, double bound)
     {

@@ -71,6 +71,14 @@ internal static class DataDefaults
     /// </summary>
     internal static bool ChooseClassificationStep { get; set; }
 
+    /// <summary>
+    /// In a sparsity-tracking run without input selection, before the pattern is frozen, every this many steps one takes
+    /// the gradient of every weight and the steps between train a layer below a quarter nonzero by its nonzero weights only
+    /// (<c>TrainingSettings.DenseGradientEvery</c>): a zero weight may revive on those whole-layer steps only. 1 is every
+    /// step (docs/kernels.md, "Before the freeze").
+    /// </summary>
+    internal static int DenseGradientEvery { get; set; } = 8;
+
     /// <summary>The candidate steps of <c>StepSizeChoice</c>, as multiples of the optimizer's default step.</summary>
     internal static float[] StepMultipliers { get; set; } = [.. Selection.StepSizeChoice.DefaultMultipliers];
 

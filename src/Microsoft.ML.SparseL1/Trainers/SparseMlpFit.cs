@@ -118,6 +118,10 @@ internal static class SparseMlpFit
             Lambdas = new float[sizes.Length - 1],
             // Input selection drops inputs whose weights carry only mini-batch noise: they must not keep reviving.
             GateFirstLayerRevival = options.InputsToKeep.HasValue,
+            // Held patterns between whole-gradient steps: sparsity tracking only, whose callbacks read counts, not weights
+            // (input selection steers its group penalty on the weights; the paper's iteration and a fixed λ keep every step).
+            DenseGradientEvery = options.SelectionStrategy == SelectionStrategy.SparsityTracking && !options.InputsToKeep.HasValue
+                && !options.Lambda.HasValue && options.LayerLambdas is null ? DataDefaults.DenseGradientEvery : 1,
         };
         return (sizes, training, choosesStep);
     }

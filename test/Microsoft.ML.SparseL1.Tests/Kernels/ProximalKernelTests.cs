@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Linq;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -112,6 +113,25 @@ public class ProximalKernelTests
                 Assert.AreEqual(expectedNonZero, nonZero, $"{path} length {length}: nonzero count");
             }
         });
+    }
+
+    [TestMethod]
+    public void CountNonZero_AndNonZeroPositions_AllLengths_MatchANaiveScan()
+    {
+        var random = new Random(5);
+        float[] specials = [0f, -0f, float.NaN, float.PositiveInfinity, float.Epsilon, 1f];
+        foreach (int length in TestData.Lengths())
+        {
+            // Zeros at every density, with the special values where the vector comparison could differ from the scalar one.
+            var values = Enumerable.Range(0, length).Select(_ => random.NextDouble() < 0.6 ? 0f : specials[random.Next(specials.Length)]).ToArray();
+            int expected = 0;
+            foreach (float v in values)
+                expected += v == 0f ? 0 : 1;
+            Assert.AreEqual(expected, ProximalKernels.CountNonZero(values), $"length {length}");
+            var positions = new int[length];
+            int count = ProximalKernels.NonZeroPositions(values, positions);
+            CollectionAssert.AreEqual(Enumerable.Range(0, length).Where(i => values[i] != 0f).ToArray(), positions.Take(count).ToArray(), $"length {length}");
+        }
     }
 
     [TestMethod]

@@ -113,7 +113,7 @@ internal static class ProximalTrainingLoop
             {
                 int rows = Math.Min(batch, globalRows - start);
                 if (settings.DenseGradientEvery > 1 && !optimizer.Frozen)
-                    HoldOrRelease(parameters, optimizer, gradient, holds: steps % settings.DenseGradientEvery != 0 && AnyPays(parameters, nonZero));
+                    HoldOrRelease(parameters, optimizer, gradient, holds: steps % settings.DenseGradientEvery != 0 && AnyHeld(parameters, nonZero));
                 double loss, weight;
                 if (data.Shard is null)
                 {
@@ -170,12 +170,12 @@ internal static class ProximalTrainingLoop
         gradient.UseResidentLayers(optimizer.ResidentLayers);
     }
 
-    /// <summary>Whether some layer is sparse enough for its products to run on its nonzero weights (<see cref="FrozenLayerPass.Pays"/>).</summary>
-    private static bool AnyPays(MlpParameters parameters, int[] nonZero)
+    /// <summary>Whether some layer would be held (<see cref="ProximalOptimizer.Holds"/>).</summary>
+    private static bool AnyHeld(MlpParameters parameters, int[] nonZero)
     {
         for (int j = 0; j < parameters.LayerCount; j++)
         {
-            if (FrozenLayerPass.Pays(nonZero[j], parameters.LayerSizes[j] * parameters.LayerSizes[j + 1]))
+            if (ProximalOptimizer.Holds(parameters, j, nonZero[j]))
                 return true;
         }
 

@@ -12,29 +12,45 @@ namespace Microsoft.ML.SparseL1.Training.Optimizer;
 /// </summary>
 internal sealed class KeptWeights
 {
-    private readonly int[] _positions;
-    private readonly float[] _weights;
-    private readonly float[] _gradient;
+    // Buffers whose first Count entries hold the kept weights' state: Regather reuses them while they are large enough,
+    // so that a pattern held and released every few steps (ProximalOptimizer.HoldZeroPattern) allocates nothing.
+    private int[] _positions = [];
+    private float[] _weights = [];
+    private float[] _gradient = [];
+    private float[] _firstMoment = [];
+    private float[] _secondMoment = [];
 
     /// <param name="weights">The layer's weights at the freeze: the nonzero ones are kept.</param>
     /// <param name="firstMoment">Adam's first moment of the layer, or null for SGD.</param>
     /// <param name="secondMoment">Adam's second moment of the layer, or null for SGD.</param>
-    public KeptWeights(float[] weights, float[]? firstMoment, float[]? secondMoment)
+    public KeptWeights(float[] weights, float[]? firstMoment, float[]? secondMoment) => Regather(weights, firstMoment, secondMoment);
+
+    /// <summary>The number of kept weights.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>
+    /// Keeps the nonzero weights of <paramref name="weights"/> now (with their moments), in the buffers of the last pattern
+    /// when they are large enough; the weights are no longer resident (<see cref="MakeResident"/> again).
+    /// </summary>
+    public void Regather(float[] weights, float[]? firstMoment, float[]? secondMoment)
     {
-        int count = 0;
-        foreach (float w in weights)
-            count += w != 0f ? 1 : 0;
-        _positions = new int[count];
-        for (int i = 0, k = 0; i < weights.Length; i++)
+        int count = Kernels.ProximalKernels.CountNonZero(weights);
+        if (count > _positions.Length)
         {
-            if (weights[i] != 0f)
-                _positions[k++] = i;
+            // A pattern that grew gets room for a quarter more, so that one that keeps growing a little is not copied each time.
+            int capacity = _positions.Length == 0 ? count : count + count / 4;
+            _positions = new int[capacity];
+            _weights = new float[capacity];
+            _gradient = new float[capacity];
         }
 
-        _weights = Gather(weights);
-        _gradient = new float[count];
-        FirstMoment = Gather(firstMoment);
-        SecondMoment = Gather(secondMoment);
+        Count = Kernels.ProximalKernels.NonZeroPositions(weights, _positions);
+
+        Gather(weights, _weights);
+        _firstMoment = GatherMoment(firstMoment, _firstMoment);
+        _secondMoment = GatherMoment(secondMoment, _secondMoment);
+        Resident = false;
+        _byColumnCurrent = false;
     }
 
     /// <summary>
@@ -44,10 +60,10 @@ internal sealed class KeptWeights
     /// </summary>
     public bool Resident { get; private set; }
 
-    /// <summary>The kept weights' values (current while <see cref="Resident"/>).</summary>
+    /// <summary>The kept weights' values in the first <see cref="Count"/> entries (current while <see cref="Resident"/>).</summary>
     public float[] Values => _weights;
 
-    /// <summary>The kept weights' gradient (written by the products while <see cref="Resident"/>).</summary>
+    /// <summary>The kept weights' gradient in the first <see cref="Count"/> entries (written by the products while <see cref="Resident"/>).</summary>
     public float[] Gradient => _gradient;
 
     /// <summary>When resident: where each row's kept weights start in <see cref="Values"/> (rows + 1 entries), a CSR matrix.</summary>
@@ -63,16 +79,26 @@ internal sealed class KeptWeights
     /// </summary>
     public void MakeResident(int rows, int columns)
     {
-        RowStarts = new int[rows + 1];
-        Columns = new int[_positions.Length];
-        for (int k = 0; k < _positions.Length; k++)
+        if (RowStarts.Length != rows + 1)
+            RowStarts = new int[rows + 1];
+        if (Columns.Length < _positions.Length)
+            Columns = new int[_positions.Length];
+        // The positions ascend: the row moves on as they pass its end (no division a weight).
+        int row = 0, rowStart = 0;
+        for (int k = 0; k < Count; k++)
         {
-            RowStarts[_positions[k] / columns + 1]++;
-            Columns[k] = _positions[k] % columns;
+            int position = _positions[k];
+            while (position >= rowStart + columns)
+            {
+                RowStarts[++row] = k;
+                rowStart += columns;
+            }
+
+            Columns[k] = position - rowStart;
         }
 
-        for (int r = 0; r < rows; r++)
-            RowStarts[r + 1] += RowStarts[r];
+        while (row < rows)
+            RowStarts[++row] = Count;
         _columnCount = columns;
         Resident = true;
     }
@@ -81,90 +107,115 @@ internal sealed class KeptWeights
 
     /// <summary>
     /// The same kept weights by column (CSC: where each column's entries start, each entry's row, and its index in
-    /// <see cref="Values"/>, rows ascending within a column), for the products that read the layer transposed; made at
-    /// the first call (resident only).
+    /// <see cref="Values"/>, rows ascending within a column; the first <see cref="Count"/> entries), for the products that
+    /// read the layer transposed; made at the first call after the weights became resident.
     /// </summary>
     public (int[] Starts, int[] Rows, int[] Entries) ByColumn()
     {
         if (!Resident)
             throw new InvalidOperationException("The kept weights are not resident.");
-        if (_byColumn is { } made)
-            return made;
-        var starts = new int[_columnCount + 1];
-        foreach (int c in Columns)
-            starts[c + 1]++;
+        // The two halves of a split batch ask for it side by side: one builds it in the shared buffers, the other waits.
+        lock (_byColumnLock)
+        {
+            if (!_byColumnCurrent)
+                BuildByColumn();
+            return (_columnStarts, _columnRows, _columnEntries);
+        }
+    }
+
+    private void BuildByColumn()
+    {
+        if (_columnStarts.Length != _columnCount + 1)
+            _columnStarts = new int[_columnCount + 1];
+        else
+            Array.Clear(_columnStarts);
+        if (_columnRows.Length < _positions.Length)
+        {
+            _columnRows = new int[_positions.Length];
+            _columnEntries = new int[_positions.Length];
+        }
+
+        for (int k = 0; k < Count; k++)
+            _columnStarts[Columns[k] + 1]++;
         for (int c = 0; c < _columnCount; c++)
-            starts[c + 1] += starts[c];
-        var next = (int[])starts.Clone();
-        var rows = new int[Columns.Length];
-        var entries = new int[Columns.Length];
+            _columnStarts[c + 1] += _columnStarts[c];
+        var next = _columnStarts.AsSpan(0, _columnCount).ToArray();
         for (int r = 0; r + 1 < RowStarts.Length; r++)
         {
             for (int k = RowStarts[r]; k < RowStarts[r + 1]; k++)
             {
                 int slot = next[Columns[k]]++;
-                rows[slot] = r;
-                entries[slot] = k;
+                _columnRows[slot] = r;
+                _columnEntries[slot] = k;
             }
         }
 
-        return (_byColumn = (starts, rows, entries)).Value;
+        _byColumnCurrent = true;
     }
 
-    private (int[] Starts, int[] Rows, int[] Entries)? _byColumn;
+    private readonly object _byColumnLock = new();
+    private int[] _columnStarts = [], _columnRows = [], _columnEntries = [];
+    private bool _byColumnCurrent;
 
     /// <summary>Runs <paramref name="step"/> on the resident weights and their gradient, in place.</summary>
     /// <returns>What <paramref name="step"/> returns (the step kernels: the nonzero kept weights after the step).</returns>
-    public int StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights, _gradient);
+    public int StepResident(Func<Span<float>, ReadOnlySpan<float>, int> step) => step(_weights.AsSpan(0, Count), _gradient.AsSpan(0, Count));
 
     /// <summary>Writes the kept weights into <paramref name="weights"/> (the frozen positions there stay zero).</summary>
     public void WriteBack(float[] weights)
     {
-        for (int k = 0; k < _positions.Length; k++)
+        for (int k = 0; k < Count; k++)
             weights[_positions[k]] = _weights[k];
     }
 
     /// <summary>The kept weights' positions in the layer, ascending.</summary>
-    public int[] Positions => _positions;
+    public ReadOnlySpan<int> Positions => _positions.AsSpan(0, Count);
 
     /// <summary>Adam's first moment of the kept weights (empty for SGD).</summary>
-    public float[] FirstMoment { get; }
+    public Span<float> FirstMoment => _firstMoment.AsSpan(0, _firstMoment.Length == 0 ? 0 : Count);
 
     /// <summary>Adam's second moment of the kept weights (empty for SGD).</summary>
-    public float[] SecondMoment { get; }
+    public Span<float> SecondMoment => _secondMoment.AsSpan(0, _secondMoment.Length == 0 ? 0 : Count);
 
     /// <summary>Gathers the kept weights and their gradient, runs <paramref name="step"/> on them, and writes the weights back.</summary>
     public void Step(float[] weights, float[] gradient, Func<Span<float>, ReadOnlySpan<float>, int> step)
     {
-        for (int k = 0; k < _positions.Length; k++)
+        for (int k = 0; k < Count; k++)
         {
             _weights[k] = weights[_positions[k]];
             _gradient[k] = gradient[_positions[k]];
         }
 
-        step(_weights, _gradient);
+        StepResident(step);
         WriteBack(weights);
     }
 
     /// <summary>Writes the kept weights' moments back into the layer's (before the pattern is frozen anew).</summary>
     public void ReturnMoments(float[]? firstMoment, float[]? secondMoment)
     {
-        for (int k = 0; k < _positions.Length; k++)
+        for (int k = 0; k < Count; k++)
         {
             if (firstMoment is not null)
-                firstMoment[_positions[k]] = FirstMoment[k];
+                firstMoment[_positions[k]] = _firstMoment[k];
             if (secondMoment is not null)
-                secondMoment[_positions[k]] = SecondMoment[k];
+                secondMoment[_positions[k]] = _secondMoment[k];
         }
     }
 
-    private float[] Gather(float[]? layer)
+    private void Gather(float[] layer, float[] kept)
+    {
+        for (int k = 0; k < Count; k++)
+            kept[k] = layer[_positions[k]];
+    }
+
+    /// <summary>A moment's kept entries into <paramref name="buffer"/> (a new one when too small); empty without the moment (SGD).</summary>
+    private float[] GatherMoment(float[]? layer, float[] buffer)
     {
         if (layer is null)
             return [];
-        var kept = new float[_positions.Length];
-        for (int k = 0; k < kept.Length; k++)
-            kept[k] = layer[_positions[k]];
-        return kept;
+        if (buffer.Length < _positions.Length)
+            buffer = new float[_positions.Length];
+        Gather(layer, buffer);
+        return buffer;
     }
 }

@@ -55,7 +55,7 @@ internal sealed class FrozenLayerPass
     public void Forward(KeptWeights kept, MatrixOperand input, int rows, Span<float> output, int threads)
     {
         GemmPackingTranspose.Transpose(input.Data.AsSpan(input.Offset), input.RowStride, rows, _inputs, _inputByFeature, rows);
-        InParts(_outputs, kept.Values.Length, rows, threads, (first, end) =>
+        InParts(_outputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.MultiplyFeatureMajor(kept.RowStarts.AsSpan(first, end - first + 1), kept.Columns, kept.Values, _zeroBias.AsSpan(0, end - first),
                 _inputByFeature.AsSpan(0, _inputs * rows), _inputs, rows, _byNeuron.AsSpan(first * rows, (end - first) * rows)));
         GemmPackingTranspose.Transpose(_byNeuron, rows, _outputs, rows, output, _outputs);
@@ -72,7 +72,7 @@ internal sealed class FrozenLayerPass
     {
         float[] deltaByNeuron = _byNeuron;
         GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, deltaByNeuron, rows);
-        InParts(_outputs, kept.Values.Length, rows, threads, (first, end) =>
+        InParts(_outputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.GradientFeatureMajor(kept.RowStarts, kept.Columns, deltaByNeuron.AsSpan(0, _outputs * rows), _inputByFeature.AsSpan(0, _inputs * rows),
                 _inputs, rows, first, end, keptGradient, accumulate));
         if (inputGradient.IsEmpty)
@@ -80,14 +80,14 @@ internal sealed class FrozenLayerPass
 
         // The input gradient reads the layer by columns: the kept weights in column order, gathered afresh (they change every step).
         var (starts, neurons, entries) = kept.ByColumn();
-        if (_valuesByColumn.Length != entries.Length)
+        if (_valuesByColumn.Length < kept.Count)
             _valuesByColumn = new float[entries.Length];
         float[] values = kept.Values;
-        for (int i = 0; i < entries.Length; i++)
+        for (int i = 0; i < kept.Count; i++)
             _valuesByColumn[i] = values[entries[i]];
         if (_inputGradientByFeature.Length == 0)
             _inputGradientByFeature = new float[_inputByFeature.Length];
-        InParts(_inputs, entries.Length, rows, threads, (first, end) =>
+        InParts(_inputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.MultiplyFeatureMajor(starts.AsSpan(first, end - first + 1), neurons, _valuesByColumn, _zeroBias.AsSpan(0, end - first),
                 deltaByNeuron.AsSpan(0, _outputs * rows), _outputs, rows, _inputGradientByFeature.AsSpan(first * rows, (end - first) * rows)));
         GemmPackingTranspose.Transpose(_inputGradientByFeature, rows, _inputs, rows, inputGradient, _inputs);

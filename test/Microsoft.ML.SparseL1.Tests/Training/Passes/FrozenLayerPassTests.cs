@@ -85,7 +85,7 @@ public class FrozenLayerPassTests
         {
             for (int o = 0; o < sizes[j + 1]; o++)
                 TestData.AssertClose(dense.BiasGradients[j][o], sparse.BiasGradients[j][o], 1e-4, 1e-6, $"layer {j} bias gradient {o}");
-            int[] positions = resident[j]?.Positions ?? Enumerable.Range(0, dense.WeightGradients[j].Length).ToArray();
+            int[] positions = resident[j]?.Positions.ToArray() ?? Enumerable.Range(0, dense.WeightGradients[j].Length).ToArray();
             float[] gradient = resident[j]?.Gradient ?? sparse.WeightGradients[j];
             for (int k = 0; k < positions.Length; k++)
                 TestData.AssertClose(dense.WeightGradients[j][positions[k]], gradient[k], 1e-4, 1e-6, $"layer {j} weight gradient at {positions[k]}");
@@ -184,11 +184,25 @@ public class FrozenLayerPassTests
     }
 
     [TestMethod]
+    public void Holds_LayersBelowTheBreakEven_OfNetworksAboveTheSmallestHeld()
+    {
+        var small = new MlpParameters([100, 300, 10]);
+        var large = new MlpParameters([400, 330, 10]);
+        Assert.IsLessThan(ProximalOptimizer.HoldMinimumWeights, 100 * 300 + 300 * 10);
+        Assert.IsFalse(ProximalOptimizer.Holds(small, 0, 300), "a small network is never held, however sparse");
+        Assert.IsTrue(ProximalOptimizer.Holds(large, 0, (int)(0.24 * 400 * 330)), "a large network's layer below a quarter nonzero");
+        Assert.IsTrue(ProximalOptimizer.Holds(large, 1, 10), "its small layer too");
+        Assert.IsFalse(ProximalOptimizer.Holds(large, 0, 400 * 330 / 4), "not at a quarter nonzero");
+    }
+
+    [TestMethod]
     public void HeldPattern_StepsNonzeroWeightsOnlyBetweenWholeGradientSteps_WithExactCounts()
     {
-        // l1 on every layer from a sparse start: layers 0 and 1 (10 % and 20 % nonzero) are held on 3 of every 4 steps.
-        int[] sizes = [200, 120, 40, 4];
-        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 200, 4, seed: 21);
+        // l1 on every layer from a sparse start: layers 0 and 1 (10 % and 20 % nonzero; the network above the smallest one
+        // held) are held on 3 of every 4 steps.
+        int[] sizes = [400, 330, 40, 4];
+        Assert.IsGreaterThanOrEqualTo(ProximalOptimizer.HoldMinimumWeights, sizes[0] * sizes[1] + sizes[1] * sizes[2] + sizes[2] * sizes[3]);
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 650, 400, 4, seed: 21);
         MlpParameters Run(int threads, int every, System.Collections.Generic.List<string> violations)
         {
             var parameters = MlpParameters.Initialize(sizes, seed: 5);
@@ -197,7 +211,7 @@ public class FrozenLayerPassTests
             var settings = new TrainingSettings
             {
                 Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 3e-3f, BatchSize = 128, Epochs = 3, Seed = 2,
-                Threads = threads, Lambdas = [2e-3f, 2e-3f, 0f], DenseGradientEvery = every,
+                Threads = threads, Lambdas = [3e-4f, 3e-4f, 0f], DenseGradientEvery = every,
             };
             bool[]? zeroBefore = null;
             long lastStep = 0, heldSteps = 0;
@@ -208,7 +222,7 @@ public class FrozenLayerPassTests
                     heldSteps++;
                     // Held steps: the counts are the held weights' own, and a weight zero before the hold stays zero.
                     var resident = optimizer.ResidentLayers![0]!;
-                    int nonZero = resident.Values.Count(v => v != 0f);
+                    int nonZero = resident.Values.Take(resident.Count).Count(v => v != 0f);
                     if (nonZero != step.LayerNonZeroCounts[0])
                         violations.Add($"step {step.Step}: count {step.LayerNonZeroCounts[0]}, held weights {nonZero}");
                     var held = new bool[parameters.Weights[0].Length];

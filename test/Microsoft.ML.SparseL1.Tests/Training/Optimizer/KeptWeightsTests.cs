@@ -1,0 +1,62 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using Microsoft.ML.SparseL1.Tests.Infrastructure;
+using Microsoft.ML.SparseL1.Training.Optimizer;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Training.Optimizer;
+
+/// <summary><see cref="KeptWeights.Regather"/>: the buffers of an earlier pattern reused give what a fresh instance gives.</summary>
+[TestClass]
+public class KeptWeightsTests
+{
+    [TestMethod]
+    [DataRow(0.3, 0.1)]
+    [DataRow(0.1, 0.3)]
+    [DataRow(0.2, 0.0)]
+    public void Regather_GivesWhatAFreshInstanceGives(double firstDensity, double secondDensity)
+    {
+        const int Rows = 40, Columns = 70;
+        var random = new Random(3);
+        float[] Layer(double density)
+        {
+            var weights = Enumerable.Range(0, Rows * Columns).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+            TestData.KeepFraction(weights, density, random);
+            return weights;
+        }
+
+        float[] Moment() => Enumerable.Range(0, Rows * Columns).Select(_ => (float)random.NextDouble()).ToArray();
+        var reused = new KeptWeights(Layer(firstDensity), Moment(), Moment());
+        reused.MakeResident(Rows, Columns);
+        _ = reused.ByColumn();
+        float[] weights = Layer(secondDensity), first = Moment(), second = Moment();
+        reused.Regather(weights, first, second);
+        var fresh = new KeptWeights(weights, first, second);
+
+        Assert.IsFalse(reused.Resident, "a regathered pattern is not resident until made so again");
+        Assert.AreEqual(fresh.Count, reused.Count);
+        Assert.AreEqual(weights.Count(w => w != 0f), reused.Count);
+        CollectionAssert.AreEqual(fresh.Positions.ToArray(), reused.Positions.ToArray());
+        CollectionAssert.AreEqual(fresh.Values.Take(fresh.Count).ToArray(), reused.Values.Take(reused.Count).ToArray());
+        CollectionAssert.AreEqual(fresh.FirstMoment.ToArray(), reused.FirstMoment.ToArray());
+        CollectionAssert.AreEqual(fresh.SecondMoment.ToArray(), reused.SecondMoment.ToArray());
+        foreach (var kept in new[] { fresh, reused })
+            kept.MakeResident(Rows, Columns);
+        CollectionAssert.AreEqual(fresh.RowStarts, reused.RowStarts);
+        CollectionAssert.AreEqual(fresh.Columns.Take(fresh.Count).ToArray(), reused.Columns.Take(reused.Count).ToArray());
+        var (freshStarts, freshRows, freshEntries) = fresh.ByColumn();
+        var (starts, rows, entries) = reused.ByColumn();
+        CollectionAssert.AreEqual(freshStarts, starts);
+        CollectionAssert.AreEqual(freshRows.Take(fresh.Count).ToArray(), rows.Take(reused.Count).ToArray());
+        CollectionAssert.AreEqual(freshEntries.Take(fresh.Count).ToArray(), entries.Take(reused.Count).ToArray());
+
+        // A step on the kept weights writes back to the same positions only.
+        var target = new float[weights.Length];
+        reused.StepResident((w, _) => { w.Fill(1f); return w.Length; });
+        reused.WriteBack(target);
+        for (int i = 0; i < target.Length; i++)
+            Assert.AreEqual(weights[i] != 0f ? 1f : 0f, target[i], $"weight {i}");
+    }
+}
