@@ -57,7 +57,8 @@ internal static class ExperimentComparison
 
     /// <summary>
     /// The rechecked leader's mean lead over trial 0 on the second split's folds, in standard errors of the fold-by-fold
-    /// differences (the experiment takes the leader above 1): a stricter rule's choice can be read from it.
+    /// differences (the experiment takes the leader above SparseMlpExperimentResult.RequiredStandardErrors): another
+    /// threshold's choice can be read from it.
     /// </summary>
     private static string Lead(SparseMlpExperimentResult result)
     {

@@ -57,6 +57,13 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
         return plans.Select((plan, t) => runs[t].Trial(plan, search, keepModel)).ToArray();
     }
 
+    /// <summary>The hidden layer sizes of the pipeline's network, as trained.</summary>
+    public static int[] HiddenLayers(ITransformer model)
+    {
+        var sizes = PipelineModels.Network(model).TrainedLayerSizes;
+        return sizes.Skip(1).Take(sizes.Count - 2).ToArray();
+    }
+
     /// <summary>One trial's folds so far.</summary>
     private sealed class TrialRun
     {
@@ -79,7 +86,10 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
 
         public SparseMlpTrial Trial(TrialPlan plan, ExperimentSearch search, bool keepModel)
         {
+            // Trial 0 trains the defaults as they resolve: its network is the one its last fit trained.
             var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(plan.Point);
+            if (plan.Index == 0 && _model is not null)
+                hidden = HiddenLayers(_model);
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null) { FoldMetrics = Scores, StoppedEarly = Stopped };
         }

@@ -78,7 +78,7 @@ public static class SparseMlpExperiment
     {
         ArgumentNullException.ThrowIfNull(data);
         options.Validate();
-        // Spread over ranks, a cancellation is exchanged with the fits (SweepJobs): a rank must not stop alone before them.
+        // Spread over ranks, a cancellation is agreed after the fits (ExperimentRanks): a rank must not stop alone before them.
         if (options.Communicator is not { Size: > 1 })
             options.CancellationToken.ThrowIfCancellationRequested();
         var features = data.Schema.GetColumnOrNull(options.FeatureColumnName)
@@ -100,8 +100,10 @@ public static class SparseMlpExperiment
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
         var runner = new ExperimentTrials(ranks, search, score);
+        // Trial 0 trains the trainer's defaults as they are (which may resolve another network than the closest point of
+        // the lists, e.g. choose its depth by validation): when the experiment falls back to it, it returns the defaults.
         TrialPlan Plan(int index, int[] point, int trainingRows) =>
-            new(index, point, trainer(OptionsFor(point, search, options, task, trainingRows, newOptions)));
+            new(index, point, trainer(index == 0 ? Columns(newOptions(), options) : OptionsFor(point, search, options, task, trainingRows, newOptions)));
 
         // Cross-validated, a round is one trial, its folds dealt over the ranks: the same trials as in one process. Held
         // out, a round is one trial a rank, the next points from the best so far, tried side by side.
@@ -123,16 +125,17 @@ public static class SparseMlpExperiment
                     break;
             }
 
+            Exception? progressFailure = null;
             foreach (var (trial, plan) in runner.Run(round, parts, keepModel: folds < 2, best?.FoldMetrics).Zip(round))
             {
                 trials.Add(trial);
                 points.Add(plan.Point);
-                options.Progress?.Report(trial);
+                progressFailure ??= ranks.Report(options.Progress, trial);
                 if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
                     (best, bestPoint) = (trial, plan.Point);
             }
 
-            if (trials.Count >= maxTrials || ranks.OutOfTime(clock, options.TrainingTimeInSeconds))
+            if (ranks.EndOfRound(clock, options.TrainingTimeInSeconds, progressFailure) || trials.Count >= maxTrials)
                 break;
             point = search.Next(bestPoint);
         }
@@ -142,13 +145,13 @@ public static class SparseMlpExperiment
         if (folds >= 2)
         {
             var split = context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1));
-            Recheck(trials, points, p => runner.Run([Plan(0, p, trainRows)], split, keepModel: false, best: null)[0]);
+            Recheck(trials, points, (index, p) => runner.Run([Plan(index, p, trainRows)], split, keepModel: false, best: null)[0]);
             var found = new SparseMlpExperimentResult(metricName, trials, 0);
             var members = found.ParetoFront.Append(found.Best).Distinct().ToArray();
             var refits = ranks.Fit(members.Select((m, i) => new ExperimentJob(i, m.Index, -1)).ToArray(),
                 job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
             for (int i = 0; i < members.Length; i++)
-                trials[members[i].Index] = members[i] with { Model = refits[i].Model };
+                trials[members[i].Index] = members[i] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
         }
 
         MeasurePrediction(trials, new SparseMlpExperimentResult(metricName, trials, 0), data);
@@ -173,13 +176,13 @@ public static class SparseMlpExperiment
     /// the search chose its leaders on the first split's folds, so their scores there are biased upward by the choice (on
     /// a small set, by as much as the leaders differ), and a second split the choice never saw measures them without it.
     /// </summary>
-    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, Func<int[], SparseMlpTrial> run)
+    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, Func<int, int[], SparseMlpTrial> run)
     {
         var leaders = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).Take(RecheckedLeaders).Append(trials[0]).ToArray();
         if (leaders.Length < 2)
             return;
         foreach (var trial in leaders)
-            trials[trial.Index] = trial with { RecheckFoldMetrics = run(points[trial.Index]).FoldMetrics };
+            trials[trial.Index] = trial with { RecheckFoldMetrics = run(trial.Index, points[trial.Index]).FoldMetrics };
     }
 
     /// <summary>
@@ -189,7 +192,8 @@ public static class SparseMlpExperiment
     private const int RecheckedLeaders = 1;
 
     private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
-        (int)Math.Min(DataViewReader.RowCount(data, options.CancellationToken.ThrowIfCancellationRequested), int.MaxValue);
+        (int)Math.Min(DataViewReader.RowCount(data, options.Communicator is { Size: > 1 } ? () => { } : options.CancellationToken.ThrowIfCancellationRequested),
+            int.MaxValue);
 
     /// <summary>Below this many rows the trials are cross-validated by default (<see cref="SparseMlpExperimentOptions.NumberOfFolds"/>).</summary>
     private const int AutomaticFoldsBelowRows = 10_000;
@@ -197,18 +201,24 @@ public static class SparseMlpExperiment
     /// <summary>Folds of the default cross-validation.</summary>
     private const int AutomaticFolds = 5;
 
+    /// <summary>The experiment's columns and cancellation on trainer options.</summary>
+    private static SparseMlpOptionsBase Columns(SparseMlpOptionsBase options, SparseMlpExperimentOptions experiment)
+    {
+        options.LabelColumnName = experiment.LabelColumnName;
+        options.FeatureColumnName = experiment.FeatureColumnName;
+        options.ExampleWeightColumnName = experiment.ExampleWeightColumnName;
+        options.CancellationToken = experiment.CancellationToken;
+        return options;
+    }
+
     /// <summary>The trainer options of a point, for training on <paramref name="rows"/> rows.</summary>
     private static SparseMlpOptionsBase OptionsFor(int[] point, ExperimentSearch search, SparseMlpExperimentOptions experiment, SparseMlpTask task, int rows,
         Func<SparseMlpOptionsBase> newOptions)
     {
         var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
-        var options = newOptions();
+        var options = Columns(newOptions(), experiment);
         options.HiddenLayerSizes = hidden;
         options.TargetSparsity = target;
-        options.LabelColumnName = experiment.LabelColumnName;
-        options.FeatureColumnName = experiment.FeatureColumnName;
-        options.ExampleWeightColumnName = experiment.ExampleWeightColumnName;
-        options.CancellationToken = experiment.CancellationToken;
         // Multiplier 1 keeps the trainer's own choice (the step chosen by cross-validation on small regression sets).
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;

@@ -72,7 +72,10 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>Called after each trial.</summary>
     public IProgress<SparseMlpTrial>? Progress { get; set; }
 
-    /// <summary>Stops the experiment, inside a trial's training too; the trials done so far are lost (the call throws).</summary>
+    /// <summary>
+    /// Stops the experiment, inside a trial's training too; the trials done so far are lost (the call throws). Over ranks
+    /// (<see cref="Communicator"/>), a rank's cancellation stops every rank after the fits under way.
+    /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
@@ -81,8 +84,9 @@ public sealed class SparseMlpExperimentOptions
     /// but for the measured times. Cross-validated, each trial's folds are dealt over the ranks, so the trials are the ones
     /// one process runs, bit for bit, in less time. Held out, each round trains one trial a rank side by side (the next
     /// points from the best so far), so the search differs from one process's, and is the same for the same ranks, seed
-    /// and <see cref="MaxTrials"/>. The time budget is read on rank 0's clock; a fit that fails on one rank stops every
-    /// rank with its error. The trials themselves train in one process each. Default null (one process).
+    /// and <see cref="MaxTrials"/>. The time budget is read on rank 0's clock; a fit that fails, a model that cannot be
+    /// loaded, a cancellation or a progress callback that throws on one rank stops every rank. The ranks must score alike
+    /// (the same kernel path): each scores every fold. The trials themselves train in one process each. Default null (one process).
     /// </summary>
     public SparseL1Communicator? Communicator { get; set; }
 

@@ -5,8 +5,11 @@ using System.Collections.Generic;
 namespace Microsoft.ML.SparseL1;
 
 /// <summary>One trial of a <see cref="SparseMlpExperiment"/>: the options it tried, its holdout score and its network.</summary>
-/// <param name="Index">The trial's position in the experiment, from 0 (trial 0 is the trainer's defaults).</param>
-/// <param name="HiddenLayerSizes">The hidden layers trained.</param>
+/// <param name="Index">
+/// The trial's position in the experiment, from 0. Trial 0 trains the trainer's defaults as they are, whatever the lists
+/// hold (its other values are those of the closest point of the lists, where the search starts).
+/// </param>
+/// <param name="HiddenLayerSizes">The hidden layers trained (trial 0: those of its last fit, or of its model trained on every row).</param>
 /// <param name="TargetSparsity">The target sparsity asked for.</param>
 /// <param name="LearningRateMultiplier">The step as a multiple of the trainer's default (1: the trainer's own choice).</param>
 /// <param name="EpochMultiplier">The training budget as a multiple of the trainer's default epochs for the data.</param>
@@ -40,7 +43,7 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// <summary>
     /// Microseconds a row takes to score through <see cref="Model"/>'s <c>Transform</c> (a cursor over the first 1,000 rows
     /// of the experiment's data, on the machine that ran the experiment), for the trials on the Pareto front and the best;
-    /// null for the others, which keep no model.
+    /// null for the others.
     /// </summary>
     public double? PredictionMicroseconds { get; init; }
 

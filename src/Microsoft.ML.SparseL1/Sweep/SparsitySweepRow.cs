@@ -12,7 +12,7 @@ namespace Microsoft.ML.SparseL1;
 /// <param name="MetricStandardDeviation">Sample standard deviation of the primary metric over the folds.</param>
 /// <param name="NonZeroWeights">Mean nonzero weights of the fold models.</param>
 /// <param name="ModelBytes">Size of the saved ML.NET zip of the first fold's model.</param>
-/// <param name="PredictionMicroseconds">Mean time to score one row through the whole pipeline (first fold's model).</param>
+/// <param name="PredictionMicroseconds">Time to score one row through the whole pipeline (the first fold's model; the fastest of three timed passes over the rows after an untimed one).</param>
 /// <param name="TrainingSeconds">Mean training time per fold.</param>
 /// <param name="AllFoldsConverged">Whether every fold's selection met its target.</param>
 public sealed record SparsitySweepRow(float TargetSparsity, double AchievedSparsity, IReadOnlyList<double> LayerSparsities,

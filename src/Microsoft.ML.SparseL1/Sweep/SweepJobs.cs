@@ -138,6 +138,12 @@ internal static class SweepJobs
             }
         }
 
+        // A model that one rank could not load fails there alone: the ranks agree, so that none goes on into a collective
+        // (the experiment's next round) that the others never reach.
+        var failedOn = Distributed.Collectives.AllGather<byte>(communicator, [firstFailure is null ? (byte)0 : (byte)1]);
+        int failedRank = Array.IndexOf(failedOn, (byte)1);
+        if (firstFailure is null && failedRank >= 0)
+            firstFailure = $"Rank {failedRank} of {communicator.Size} could not load a model trained on another rank; every rank stopped.";
         if (firstFailure is not null)
             throw cancelled ? new OperationCanceledException(firstFailure, ownFailure) : new InvalidOperationException(firstFailure, ownFailure);
     }

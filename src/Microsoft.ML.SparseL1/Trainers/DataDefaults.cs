@@ -72,10 +72,11 @@ internal static class DataDefaults
     internal static bool ChooseClassificationStep { get; set; }
 
     /// <summary>
-    /// In a sparsity-tracking run without input selection, before the pattern is frozen, every this many steps one takes
-    /// the gradient of every weight and the steps between train a layer below a quarter nonzero by its nonzero weights only
-    /// (<c>TrainingSettings.DenseGradientEvery</c>): a zero weight may revive on those whole-layer steps only. 1 is every
-    /// step (docs/kernels.md, "Before the freeze").
+    /// In a sparsity-tracking run without input selection or a fixed λ, before the pattern is frozen, every this many steps
+    /// one takes the gradient of every weight and the steps between train a layer below a quarter nonzero by its nonzero
+    /// weights only (<c>TrainingSettings.DenseGradientEvery</c>; networks of at least 2^17 weights, in one process, on
+    /// dense rows): a zero weight may revive on those whole-layer steps only. 1 is every step (docs/kernels.md, "Before
+    /// the freeze").
     /// </summary>
     internal static int DenseGradientEvery { get; set; } = 8;
 

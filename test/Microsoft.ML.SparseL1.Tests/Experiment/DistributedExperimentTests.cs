@@ -114,4 +114,49 @@ public class DistributedExperimentTests
             StringAssert.Contains(error!.Message, "The experiment's trial 1 (fold 1) failed on rank 1 of 2");
         }
     }
+
+    /// <summary>
+    /// Three ranks and two folds: rank 2 owns no fit, so its cancellation is seen only where the ranks agree after the
+    /// fits; every rank stops there instead of rank 2 returning alone.
+    /// </summary>
+    [TestMethod]
+    public void CancelledOnARankThatOwnsNoFit_StopsEveryRank()
+    {
+        var results = InProcessGroup.Run(3, (rank, communicator) =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var o = SparseMlpExperimentTests.Small(4);
+            o.NumberOfFolds = 2;
+            o.Communicator = communicator;
+            o.CancellationToken = cancellation.Token;
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 2) cancellation.Cancel(); });
+            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+            return SparseMlpExperiment.Multiclass(context, rows, o);
+        });
+        foreach (var (_, error) in results)
+        {
+            Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
+            StringAssert.Contains(error!.Message, "cancelled on rank 2 of 3");
+        }
+    }
+
+    [TestMethod]
+    public void AProgressCallbackThatThrowsOnOneRank_StopsEveryRank()
+    {
+        var results = InProcessGroup.Run(2, (rank, communicator) =>
+        {
+            var o = SparseMlpExperimentTests.Small(4);
+            o.Communicator = communicator;
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) throw new InvalidOperationException("a progress report that fails"); });
+            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+            return SparseMlpExperiment.Multiclass(context, rows, o);
+        });
+        foreach (var (_, error) in results)
+        {
+            Assert.IsInstanceOfType<InvalidOperationException>(error, error?.ToString());
+            StringAssert.Contains(error!.Message, "progress callback failed on rank 1 of 2");
+        }
+
+        StringAssert.Contains(results[1].Error!.Message, "a progress report that fails");
+    }
 }

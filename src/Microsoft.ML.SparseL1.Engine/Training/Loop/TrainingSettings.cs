@@ -83,9 +83,9 @@ internal sealed record TrainingSettings
 
     /// <summary>
     /// Before the pattern is frozen, every this many steps one takes the gradient of every weight; the steps between hold
-    /// the zero pattern (<see cref="ProximalOptimizer.HoldZeroPattern"/>): a layer below
-    /// <see cref="FrozenLayerPass.BreakEvenDensity"/> steps its nonzero weights only, so a zero weight can revive only on
-    /// the whole-layer steps. 1: every step takes the whole gradient. Dense rows in one process; the callbacks must not
+    /// the zero pattern (<see cref="ProximalOptimizer.HoldZeroPattern"/>): in a network of at least
+    /// <see cref="ProximalOptimizer.HoldMinimumWeights"/> weights, a layer below <see cref="FrozenLayerPass.BreakEvenDensity"/>
+    /// steps its nonzero weights only, so a zero weight can revive only on the whole-layer steps. 1: every step takes the whole gradient. Dense rows in one process; the callbacks must not
     /// read the weights during the run (input selection does, so it keeps 1).
     /// </summary>
     public int DenseGradientEvery { get; init; } = 1;

@@ -5,7 +5,7 @@ using System;
 namespace Microsoft.ML.SparseL1.Training.Optimizer;
 
 /// <summary>
-/// The step state of a layer whose zero pattern is frozen: the positions of its kept (nonzero) weights, and their
+/// The step state of a layer whose zero pattern is frozen or held (ProximalOptimizer.HoldZeroPattern): the positions of its kept (nonzero) weights, and their
 /// weights, gradients and Adam moments gathered contiguous, so that a step costs the kept weights, not the layer (after
 /// the freeze at 90 % sparsity, a tenth). The step kernels are element-wise, so the kept weights come out as a whole-layer
 /// step followed by the mask would leave them.
@@ -13,14 +13,15 @@ namespace Microsoft.ML.SparseL1.Training.Optimizer;
 internal sealed class KeptWeights
 {
     // Buffers whose first Count entries hold the kept weights' state: Regather reuses them while they are large enough,
-    // so that a pattern held and released every few steps (ProximalOptimizer.HoldZeroPattern) allocates nothing.
+    // so that a pattern held and released every few steps (ProximalOptimizer.HoldZeroPattern) allocates no state of
+    // the layer's size again.
     private int[] _positions = [];
     private float[] _weights = [];
     private float[] _gradient = [];
     private float[] _firstMoment = [];
     private float[] _secondMoment = [];
 
-    /// <param name="weights">The layer's weights at the freeze: the nonzero ones are kept.</param>
+    /// <param name="weights">The layer's weights at the freeze or hold: the nonzero ones are kept.</param>
     /// <param name="firstMoment">Adam's first moment of the layer, or null for SGD.</param>
     /// <param name="secondMoment">Adam's second moment of the layer, or null for SGD.</param>
     public KeptWeights(float[] weights, float[]? firstMoment, float[]? secondMoment) => Regather(weights, firstMoment, secondMoment);
@@ -100,6 +101,7 @@ internal sealed class KeptWeights
         while (row < rows)
             RowStarts[++row] = Count;
         _columnCount = columns;
+        _byColumnCurrent = false;
         Resident = true;
     }
 
@@ -108,7 +110,7 @@ internal sealed class KeptWeights
     /// <summary>
     /// The same kept weights by column (CSC: where each column's entries start, each entry's row, and its index in
     /// <see cref="Values"/>, rows ascending within a column; the first <see cref="Count"/> entries), for the products that
-    /// read the layer transposed; made at the first call after the weights became resident.
+    /// read the layer transposed; made at the first call after each <see cref="MakeResident"/>.
     /// </summary>
     public (int[] Starts, int[] Rows, int[] Entries) ByColumn()
     {
@@ -190,7 +192,7 @@ internal sealed class KeptWeights
         WriteBack(weights);
     }
 
-    /// <summary>Writes the kept weights' moments back into the layer's (before the pattern is frozen anew).</summary>
+    /// <summary>Writes the kept weights' moments back into the layer's (when a hold is released, or before the pattern is frozen anew).</summary>
     public void ReturnMoments(float[]? firstMoment, float[]? secondMoment)
     {
         for (int k = 0; k < Count; k++)

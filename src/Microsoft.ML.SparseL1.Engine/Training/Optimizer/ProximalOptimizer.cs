@@ -100,7 +100,7 @@ internal sealed class ProximalOptimizer
     public bool Frozen => _kept is not null && !Held;
 
     /// <summary>
-    /// Until <see cref="ReleaseZeroPattern"/>, a layer that <see cref="Holds"/> (below <see cref="FrozenLayerPass.BreakEvenDensity"/>, and large) steps its
+    /// Until <see cref="ReleaseZeroPattern"/>, a layer that <see cref="Holds"/> (below <see cref="FrozenLayerPass.BreakEvenDensity"/>, in a network of at least <see cref="HoldMinimumWeights"/>) steps its
     /// nonzero weights only, resident (their products run on them, <see cref="FrozenLayerPass"/>), under the same λ; its
     /// zero weights skip these steps (their gradient and moments wait for the next step on the whole layer, where they
     /// may revive). Other layers step whole. The counts stay exact: a held weight the threshold zeroes is counted out.
@@ -174,6 +174,8 @@ internal sealed class ProximalOptimizer
     public void FreezeZeroPattern(MlpParameters parameters)
     {
         ReleaseZeroPattern(parameters);
+        // No hold after a freeze: the held layers' buffers go.
+        _heldBefore = null;
         Freezes++;
         Commit(parameters);
         // A second freeze starts from the moments the kept-weight steps have been updating.
