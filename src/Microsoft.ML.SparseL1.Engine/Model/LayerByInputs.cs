@@ -20,15 +20,15 @@ internal sealed class LayerByInputs
 {
     /// <summary>
     /// What one weight of a CSR layer costs in the single-row product, in floats streamed by the dense products: the
-    /// gathered CSR product took 0.34-0.51 ns a nonzero where those took 0.053-0.071 ns a float (docs/kernels.md,
-    /// "Single-row products by input").
+    /// measured ratio of the gathered CSR product's time a nonzero to theirs a float (docs/kernels.md, "Single-row
+    /// products by input").
     /// </summary>
     internal const int CsrCostInFloats = 5;
 
     /// <summary>
     /// The most floats the dense columns may hold, as a multiple of the floats the layer stores: a CSR layer of a few
-    /// percent has none, and its own product is the cheaper for every row (the by-column scalar product, at 1.4-1.7 ns a
-    /// weight, was measured and is slower still).
+    /// percent has none, and its own product is the cheaper for every row (a by-column scalar product was measured and
+    /// is slower still: docs/kernels.md).
     /// </summary>
     private const int MaximumCopyFactor = 4;
 

@@ -140,36 +140,34 @@ public static class SparseMlpExperiment
             point = search.Next(bestPoint);
         }
 
-        // Cross-validated, the leaders are checked again on a second split before the best is chosen, and the trials a user
-        // may pick (the front and the best) are trained again on every row.
+        // Cross-validated, the leaders are checked again on a second split before the best is chosen.
         if (folds >= 2)
         {
             var split = context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1));
             Recheck(trials, points, (index, p) => runner.Run([Plan(index, p, trainRows)], split, keepModel: false, best: null)[0]);
-            var found = new SparseMlpExperimentResult(metricName, trials, 0);
-            var members = found.ParetoFront.Append(found.Best).Distinct().ToArray();
-            var refits = ranks.Fit(members.Select((m, i) => new ExperimentJob(i, m.Index, -1)).ToArray(),
-                job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
-            for (int i = 0; i < members.Length; i++)
-                trials[members[i].Index] = members[i] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
         }
 
-        MeasurePrediction(trials, new SparseMlpExperimentResult(metricName, trials, 0), data);
+        // The trials a user may pick, the front and the best: cross-validated, trained again on every row; each timed.
+        var found = new SparseMlpExperimentResult(metricName, trials, 0);
+        int[] picked = found.ParetoFront.Append(found.Best).Select(t => t.Index).Distinct().ToArray();
+        if (folds >= 2)
+        {
+            var refits = ranks.Fit(picked.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
+            for (int i = 0; i < picked.Length; i++)
+                trials[picked[i]] = trials[picked[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
+        }
+
+        foreach (int t in picked)
+        {
+            if (trials[t].Model is { } model)
+                trials[t] = trials[t] with { PredictionMicroseconds = PipelineModels.LatencyMicroseconds(model, data, LatencyRows) };
+        }
+
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Rows scored to measure a model's prediction time (<see cref="SparseMlpTrial.PredictionMicroseconds"/>).</summary>
     private const int LatencyRows = 1000;
-
-    /// <summary>Measures the prediction time of the models a user may pick: the Pareto front's and the best's.</summary>
-    private static void MeasurePrediction(List<SparseMlpTrial> trials, SparseMlpExperimentResult found, IDataView data)
-    {
-        foreach (var member in found.ParetoFront.Append(found.Best).Distinct())
-        {
-            if (member.Model is { } model)
-                trials[member.Index] = member with { PredictionMicroseconds = PipelineModels.LatencyMicroseconds(model, data, LatencyRows) };
-        }
-    }
 
     /// <summary>
     /// Scores the <see cref="RecheckedLeaders"/> best trial and trial 0 again on a second split (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>):

@@ -74,9 +74,8 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>
     /// How many standard errors of the fold-by-fold differences the top trial must lead the defaults by to be
-    /// <see cref="Best"/>: about a one-sided 94 % t-test on five folds. One let the experiment pick trials below the defaults'
-    /// test score on small sets (fgl: a lead of 1.2 standard errors on the second split, 0.019 below on the test rows);
-    /// chosen on the tabular benchmark's tune sets (docs/algorithm.md §8).
+    /// <see cref="Best"/>: about a one-sided 94 % t-test on five folds. One let the experiment pick trials that scored below
+    /// the defaults on small sets' test rows; chosen on the tabular benchmark's tune sets (docs/algorithm.md §8).
     /// </summary>
     public const double RequiredStandardErrors = 2;
 

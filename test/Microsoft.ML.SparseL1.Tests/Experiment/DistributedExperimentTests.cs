@@ -30,14 +30,7 @@ public class DistributedExperimentTests
         var (ml, data) = SparseMlpExperimentTests.ThreeClasses();
         var alone = SparseMlpExperiment.Multiclass(ml, data, options());
         Assert.IsTrue(alone.Trials.Any(t => t.StoppedEarly), "one trial stops early: " + string.Join("; ", alone.Trials));
-        var results = InProcessGroup.Run(ranks, (rank, communicator) =>
-        {
-            var o = options();
-            o.Communicator = communicator;
-            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
-            return SparseMlpExperiment.Multiclass(context, rows, o);
-        });
-        foreach (var (result, error) in results)
+        foreach (var (result, error) in Spread(ranks, options))
         {
             Assert.IsNull(error, error?.ToString());
             Assert.HasCount(alone.Trials.Count, result!.Trials);
@@ -73,14 +66,7 @@ public class DistributedExperimentTests
         string? first = null;
         for (int run = 0; run < 2; run++)
         {
-            var results = InProcessGroup.Run(2, (rank, communicator) =>
-            {
-                var o = SparseMlpExperimentTests.Small(5);
-                o.Communicator = communicator;
-                var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
-                return SparseMlpExperiment.Multiclass(context, rows, o);
-            });
-            foreach (var (result, error) in results)
+            foreach (var (result, error) in Spread(2, () => SparseMlpExperimentTests.Small(5)))
             {
                 Assert.IsNull(error, error?.ToString());
                 Assert.HasCount(5, result!.Trials);
@@ -96,19 +82,9 @@ public class DistributedExperimentTests
     [TestMethod]
     public void CancelledOnOneRank_StopsEveryRank()
     {
-        var results = InProcessGroup.Run(2, (rank, communicator) =>
-        {
-            using var cancellation = new CancellationTokenSource();
-            var o = SparseMlpExperimentTests.Small(4);
-            o.NumberOfFolds = 2;
-            o.Communicator = communicator;
-            o.CancellationToken = cancellation.Token;
-            // Rank 1 is cancelled once the first trial is done: its fold of the next trial fails, and every rank stops.
-            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) cancellation.Cancel(); });
-            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
-            return SparseMlpExperiment.Multiclass(context, rows, o);
-        });
-        foreach (var (_, error) in results)
+        // Rank 1 is cancelled once the first trial is done: its fold of the next trial fails, and every rank stops.
+        foreach (var (_, error) in Spread(2, TwoFolds, (rank, o, cancellation) =>
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) cancellation.Cancel(); })))
         {
             Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
             StringAssert.Contains(error!.Message, "The experiment's trial 1 (fold 1) failed on rank 1 of 2");
@@ -122,18 +98,8 @@ public class DistributedExperimentTests
     [TestMethod]
     public void CancelledOnARankThatOwnsNoFit_StopsEveryRank()
     {
-        var results = InProcessGroup.Run(3, (rank, communicator) =>
-        {
-            using var cancellation = new CancellationTokenSource();
-            var o = SparseMlpExperimentTests.Small(4);
-            o.NumberOfFolds = 2;
-            o.Communicator = communicator;
-            o.CancellationToken = cancellation.Token;
-            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 2) cancellation.Cancel(); });
-            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
-            return SparseMlpExperiment.Multiclass(context, rows, o);
-        });
-        foreach (var (_, error) in results)
+        foreach (var (_, error) in Spread(3, TwoFolds, (rank, o, cancellation) =>
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 2) cancellation.Cancel(); })))
         {
             Assert.IsInstanceOfType<OperationCanceledException>(error, error?.ToString());
             StringAssert.Contains(error!.Message, "cancelled on rank 2 of 3");
@@ -143,14 +109,8 @@ public class DistributedExperimentTests
     [TestMethod]
     public void AProgressCallbackThatThrowsOnOneRank_StopsEveryRank()
     {
-        var results = InProcessGroup.Run(2, (rank, communicator) =>
-        {
-            var o = SparseMlpExperimentTests.Small(4);
-            o.Communicator = communicator;
-            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) throw new InvalidOperationException("a progress report that fails"); });
-            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
-            return SparseMlpExperiment.Multiclass(context, rows, o);
-        });
+        var results = Spread(2, () => SparseMlpExperimentTests.Small(4), (rank, o, _) =>
+            o.Progress = new SparseMlpExperimentTests.SyncProgress(() => { if (rank == 1) throw new InvalidOperationException("a progress report that fails"); }));
         foreach (var (_, error) in results)
         {
             Assert.IsInstanceOfType<InvalidOperationException>(error, error?.ToString());
@@ -159,4 +119,29 @@ public class DistributedExperimentTests
 
         StringAssert.Contains(results[1].Error!.Message, "a progress report that fails");
     }
+
+    private static SparseMlpExperimentOptions TwoFolds()
+    {
+        var options = SparseMlpExperimentTests.Small(4);
+        options.NumberOfFolds = 2;
+        return options;
+    }
+
+    /// <summary>
+    /// The experiment on the three-class rows over <paramref name="ranks"/> ranks (threads), each with the options
+    /// <paramref name="options"/> makes, the group as their communicator, a cancellation token of its own, and then what
+    /// <paramref name="configure"/> sets (given the rank and the token's source).
+    /// </summary>
+    private static (SparseMlpExperimentResult? Result, Exception? Error)[] Spread(int ranks, Func<SparseMlpExperimentOptions> options,
+        Action<int, SparseMlpExperimentOptions, CancellationTokenSource>? configure = null) =>
+        InProcessGroup.Run(ranks, (rank, communicator) =>
+        {
+            using var cancellation = new CancellationTokenSource();
+            var o = options();
+            o.Communicator = communicator;
+            o.CancellationToken = cancellation.Token;
+            configure?.Invoke(rank, o, cancellation);
+            var (context, rows) = SparseMlpExperimentTests.ThreeClasses();
+            return SparseMlpExperiment.Multiclass(context, rows, o);
+        });
 }

@@ -46,7 +46,6 @@ internal sealed class KeptWeights
         }
 
         Count = Kernels.ProximalKernels.NonZeroPositions(weights, _positions);
-
         Gather(weights, _weights);
         _firstMoment = GatherMoment(firstMoment, _firstMoment);
         _secondMoment = GatherMoment(secondMoment, _secondMoment);

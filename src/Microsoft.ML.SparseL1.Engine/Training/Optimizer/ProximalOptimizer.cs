@@ -136,21 +136,14 @@ internal sealed class ProximalOptimizer
     /// <see cref="HoldMinimumWeights"/> weights, and the layer keeps fewer than <see cref="FrozenLayerPass.BreakEvenDensity"/>
     /// of its own.
     /// </summary>
-    public static bool Holds(MlpParameters parameters, int layer, int nonZero)
-    {
-        long weights = 0;
-        for (int j = 0; j < parameters.LayerCount; j++)
-            weights += parameters.Weights[j].Length;
-        return weights >= HoldMinimumWeights && FrozenLayerPass.Pays(nonZero, parameters.Weights[layer].Length);
-    }
+    public static bool Holds(MlpParameters parameters, int layer, int nonZero) =>
+        parameters.WeightCount >= HoldMinimumWeights && FrozenLayerPass.Pays(nonZero, parameters.Weights[layer].Length);
 
     /// <summary>
-    /// The smallest network held: below it the products cost little against the rest of a step, so holding saved no time
-    /// on the tabular benchmark's networks (digits' fits took 1.08 s against 0.91), while it changed which weights revive
-    /// (docs/kernels.md, "Before the freeze"). Every layer below the break-even is held, not only the large ones: a layer
-    /// left free while the others are held takes the nonzeros they cannot regain (Fashion-MNIST's 300 x 100 layer then
-    /// kept 5,922 instead of 3,354, and the compact model predicted a row in 7.7 µs instead of 5.1). Fashion-MNIST's
-    /// 784-300-100-10 has 266,200 weights.
+    /// The smallest network held: below it the products cost little against the rest of a step, and holding saved no time
+    /// on the tabular benchmark's networks while it changed which weights revive. Every layer below the break-even is held,
+    /// not only the large ones: a layer left free while the others are held takes the nonzeros they cannot regain, and the
+    /// compact model then keeps more neurons (measurements: docs/kernels.md, "Before the freeze").
     /// </summary>
     public const int HoldMinimumWeights = 1 << 17;
 
