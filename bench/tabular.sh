@@ -9,8 +9,8 @@
 #                                              sets measured so far (so a long run can be split by --sets or --half)
 #   bench/tabular.sh --label NAME [...]        a configuration to compare: bench/tabular-runs/NAME.{json,md}; with
 #                                              --trainers, the others' results come from bench/tabular-peers.json
-#   bench/tabular.sh --experiment S [...]      per set a SparseMlpExperiment of S seconds against the defaults and
-#                                              LightGbm: bench/tabular-runs/{NAME or experiment}.md
+#   bench/tabular.sh --experiment S [...]      per set a SparseMlpExperiment of S seconds against the defaults and the
+#                                              ML.NET trainers: bench/tabular-runs/{NAME or experiment}.md
 # Example: bench/tabular.sh --label wide --half tune --trainers sparsemlp --sparsemlp 'HiddenLayerSizes=256,256'
 set -euo pipefail
 cd "$(dirname "$0")/.."

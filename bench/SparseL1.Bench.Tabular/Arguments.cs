@@ -23,7 +23,7 @@ internal sealed record Arguments
           --save-peers       also merge the ML.NET trainers' results into this file
           --report           fit nothing: print the tables of every set in --json
           --experiment       instead of cross-validation: per set, a SparseMlpExperiment of SECONDS on 80 % of the rows against
-                             SparseMlp and LightGbm with their defaults, all scored on the other 20 %
+                             SparseMlp, LightGbm, FastTree and the linear trainer with their defaults, all scored on the other 20 %
         """;
 
     public string[]? Sets { get; init; }

@@ -32,10 +32,15 @@ internal static class FitCostBenchmarks
         int[] narrow = [784, 300, 100, 10];
         foreach (int threads in new[] { 2, 1 })
         {
-            results.Add(Measure("dense (λ = 0)", narrow, threads, train, test, sparse: false));
+            // On two threads each run again with its parallel sections on the thread pool, as before the worker team.
+            foreach (bool pool in threads == 2 ? new[] { false, true } : [false])
+                results.Add(OnThreadPool(pool, () => Measure("dense (λ = 0)", narrow, threads, train, test, sparse: false)));
             results.Add(Measure("90 %, whole gradient every step (before)", narrow, threads, train, test, sparse: true));
-            results.Add(Measure($"90 %, whole gradient every {denseGradientEvery} steps before the freeze", narrow, threads, train, test, sparse: true,
-                denseGradientEvery));
+            foreach (bool pool in threads == 2 ? new[] { false, true } : [false])
+            {
+                results.Add(OnThreadPool(pool, () => Measure($"90 %, whole gradient every {denseGradientEvery} steps before the freeze", narrow, threads, train, test,
+                    sparse: true, denseGradientEvery)));
+            }
         }
 
         if (includeWide)
@@ -46,6 +51,22 @@ internal static class FitCostBenchmarks
         }
 
         return results;
+    }
+
+    /// <summary>Runs <paramref name="measure"/> with every parallel section on the thread pool when <paramref name="pool"/> (the row says which).</summary>
+    private static Dictionary<string, object> OnThreadPool(bool pool, Func<Dictionary<string, object>> measure)
+    {
+        Kernels.WorkerTeam.ThreadPoolOnly = pool;
+        try
+        {
+            var row = measure();
+            row["parallelSections"] = pool ? "thread pool (Parallel.For, before)" : "worker team";
+            return row;
+        }
+        finally
+        {
+            Kernels.WorkerTeam.ThreadPoolOnly = false;
+        }
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -68,6 +68,8 @@ if (accuracyEvery is not null)
     results.AddRange(FitCostBenchmarks.Accuracy(int.Parse(accuracyEvery[(accuracyEvery.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
 if (wanted.Contains("gemm-pair"))
     results.AddRange(EngineBenchmarks.GemmPair());
+if (wanted.Contains("parallel-section"))
+    results.AddRange(ParallelSectionBenchmarks.Run());
 if (wanted.Contains("step-parts"))
     results.AddRange(EngineBenchmarks.StepParts());
 if (wanted.Contains("selection-run"))

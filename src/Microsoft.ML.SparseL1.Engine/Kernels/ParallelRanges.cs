@@ -1,7 +1,6 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.Threading.Tasks;
 
 namespace Microsoft.ML.SparseL1.Kernels;
 
@@ -22,7 +21,7 @@ internal static class ParallelRanges
             return;
         }
 
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        WorkerTeam.Run(threads, t =>
         {
             int first = (int)((long)granules * t / threads) * granule;
             int end = Math.Min(length, (int)((long)granules * (t + 1) / threads) * granule);

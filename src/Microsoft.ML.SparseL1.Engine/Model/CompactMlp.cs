@@ -261,7 +261,7 @@ internal sealed class CompactMlp
             {
                 nint inputAddress = (nint)input, outputAddress = (nint)output;
                 int inputLength = features.Length, outputLength = outputs.Length;
-                System.Threading.Tasks.Parallel.For(0, threads, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                Kernels.WorkerTeam.Run(threads, t =>
                     PredictBlocks(new ReadOnlySpan<float>((void*)inputAddress, inputLength), new Span<float>((void*)outputAddress, outputLength),
                         rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads), workspace.For(t)));
             }

@@ -277,7 +277,7 @@ internal sealed class ProximalOptimizer
     private RevivalGate? _gate;
 
     /// <summary>Elements per thread below which a layer's step runs on one thread.</summary>
-    private const int ParallelChunk = 1 << 17;
+    private const int ParallelChunk = 1 << 15;
 
     /// <summary>
     /// Runs an element-wise step over [0, <paramref name="length"/>) in contiguous chunks on the settings' threads (a wide
@@ -290,7 +290,7 @@ internal sealed class ProximalOptimizer
         if (chunks <= 1)
             return step(0, length);
         var counts = new int[chunks];
-        System.Threading.Tasks.Parallel.For(0, chunks, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        Kernels.WorkerTeam.Run(chunks, c =>
         {
             int start = (int)((long)length * c / chunks), end = (int)((long)length * (c + 1) / chunks);
             counts[c] = step(start, end - start);

@@ -26,6 +26,7 @@ internal sealed class BatchGradient
     private readonly SparseInputBatch? _sparseBatch;
     private readonly ForwardBackward[] _parts;
     private readonly int _threads;
+    private readonly int _partThreads;
 
     /// <param name="data">The training rows.</param>
     /// <param name="loss">The loss.</param>
@@ -46,10 +47,11 @@ internal sealed class BatchGradient
         _weights = data.ExampleWeights is null ? [] : new float[maxBatchSize];
         _sparseBatch = data.Sparse is null ? null : new SparseInputBatch(maxBatchSize, data.Sparse.ColumnOffsets);
         bool split = splitBatches && data.Sparse is null && data.Shard is null && maxBatchSize >= 2 * MinimumPartRows;
-        // Split, each part runs its products on its share of the threads; a batch too small to split runs on part 0 alone.
-        int partThreads = split ? Math.Max(1, threads / 2) : threads;
-        Network = new ForwardBackward(layerSizes, maxBatchSize, partThreads);
-        _parts = split ? [Network, new ForwardBackward(layerSizes, maxBatchSize - maxBatchSize / 2, partThreads) { SeparateKeptGradients = true }] : [Network];
+        // A batch run whole (too small to split, or a network that is not mostly resident) runs on part 0 with every
+        // thread; split, each part runs its products on its share of them.
+        _partThreads = Math.Max(1, threads / 2);
+        Network = new ForwardBackward(layerSizes, maxBatchSize, threads);
+        _parts = split ? [Network, new ForwardBackward(layerSizes, maxBatchSize - maxBatchSize / 2, _partThreads) { SeparateKeptGradients = true }] : [Network];
     }
 
     /// <summary>The network workspace of the whole batch (of its first half when split): the summed gradients are read here.</summary>
@@ -106,11 +108,15 @@ internal sealed class BatchGradient
         // A batch whose examples all weigh zero contributes no data gradient.
         float gradientScale = (float)(scale ?? (weightSum > 0 ? 1.0 / weightSum : 0.0));
         if (_parts.Length == 1 || accumulate || rows < 2 * MinimumPartRows || !MostlyResident(parameters))
-            return (RunPart(Network, parameters, order, start, 0, rows, gradientScale, accumulate), weightSum);
+        {
+            Network.Threads = _threads;
+            return (RunPart(Network, parameters, order, start, 0, rows, gradientScale, accumulate, _threads), weightSum);
+        }
 
+        Network.Threads = _partThreads;
         int half = rows / 2;
         var losses = new double[2];
-        RunSideBySide(p => losses[p] = RunPart(_parts[p], parameters, order, start, p * half, p == 0 ? half : rows - half, gradientScale, accumulate: false));
+        RunSideBySide(p => losses[p] = RunPart(_parts[p], parameters, order, start, p * half, p == 0 ? half : rows - half, gradientScale, accumulate: false, threads: 1));
         SumParts(parameters.LayerCount);
         return (losses[0] + losses[1], weightSum);
     }
@@ -137,8 +143,12 @@ internal sealed class BatchGradient
         return 2 * residentWeights >= weights;
     }
 
-    /// <summary>Forward, loss and backward of the batch's rows [offset, offset + count) on one workspace; returns their summed loss.</summary>
-    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate)
+    /// <summary>
+    /// Forward, loss and backward of the batch's rows [offset, offset + count) on one workspace; returns their summed loss.
+    /// <paramref name="threads"/> gather the rows (one for a part that runs beside another).
+    /// </summary>
+    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate,
+        int threads)
     {
         if (_sparseBatch is not null)
         {
@@ -155,7 +165,7 @@ internal sealed class BatchGradient
         }
         else
         {
-            GatherDense(network, order.AsSpan(start + offset, count));
+            GatherDense(network, order, start + offset, count, threads);
             network.Forward(parameters, count);
         }
 
@@ -177,14 +187,7 @@ internal sealed class BatchGradient
             return;
         }
 
-        try
-        {
-            System.Threading.Tasks.Parallel.For(0, 2, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 }, part);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+        Kernels.WorkerTeam.Run(2, part);
     }
 
     /// <summary>Adds the second part's gradients to the first's (the kept gradients of resident layers included), element by element.</summary>
@@ -243,13 +246,21 @@ internal sealed class BatchGradient
 
     private int[]? _localRows;
 
-    private void GatherDense(ForwardBackward network, ReadOnlySpan<int> rowIndices)
+    /// <summary>Copies the rows order[first .. first + count) into the workspace's input.</summary>
+    private void GatherDense(ForwardBackward network, int[] order, int first, int count, int threads)
     {
         int columns = _data.Columns;
-        float[] input = network.Input;
-        for (int r = 0; r < rowIndices.Length; r++)
-            _data.Features.AsSpan(rowIndices[r] * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
+        float[] input = network.Input, features = _data.Features;
+        // Rows scattered over a large set are read from memory, not cache: two cores fetch them about twice as fast.
+        Kernels.ParallelRanges.Run(count, 1, (long)count * columns < GatherParallelFloats ? 1 : Math.Min(threads, 2), (begin, end) =>
+        {
+            for (int r = begin; r < end; r++)
+                features.AsSpan(order[first + r] * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
+        });
     }
+
+    /// <summary>Floats in a batch below which its rows are gathered on one thread.</summary>
+    private const long GatherParallelFloats = 1 << 15;
 
     private void GatherLabels(ReadOnlySpan<int> rowIndices)
     {

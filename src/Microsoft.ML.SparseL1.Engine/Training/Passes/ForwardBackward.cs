@@ -13,7 +13,6 @@ namespace Microsoft.ML.SparseL1.Training.Passes;
 internal sealed class ForwardBackward
 {
     private readonly int[] _layerSizes;
-    private readonly int _threads;
 
     /// <summary>activations[0] is the input batch; activations[j] the output of layer j (after ReLU for hidden layers).</summary>
     private readonly float[][] _activations;
@@ -43,7 +42,7 @@ internal sealed class ForwardBackward
     public ForwardBackward(int[] layerSizes, int maxBatchSize, int threads)
     {
         _layerSizes = layerSizes;
-        _threads = threads;
+        Threads = threads;
         MaxBatchSize = maxBatchSize;
         int layers = layerSizes.Length - 1;
         _activations = new float[layers + 1][];
@@ -71,6 +70,12 @@ internal sealed class ForwardBackward
     }
 
     public int MaxBatchSize { get; }
+
+    /// <summary>
+    /// Threads for the products. The owner may change it between batches (a batch run whole takes every thread, each half
+    /// of a split batch a share): no result depends on it.
+    /// </summary>
+    public int Threads { get; set; }
 
     /// <summary>Layer products done by the sparse forward so far (diagnostics: shows which path ran).</summary>
     public long SparseLayerProducts { get; private set; }
@@ -178,27 +183,27 @@ internal sealed class ForwardBackward
             if (j == 0 && sparseInput is not null)
             {
                 if (resident is not null)
-                    sparseInput.ForwardKept(resident, outputs, z, _threads);
+                    sparseInput.ForwardKept(resident, outputs, z, Threads);
                 else if (FirstLayerTransposed)
-                    sparseInput.ForwardTransposed(parameters.Weights[0], outputs, z, _threads);
+                    sparseInput.ForwardTransposed(parameters.Weights[0], outputs, z, Threads);
                 else
-                    sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, _threads);
+                    sparseInput.Forward(parameters.Weights[0], inputs, outputs, z, Threads);
             }
             else if (resident is not null)
             {
-                (_frozen[j] ??= new FrozenLayerPass(inputs, outputs, MaxBatchSize)).Forward(resident, previous, rows, z, _threads);
+                (_frozen[j] ??= new FrozenLayerPass(inputs, outputs, MaxBatchSize)).Forward(resident, previous, rows, z, Threads);
                 FrozenLayerProducts++;
             }
             else if (_layerNonZeroCounts is { } counts && SparseLayerForward.Pays(counts[j], outputs * inputs))
             {
                 var sparse = _sparseForward[j] ??= new SparseLayerForward(inputs, outputs, MaxBatchSize);
-                sparse.Multiply(parameters.Weights[j], previous.Data.AsSpan(previous.Offset, rows * inputs), rows, z, _threads);
+                sparse.Multiply(parameters.Weights[j], previous.Data.AsSpan(previous.Offset, rows * inputs), rows, z, Threads);
                 SparseLayerProducts++;
             }
             else
             {
                 var weightsTransposed = MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs).Transpose();
-                DenseGemm.Multiply(previous, weightsTransposed, output, 0, outputs, false, _threads);
+                DenseGemm.Multiply(previous, weightsTransposed, output, 0, outputs, false, Threads);
             }
 
             if (j < layers - 1)
@@ -233,23 +238,23 @@ internal sealed class ForwardBackward
                 else if (FirstLayerTransposed)
                     sparseInput.WeightGradientTransposed(delta, outputs, inputs, WeightGradients[0], accumulate);
                 else
-                    sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, _threads);
+                    sparseInput.WeightGradient(delta, outputs, inputs, WeightGradients[0], accumulate, Threads);
             }
             else if (resident is not null)
             {
                 // The input gradient comes with the weight gradient, from the same transposed deltas.
                 _frozen[j]!.Backward(resident, delta.AsSpan(0, rows * outputs), rows, KeptGradient(j), accumulate,
-                    j > 0 ? _deltas[j].AsSpan(0, rows * inputs) : default, _threads);
+                    j > 0 ? _deltas[j].AsSpan(0, rows * inputs) : default, Threads);
             }
             else if (SkipInactiveNeurons && (_inactiveNeuronGradient[j] ??= new InactiveNeuronGradient(inputs, outputs, MaxBatchSize))
-                    .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, _threads))
+                    .TryMultiply(delta, rows, LayerInput(j, rows), WeightGradients[j], accumulate, Threads))
             {
                 ActiveNeuronGradients++;
             }
             else
             {
                 DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs).Transpose(), LayerInput(j, rows),
-                    WeightGradients[j], 0, inputs, accumulate, _threads);
+                    WeightGradients[j], 0, inputs, accumulate, Threads);
             }
 
             if (!accumulate)
@@ -264,7 +269,7 @@ internal sealed class ForwardBackward
             if (resident is null)
             {
                 DenseGemm.Multiply(MatrixOperand.RowMajor(delta, rows, outputs), MatrixOperand.RowMajor(parameters.Weights[j], outputs, inputs),
-                    previousDelta, 0, inputs, false, _threads);
+                    previousDelta, 0, inputs, false, Threads);
             }
 
             ActivationKernels.ReluBackward(previousDelta.AsSpan(0, rows * inputs), _activations[j].AsSpan(0, rows * inputs));

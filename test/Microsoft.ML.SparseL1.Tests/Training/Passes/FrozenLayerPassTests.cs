@@ -151,9 +151,10 @@ public class FrozenLayerPassTests
     [TestMethod]
     public void SplitBatch_OfAFrozenNetwork_GivesTheWholeBatchGradient()
     {
-        // Layer 0 resident (10 % kept) holds most weights, so a 100-row batch is split in two halves of 50.
-        int[] sizes = [150, 60, 3];
-        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 100, 150, 3, seed: 8);
+        // Layer 0 resident (10 % kept) holds most weights, so a 100-row batch is split in two halves of 50. 400 inputs: a
+        // whole batch is enough floats (40,000) for its rows to be gathered on two threads.
+        int[] sizes = [400, 60, 3];
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 100, 400, 3, seed: 8);
         var parameters = MlpParameters.Initialize(sizes, seed: 9);
         TestData.KeepFraction(parameters.Weights[0], 0.10, new Random(10));
         var kept = new KeptWeights(parameters.Weights[0], null, null);
@@ -170,8 +171,11 @@ public class FrozenLayerPassTests
         }
 
         var whole = Run(split: false, threads: 1);
+        var wholeTwo = Run(split: false, threads: 2);
         var halvesOne = Run(split: true, threads: 1);
         var halvesTwo = Run(split: true, threads: 2);
+        Assert.AreEqual(whole.Loss, wholeTwo.Loss, "whole batch: rows gathered on one thread or two");
+        CollectionAssert.AreEqual(whole.Kept, wholeTwo.Kept, "whole batch: rows gathered on one thread or two");
         TestData.AssertClose(whole.Loss, halvesOne.Loss, 1e-9, 1e-9, "loss");
         CollectionAssert.AreEqual(halvesOne.Kept, halvesTwo.Kept, "halves side by side or one after the other");
         for (int k = 0; k < whole.Kept.Length; k++)
@@ -181,6 +185,29 @@ public class FrozenLayerPassTests
             for (int o = 0; o < sizes[j + 1]; o++)
                 TestData.AssertClose(whole.Biases[j][o], halvesOne.Biases[j][o], 1e-4, 1e-6, $"layer {j} bias gradient {o}");
         }
+    }
+
+    [TestMethod]
+    public void SplitBatches_ABatchRunWhole_TakesEveryThread_ASplitOneHalvesThem()
+    {
+        // A workspace that may split its batches runs a dense network's batch whole: on every thread, not on a half's share
+        // (the products of dense epochs ran on one of two threads that way).
+        int[] sizes = [150, 60, 3];
+        var data = SyntheticData.Make(LossKind.SoftmaxCrossEntropy, 100, 150, 3, seed: 8);
+        var parameters = MlpParameters.Initialize(sizes, seed: 9);
+        var gradient = new BatchGradient(data, LossKind.SoftmaxCrossEntropy, sizes, 100, threads: 4, splitBatches: true);
+        gradient.Compute(parameters, null, 0, 100, scale: null, accumulate: false);
+        Assert.AreEqual(4, gradient.Network.Threads, "dense: the batch runs whole");
+
+        TestData.KeepFraction(parameters.Weights[0], 0.10, new Random(10));
+        var kept = new KeptWeights(parameters.Weights[0], null, null);
+        kept.MakeResident(sizes[1], sizes[0]);
+        gradient.UseResidentLayers([kept, null]);
+        gradient.Compute(parameters, null, 0, 100, scale: null, accumulate: false);
+        Assert.AreEqual(2, gradient.Network.Threads, "mostly resident: split, each half on two of the four");
+        Assert.AreEqual(2, gradient.Parts[1].Threads);
+        gradient.Compute(parameters, null, 0, 40, scale: null, accumulate: false);
+        Assert.AreEqual(4, gradient.Network.Threads, "a batch too small to split runs whole again");
     }
 
     [TestMethod]

@@ -1,0 +1,93 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.ML.SparseL1.Kernels;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.SparseL1.Tests.Kernels;
+
+/// <summary>
+/// The process-wide worker team. Not run beside other classes: those would own the team at times, and these tests check
+/// that sections really ran on it (and, once, after its workers went to sleep).
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public class WorkerTeamTests
+{
+    [TestMethod]
+    public void Run_EveryPartOnce_OnTheTeamWhenItFits_OnThePoolWhenWider()
+    {
+        int widest = Environment.ProcessorCount + 2;
+        for (int parts = 0; parts <= widest; parts++)
+        {
+            for (int round = 0; round < 200; round++)
+            {
+                var runs = new int[parts];
+                long before = WorkerTeam.TeamSections;
+                WorkerTeam.Run(parts, p => Interlocked.Increment(ref runs[p]));
+                CollectionAssert.AreEqual(Enumerable.Repeat(1, parts).ToArray(), runs, $"{parts} parts, round {round}");
+                bool onTeam = parts >= 2 && parts <= Environment.ProcessorCount;
+                Assert.AreEqual(onTeam ? before + 1 : before, WorkerTeam.TeamSections, $"{parts} parts: on the team {onTeam}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Run_AfterTheWorkersSlept_WakesThem()
+    {
+        if (Environment.ProcessorCount < 2)
+            Assert.Inconclusive("One core: the team has no workers.");
+        for (int round = 0; round < 5; round++)
+        {
+            // Past the spin period (a millisecond): the worker sleeps on its semaphore and must be woken.
+            Thread.Sleep(20);
+            int worker = 0;
+            int caller = Environment.CurrentManagedThreadId;
+            WorkerTeam.Run(2, p =>
+            {
+                if (p == 1)
+                    worker = Environment.CurrentManagedThreadId;
+            });
+            Assert.AreNotEqual(0, worker, "part 1 ran");
+            Assert.AreNotEqual(caller, worker, "part 1 ran on a worker, not on the caller");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(0, DisplayName = "thrown by the caller's part")]
+    [DataRow(1, DisplayName = "thrown by a worker's part")]
+    public void Run_PartThrows_RethrowsItAfterEveryPartEnded_AndTheTeamStaysUsable(int throwing)
+    {
+        int parts = Math.Max(2, Math.Min(4, Environment.ProcessorCount));
+        int ended = 0;
+        var error = Assert.Throws<InvalidOperationException>(() => WorkerTeam.Run(parts, p =>
+        {
+            if (p == throwing)
+                throw new InvalidOperationException($"part {p}");
+            Thread.Sleep(5);
+            Interlocked.Increment(ref ended);
+        }));
+        Assert.AreEqual($"part {throwing}", error.Message);
+        Assert.AreEqual(parts - 1, ended, "the other parts ended before Run returned");
+        var runs = new int[parts];
+        WorkerTeam.Run(parts, p => runs[p]++);
+        CollectionAssert.AreEqual(Enumerable.Repeat(1, parts).ToArray(), runs);
+    }
+
+    [TestMethod]
+    public void Run_NestedAndFromManyThreads_EveryPartOnce()
+    {
+        const int Callers = 4, Rounds = 300, Outer = 2, Inner = 2;
+        var counts = new int[Callers, Outer * Inner];
+        Parallel.For(0, Callers, new ParallelOptions { MaxDegreeOfParallelism = Callers }, c =>
+        {
+            for (int round = 0; round < Rounds; round++)
+                WorkerTeam.Run(Outer, o => WorkerTeam.Run(Inner, i => Interlocked.Increment(ref counts[c, o * Inner + i])));
+        });
+        foreach (int count in counts)
+            Assert.AreEqual(Rounds, count);
+    }
+}
