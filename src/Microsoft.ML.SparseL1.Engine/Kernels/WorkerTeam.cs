@@ -18,7 +18,11 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// <remarks>
 /// The team serves one section at a time: a section started while another runs (nested inside a member's part, or from
 /// another thread) runs on <see cref="Parallel.For(int, int, Action{int})"/> instead, as does one wider than the team. Which
-/// threads run the parts never changes what the parts compute, so results do not depend on it.
+/// threads run the parts never changes what the parts compute, so results do not depend on it. As with
+/// <see cref="Parallel.For(int, int, Action{int})"/>, each part runs in the caller's execution context (its async-local
+/// values, such as a test's kernel path); every part runs even when one throws, on either path; a finished section
+/// keeps no reference to its work (a trainer's data can be collected after the fit); a worker that ran nothing for a
+/// millisecond sleeps, whatever sections other workers run.
 /// </remarks>
 internal static class WorkerTeam
 {
@@ -40,8 +44,10 @@ internal static class WorkerTeam
     /// <summary>Sends every section to the thread pool instead (benchmarks compare the two in one process).</summary>
     internal static bool ThreadPoolOnly { get; set; }
 
+    private static long s_teamSections;
+
     /// <summary>Sections the team has run so far (diagnostics: shows which path ran).</summary>
-    internal static long TeamSections { get; private set; }
+    internal static long TeamSections => Volatile.Read(ref s_teamSections);
 
     /// <summary>Runs <paramref name="part"/>(0) … part(<paramref name="parts"/> − 1) side by side and returns when all have ended.</summary>
     /// <exception cref="Exception">The first exception a part threw (part 0's before a worker's), rethrown as thrown.</exception>
@@ -72,11 +78,14 @@ internal static class WorkerTeam
 
     private static void RunOnTeam(int parts, Action<int> part)
     {
-        var section = new Section(part, parts);
-        TeamSections++;
+        // The workers exist before the section is published: a thread that fails to start leaves nothing running.
+        for (int w = 0; w < parts - 1; w++)
+            _ = s_members[w] ?? Start(w);
+        var section = new Section(part, parts, ExecutionContext.Capture());
+        Interlocked.Increment(ref s_teamSections);
         Volatile.Write(ref s_current, section);
         for (int w = 0; w < parts - 1; w++)
-            (s_members[w] ?? Start(w)).Wake();
+            s_members[w]!.Wake();
 
         Exception? first = null;
         try
@@ -88,22 +97,37 @@ internal static class WorkerTeam
             first = e;
         }
 
+        // The parts are balanced, so the wait is short; past a few spins SpinWait yields the core, never sleeps a millisecond.
         var wait = default(SpinWait);
         while (Volatile.Read(ref section.Pending) > 0)
             wait.SpinOnce(sleep1Threshold: -1);
+        section.Finish();
         if ((first ?? section.Error) is { } error)
             ExceptionDispatchInfo.Capture(error).Throw();
     }
 
+    /// <summary>
+    /// The parts on the thread pool, each run even when another throws (Parallel.For starts no part after one has thrown),
+    /// the first exception by part number rethrown as thrown: the team's contract.
+    /// </summary>
     private static void RunOnThreadPool(int parts, Action<int> part)
     {
-        try
+        var errors = new Exception?[parts];
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            try
+            {
+                part(p);
+            }
+            catch (Exception e)
+            {
+                errors[p] = e;
+            }
+        });
+        foreach (var error in errors)
         {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            if (error is not null)
+                ExceptionDispatchInfo.Capture(error).Throw();
         }
     }
 
@@ -115,19 +139,42 @@ internal static class WorkerTeam
                 return started;
             var member = new Member(index + 1);
             var thread = new Thread(member.Loop) { IsBackground = true, Name = $"SparseL1 worker {index + 1}" };
-            thread.Start();
+            // Not in the starting caller's context: each section brings its own (Section.Context).
+            thread.UnsafeStart();
             Volatile.Write(ref s_members[index], member);
             return member;
         }
     }
 
-    /// <summary>One parallel section: the parts to run and the workers' parts not yet ended.</summary>
-    private sealed class Section(Action<int> part, int parts)
+    /// <summary>One parallel section: the parts to run, the caller's context, and the workers' parts not yet ended.</summary>
+    private sealed class Section(Action<int> part, int parts, ExecutionContext? context)
     {
-        public readonly Action<int> Part = part;
         public readonly int Parts = parts;
         public int Pending = parts - 1;
         public Exception? Error;
+
+        /// <summary>The work; dropped by <see cref="Finish"/> (a worker reads it only before its part ends).</summary>
+        public Action<int>? Part = part;
+
+        /// <summary>The caller's execution context, null when its flow is suppressed; dropped by <see cref="Finish"/>.</summary>
+        public ExecutionContext? Context = context;
+
+        /// <summary>Every part has ended: the section lets go of the work and the context (workers still hold the section).</summary>
+        public void Finish()
+        {
+            Part = null;
+            Context = null;
+        }
+
+        /// <summary>Runs part <paramref name="index"/> in the caller's context.</summary>
+        public void Run(int index)
+        {
+            var work = Part!;
+            if (Context is { } context)
+                ExecutionContext.Run(context, _ => work(index), null);
+            else
+                work(index);
+        }
     }
 
     /// <summary>A worker thread: runs its part of each new section, spins between sections, then sleeps until woken.</summary>
@@ -148,15 +195,16 @@ internal static class WorkerTeam
         public void Loop()
         {
             Section? seen = null;
+            long lastWork = Stopwatch.GetTimestamp();
             while (true)
             {
-                var section = NextSection(seen);
+                var section = NextSection(seen, ref lastWork);
                 seen = section;
                 if (part >= section.Parts)
                     continue;
                 try
                 {
-                    section.Part(part);
+                    section.Run(part);
                 }
                 catch (Exception e)
                 {
@@ -164,23 +212,31 @@ internal static class WorkerTeam
                 }
                 finally
                 {
+                    lastWork = Stopwatch.GetTimestamp();
                     Interlocked.Decrement(ref section.Pending);
                 }
             }
         }
 
-        /// <summary>Spins until a section other than <paramref name="seen"/> is published, sleeping when none comes for a while.</summary>
-        private Section NextSection(Section? seen)
+        /// <summary>
+        /// Spins until a section other than <paramref name="seen"/> is published, sleeping once this worker has run nothing
+        /// for <see cref="s_spinTicks"/> since <paramref name="lastWork"/> (sections it has no part in do not keep it awake).
+        /// </summary>
+        private Section NextSection(Section? seen, ref long lastWork)
         {
-            long start = Stopwatch.GetTimestamp();
+            int spins = 0;
             while (true)
             {
                 var section = Volatile.Read(ref s_current);
                 if (section is not null && section != seen)
                     return section;
-                if (Stopwatch.GetTimestamp() - start < s_spinTicks)
+                if (Stopwatch.GetTimestamp() - lastWork < s_spinTicks)
                 {
-                    Thread.SpinWait(20);
+                    // Now and then the core goes to any other thread that is ready to run on it.
+                    if (++spins % 64 == 0)
+                        Thread.Yield();
+                    else
+                        Thread.SpinWait(20);
                     continue;
                 }
 
@@ -191,7 +247,7 @@ internal static class WorkerTeam
                 if (section is not null && section != seen && Interlocked.Exchange(ref _sleeping, 0) == 1)
                     return section;
                 _wake.Wait();
-                start = Stopwatch.GetTimestamp();
+                lastWork = Stopwatch.GetTimestamp();
             }
         }
     }

@@ -36,14 +36,17 @@ public class WorkerTeamTests
     }
 
     [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
     public void Run_AfterTheWorkersSlept_WakesThem()
     {
         if (Environment.ProcessorCount < 2)
             Assert.Inconclusive("One core: the team has no workers.");
-        for (int round = 0; round < 5; round++)
+        var random = new Random(3);
+        for (int round = 0; round < 200; round++)
         {
-            // Past the spin period (a millisecond): the worker sleeps on its semaphore and must be woken.
-            Thread.Sleep(20);
+            // Around the spin period (a millisecond) and past it: the worker is spinning, about to sleep, or asleep on its
+            // semaphore and must be woken; a lost wake-up would hang here until the timeout.
+            Thread.Sleep(round % 20 == 0 ? 20 : random.Next(0, 3));
             int worker = 0;
             int caller = Environment.CurrentManagedThreadId;
             WorkerTeam.Run(2, p =>
@@ -75,6 +78,44 @@ public class WorkerTeamTests
         var runs = new int[parts];
         WorkerTeam.Run(parts, p => runs[p]++);
         CollectionAssert.AreEqual(Enumerable.Repeat(1, parts).ToArray(), runs);
+    }
+
+    [TestMethod]
+    public void Run_PartsSeeTheCallersKernelPath_WhoeverStartedTheWorkers()
+    {
+        int parts = Math.Max(2, Math.Min(4, Environment.ProcessorCount));
+        KernelPath[] Paths()
+        {
+            var paths = new KernelPath[parts];
+            WorkerTeam.Run(parts, p => paths[p] = KernelDispatch.Current);
+            return paths;
+        }
+
+        // In both orders: workers started inside a narrowed scope must not keep it, nor ignore one set later.
+        CollectionAssert.AreEqual(Enumerable.Repeat(KernelDispatch.Hardware, parts).ToArray(), Paths(), "no override");
+        using (KernelDispatch.OverrideForTesting(KernelPath.Scalar))
+            CollectionAssert.AreEqual(Enumerable.Repeat(KernelPath.Scalar, parts).ToArray(), Paths(), "the caller's Scalar scope");
+        CollectionAssert.AreEqual(Enumerable.Repeat(KernelDispatch.Hardware, parts).ToArray(), Paths(), "after the scope");
+    }
+
+    [TestMethod]
+    public void Run_AFinishedSection_KeepsNoReferenceToItsWork()
+    {
+        var data = RunOnData();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.IsFalse(data.IsAlive, "the data a section's parts used is collectable once the section ended");
+    }
+
+    /// <summary>Runs a section whose parts read an array, returning a weak reference to it (not inlined: no local keeps it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference RunOnData()
+    {
+        var data = new float[1 << 20];
+        float sum = 0;
+        WorkerTeam.Run(2, p => Interlocked.Exchange(ref sum, data[p]));
+        return new WeakReference(data);
     }
 
     [TestMethod]

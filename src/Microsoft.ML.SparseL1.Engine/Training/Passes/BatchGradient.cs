@@ -26,7 +26,6 @@ internal sealed class BatchGradient
     private readonly SparseInputBatch? _sparseBatch;
     private readonly ForwardBackward[] _parts;
     private readonly int _threads;
-    private readonly int _partThreads;
 
     /// <param name="data">The training rows.</param>
     /// <param name="loss">The loss.</param>
@@ -49,9 +48,8 @@ internal sealed class BatchGradient
         bool split = splitBatches && data.Sparse is null && data.Shard is null && maxBatchSize >= 2 * MinimumPartRows;
         // A batch run whole (too small to split, or a network that is not mostly resident) runs on part 0 with every
         // thread; split, each part runs its products on its share of them.
-        _partThreads = Math.Max(1, threads / 2);
         Network = new ForwardBackward(layerSizes, maxBatchSize, threads);
-        _parts = split ? [Network, new ForwardBackward(layerSizes, maxBatchSize - maxBatchSize / 2, _partThreads) { SeparateKeptGradients = true }] : [Network];
+        _parts = split ? [Network, new ForwardBackward(layerSizes, maxBatchSize - maxBatchSize / 2, Math.Max(1, threads / 2)) { SeparateKeptGradients = true }] : [Network];
     }
 
     /// <summary>The network workspace of the whole batch (of its first half when split): the summed gradients are read here.</summary>
@@ -113,7 +111,8 @@ internal sealed class BatchGradient
             return (RunPart(Network, parameters, order, start, 0, rows, gradientScale, accumulate, _threads), weightSum);
         }
 
-        Network.Threads = _partThreads;
+        // The first half takes the odd thread out (3 threads: 2 and 1).
+        Network.Threads = Math.Max(1, _threads - _threads / 2);
         int half = rows / 2;
         var losses = new double[2];
         RunSideBySide(p => losses[p] = RunPart(_parts[p], parameters, order, start, p * half, p == 0 ? half : rows - half, gradientScale, accumulate: false, threads: 1));
