@@ -41,8 +41,11 @@ internal sealed class ExperimentSearch
     /// <summary>The trainer's defaults for this data (or the values closest to them in each dimension).</summary>
     public int[] Start { get; }
 
-    /// <summary>Marks a point tried.</summary>
+    /// <summary>Marks a point tried (a linear one, for every width: they are the same model).</summary>
     public void Tried(int[] point) => _tried.Add(Key(point));
+
+    /// <summary>Whether a point, or the same model under another width (a linear one), was tried.</summary>
+    private bool WasTried(int[] point) => _tried.Contains(Key(point));
 
     /// <summary>The next point to try from the best so far, or null when every point has been tried.</summary>
     public int[]? Next(int[] best)
@@ -59,7 +62,7 @@ internal sealed class ExperimentSearch
                         continue;
                     int[] point = (int[])best.Clone();
                     point[d] = value;
-                    if (!_tried.Contains(Key(point)))
+                    if (!WasTried(point))
                         candidates.Add(point);
                 }
             }
@@ -69,7 +72,7 @@ internal sealed class ExperimentSearch
         }
 
         // The neighbourhood is exhausted: the cheapest point not tried anywhere.
-        return Cheapest(AllPoints().Where(p => !_tried.Contains(Key(p))).ToList(), best);
+        return Cheapest(AllPoints().Where(p => !WasTried(p)).ToList(), best);
     }
 
     /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier.</summary>
@@ -85,7 +88,7 @@ internal sealed class ExperimentSearch
     private double Cost(int[] point)
     {
         var (hidden, _, _, epochs) = Values(point);
-        double weights = (double)Inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
+        double weights = hidden.Length == 0 ? Inputs : (double)Inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
         return weights * epochs;
     }
 
@@ -123,5 +126,7 @@ internal sealed class ExperimentSearch
     private static int Closest(IEnumerable<double> values, double target) =>
         values.Select((v, i) => (Distance: Math.Abs(v - target), Index: i)).OrderBy(x => x.Distance).ThenBy(x => x.Index).First().Index;
 
-    private static string Key(int[] point) => string.Join(",", point);
+    /// <summary>A point's key; a linear point's width is left out, so that its widths count as one model.</summary>
+    private string Key(int[] point) =>
+        _options.HiddenLayerCounts[point[1]] == 0 ? string.Join(",", point.Skip(1).Prepend(-1)) : string.Join(",", point);
 }

@@ -45,8 +45,11 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>Hidden layer widths to try (every hidden layer of a trial has the same width), each at least 1. Default 50, 100, 200, 400.</summary>
     public IReadOnlyList<int> HiddenLayerWidths { get; set; } = [50, 100, 200, 400];
 
-    /// <summary>Numbers of hidden layers to try, each in [1, 8]. Default 1, 2.</summary>
-    public IReadOnlyList<int> HiddenLayerCounts { get; set; } = [1, 2];
+    /// <summary>
+    /// Numbers of hidden layers to try, each in [0, 8]; 0 is a linear model (l1-regularized linear or logistic regression,
+    /// whatever the width). Default 0, 1, 2.
+    /// </summary>
+    public IReadOnlyList<int> HiddenLayerCounts { get; set; } = [0, 1, 2];
 
     /// <summary>Target sparsities to try, each in [0, 1). Default 0.5, 0.8, 0.9, 0.95, 0.98.</summary>
     public IReadOnlyList<float> TargetSparsities { get; set; } = [0.5f, 0.8f, 0.9f, 0.95f, 0.98f];
@@ -101,7 +104,7 @@ public sealed class SparseMlpExperimentOptions
         if (!(HoldoutFraction > 0 && HoldoutFraction <= 0.5))
             throw new ArgumentOutOfRangeException(nameof(HoldoutFraction), $"Option HoldoutFraction must be in (0, 0.5]; got {HoldoutFraction}.");
         Check(HiddenLayerWidths, nameof(HiddenLayerWidths), w => w >= 1, "widths of at least 1");
-        Check(HiddenLayerCounts, nameof(HiddenLayerCounts), c => c is >= 1 and <= 8, "layer counts in [1, 8]");
+        Check(HiddenLayerCounts, nameof(HiddenLayerCounts), c => c is >= 0 and <= 8, "layer counts in [0, 8]");
         Check(TargetSparsities, nameof(TargetSparsities), t => t >= 0 && t < 1, "sparsities in [0, 1)");
         Check(LearningRateMultipliers, nameof(LearningRateMultipliers), m => float.IsFinite(m) && m > 0, "finite multipliers above 0");
         Check(EpochMultipliers, nameof(EpochMultipliers), m => m >= 1, "multipliers of at least 1");

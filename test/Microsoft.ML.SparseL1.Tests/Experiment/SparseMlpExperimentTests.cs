@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -183,11 +184,36 @@ public class SparseMlpExperimentTests
     }
 
     [TestMethod]
+    public void Search_WithLinearModels_VisitsEveryDistinctModelOnce_LinearOnesOncePerOtherValues()
+    {
+        var options = new SparseMlpExperimentOptions
+        {
+            HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [0, 1, 2], TargetSparsities = [0.5f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1],
+        };
+        var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
+        var models = new List<string>();
+        for (int[]? point = search.Start; point is not null; point = search.Next(point))
+        {
+            search.Tried(point);
+            var (hidden, target, step, epochs) = search.Values(point);
+            models.Add($"{string.Join("x", hidden)}/{target}/{step}/{epochs}");
+        }
+
+        // (3 widths x 2 depths + one linear model) x 2 targets x 2 steps, each once; the linear ones among them.
+        Assert.HasCount(28, models, string.Join("; ", models));
+        Assert.HasCount(28, models.Distinct().ToArray(), string.Join("; ", models));
+        Assert.HasCount(4, models.Where(m => m.StartsWith('/')).ToArray(), string.Join("; ", models));
+        Assert.AreEqual("16/0.9/1/1", models[0], "the search starts at the defaults");
+    }
+
+    [TestMethod]
     public void BadOptions_AreRejectedByName()
     {
         var (ml, data) = ThreeClasses();
         var holdout = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HoldoutFraction = 0.7 }));
         StringAssert.Contains(holdout.Message, "HoldoutFraction must be in (0, 0.5]; got 0.7");
+        var counts = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerCounts = [0, 9] }));
+        StringAssert.Contains(counts.Message, "HiddenLayerCounts must hold layer counts in [0, 8]; got 9");
         var widths = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerWidths = [16, 0] }));
         StringAssert.Contains(widths.Message, "HiddenLayerWidths must hold widths of at least 1; got 0");
         var time = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { TrainingTimeInSeconds = 0 }));
