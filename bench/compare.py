@@ -36,6 +36,7 @@ for r in ours["results"]:
     if r["benchmark"] == "frozen-epoch" and r["density"] in (0.02, 0.1):
         print(f"| epoch with layers 1-2 frozen at {r['density']:.0%} kept ({r['threads']} threads), kept products vs our dense epoch | {r['frozenKeptProductsSeconds']} s | ({r['denseEpochSeconds']} s ours dense; PyTorch dense {te['secondsPerEpoch']} s) | {1 / r['keptAgainstDenseEpoch']:.2f}x |")
     if r["benchmark"] == "fit-cost":
-        print(f"| whole run: {r['run']}, {r['network']} ({r['threads']} threads) | {r['seconds']} s, test {r['testAccuracy']:.2%} | | |")
+        sections = f", {r['parallelSections']}" if "parallelSections" in r else ""
+        print(f"| whole run: {r['run']}, {r['network']} ({r['threads']} threads{sections}) | {r['seconds']} s, test {r['testAccuracy']:.2%} | | |")
     if r["benchmark"] == "selection-run":
         print(f"| one selection run ({r['network']}), sparse kernels vs our dense path | {r['sparseKernelsSeconds']} s | ({r['denseSeconds']} s ours dense; PyTorch dense epoch {te['secondsPerEpoch']} s x 5) | {r['speedup']:.2f}x |")
