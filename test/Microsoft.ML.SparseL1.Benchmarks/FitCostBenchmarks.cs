@@ -56,17 +56,9 @@ internal static class FitCostBenchmarks
     /// <summary>Runs <paramref name="measure"/> with every parallel section on the thread pool when <paramref name="pool"/> (the row says which).</summary>
     private static Dictionary<string, object> OnThreadPool(bool pool, Func<Dictionary<string, object>> measure)
     {
-        Kernels.WorkerTeam.ThreadPoolOnly = pool;
-        try
-        {
-            var row = measure();
-            row["parallelSections"] = pool ? "thread pool (Parallel.For, before)" : "worker team";
-            return row;
-        }
-        finally
-        {
-            Kernels.WorkerTeam.ThreadPoolOnly = false;
-        }
+        var row = ParallelSectionBenchmarks.OnThreadPool(pool, measure);
+        row["parallelSections"] = pool ? "thread pool (Parallel.For, before)" : "worker team";
+        return row;
     }
 
     /// <summary>

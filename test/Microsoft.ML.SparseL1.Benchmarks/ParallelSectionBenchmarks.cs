@@ -46,30 +46,39 @@ internal static class ParallelSectionBenchmarks
         return results;
     }
 
-    private static double s_sink;
-
-    private static double MeanSectionMicroseconds(int gapMicroseconds, bool pool)
+    /// <summary>
+    /// Runs <paramref name="measure"/> with every parallel section on the thread pool (as before the worker team) when
+    /// <paramref name="pool"/>, on the team otherwise: the benchmarks that compare the two run each side through here.
+    /// </summary>
+    public static T OnThreadPool<T>(bool pool, Func<T> measure)
     {
-        const int Sections = 1000;
-        long gapTicks = (long)(gapMicroseconds * 1e-6 * Stopwatch.Frequency), spent = 0;
         WorkerTeam.ThreadPoolOnly = pool;
         try
         {
-            for (int i = 0; i < Sections; i++)
-            {
-                long serial = Stopwatch.GetTimestamp();
-                while (Stopwatch.GetTimestamp() - serial < gapTicks)
-                    s_sink += 1;
-                long start = Stopwatch.GetTimestamp();
-                ParallelRanges.Run(2, 1, 2, (first, _) => s_sink += first);
-                spent += Stopwatch.GetTimestamp() - start;
-            }
+            return measure();
         }
         finally
         {
             WorkerTeam.ThreadPoolOnly = false;
         }
+    }
+
+    private static double s_sink;
+
+    private static double MeanSectionMicroseconds(int gapMicroseconds, bool pool) => OnThreadPool(pool, () =>
+    {
+        const int Sections = 1000;
+        long gapTicks = (long)(gapMicroseconds * 1e-6 * Stopwatch.Frequency), spent = 0;
+        for (int i = 0; i < Sections; i++)
+        {
+            long serial = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetTimestamp() - serial < gapTicks)
+                s_sink += 1;
+            long start = Stopwatch.GetTimestamp();
+            ParallelRanges.Run(2, 1, 2, (first, _) => s_sink += first);
+            spent += Stopwatch.GetTimestamp() - start;
+        }
 
         return spent * 1e6 / Stopwatch.Frequency / Sections;
-    }
+    });
 }

@@ -194,9 +194,7 @@ internal static class SparseTrainingBenchmarks
                     {
                         foreach (int threads in new[] { 1, 2 })
                         {
-                            WorkerTeam.ThreadPoolOnly = pool;
-                            double seconds = Epoch(data, threads, density, sparseFrozen: true, split);
-                            WorkerTeam.ThreadPoolOnly = false;
+                            double seconds = ParallelSectionBenchmarks.OnThreadPool(pool, () => Epoch(data, threads, density, sparseFrozen: true, split));
                             var key = (density, split, pool, threads);
                             best[key] = best.TryGetValue(key, out double b) ? Math.Min(b, seconds) : seconds;
                         }

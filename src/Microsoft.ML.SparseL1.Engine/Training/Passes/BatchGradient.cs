@@ -108,14 +108,14 @@ internal sealed class BatchGradient
         if (_parts.Length == 1 || accumulate || rows < 2 * MinimumPartRows || !MostlyResident(parameters))
         {
             Network.Threads = _threads;
-            return (RunPart(Network, parameters, order, start, 0, rows, gradientScale, accumulate, _threads), weightSum);
+            return (RunPart(Network, parameters, order, start, 0, rows, gradientScale, accumulate), weightSum);
         }
 
         // The first half takes the odd thread out (3 threads: 2 and 1).
         Network.Threads = Math.Max(1, _threads - _threads / 2);
         int half = rows / 2;
         var losses = new double[2];
-        RunSideBySide(p => losses[p] = RunPart(_parts[p], parameters, order, start, p * half, p == 0 ? half : rows - half, gradientScale, accumulate: false, threads: 1));
+        RunSideBySide(p => losses[p] = RunPart(_parts[p], parameters, order, start, p * half, p == 0 ? half : rows - half, gradientScale, accumulate: false));
         SumParts(parameters.LayerCount);
         return (losses[0] + losses[1], weightSum);
     }
@@ -143,11 +143,10 @@ internal sealed class BatchGradient
     }
 
     /// <summary>
-    /// Forward, loss and backward of the batch's rows [offset, offset + count) on one workspace; returns their summed loss.
-    /// <paramref name="threads"/> gather the rows (one for a part that runs beside another).
+    /// Forward, loss and backward of the batch's rows [offset, offset + count) on one workspace, on its threads (the rows
+    /// gathered on them too); returns their summed loss.
     /// </summary>
-    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate,
-        int threads)
+    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate)
     {
         if (_sparseBatch is not null)
         {
@@ -164,7 +163,7 @@ internal sealed class BatchGradient
         }
         else
         {
-            GatherDense(network, order, start + offset, count, threads);
+            GatherDense(network, order, start + offset, count);
             network.Forward(parameters, count);
         }
 
@@ -246,12 +245,12 @@ internal sealed class BatchGradient
     private int[]? _localRows;
 
     /// <summary>Copies the rows order[first .. first + count) into the workspace's input.</summary>
-    private void GatherDense(ForwardBackward network, int[] order, int first, int count, int threads)
+    private void GatherDense(ForwardBackward network, int[] order, int first, int count)
     {
         int columns = _data.Columns;
         float[] input = network.Input, features = _data.Features;
         // Rows scattered over a large set are read from memory, not cache: two cores fetch them about twice as fast.
-        Kernels.ParallelRanges.Run(count, 1, (long)count * columns < GatherParallelFloats ? 1 : Math.Min(threads, 2), (begin, end) =>
+        Kernels.ParallelRanges.Run(count, 1, (long)count * columns < GatherParallelFloats ? 1 : Math.Min(network.Threads, 2), (begin, end) =>
         {
             for (int r = begin; r < end; r++)
                 features.AsSpan(order[first + r] * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
