@@ -78,6 +78,7 @@ internal static class DeploymentBenchmarks
         }
 
         double byInputsSingle = byInputsRounds.Order().ElementAt(2), rowWiseSingle = rowWiseRounds.Order().ElementAt(2);
+        var (layerMicroseconds, layerNonZeroInputs) = LayerParts(compact, features, rows: 1000);
 
         var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(model);
         var images = Enumerable.Range(0, 1000).Select(i => new Image { Pixels = features.AsSpan(i * 784, 784).ToArray() }).ToArray();
@@ -139,6 +140,8 @@ internal static class DeploymentBenchmarks
             ["compactSingleRowMicroseconds"] = Math.Round(byInputsSingle * 1e6, 2),
             ["compactSingleRowRowWiseMicroseconds"] = Math.Round(rowWiseSingle * 1e6, 2),
             ["compactByInputsOverRowWise"] = Math.Round(byInputsSingle / rowWiseSingle, 3),
+            ["compactLayerMicroseconds"] = layerMicroseconds.Select(m => Math.Round(m, 2)).ToArray(),
+            ["compactLayerNonZeroInputs"] = layerNonZeroInputs.Select(n => Math.Round(n, 1)).ToArray(),
             ["predictionEngineSingleRowMicroseconds"] = Math.Round(engineSingle * 1e6, 2),
             ["transformEvaluateRowsPerSecond"] = Math.Round(testCount / transformEvaluate),
             ["transformReadScoresRowsPerSecond"] = Math.Round(testCount / transformRead),
@@ -154,6 +157,54 @@ internal static class DeploymentBenchmarks
             ["compactOverDenseOnnx"] = Math.Round((double)compactOnnx.Length / onnx.Length, 3),
         };
         return [row];
+    }
+
+    /// <summary>
+    /// Where a single row's time goes: each layer of the compact network alone, on its own inputs for the first
+    /// <paramref name="rows"/> test rows (the clamped pixels, then each layer's ReLU activations), as the network scores
+    /// it (by input where the row takes that product); with the mean count of nonzero inputs a layer sees.
+    /// </summary>
+    private static (double[] Microseconds, double[] NonZeroInputs) LayerParts(Model.CompactMlp mlp, float[] features, int rows)
+    {
+        var layers = mlp.Layers;
+        var inputs = new float[layers.Length][];
+        inputs[0] = features.AsSpan(0, rows * mlp.InputCount).ToArray();
+        if (mlp.InputRange is { } range)
+        {
+            for (int r = 0; r < rows; r++)
+                range.Clamp(features.AsSpan(r * mlp.InputCount, mlp.InputCount), inputs[0].AsSpan(r * mlp.InputCount, mlp.InputCount));
+        }
+
+        for (int j = 1; j < layers.Length; j++)
+        {
+            inputs[j] = new float[rows * layers[j].Inputs];
+            for (int r = 0; r < rows; r++)
+            {
+                var y = inputs[j].AsSpan(r * layers[j].Inputs, layers[j].Inputs);
+                layers[j - 1].Multiply(inputs[j - 1].AsSpan(r * layers[j - 1].Inputs, layers[j - 1].Inputs), y);
+                System.Numerics.Tensors.TensorPrimitives.Max(y, 0f, y);
+            }
+        }
+
+        var microseconds = new double[layers.Length];
+        var nonZero = new double[layers.Length];
+        for (int j = 0; j < layers.Length; j++)
+        {
+            var (layer, x, byInputs) = (layers[j], inputs[j], mlp.ScoresByInputs ? Model.LayerByInputs.For(layers[j]) : null);
+            var y = new float[layer.Outputs];
+            microseconds[j] = 1e6 / rows * Timing.MedianSeconds(() =>
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = x.AsSpan(r * layer.Inputs, layer.Inputs);
+                    if (byInputs is null || !byInputs.TryMultiply(row, y))
+                        layer.Multiply(row, y);
+                }
+            }, 11);
+            nonZero[j] = (double)x.Count(v => v != 0f) / rows;
+        }
+
+        return (microseconds, nonZero);
     }
 
     private static byte[] Bytes(Action<System.IO.Stream> write)

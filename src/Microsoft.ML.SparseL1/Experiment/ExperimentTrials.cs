@@ -17,9 +17,12 @@ internal readonly record struct TrialPlan(int Index, int[] Point, IEstimator<Spa
 /// the second fold on, a trial whose mean so far is more than <see cref="HopelessMargin"/> below the best trial's mean on
 /// the same folds stops there (<see cref="SparseMlpTrial.StoppedEarly"/>): it cannot be the best, nor within a usual
 /// tolerance of it, and its remaining folds would only spend the budget. The rule reads the folds in order, so a trial
-/// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at).
+/// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at). Held out
+/// (one part), a trial is also scored on each of <paramref name="holdoutChunks"/>, disjoint parts of the holdout, so that
+/// the choice of the best can weigh a lead against its spread (<see cref="SparseMlpExperimentResult.Best"/>).
 /// </summary>
-internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch search, Func<IDataView, double> score)
+internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch search, Func<IDataView, double> score,
+    IReadOnlyList<IDataView>? holdoutChunks = null)
 {
     /// <summary>How far below the best trial's mean on the same folds a trial's mean may fall before it stops.</summary>
     public const double HopelessMargin = 0.05;
@@ -49,6 +52,8 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
                 if (run.Stopped)
                     continue;
                 run.Add(fitted[i].Model, score(fitted[i].Model.Transform(parts[fold].TestSet)), fitted[i].Seconds);
+                if (parts.Count == 1 && holdoutChunks is not null)
+                    run.ChunkScores = holdoutChunks.Select(chunk => score(fitted[i].Model.Transform(chunk))).ToArray();
                 run.Stopped = fold >= 1 && fold < parts.Count - 1 && best?.Count == parts.Count
                     && run.Scores.Average() < best.Take(fold + 1).Average() - HopelessMargin;
             }
@@ -74,6 +79,9 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
 
         public bool Stopped { get; set; }
 
+        /// <summary>Held out, the scores on the holdout's chunks; null when cross-validated.</summary>
+        public IReadOnlyList<double>? ChunkScores { get; set; }
+
         public void Add(ITransformer model, double foldScore, double seconds)
         {
             var network = PipelineModels.Network(model);
@@ -91,7 +99,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             if (plan.Index == 0 && _model is not null)
                 hidden = HiddenLayers(_model);
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
-                _sparsity / Scores.Count, _seconds, keepModel ? _model : null) { FoldMetrics = Scores, StoppedEarly = Stopped };
+                _sparsity / Scores.Count, _seconds, keepModel ? _model : null) { FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped };
         }
     }
 }

@@ -99,7 +99,7 @@ public static class SparseMlpExperiment
         int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
-        var runner = new ExperimentTrials(ranks, search, score);
+        var runner = new ExperimentTrials(ranks, search, score, folds >= 2 ? null : HoldoutChunks(context, parts[0].TestSet, options.Seed));
         // Trial 0 trains the trainer's defaults as they are (which may resolve another network than the closest point of
         // the lists, e.g. choose its depth by validation): when the experiment falls back to it, it returns the defaults.
         TrialPlan Plan(int index, int[] point, int trainingRows) =>
@@ -165,6 +165,17 @@ public static class SparseMlpExperiment
 
         return new SparseMlpExperimentResult(metricName, trials, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// The holdout in <see cref="HoldoutChunkCount"/> disjoint random parts (by the experiment's seed), each cached: a
+    /// trial's scores on them give the spread of its lead over the defaults (the holdout's metric is not a mean over
+    /// rows for every metric, so each chunk is scored as a whole).
+    /// </summary>
+    private static IDataView[] HoldoutChunks(MLContext context, IDataView holdout, int seed) =>
+        context.Data.CrossValidationSplit(holdout, HoldoutChunkCount, seed: seed).Select(part => context.Data.Cache(part.TestSet)).ToArray();
+
+    /// <summary>Parts of the holdout scored apart (<see cref="SparseMlpTrial.FoldMetrics"/>): as many as the default folds.</summary>
+    private const int HoldoutChunkCount = AutomaticFolds;
 
     /// <summary>Rows scored to measure a model's prediction time (<see cref="SparseMlpTrial.PredictionMicroseconds"/>).</summary>
     private const int LatencyRows = 1000;

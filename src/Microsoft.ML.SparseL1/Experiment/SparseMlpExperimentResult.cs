@@ -33,10 +33,10 @@ public sealed class SparseMlpExperimentResult
     public IReadOnlyList<SparseMlpTrial> Trials { get; }
 
     /// <summary>
-    /// The trial with the best score (ties: the fewer nonzeros), unless it leads trial 0, the trainer's defaults, by less
-    /// than <see cref="RequiredStandardErrors"/> standard errors of their differences fold by fold: then trial 0 (on a
-    /// small set the best of many trials is partly the one that fits the folds' noise; a default measured on other data is
-    /// the safer bet). When the trials
+    /// The trial with the best score (ties: the fewer nonzeros), unless it leads trial 0, the trainer's defaults, by at
+    /// most <see cref="RequiredStandardErrors"/> standard errors of their differences fold by fold (held out, part by part
+    /// of the holdout: <see cref="SparseMlpTrial.FoldMetrics"/>): then trial 0 (the best of many trials is partly the one
+    /// that fits the validation rows' noise; a default measured on other data is the safer bet). When the trials
     /// were cross-validated, the top trial and trial 0 were scored again on a second split
     /// (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>), and the choice is made on those scores, which the search did not
     /// select on.

@@ -24,7 +24,11 @@ namespace Microsoft.ML.SparseL1;
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
 {
-    /// <summary>The score on each cross-validation fold, or the holdout's alone.</summary>
+    /// <summary>
+    /// The score on each cross-validation fold; held out, on each of five disjoint random parts of the holdout (their
+    /// spread is what <see cref="SparseMlpExperimentResult.Best"/> weighs a lead against; <see cref="Metric"/> is then the
+    /// whole holdout's score).
+    /// </summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 
     /// <summary>
