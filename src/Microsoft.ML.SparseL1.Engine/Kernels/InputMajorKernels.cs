@@ -56,105 +56,199 @@ internal static class InputMajorKernels
         }
     }
 
-    /// <summary>Blocks of 12 vectors of outputs (independent chains through the FMA latency), then of 4, then single vectors.</summary>
+    /// <summary>
+    /// The outputs in passes of at most <see cref="MaximumChains"/> vectors, as even as they divide (13 vectors of 512 bits,
+    /// a 208-neuron layer, are one pass: each used input's column is read once, contiguously; a pass of one or two vectors
+    /// would wait on the multiply-add latency at every input).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vectors<TVec, TOps>(ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int stride,
         ReadOnlySpan<float> bias, Span<float> y)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int width = TOps.Count, count = offsets.Length;
         ref float w = ref MemoryMarshal.GetReference(weights);
-        ref int offset = ref MemoryMarshal.GetReference(offsets);
-        ref float value = ref MemoryMarshal.GetReference(values);
         ref float b = ref MemoryMarshal.GetReference(bias);
         ref float output = ref MemoryMarshal.GetReference(y);
-        int o = TwelveVectors<TVec, TOps>(offsets, values, weights, stride, bias, y);
-        for (; o <= stride - 4 * width; o += 4 * width)
+        int vectors = stride / TOps.Count, o = 0;
+        for (int passes = (vectors + MaximumChains(TOps.Count) - 1) / MaximumChains(TOps.Count); passes > 0; passes--)
         {
-            TVec a0 = TOps.Load(ref b, (nuint)o), a1 = TOps.Load(ref b, (nuint)(o + width)), a2 = TOps.Load(ref b, (nuint)(o + 2 * width)),
-                a3 = TOps.Load(ref b, (nuint)(o + 3 * width));
-            for (int k = 0; k < count; k++)
-            {
-                TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
-                ref float column = ref Unsafe.Add(ref w, Unsafe.Add(ref offset, k) + o);
-                a0 = TOps.MultiplyAdd(v, TOps.Load(ref column, 0), a0);
-                a1 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)width), a1);
-                a2 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(2 * width)), a2);
-                a3 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(3 * width)), a3);
-            }
-
-            TOps.Store(a0, ref output, (nuint)o);
-            TOps.Store(a1, ref output, (nuint)(o + width));
-            TOps.Store(a2, ref output, (nuint)(o + 2 * width));
-            TOps.Store(a3, ref output, (nuint)(o + 3 * width));
-        }
-
-        for (; o < stride; o += width)
-        {
-            TVec a = TOps.Load(ref b, (nuint)o);
-            for (int k = 0; k < count; k++)
-                a = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref value, k)), TOps.Load(ref Unsafe.Add(ref w, Unsafe.Add(ref offset, k) + o), 0), a);
-            TOps.Store(a, ref output, (nuint)o);
+            int chains = (vectors + passes - 1) / passes;
+            PassOf<TVec, TOps>(chains, offsets, values, ref w, ref b, ref output, o);
+            o += chains * TOps.Count;
+            vectors -= chains;
         }
     }
 
     /// <summary>
-    /// Blocks of 12 vectors of outputs (a 181-neuron layer is one block of 512-bit vectors: each used input's column is
-    /// read once, contiguously); returns the first output not covered.
+    /// Accumulators a pass keeps in registers: 16 with 512-bit vectors (32 registers), 12 otherwise (16 registers with AVX2,
+    /// two left for the broadcast input and a loaded column vector).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int TwelveVectors<TVec, TOps>(ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int stride,
-        ReadOnlySpan<float> bias, Span<float> y)
+    private static int MaximumChains(int width) => width == 16 ? 16 : 12;
+
+    private static void PassOf<TVec, TOps>(int chains, ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ref float w, ref float b, ref float output, int o)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
-        int width = TOps.Count, count = offsets.Length, o = 0;
-        ref float w = ref MemoryMarshal.GetReference(weights);
+        switch (chains)
+        {
+            case 1: Pass<TVec, TOps, Chains1>(offsets, values, ref w, ref b, ref output, o); break;
+            case 2: Pass<TVec, TOps, Chains2>(offsets, values, ref w, ref b, ref output, o); break;
+            case 3: Pass<TVec, TOps, Chains3>(offsets, values, ref w, ref b, ref output, o); break;
+            case 4: Pass<TVec, TOps, Chains4>(offsets, values, ref w, ref b, ref output, o); break;
+            case 5: Pass<TVec, TOps, Chains5>(offsets, values, ref w, ref b, ref output, o); break;
+            case 6: Pass<TVec, TOps, Chains6>(offsets, values, ref w, ref b, ref output, o); break;
+            case 7: Pass<TVec, TOps, Chains7>(offsets, values, ref w, ref b, ref output, o); break;
+            case 8: Pass<TVec, TOps, Chains8>(offsets, values, ref w, ref b, ref output, o); break;
+            case 9: Pass<TVec, TOps, Chains9>(offsets, values, ref w, ref b, ref output, o); break;
+            case 10: Pass<TVec, TOps, Chains10>(offsets, values, ref w, ref b, ref output, o); break;
+            case 11: Pass<TVec, TOps, Chains11>(offsets, values, ref w, ref b, ref output, o); break;
+            case 12: Pass<TVec, TOps, Chains12>(offsets, values, ref w, ref b, ref output, o); break;
+            case 13: Pass<TVec, TOps, Chains13>(offsets, values, ref w, ref b, ref output, o); break;
+            case 14: Pass<TVec, TOps, Chains14>(offsets, values, ref w, ref b, ref output, o); break;
+            case 15: Pass<TVec, TOps, Chains15>(offsets, values, ref w, ref b, ref output, o); break;
+            case 16: Pass<TVec, TOps, Chains16>(offsets, values, ref w, ref b, ref output, o); break;
+            default: throw new ArgumentOutOfRangeException(nameof(chains), $"A pass has 1 to 16 vectors; got {chains}.");
+        }
+    }
+
+    /// <summary>
+    /// One pass over the terms for <typeparamref name="TChains"/> vectors of outputs from <paramref name="o"/>, each an
+    /// independent chain of fused multiply-adds held in a register (the count is a constant of each instantiation, so the
+    /// chains it does not use are not compiled).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass<TVec, TOps, TChains>(ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ref float w, ref float b, ref float output, int o)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+        where TChains : struct, IChains
+    {
+        int width = TOps.Count, count = offsets.Length;
         ref int offset = ref MemoryMarshal.GetReference(offsets);
         ref float value = ref MemoryMarshal.GetReference(values);
-        ref float b = ref MemoryMarshal.GetReference(bias);
-        ref float output = ref MemoryMarshal.GetReference(y);
-        for (; o <= stride - 12 * width; o += 12 * width)
+        TVec a0 = TOps.Load(ref b, (nuint)o);
+        TVec a1 = TChains.Count > 1 ? TOps.Load(ref b, (nuint)(o + 1 * width)) : default;
+        TVec a2 = TChains.Count > 2 ? TOps.Load(ref b, (nuint)(o + 2 * width)) : default;
+        TVec a3 = TChains.Count > 3 ? TOps.Load(ref b, (nuint)(o + 3 * width)) : default;
+        TVec a4 = TChains.Count > 4 ? TOps.Load(ref b, (nuint)(o + 4 * width)) : default;
+        TVec a5 = TChains.Count > 5 ? TOps.Load(ref b, (nuint)(o + 5 * width)) : default;
+        TVec a6 = TChains.Count > 6 ? TOps.Load(ref b, (nuint)(o + 6 * width)) : default;
+        TVec a7 = TChains.Count > 7 ? TOps.Load(ref b, (nuint)(o + 7 * width)) : default;
+        TVec a8 = TChains.Count > 8 ? TOps.Load(ref b, (nuint)(o + 8 * width)) : default;
+        TVec a9 = TChains.Count > 9 ? TOps.Load(ref b, (nuint)(o + 9 * width)) : default;
+        TVec a10 = TChains.Count > 10 ? TOps.Load(ref b, (nuint)(o + 10 * width)) : default;
+        TVec a11 = TChains.Count > 11 ? TOps.Load(ref b, (nuint)(o + 11 * width)) : default;
+        TVec a12 = TChains.Count > 12 ? TOps.Load(ref b, (nuint)(o + 12 * width)) : default;
+        TVec a13 = TChains.Count > 13 ? TOps.Load(ref b, (nuint)(o + 13 * width)) : default;
+        TVec a14 = TChains.Count > 14 ? TOps.Load(ref b, (nuint)(o + 14 * width)) : default;
+        TVec a15 = TChains.Count > 15 ? TOps.Load(ref b, (nuint)(o + 15 * width)) : default;
+        for (int k = 0; k < count; k++)
         {
-            TVec a0 = TOps.Load(ref b, (nuint)o), a1 = TOps.Load(ref b, (nuint)(o + width)), a2 = TOps.Load(ref b, (nuint)(o + 2 * width)),
-                a3 = TOps.Load(ref b, (nuint)(o + 3 * width)), a4 = TOps.Load(ref b, (nuint)(o + 4 * width)), a5 = TOps.Load(ref b, (nuint)(o + 5 * width)),
-                a6 = TOps.Load(ref b, (nuint)(o + 6 * width)), a7 = TOps.Load(ref b, (nuint)(o + 7 * width)), a8 = TOps.Load(ref b, (nuint)(o + 8 * width)),
-                a9 = TOps.Load(ref b, (nuint)(o + 9 * width)), a10 = TOps.Load(ref b, (nuint)(o + 10 * width)), a11 = TOps.Load(ref b, (nuint)(o + 11 * width));
-            for (int k = 0; k < count; k++)
-            {
-                TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
-                ref float column = ref Unsafe.Add(ref w, Unsafe.Add(ref offset, k) + o);
-                a0 = TOps.MultiplyAdd(v, TOps.Load(ref column, 0), a0);
-                a1 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)width), a1);
+            TVec v = TOps.Broadcast(Unsafe.Add(ref value, k));
+            ref float column = ref Unsafe.Add(ref w, Unsafe.Add(ref offset, k) + o);
+            a0 = TOps.MultiplyAdd(v, TOps.Load(ref column, 0), a0);
+            if (TChains.Count > 1)
+                a1 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(1 * width)), a1);
+            if (TChains.Count > 2)
                 a2 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(2 * width)), a2);
+            if (TChains.Count > 3)
                 a3 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(3 * width)), a3);
+            if (TChains.Count > 4)
                 a4 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(4 * width)), a4);
+            if (TChains.Count > 5)
                 a5 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(5 * width)), a5);
+            if (TChains.Count > 6)
                 a6 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(6 * width)), a6);
+            if (TChains.Count > 7)
                 a7 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(7 * width)), a7);
+            if (TChains.Count > 8)
                 a8 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(8 * width)), a8);
+            if (TChains.Count > 9)
                 a9 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(9 * width)), a9);
+            if (TChains.Count > 10)
                 a10 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(10 * width)), a10);
+            if (TChains.Count > 11)
                 a11 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(11 * width)), a11);
-            }
-
-            TOps.Store(a0, ref output, (nuint)o);
-            TOps.Store(a1, ref output, (nuint)(o + width));
-            TOps.Store(a2, ref output, (nuint)(o + 2 * width));
-            TOps.Store(a3, ref output, (nuint)(o + 3 * width));
-            TOps.Store(a4, ref output, (nuint)(o + 4 * width));
-            TOps.Store(a5, ref output, (nuint)(o + 5 * width));
-            TOps.Store(a6, ref output, (nuint)(o + 6 * width));
-            TOps.Store(a7, ref output, (nuint)(o + 7 * width));
-            TOps.Store(a8, ref output, (nuint)(o + 8 * width));
-            TOps.Store(a9, ref output, (nuint)(o + 9 * width));
-            TOps.Store(a10, ref output, (nuint)(o + 10 * width));
-            TOps.Store(a11, ref output, (nuint)(o + 11 * width));
+            if (TChains.Count > 12)
+                a12 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(12 * width)), a12);
+            if (TChains.Count > 13)
+                a13 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(13 * width)), a13);
+            if (TChains.Count > 14)
+                a14 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(14 * width)), a14);
+            if (TChains.Count > 15)
+                a15 = TOps.MultiplyAdd(v, TOps.Load(ref column, (nuint)(15 * width)), a15);
         }
 
-        return o;
+        TOps.Store(a0, ref output, (nuint)o);
+        if (TChains.Count > 1)
+            TOps.Store(a1, ref output, (nuint)(o + 1 * width));
+        if (TChains.Count > 2)
+            TOps.Store(a2, ref output, (nuint)(o + 2 * width));
+        if (TChains.Count > 3)
+            TOps.Store(a3, ref output, (nuint)(o + 3 * width));
+        if (TChains.Count > 4)
+            TOps.Store(a4, ref output, (nuint)(o + 4 * width));
+        if (TChains.Count > 5)
+            TOps.Store(a5, ref output, (nuint)(o + 5 * width));
+        if (TChains.Count > 6)
+            TOps.Store(a6, ref output, (nuint)(o + 6 * width));
+        if (TChains.Count > 7)
+            TOps.Store(a7, ref output, (nuint)(o + 7 * width));
+        if (TChains.Count > 8)
+            TOps.Store(a8, ref output, (nuint)(o + 8 * width));
+        if (TChains.Count > 9)
+            TOps.Store(a9, ref output, (nuint)(o + 9 * width));
+        if (TChains.Count > 10)
+            TOps.Store(a10, ref output, (nuint)(o + 10 * width));
+        if (TChains.Count > 11)
+            TOps.Store(a11, ref output, (nuint)(o + 11 * width));
+        if (TChains.Count > 12)
+            TOps.Store(a12, ref output, (nuint)(o + 12 * width));
+        if (TChains.Count > 13)
+            TOps.Store(a13, ref output, (nuint)(o + 13 * width));
+        if (TChains.Count > 14)
+            TOps.Store(a14, ref output, (nuint)(o + 14 * width));
+        if (TChains.Count > 15)
+            TOps.Store(a15, ref output, (nuint)(o + 15 * width));
     }
+
+    /// <summary>The number of vectors a <see cref="Pass"/> instantiation accumulates.</summary>
+    private interface IChains
+    {
+        static abstract int Count { get; }
+    }
+
+    private struct Chains1 : IChains { public static int Count => 1; }
+
+    private struct Chains2 : IChains { public static int Count => 2; }
+
+    private struct Chains3 : IChains { public static int Count => 3; }
+
+    private struct Chains4 : IChains { public static int Count => 4; }
+
+    private struct Chains5 : IChains { public static int Count => 5; }
+
+    private struct Chains6 : IChains { public static int Count => 6; }
+
+    private struct Chains7 : IChains { public static int Count => 7; }
+
+    private struct Chains8 : IChains { public static int Count => 8; }
+
+    private struct Chains9 : IChains { public static int Count => 9; }
+
+    private struct Chains10 : IChains { public static int Count => 10; }
+
+    private struct Chains11 : IChains { public static int Count => 11; }
+
+    private struct Chains12 : IChains { public static int Count => 12; }
+
+    private struct Chains13 : IChains { public static int Count => 13; }
+
+    private struct Chains14 : IChains { public static int Count => 14; }
+
+    private struct Chains15 : IChains { public static int Count => 15; }
+
+    private struct Chains16 : IChains { public static int Count => 16; }
 
     private static void Scalar(ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ReadOnlySpan<float> weights, int stride, ReadOnlySpan<float> bias, Span<float> y)
     {

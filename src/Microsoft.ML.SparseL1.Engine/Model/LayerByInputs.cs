@@ -32,20 +32,27 @@ internal sealed class LayerByInputs
     /// </summary>
     private const int MaximumCopyFactor = 4;
 
-    /// <summary>Terms kept on the stack below this many used inputs or outputs; beyond it the buffers are rented.</summary>
+    /// <summary>Terms kept on the stack below this many inputs or outputs; beyond it the buffers are rented.</summary>
     private const int StackTerms = 2048;
 
     private readonly int[] _used;
     private readonly float[] _columns;
+    private readonly int[] _columnOffsets;
+    private readonly int _inputs;
     private readonly float[] _bias;
     private readonly int _stride;
     private readonly int _outputs;
     private readonly long _rowWiseCost;
 
-    private LayerByInputs(CompactLayer layer, int[] used, float[] columns, int stride)
+    private LayerByInputs(CompactLayer layer, int[] used, float[] columns, int start, int stride)
     {
         _used = used;
         _columns = columns;
+        _inputs = layer.Inputs;
+        _columnOffsets = new int[layer.Inputs];
+        _columnOffsets.AsSpan().Fill(-1);
+        for (int j = 0; j < used.Length; j++)
+            _columnOffsets[used[j]] = start + j * stride;
         _stride = stride;
         _outputs = layer.Outputs;
         _bias = new float[stride];
@@ -64,13 +71,14 @@ internal sealed class LayerByInputs
         int stride = (layer.Outputs + InputMajorKernels.Stride - 1) / InputMajorKernels.Stride * InputMajorKernels.Stride;
         long cells = (long)used.Length * stride;
         long stored = layer.IsSparse ? 2L * layer.NonZeroCount : (long)layer.Outputs * layer.Inputs;
-        if (used.Length == 0 || cells > MaximumCopyFactor * stored || cells > Array.MaxLength)
+        if (used.Length == 0 || cells > MaximumCopyFactor * stored || cells > Array.MaxLength - AlignedArrays.Bytes)
             return null;
         var sparseColumns = new LayerColumns(layer);
-        var columns = new float[cells];
+        // Each column starts on a cache line (the stride is 64 bytes' worth), so no vector load of it crosses one.
+        var (columns, start) = AlignedArrays.Floats((int)cells);
         for (int j = 0; j < used.Length; j++)
-            sparseColumns.CopyColumn(used[j], columns.AsSpan(j * stride, stride));
-        return new LayerByInputs(layer, used, columns, stride);
+            sparseColumns.CopyColumn(used[j], columns.AsSpan(start + j * stride, stride));
+        return new LayerByInputs(layer, used, columns, start, stride);
     }
 
     /// <summary>
@@ -87,13 +95,13 @@ internal sealed class LayerByInputs
     {
         if (NonFiniteInputs.Any(x))
             return false;
-        int used = _used.Length;
-        int[]? rentedOffsets = used > StackTerms ? ArrayPool<int>.Shared.Rent(used) : null;
-        float[]? rentedValues = used > StackTerms ? ArrayPool<float>.Shared.Rent(used) : null;
+        int terms = _inputs + InputMajorTerms.Slack;
+        int[]? rentedOffsets = terms > StackTerms ? ArrayPool<int>.Shared.Rent(terms) : null;
+        float[]? rentedValues = terms > StackTerms ? ArrayPool<float>.Shared.Rent(terms) : null;
         float[]? rentedOutputs = _stride > StackTerms ? ArrayPool<float>.Shared.Rent(_stride) : null;
         try
         {
-            return MultiplyWith(x, y, always, rentedOffsets ?? stackalloc int[used], rentedValues ?? stackalloc float[used], rentedOutputs ?? stackalloc float[_stride]);
+            return MultiplyWith(x, y, always, rentedOffsets ?? stackalloc int[terms], rentedValues ?? stackalloc float[terms], rentedOutputs ?? stackalloc float[_stride]);
         }
         finally
         {
@@ -108,17 +116,9 @@ internal sealed class LayerByInputs
 
     private bool MultiplyWith(ReadOnlySpan<float> x, Span<float> y, bool always, Span<int> offsets, Span<float> values, Span<float> outputs)
     {
-        // Each used input is written, and the count moves on past the nonzero ones only (no branch on the data).
-        int count = 0;
-        ReadOnlySpan<int> used = _used;
-        for (int j = 0; j < used.Length; j++)
-        {
-            float value = x[used[j]];
-            offsets[count] = j * _stride;
-            values[count] = value;
-            count += value != 0f ? 1 : 0;
-        }
-
+        if (x.Length != _inputs)
+            throw new ArgumentException($"The row has {x.Length} values; the layer has {_inputs} inputs.", nameof(x));
+        int count = InputMajorTerms.Gather(x, _used, _columnOffsets, offsets, values);
         if (!always && (long)count * _stride >= _rowWiseCost)
             return false;
         InputMajorKernels.Multiply(offsets[..count], values[..count], _columns, _stride, _bias, outputs[.._stride]);

@@ -21,10 +21,14 @@ namespace Microsoft.ML.SparseL1.Tests.Model;
 [TestClass]
 public class LayerByInputsTests
 {
-    /// <summary>Output counts that cover every block of the dense-column kernel (12, 4 and single vectors of each width).</summary>
+    /// <summary>
+    /// Output counts that cover the dense-column kernel's passes: one of 1, 3 and 13 vectors of 512 bits and two (10 and 9
+    /// vectors) at 300 outputs; with 256 bits one of 1 and 5, three of 9, 9 and 8, and four of 10, 10, 9 and 9.
+    /// </summary>
     [TestMethod]
     [DataRow(37)]
     [DataRow(200)]
+    [DataRow(300)]
     [DataRow(5)]
     public void Multiply_IsTheNaiveFusedSumInInputOrder_BitForBit(int outputs)
     {
