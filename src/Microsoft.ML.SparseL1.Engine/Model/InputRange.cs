@@ -2,6 +2,8 @@
 
 using System;
 using System.Linq;
+using System.Numerics;
+using Microsoft.ML.SparseL1.Kernels;
 
 namespace Microsoft.ML.SparseL1.Model;
 
@@ -96,7 +98,17 @@ internal sealed class InputRange
     /// <summary>Copies one row into <paramref name="destination"/> with its finite values clamped.</summary>
     public void Clamp(ReadOnlySpan<float> row, Span<float> destination)
     {
-        for (int i = 0; i < row.Length; i++)
+        if (row.Length != Count || destination.Length < Count)
+            throw new ArgumentException($"The row has {row.Length} values and the destination {destination.Length}; the range has {Count} inputs.", nameof(row));
+        int i = 0;
+        if (Vectorized)
+        {
+            // A vector at a time (the scalar loop was a fifth of a single row's prediction).
+            for (; i <= row.Length - Vector<float>.Count; i += Vector<float>.Count)
+                ClampFinite(new Vector<float>(row[i..]), new Vector<float>(Lower.AsSpan(i)), new Vector<float>(Upper.AsSpan(i))).CopyTo(destination[i..]);
+        }
+
+        for (; i < row.Length; i++)
             destination[i] = ClampFinite(row[i], Lower[i], Upper[i]);
     }
 
@@ -106,9 +118,26 @@ internal sealed class InputRange
         for (int i = 0; i < Count; i++)
         {
             var values = block.Slice(i * rows, rows);
-            for (int r = 0; r < values.Length; r++)
+            int r = 0;
+            if (Vectorized)
+            {
+                var (lower, upper) = (new Vector<float>(Lower[i]), new Vector<float>(Upper[i]));
+                for (; r <= values.Length - Vector<float>.Count; r += Vector<float>.Count)
+                    ClampFinite(new Vector<float>(values[r..]), lower, upper).CopyTo(values[r..]);
+            }
+
+            for (; r < values.Length; r++)
                 values[r] = ClampFinite(values[r], Lower[i], Upper[i]);
         }
+    }
+
+    private static bool Vectorized => Vector.IsHardwareAccelerated && KernelDispatch.Current != KernelPath.Scalar;
+
+    /// <summary><see cref="ClampFinite(float, float, float)"/> lane by lane: the same comparisons, so the same values.</summary>
+    private static Vector<float> ClampFinite(Vector<float> value, Vector<float> lower, Vector<float> upper)
+    {
+        var clamped = Vector.ConditionalSelect(Vector.LessThan(value, lower), lower, Vector.ConditionalSelect(Vector.GreaterThan(value, upper), upper, value));
+        return Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(value), new Vector<float>(float.PositiveInfinity)), clamped, value);
     }
 
     /// <summary>A finite value clamped into [lower, upper]; NaN and infinities as they are.</summary>

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Format;
+using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.ML.SparseL1.Training;
@@ -20,6 +21,55 @@ namespace Microsoft.ML.SparseL1.Tests.Model;
 [TestClass]
 public class InputClampTests
 {
+    /// <summary>
+    /// <see cref="InputRange.Clamp"/> (vectorized where the hardware allows) gives, bit for bit, the value a scalar clamp of
+    /// each finite input gives: below, above, inside and on the bounds, zeros of both signs, NaN and infinities kept as
+    /// they are; over a length with a tail after the last vector, a row and a feature-major block (<see
+    /// cref="InputRange.ClampFeatureMajor"/>), on this machine's path and the scalar one.
+    /// </summary>
+    [TestMethod]
+    public void Clamp_IsTheScalarClampOfEachFiniteValue_BitForBit()
+    {
+        const int Inputs = 37;
+        var random = new Random(5);
+        float[] lower = Enumerable.Range(0, Inputs).Select(i => i % 5 == 0 ? 0f : (float)(random.NextDouble() - 1)).ToArray();
+        float[] upper = lower.Select((l, i) => i % 9 == 0 ? l : l + (float)random.NextDouble() * 2).ToArray();
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, float.MaxValue, -float.MaxValue, float.Epsilon];
+        float[] row = Enumerable.Range(0, Inputs).Select(i => i < special.Length ? special[i] : i % 4 == 0 ? lower[i] : i % 4 == 1 ? upper[i] : (float)(random.NextDouble() * 4 - 2)).ToArray();
+        float[] expected = row.Select((v, i) => float.IsFinite(v) ? Math.Clamp(v, lower[i], upper[i]) : v).ToArray();
+        var range = new InputRange(lower, upper);
+        foreach (var path in new[] { KernelDispatch.Hardware, KernelPath.Scalar })
+        {
+            using (KernelDispatch.OverrideForTesting(path))
+            {
+                var actual = new float[Inputs];
+                range.Clamp(row, actual);
+                CollectionAssert.AreEqual(expected.Select(BitConverter.SingleToInt32Bits).ToArray(), actual.Select(BitConverter.SingleToInt32Bits).ToArray(), path.ToString());
+                // Feature-major, 19 rows (a tail after each input's last vector): row r is the row rotated by r.
+                const int Rows = 19;
+                var block = new float[Inputs * Rows];
+                for (int i = 0; i < Inputs; i++)
+                {
+                    for (int r = 0; r < Rows; r++)
+                        block[i * Rows + r] = row[(i + r) % Inputs];
+                }
+
+                range.ClampFeatureMajor(block, Rows);
+                for (int i = 0; i < Inputs; i++)
+                {
+                    for (int r = 0; r < Rows; r++)
+                    {
+                        float value = row[(i + r) % Inputs];
+                        float clamped = float.IsFinite(value) ? Math.Clamp(value, lower[i], upper[i]) : value;
+                        Assert.AreEqual(BitConverter.SingleToInt32Bits(clamped), BitConverter.SingleToInt32Bits(block[i * Rows + r]), $"{path}: input {i}, row {r}");
+                    }
+                }
+            }
+        }
+
+        Assert.ThrowsExactly<ArgumentException>(() => range.Clamp(row.AsSpan(1), new float[Inputs]));
+    }
+
     [TestMethod]
     public void Measure_TakesTheFiniteExtremesOfEachColumn_AndLeavesAllMissingColumnsAtZero()
     {
