@@ -29,18 +29,20 @@ internal sealed class FrozenLayerPass
 
     private readonly int _inputs;
     private readonly int _outputs;
-    private readonly float[] _inputByFeature;
-    private readonly float[] _byNeuron;
+    // The feature-major buffers start on a cache line (AlignedArrays): their rows are read a 512-bit vector at a time, and
+    // from an ordinary array's start every such load crossed two lines.
+    private readonly (float[] Array, int Start) _inputByFeature;
+    private readonly (float[] Array, int Start) _byNeuron;
     private readonly float[] _zeroBias;
-    private float[] _inputGradientByFeature = [];
+    private (float[] Array, int Start) _inputGradientByFeature = ([], 0);
     private float[] _valuesByColumn = [];
 
     public FrozenLayerPass(int inputs, int outputs, int maxBatchSize)
     {
         _inputs = inputs;
         _outputs = outputs;
-        _inputByFeature = new float[checked(inputs * maxBatchSize)];
-        _byNeuron = new float[checked(outputs * maxBatchSize)];
+        _inputByFeature = AlignedArrays.Floats(checked(inputs * maxBatchSize));
+        _byNeuron = AlignedArrays.Floats(checked(outputs * maxBatchSize));
         _zeroBias = new float[Math.Max(inputs, outputs)];
     }
 
@@ -54,11 +56,11 @@ internal sealed class FrozenLayerPass
     /// </summary>
     public void Forward(KeptWeights kept, MatrixOperand input, int rows, Span<float> output, int threads)
     {
-        GemmPackingTranspose.Transpose(input.Data.AsSpan(input.Offset), input.RowStride, rows, _inputs, _inputByFeature, rows);
+        GemmPackingTranspose.Transpose(input.Data.AsSpan(input.Offset), input.RowStride, rows, _inputs, InputByFeature(rows), rows);
         InParts(_outputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.MultiplyFeatureMajor(kept.RowStarts.AsSpan(first, end - first + 1), kept.Columns, kept.Values, _zeroBias.AsSpan(0, end - first),
-                _inputByFeature.AsSpan(0, _inputs * rows), _inputs, rows, _byNeuron.AsSpan(first * rows, (end - first) * rows)));
-        GemmPackingTranspose.Transpose(_byNeuron, rows, _outputs, rows, output, _outputs);
+                InputByFeature(rows), _inputs, rows, ByNeuron(rows).Slice(first * rows, (end - first) * rows)));
+        GemmPackingTranspose.Transpose(ByNeuron(rows), rows, _outputs, rows, output, _outputs);
     }
 
     /// <summary>
@@ -70,10 +72,9 @@ internal sealed class FrozenLayerPass
     /// </summary>
     public void Backward(KeptWeights kept, ReadOnlySpan<float> delta, int rows, float[] keptGradient, bool accumulate, Span<float> inputGradient, int threads)
     {
-        float[] deltaByNeuron = _byNeuron;
-        GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, deltaByNeuron, rows);
+        GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, ByNeuron(rows), rows);
         InParts(_outputs, kept.Count, rows, threads, (first, end) =>
-            CsrKernels.GradientFeatureMajor(kept.RowStarts, kept.Columns, deltaByNeuron.AsSpan(0, _outputs * rows), _inputByFeature.AsSpan(0, _inputs * rows),
+            CsrKernels.GradientFeatureMajor(kept.RowStarts, kept.Columns, ByNeuron(rows), InputByFeature(rows),
                 _inputs, rows, first, end, keptGradient, accumulate));
         if (inputGradient.IsEmpty)
             return;
@@ -85,13 +86,22 @@ internal sealed class FrozenLayerPass
         float[] values = kept.Values;
         for (int i = 0; i < kept.Count; i++)
             _valuesByColumn[i] = values[entries[i]];
-        if (_inputGradientByFeature.Length == 0)
-            _inputGradientByFeature = new float[_inputByFeature.Length];
+        if (_inputGradientByFeature.Array.Length == 0)
+            _inputGradientByFeature = AlignedArrays.Floats(_inputByFeature.Array.Length - _inputByFeature.Start);
         InParts(_inputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.MultiplyFeatureMajor(starts.AsSpan(first, end - first + 1), neurons, _valuesByColumn, _zeroBias.AsSpan(0, end - first),
-                deltaByNeuron.AsSpan(0, _outputs * rows), _outputs, rows, _inputGradientByFeature.AsSpan(first * rows, (end - first) * rows)));
-        GemmPackingTranspose.Transpose(_inputGradientByFeature, rows, _inputs, rows, inputGradient, _inputs);
+                ByNeuron(rows), _outputs, rows, InputGradientByFeature(rows).Slice(first * rows, (end - first) * rows)));
+        GemmPackingTranspose.Transpose(InputGradientByFeature(rows), rows, _inputs, rows, inputGradient, _inputs);
     }
+
+    /// <summary>The batch's inputs, feature-major (inputs x <paramref name="rows"/>).</summary>
+    private Span<float> InputByFeature(int rows) => _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows);
+
+    /// <summary>The outputs, or the output gradient, by neuron (outputs x <paramref name="rows"/>).</summary>
+    private Span<float> ByNeuron(int rows) => _byNeuron.Array.AsSpan(_byNeuron.Start, _outputs * rows);
+
+    /// <summary>The input gradient, feature-major (inputs x <paramref name="rows"/>).</summary>
+    private Span<float> InputGradientByFeature(int rows) => _inputGradientByFeature.Array.AsSpan(_inputGradientByFeature.Start, _inputs * rows);
 
     /// <summary>Runs <paramref name="work"/> over [0, <paramref name="count"/>) in contiguous parts, one per thread the product's size pays for.</summary>
     private static void InParts(int count, int kept, int rows, int threads, Action<int, int> work) =>

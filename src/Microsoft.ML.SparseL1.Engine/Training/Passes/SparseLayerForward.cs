@@ -27,8 +27,9 @@ internal sealed class SparseLayerForward
     private readonly int[] _columns;
     private readonly float[] _values;
     private readonly float[] _zeroBias;
-    private readonly float[] _inputByFeature;
-    private readonly float[] _outputByNeuron;
+    // Feature-major buffers on a cache line (AlignedArrays): their rows are read and written a vector at a time.
+    private readonly (float[] Array, int Start) _inputByFeature;
+    private readonly (float[] Array, int Start) _outputByNeuron;
 
     public SparseLayerForward(int inputs, int outputs, int maxBatchSize)
     {
@@ -38,8 +39,8 @@ internal sealed class SparseLayerForward
         _columns = new int[checked(inputs * outputs)];
         _values = new float[_columns.Length];
         _zeroBias = new float[outputs];
-        _inputByFeature = new float[checked(inputs * maxBatchSize)];
-        _outputByNeuron = new float[checked(outputs * maxBatchSize)];
+        _inputByFeature = AlignedArrays.Floats(checked(inputs * maxBatchSize));
+        _outputByNeuron = AlignedArrays.Floats(checked(outputs * maxBatchSize));
     }
 
     /// <summary>Whether a layer of <paramref name="weightCount"/> weights with <paramref name="nonZero"/> nonzeros takes this path.</summary>
@@ -52,13 +53,13 @@ internal sealed class SparseLayerForward
     public void Multiply(float[] weights, ReadOnlySpan<float> input, int rows, Span<float> output, int threads)
     {
         CsrKernels.CompressRows(weights, _outputs, _inputs, _rowPointers, _columns, _values);
-        GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature, rows);
+        GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows), rows);
         ParallelRanges.Run(_outputs, 1, DenseGemm.ThreadsFor((long)_rowPointers[_outputs] * rows, threads), (first, end) => MultiplyNeurons(first, end, rows));
 
-        GemmPackingTranspose.Transpose(_outputByNeuron.AsSpan(0, _outputs * rows), rows, _outputs, rows, output, _outputs);
+        GemmPackingTranspose.Transpose(_outputByNeuron.Array.AsSpan(_outputByNeuron.Start, _outputs * rows), rows, _outputs, rows, output, _outputs);
     }
 
     private void MultiplyNeurons(int first, int end, int rows) =>
         CsrKernels.MultiplyFeatureMajor(_rowPointers.AsSpan(first, end - first + 1), _columns, _values, _zeroBias.AsSpan(first, end - first),
-            _inputByFeature.AsSpan(0, _inputs * rows), _inputs, rows, _outputByNeuron.AsSpan(first * rows, (end - first) * rows));
+            _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows), _inputs, rows, _outputByNeuron.Array.AsSpan(_outputByNeuron.Start + first * rows, (end - first) * rows));
 }
