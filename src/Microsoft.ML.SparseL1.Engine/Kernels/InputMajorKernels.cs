@@ -86,6 +86,7 @@ internal static class InputMajorKernels
     /// </summary>
     private static int MaximumChains(int width) => width == 16 ? 16 : 12;
 
+    /// <summary>The <see cref="Pass"/> of <paramref name="chains"/> vectors from <paramref name="o"/>.</summary>
     private static void PassOf<TVec, TOps>(int chains, ReadOnlySpan<int> offsets, ReadOnlySpan<float> values, ref float w, ref float b, ref float output, int o)
         where TVec : struct
         where TOps : ISimdOps<TVec>

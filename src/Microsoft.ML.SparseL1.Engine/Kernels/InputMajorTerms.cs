@@ -17,9 +17,6 @@ namespace Microsoft.ML.SparseL1.Kernels;
 /// </summary>
 internal static class InputMajorTerms
 {
-    /// <summary>Slack the term buffers need past the row's length: the vector path stores whole vectors.</summary>
-    public const int Slack = 16;
-
     /// <summary>
     /// Writes the terms of <paramref name="x"/> and returns their count: for each input i, ascending, with
     /// <c>x[i] ≠ 0</c> and <c>columnOffsets[i] ≥ 0</c>, <c>offsets[k] = columnOffsets[i]</c> and <c>values[k] = x[i]</c>.
@@ -27,12 +24,12 @@ internal static class InputMajorTerms
     /// <param name="x">The row.</param>
     /// <param name="used">The used inputs, ascending (those with a column).</param>
     /// <param name="columnOffsets">Per input of the row, where its column starts, or −1 for an input the layer does not use.</param>
-    /// <param name="offsets">Destination of the terms' column offsets, at least the row's length plus <see cref="Slack"/>.</param>
+    /// <param name="offsets">Destination of the terms' column offsets, at least as long as the row.</param>
     /// <param name="values">Destination of the terms' input values, as long.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Gather(ReadOnlySpan<float> x, ReadOnlySpan<int> used, ReadOnlySpan<int> columnOffsets, Span<int> offsets, Span<float> values)
     {
-        if (columnOffsets.Length != x.Length || offsets.Length < x.Length + Slack || values.Length < x.Length + Slack
+        if (columnOffsets.Length != x.Length || offsets.Length < x.Length || values.Length < x.Length
             || (used.Length > 0 && (uint)used[^1] >= (uint)x.Length))
             throw new ArgumentException($"The row of {x.Length} values, its {columnOffsets.Length} column offsets and the term buffers do not match.", nameof(x));
         ref float row = ref MemoryMarshal.GetReference(x);
@@ -54,6 +51,8 @@ internal static class InputMajorTerms
             return count;
         }
 
+        // The packed vector is stored whole (a compress to memory is microcoded on AMD): at input i at most i terms were
+        // kept, so the store of 16 from there stays within the row's length.
         int i = 0;
         for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
         {

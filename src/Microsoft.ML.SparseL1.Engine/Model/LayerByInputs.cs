@@ -32,12 +32,15 @@ internal sealed class LayerByInputs
     /// </summary>
     private const int MaximumCopyFactor = 4;
 
-    /// <summary>Terms kept on the stack below this many inputs or outputs; beyond it the buffers are rented.</summary>
+    /// <summary>Terms and outputs kept on the stack up to this many; beyond, the buffers are rented.</summary>
     private const int StackTerms = 2048;
 
     private readonly int[] _used;
     private readonly float[] _columns;
+    /// <summary>Per input, where its column starts in <see cref="_columns"/>, or −1 for an input the layer does not use.</summary>
     private readonly int[] _columnOffsets;
+
+    /// <summary>The layer's inputs: the length of a row.</summary>
     private readonly int _inputs;
     private readonly float[] _bias;
     private readonly int _stride;
@@ -93,15 +96,18 @@ internal sealed class LayerByInputs
     [SkipLocalsInit]
     internal bool Multiply(ReadOnlySpan<float> x, Span<float> y, bool always)
     {
+        if (x.Length != _inputs)
+            throw new ArgumentException($"The row has {x.Length} values; the layer has {_inputs} inputs.", nameof(x));
         if (NonFiniteInputs.Any(x))
             return false;
-        int terms = _inputs + InputMajorTerms.Slack;
-        int[]? rentedOffsets = terms > StackTerms ? ArrayPool<int>.Shared.Rent(terms) : null;
-        float[]? rentedValues = terms > StackTerms ? ArrayPool<float>.Shared.Rent(terms) : null;
+        // At most one term an input.
+        int termCapacity = _inputs;
+        int[]? rentedOffsets = termCapacity > StackTerms ? ArrayPool<int>.Shared.Rent(termCapacity) : null;
+        float[]? rentedValues = termCapacity > StackTerms ? ArrayPool<float>.Shared.Rent(termCapacity) : null;
         float[]? rentedOutputs = _stride > StackTerms ? ArrayPool<float>.Shared.Rent(_stride) : null;
         try
         {
-            return MultiplyWith(x, y, always, rentedOffsets ?? stackalloc int[terms], rentedValues ?? stackalloc float[terms], rentedOutputs ?? stackalloc float[_stride]);
+            return MultiplyWith(x, y, always, rentedOffsets ?? stackalloc int[termCapacity], rentedValues ?? stackalloc float[termCapacity], rentedOutputs ?? stackalloc float[_stride]);
         }
         finally
         {
@@ -116,8 +122,6 @@ internal sealed class LayerByInputs
 
     private bool MultiplyWith(ReadOnlySpan<float> x, Span<float> y, bool always, Span<int> offsets, Span<float> values, Span<float> outputs)
     {
-        if (x.Length != _inputs)
-            throw new ArgumentException($"The row has {x.Length} values; the layer has {_inputs} inputs.", nameof(x));
         int count = InputMajorTerms.Gather(x, _used, _columnOffsets, offsets, values);
         if (!always && (long)count * _stride >= _rowWiseCost)
             return false;

@@ -53,13 +53,40 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
                     continue;
                 run.Add(fitted[i].Model, score(fitted[i].Model.Transform(parts[fold].TestSet)), fitted[i].Seconds);
                 if (parts.Count == 1 && holdoutChunks is not null)
-                    run.ChunkScores = holdoutChunks.Select(chunk => score(fitted[i].Model.Transform(chunk))).ToArray();
+                    run.ChunkScores = ChunkScores(fitted[i].Model, holdoutChunks);
                 run.Stopped = fold >= 1 && fold < parts.Count - 1 && best?.Count == parts.Count
                     && run.Scores.Average() < best.Take(fold + 1).Average() - HopelessMargin;
             }
         }
 
         return plans.Select((plan, t) => runs[t].Trial(plan, search, keepModel)).ToArray();
+    }
+
+    /// <summary>
+    /// The model's score on each part of the holdout, or null where a part cannot be scored: a metric that is not finite
+    /// on it, or an evaluator that refuses it (ML.NET's binary evaluator computes the AUC, which a part without a positive
+    /// row does not have). The choice of the best then weighs the holdout's score alone, as before the parts. Every rank
+    /// scores the same parts of the same models, so the ranks agree.
+    /// </summary>
+    private IReadOnlyList<double>? ChunkScores(ITransformer model, IReadOnlyList<IDataView> chunks)
+    {
+        var scores = new double[chunks.Count];
+        for (int c = 0; c < chunks.Count; c++)
+        {
+            try
+            {
+                scores[c] = score(model.Transform(chunks[c]));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return null;
+            }
+
+            if (!double.IsFinite(scores[c]))
+                return null;
+        }
+
+        return scores;
     }
 
     /// <summary>The hidden layer sizes of the pipeline's network, as trained.</summary>

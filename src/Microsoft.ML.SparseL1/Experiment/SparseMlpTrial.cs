@@ -27,7 +27,8 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// <summary>
     /// The score on each cross-validation fold; held out, on each of five disjoint random parts of the holdout (their
     /// spread is what <see cref="SparseMlpExperimentResult.Best"/> weighs a lead against; <see cref="Metric"/> is then the
-    /// whole holdout's score).
+    /// whole holdout's score), or the holdout's score alone where a part cannot be scored (a binary part without a
+    /// positive row has no AUC, which ML.NET's evaluator computes).
     /// </summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 

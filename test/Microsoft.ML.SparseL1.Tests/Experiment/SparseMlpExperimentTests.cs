@@ -11,6 +11,14 @@ namespace Microsoft.ML.SparseL1.Tests.Experiment;
 [TestClass]
 public class SparseMlpExperimentTests
 {
+    private sealed class BinaryRow
+    {
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
     private sealed class Row
     {
         [VectorType(6)]
@@ -82,6 +90,10 @@ public class SparseMlpExperimentTests
             Assert.AreEqual(trial.TargetSparsity, trial.Sparsity, 0.01 * (1 - trial.TargetSparsity) + 1 / weights + 1e-9, trial.ToString());
             double expected = ml.MulticlassClassification.Evaluate(trial.Model!.Transform(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet)).MicroAccuracy;
             Assert.AreEqual(expected, trial.Metric, 1e-12, "the metric is the holdout's MicroAccuracy");
+            // Each trial's scores on the holdout's five parts (the experiment's seed), each part scored as a whole.
+            var parts = ml.Data.CrossValidationSplit(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet, 5, seed: 1);
+            CollectionAssert.AreEqual(parts.Select(p => ml.MulticlassClassification.Evaluate(trial.Model.Transform(p.TestSet)).MicroAccuracy).ToArray(),
+                trial.FoldMetrics.ToArray(), trial.ToString());
         }
 
         // Each trial is also scored on five disjoint random parts of the holdout (the experiment's seed), each part as a whole.
@@ -115,6 +127,55 @@ public class SparseMlpExperimentTests
         Assert.IsGreaterThanOrEqualTo(result.Best.Metric - 0.05, sparsest.Metric);
         Assert.IsFalse(result.Trials.Any(t => t.Metric >= result.Best.Metric - 0.05 && t.NonZeroWeights < sparsest.NonZeroWeights));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SparsestWithin(-1)).Message, "tolerance must be at least 0");
+    }
+
+    /// <summary>
+    /// Held out, a part of the holdout that ML.NET's binary evaluator refuses (no positive row: no AUC) does not stop the
+    /// experiment: the trials keep the holdout's score alone, and the best is the top of it.
+    /// </summary>
+    [TestMethod]
+    public void HeldOut_BinaryWithAPartWithoutPositives_KeepsTheHoldoutScoreAlone()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(3);
+        // 6 positives in 200 rows: the 100-row holdout has a few, so most of its five parts have none.
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 200).Select(i => new BinaryRow
+        {
+            Features = [(float)random.NextDouble(), (float)random.NextDouble(), i % 33 == 0 ? 1f : 0f],
+            Label = i % 33 == 0,
+        }).ToArray());
+        var options = Small(2);
+        options.HoldoutFraction = 0.5;
+        var split = ml.Data.TrainTestSplit(data, 0.5, seed: 1);
+        var parts = ml.Data.CrossValidationSplit(split.TestSet, 5, seed: 1).Select(p => ml.Data.CreateEnumerable<BinaryRow>(p.TestSet, false).Count(r => r.Label)).ToArray();
+        Assert.IsTrue(parts.Sum() > 0 && parts.Contains(0), $"fixture: positives in the holdout's parts {string.Join(", ", parts)}");
+
+        var result = SparseMlpExperiment.Binary(ml, data, options);
+
+        Assert.HasCount(2, result.Trials);
+        foreach (var trial in result.Trials)
+            CollectionAssert.AreEqual(new[] { trial.Metric }, trial.FoldMetrics.ToArray(), trial.ToString());
+        Assert.AreSame(result.Trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First(), result.Best);
+    }
+
+    /// <summary>
+    /// The best is the top trial only where it leads the defaults by more than two standard errors of the part-by-part
+    /// differences: a lead of +0.004 whose parts go both ways (1.0 standard error) keeps the defaults; +0.02 on every part
+    /// (standard error 0) takes the top; the top with one part less than the defaults has no comparison and is taken.
+    /// </summary>
+    [TestMethod]
+    public void Best_TakesTheTopOnlyWhereItLeadsTheDefaultsByMoreThanTwoStandardErrors()
+    {
+        static SparseMlpTrial Trial(int index, params double[] parts) =>
+            new(index, [8], 0.9f, 1f, 1, parts.Average(), 100 - index, 0.9, 1, null) { FoldMetrics = parts };
+        var defaults = Trial(0, 0.80, 0.81, 0.79, 0.80, 0.80);
+        var noisy = Trial(1, 0.81, 0.80, 0.80, 0.81, 0.80);
+        var steady = Trial(2, 0.82, 0.83, 0.81, 0.82, 0.82);
+
+        Assert.AreSame(defaults, new SparseMlpExperimentResult("m", [defaults, noisy], 0).Best);
+        Assert.AreSame(steady, new SparseMlpExperimentResult("m", [defaults, noisy, steady], 0).Best);
+        var unpaired = Trial(3, 0.85, 0.85, 0.85, 0.85);
+        Assert.AreSame(unpaired, new SparseMlpExperimentResult("m", [defaults, unpaired], 0).Best);
     }
 
     [TestMethod]

@@ -22,12 +22,16 @@ namespace Microsoft.ML.SparseL1.Tests.Model;
 public class LayerByInputsTests
 {
     /// <summary>
-    /// Output counts that cover the dense-column kernel's passes: one of 1, 3 and 13 vectors of 512 bits and two (10 and 9
-    /// vectors) at 300 outputs; with 256 bits one of 1 and 5, three of 9, 9 and 8, and four of 10, 10, 9 and 9.
+    /// Output counts that cover the dense-column kernel's passes. With 512 bits: one pass of 1 (5 outputs), 3 (37), 12
+    /// (190), 13 (200), 14 (220) and 16 (250) vectors, and two of 10 and 9 (300). With 256 bits: one of 2 and of 6, two of
+    /// 12 and 12, three of 9, 9 and 8, of 10, 9 and 9, and of 11, 11 and 10, and four of 10, 10, 9 and 9.
     /// </summary>
     [TestMethod]
     [DataRow(37)]
+    [DataRow(190)]
     [DataRow(200)]
+    [DataRow(220)]
+    [DataRow(250)]
     [DataRow(300)]
     [DataRow(5)]
     public void Multiply_IsTheNaiveFusedSumInInputOrder_BitForBit(int outputs)

@@ -30,7 +30,8 @@ internal sealed class FrozenLayerPass
     private readonly int _inputs;
     private readonly int _outputs;
     // The feature-major buffers start on a cache line (AlignedArrays): their rows are read a 512-bit vector at a time, and
-    // from an ordinary array's start every such load crossed two lines.
+    // from an ordinary array's start every such load crossed two lines. Every row stays on a line where the batch is a
+    // multiple of 16 rows (the trainer's 128, or 64 a half of a split batch).
     private readonly (float[] Array, int Start) _inputByFeature;
     private readonly (float[] Array, int Start) _byNeuron;
     private readonly float[] _zeroBias;

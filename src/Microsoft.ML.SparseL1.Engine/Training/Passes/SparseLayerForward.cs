@@ -27,7 +27,8 @@ internal sealed class SparseLayerForward
     private readonly int[] _columns;
     private readonly float[] _values;
     private readonly float[] _zeroBias;
-    // Feature-major buffers on a cache line (AlignedArrays): their rows are read and written a vector at a time.
+    // Feature-major buffers on a cache line (AlignedArrays): their rows are read and written a vector at a time, and every
+    // row stays on a line where the batch is a multiple of 16 rows.
     private readonly (float[] Array, int Start) _inputByFeature;
     private readonly (float[] Array, int Start) _outputByNeuron;
 
