@@ -75,10 +75,22 @@ internal static class GemmPackingTranspose
                 throw new ArgumentException("The spans are smaller than the blocks their strides describe.");
             ref float src = ref MemoryMarshal.GetReference(source);
             ref float dst = ref MemoryMarshal.GetReference(destination);
-            for (int r = 0; r < rows8; r += 8)
+            // 16x16 tiles of four 8x8 blocks, one after another: each 64-byte line of a source row and of a destination
+            // row is then read or written whole while it is in L1. Tile by tile of 8 (rows outer) the two halves of a
+            // destination line were written a whole band of rows apart, each time fetched again.
+            for (int r = 0; r < rows8; r += 16)
             {
-                for (int c = 0; c < columns8; c += 8)
-                    TransposeBlock(ref Unsafe.Add(ref src, r * sourceStride + c), (nuint)sourceStride, 8, ref Unsafe.Add(ref dst, c * destinationStride + r), (nuint)destinationStride);
+                for (int c = 0; c < columns8; c += 16)
+                {
+                    for (int tileRow = r; tileRow < Math.Min(r + 16, rows8); tileRow += 8)
+                    {
+                        for (int tileColumn = c; tileColumn < Math.Min(c + 16, columns8); tileColumn += 8)
+                        {
+                            TransposeBlock(ref Unsafe.Add(ref src, tileRow * sourceStride + tileColumn), (nuint)sourceStride, 8,
+                                ref Unsafe.Add(ref dst, tileColumn * destinationStride + tileRow), (nuint)destinationStride);
+                        }
+                    }
+                }
             }
         }
 
