@@ -36,7 +36,7 @@ internal sealed class LayerByInputs
     private const int StackTerms = 2048;
 
     private readonly int[] _used;
-    private readonly float[] _columns;
+    private readonly AlignedFloats _columns;
     /// <summary>Per input, where its column starts in <see cref="_columns"/>, or −1 for an input the layer does not use.</summary>
     private readonly int[] _columnOffsets;
 
@@ -47,7 +47,7 @@ internal sealed class LayerByInputs
     private readonly int _outputs;
     private readonly long _rowWiseCost;
 
-    private LayerByInputs(CompactLayer layer, int[] used, float[] columns, int start, int stride)
+    private LayerByInputs(CompactLayer layer, int[] used, AlignedFloats columns, int stride)
     {
         _used = used;
         _columns = columns;
@@ -55,7 +55,7 @@ internal sealed class LayerByInputs
         _columnOffsets = new int[layer.Inputs];
         _columnOffsets.AsSpan().Fill(-1);
         for (int j = 0; j < used.Length; j++)
-            _columnOffsets[used[j]] = start + j * stride;
+            _columnOffsets[used[j]] = j * stride;
         _stride = stride;
         _outputs = layer.Outputs;
         _bias = new float[stride];
@@ -74,14 +74,14 @@ internal sealed class LayerByInputs
         int stride = (layer.Outputs + InputMajorKernels.Stride - 1) / InputMajorKernels.Stride * InputMajorKernels.Stride;
         long cells = (long)used.Length * stride;
         long stored = layer.IsSparse ? 2L * layer.NonZeroCount : (long)layer.Outputs * layer.Inputs;
-        if (used.Length == 0 || cells > MaximumCopyFactor * stored || cells > Array.MaxLength - AlignedArrays.Bytes)
+        if (used.Length == 0 || cells > MaximumCopyFactor * stored || cells > Array.MaxLength - AlignedFloats.Bytes)
             return null;
         var sparseColumns = new LayerColumns(layer);
         // Each column starts on a cache line (the stride is 64 bytes' worth), so no vector load of it crosses one.
-        var (columns, start) = AlignedArrays.Floats((int)cells);
+        var columns = AlignedFloats.Allocate((int)cells);
         for (int j = 0; j < used.Length; j++)
-            sparseColumns.CopyColumn(used[j], columns.AsSpan(start + j * stride, stride));
-        return new LayerByInputs(layer, used, columns, start, stride);
+            sparseColumns.CopyColumn(used[j], columns.Span.Slice(j * stride, stride));
+        return new LayerByInputs(layer, used, columns, stride);
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ internal sealed class LayerByInputs
         int count = InputMajorTerms.Gather(x, _used, _columnOffsets, offsets, values);
         if (!always && (long)count * _stride >= _rowWiseCost)
             return false;
-        InputMajorKernels.Multiply(offsets[..count], values[..count], _columns, _stride, _bias, outputs[.._stride]);
+        InputMajorKernels.Multiply(offsets[..count], values[..count], _columns.Span, _stride, _bias, outputs[.._stride]);
         outputs[.._outputs].CopyTo(y);
         return true;
     }

@@ -52,7 +52,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
                 if (run.Stopped)
                     continue;
                 run.Add(fitted[i].Model, score(fitted[i].Model.Transform(parts[fold].TestSet)), fitted[i].Seconds);
-                if (parts.Count == 1 && holdoutChunks is not null)
+                if (holdoutChunks is not null)
                     run.ChunkScores = ChunkScores(fitted[i].Model, holdoutChunks);
                 run.Stopped = fold >= 1 && fold < parts.Count - 1 && best?.Count == parts.Count
                     && run.Scores.Average() < best.Take(fold + 1).Average() - HopelessMargin;

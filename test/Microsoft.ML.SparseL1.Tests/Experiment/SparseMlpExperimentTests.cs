@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
+using Microsoft.ML.SparseL1.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Experiment;
@@ -42,15 +43,6 @@ public class SparseMlpExperimentTests
             return new Row { Features = x, Label = x[0] * x[1] + x[2] > 0.3 ? "a" : x[0] * x[1] + x[2] < -0.3 ? "b" : "c" };
         }).ToArray());
         return (ml, ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data));
-    }
-
-    private static int RowCount(IDataView data)
-    {
-        using var cursor = data.GetRowCursor([]);
-        int rows = 0;
-        while (cursor.MoveNext())
-            rows++;
-        return rows;
     }
 
     internal static SparseMlpExperimentOptions Small(int trials) => new()
@@ -98,7 +90,7 @@ public class SparseMlpExperimentTests
 
         // Each trial is also scored on five disjoint random parts of the holdout (the experiment's seed), each part as a whole.
         var chunks = ml.Data.CrossValidationSplit(split.TestSet, 5, seed: 1).Select(p => p.TestSet).ToArray();
-        Assert.AreEqual(RowCount(split.TestSet), chunks.Sum(RowCount));
+        Assert.AreEqual(DataViewReader.RowCount(split.TestSet, () => { }), chunks.Sum(c => DataViewReader.RowCount(c, () => { })));
         CollectionAssert.AreEqual(chunks.Select(c => ml.MulticlassClassification.Evaluate(defaults.Transform(c)).MicroAccuracy).ToArray(), first.FoldMetrics.ToArray());
         foreach (var trial in result.Trials)
             Assert.HasCount(5, trial.FoldMetrics, trial.ToString());

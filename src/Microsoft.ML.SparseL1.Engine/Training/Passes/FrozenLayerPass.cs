@@ -29,21 +29,21 @@ internal sealed class FrozenLayerPass
 
     private readonly int _inputs;
     private readonly int _outputs;
-    // The feature-major buffers start on a cache line (AlignedArrays): their rows are read a 512-bit vector at a time, and
+    // The feature-major buffers start on a cache line (AlignedFloats): their rows are read a 512-bit vector at a time, and
     // from an ordinary array's start every such load crossed two lines. Every row stays on a line where the batch is a
     // multiple of 16 rows (the trainer's 128, or 64 a half of a split batch).
-    private readonly (float[] Array, int Start) _inputByFeature;
-    private readonly (float[] Array, int Start) _byNeuron;
+    private readonly AlignedFloats _inputByFeature;
+    private readonly AlignedFloats _byNeuron;
     private readonly float[] _zeroBias;
-    private (float[] Array, int Start) _inputGradientByFeature = ([], 0);
+    private AlignedFloats _inputGradientByFeature;
     private float[] _valuesByColumn = [];
 
     public FrozenLayerPass(int inputs, int outputs, int maxBatchSize)
     {
         _inputs = inputs;
         _outputs = outputs;
-        _inputByFeature = AlignedArrays.Floats(checked(inputs * maxBatchSize));
-        _byNeuron = AlignedArrays.Floats(checked(outputs * maxBatchSize));
+        _inputByFeature = AlignedFloats.Allocate(checked(inputs * maxBatchSize));
+        _byNeuron = AlignedFloats.Allocate(checked(outputs * maxBatchSize));
         _zeroBias = new float[Math.Max(inputs, outputs)];
     }
 
@@ -87,8 +87,8 @@ internal sealed class FrozenLayerPass
         float[] values = kept.Values;
         for (int i = 0; i < kept.Count; i++)
             _valuesByColumn[i] = values[entries[i]];
-        if (_inputGradientByFeature.Array.Length == 0)
-            _inputGradientByFeature = AlignedArrays.Floats(_inputByFeature.Array.Length - _inputByFeature.Start);
+        if (_inputGradientByFeature.Length == 0)
+            _inputGradientByFeature = AlignedFloats.Allocate(_inputByFeature.Length);
         InParts(_inputs, kept.Count, rows, threads, (first, end) =>
             CsrKernels.MultiplyFeatureMajor(starts.AsSpan(first, end - first + 1), neurons, _valuesByColumn, _zeroBias.AsSpan(0, end - first),
                 ByNeuron(rows), _outputs, rows, InputGradientByFeature(rows).Slice(first * rows, (end - first) * rows)));
@@ -96,13 +96,13 @@ internal sealed class FrozenLayerPass
     }
 
     /// <summary>The batch's inputs, feature-major (inputs x <paramref name="rows"/>).</summary>
-    private Span<float> InputByFeature(int rows) => _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows);
+    private Span<float> InputByFeature(int rows) => _inputByFeature.Span[..(_inputs * rows)];
 
     /// <summary>The outputs, or the output gradient, by neuron (outputs x <paramref name="rows"/>).</summary>
-    private Span<float> ByNeuron(int rows) => _byNeuron.Array.AsSpan(_byNeuron.Start, _outputs * rows);
+    private Span<float> ByNeuron(int rows) => _byNeuron.Span[..(_outputs * rows)];
 
     /// <summary>The input gradient, feature-major (inputs x <paramref name="rows"/>).</summary>
-    private Span<float> InputGradientByFeature(int rows) => _inputGradientByFeature.Array.AsSpan(_inputGradientByFeature.Start, _inputs * rows);
+    private Span<float> InputGradientByFeature(int rows) => _inputGradientByFeature.Span[..(_inputs * rows)];
 
     /// <summary>Runs <paramref name="work"/> over [0, <paramref name="count"/>) in contiguous parts, one per thread the product's size pays for.</summary>
     private static void InParts(int count, int kept, int rows, int threads, Action<int, int> work) =>

@@ -27,10 +27,10 @@ internal sealed class SparseLayerForward
     private readonly int[] _columns;
     private readonly float[] _values;
     private readonly float[] _zeroBias;
-    // Feature-major buffers on a cache line (AlignedArrays): their rows are read and written a vector at a time, and every
+    // Feature-major buffers on a cache line (AlignedFloats): their rows are read and written a vector at a time, and every
     // row stays on a line where the batch is a multiple of 16 rows.
-    private readonly (float[] Array, int Start) _inputByFeature;
-    private readonly (float[] Array, int Start) _outputByNeuron;
+    private readonly AlignedFloats _inputByFeature;
+    private readonly AlignedFloats _outputByNeuron;
 
     public SparseLayerForward(int inputs, int outputs, int maxBatchSize)
     {
@@ -40,8 +40,8 @@ internal sealed class SparseLayerForward
         _columns = new int[checked(inputs * outputs)];
         _values = new float[_columns.Length];
         _zeroBias = new float[outputs];
-        _inputByFeature = AlignedArrays.Floats(checked(inputs * maxBatchSize));
-        _outputByNeuron = AlignedArrays.Floats(checked(outputs * maxBatchSize));
+        _inputByFeature = AlignedFloats.Allocate(checked(inputs * maxBatchSize));
+        _outputByNeuron = AlignedFloats.Allocate(checked(outputs * maxBatchSize));
     }
 
     /// <summary>Whether a layer of <paramref name="weightCount"/> weights with <paramref name="nonZero"/> nonzeros takes this path.</summary>
@@ -54,13 +54,13 @@ internal sealed class SparseLayerForward
     public void Multiply(float[] weights, ReadOnlySpan<float> input, int rows, Span<float> output, int threads)
     {
         CsrKernels.CompressRows(weights, _outputs, _inputs, _rowPointers, _columns, _values);
-        GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows), rows);
+        GemmPackingTranspose.Transpose(input, _inputs, rows, _inputs, _inputByFeature.Span[..(_inputs * rows)], rows);
         ParallelRanges.Run(_outputs, 1, DenseGemm.ThreadsFor((long)_rowPointers[_outputs] * rows, threads), (first, end) => MultiplyNeurons(first, end, rows));
 
-        GemmPackingTranspose.Transpose(_outputByNeuron.Array.AsSpan(_outputByNeuron.Start, _outputs * rows), rows, _outputs, rows, output, _outputs);
+        GemmPackingTranspose.Transpose(_outputByNeuron.Span[..(_outputs * rows)], rows, _outputs, rows, output, _outputs);
     }
 
     private void MultiplyNeurons(int first, int end, int rows) =>
         CsrKernels.MultiplyFeatureMajor(_rowPointers.AsSpan(first, end - first + 1), _columns, _values, _zeroBias.AsSpan(first, end - first),
-            _inputByFeature.Array.AsSpan(_inputByFeature.Start, _inputs * rows), _inputs, rows, _outputByNeuron.Array.AsSpan(_outputByNeuron.Start + first * rows, (end - first) * rows));
+            _inputByFeature.Span[..(_inputs * rows)], _inputs, rows, _outputByNeuron.Span.Slice(first * rows, (end - first) * rows));
 }
