@@ -51,6 +51,7 @@ internal sealed class KeptWeights
         _secondMoment = GatherMoment(secondMoment, _secondMoment);
         Resident = false;
         _byColumnCurrent = false;
+        _byGroupCurrent = false;
     }
 
     /// <summary>
@@ -101,6 +102,7 @@ internal sealed class KeptWeights
             RowStarts[++row] = Count;
         _columnCount = columns;
         _byColumnCurrent = false;
+        _byGroupCurrent = false;
         Resident = true;
     }
 
@@ -153,6 +155,59 @@ internal sealed class KeptWeights
 
         _byColumnCurrent = true;
     }
+
+    /// <summary>
+    /// The kept weights in groups of <paramref name="groupSize"/> consecutive rows, each group's weights by column
+    /// ascending (rows ascending within a column): where each group starts, and each weight's row, column and index in
+    /// <see cref="Values"/>. The weight gradient reads a group's delta rows from the first-level cache and each input row
+    /// once per group, in address order (<see cref="Kernels.KeptGradientKernels"/>). Made at the first call after each
+    /// <see cref="MakeResident"/>, or for another group size.
+    /// </summary>
+    public (int[] GroupStarts, int[] Rows, int[] Columns, int[] Entries) ByOutputGroups(int groupSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
+        var (columnStarts, columnRows, columnEntries) = ByColumn();
+        lock (_byColumnLock)
+        {
+            if (_groupSize != groupSize || !_byGroupCurrent)
+                BuildByOutputGroups(groupSize, columnStarts, columnRows, columnEntries);
+            return (_groupStarts, _groupRows, _groupColumns, _groupEntries);
+        }
+    }
+
+    private void BuildByOutputGroups(int groupSize, int[] columnStarts, int[] columnRows, int[] columnEntries)
+    {
+        int rows = RowStarts.Length - 1, groups = (rows + groupSize - 1) / groupSize;
+        if (_groupStarts.Length != groups + 1)
+            _groupStarts = new int[groups + 1];
+        if (_groupRows.Length < _positions.Length)
+        {
+            _groupRows = new int[_positions.Length];
+            _groupColumns = new int[_positions.Length];
+            _groupEntries = new int[_positions.Length];
+        }
+
+        for (int g = 0; g < groups; g++)
+            _groupStarts[g + 1] = RowStarts[Math.Min(rows, (g + 1) * groupSize)];
+        var next = _groupStarts.AsSpan(0, groups).ToArray();
+        for (int c = 0; c < _columnCount; c++)
+        {
+            for (int slot = columnStarts[c]; slot < columnStarts[c + 1]; slot++)
+            {
+                int row = columnRows[slot], at = next[row / groupSize]++;
+                _groupRows[at] = row;
+                _groupColumns[at] = c;
+                _groupEntries[at] = columnEntries[slot];
+            }
+        }
+
+        _groupSize = groupSize;
+        _byGroupCurrent = true;
+    }
+
+    private int _groupSize;
+    private bool _byGroupCurrent;
+    private int[] _groupStarts = [], _groupRows = [], _groupColumns = [], _groupEntries = [];
 
     private readonly object _byColumnLock = new();
     private int[] _columnStarts = [], _columnRows = [], _columnEntries = [];

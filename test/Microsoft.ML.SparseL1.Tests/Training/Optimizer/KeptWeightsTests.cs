@@ -8,7 +8,10 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Training.Optimizer;
 
-/// <summary><see cref="KeptWeights.Regather"/>: the buffers of an earlier pattern reused give what a fresh instance gives.</summary>
+/// <summary>
+/// <see cref="KeptWeights.Regather"/>: the buffers of an earlier pattern reused give what a fresh instance gives; the
+/// kept weights by groups of output rows list each kept weight once, in the promised order.
+/// </summary>
 [TestClass]
 public class KeptWeightsTests
 {
@@ -58,5 +61,39 @@ public class KeptWeightsTests
         reused.WriteBack(target);
         for (int i = 0; i < target.Length; i++)
             Assert.AreEqual(weights[i] != 0f ? 1f : 0f, target[i], $"weight {i}");
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(7)]
+    [DataRow(32)]
+    [DataRow(500)]
+    public void ByOutputGroups_ListsEachKeptWeightOnce_ByGroupThenColumnThenRow(int groupSize)
+    {
+        const int Rows = 45, Columns = 70;
+        var random = new Random(groupSize);
+        var weights = Enumerable.Range(0, Rows * Columns).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        TestData.KeepFraction(weights, 0.15, random);
+        var kept = new KeptWeights(weights, null, null);
+        kept.MakeResident(Rows, Columns);
+        // Another group size first: the list is made again for the size asked.
+        _ = kept.ByOutputGroups(groupSize + 1);
+        var (groupStarts, rows, columns, entries) = kept.ByOutputGroups(groupSize);
+
+        int groups = (Rows + groupSize - 1) / groupSize;
+        Assert.HasCount(groups + 1, groupStarts);
+        Assert.AreEqual(0, groupStarts[0]);
+        Assert.AreEqual(kept.Count, groupStarts[groups]);
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, kept.Count).ToArray(), entries.Take(kept.Count).ToArray(), "each kept weight once");
+        for (int g = 0; g < groups; g++)
+        {
+            for (int e = groupStarts[g]; e < groupStarts[g + 1]; e++)
+            {
+                Assert.AreEqual(g, rows[e] / groupSize, $"entry {e} is in its row's group");
+                Assert.AreEqual(kept.Positions[entries[e]], rows[e] * Columns + columns[e], $"entry {e} names its weight's row and column");
+                if (e > groupStarts[g])
+                    Assert.IsTrue(columns[e - 1] < columns[e] || (columns[e - 1] == columns[e] && rows[e - 1] < rows[e]), $"entry {e}: columns ascending, then rows");
+            }
+        }
     }
 }

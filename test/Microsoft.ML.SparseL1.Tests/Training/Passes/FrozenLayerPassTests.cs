@@ -20,7 +20,7 @@ namespace Microsoft.ML.SparseL1.Tests.Training.Passes;
 public class FrozenLayerPassTests
 {
     [TestMethod]
-    public void GradientFeatureMajor_MatchesANaiveDoubleSumOnEveryKernelPath() => KernelPaths.ForEach(path =>
+    public void KeptGradient_MatchesANaiveDoubleSum_AndGivesTheSameBitsInAnyOrderAndSplit() => KernelPaths.ForEach(path =>
     {
         var random = new Random(3);
         const int rows = 23, inputs = 41;
@@ -29,21 +29,29 @@ public class FrozenLayerPassTests
             var (starts, columns) = RandomPattern(rows, inputs, 0.2, random);
             float[] deltas = TestData.Uniform(random, rows * batch), x = TestData.Uniform(random, inputs * batch);
             float[] previous = TestData.Uniform(random, columns.Length);
+            // The entries in row order, and the same entries shuffled.
+            int[] entryRows = Enumerable.Range(0, rows).SelectMany(r => Enumerable.Repeat(r, starts[r + 1] - starts[r])).ToArray();
+            int[] order = Enumerable.Range(0, columns.Length).ToArray();
+            int[] shuffled = order.OrderBy(_ => random.Next()).ToArray();
             foreach (bool accumulate in new[] { false, true })
             {
-                float[] gradient = (float[])previous.Clone();
-                // Two calls over row ranges, as two threads would split them.
-                CsrKernels.GradientFeatureMajor(starts, columns, deltas, x, inputs, batch, 0, 9, gradient, accumulate);
-                CsrKernels.GradientFeatureMajor(starts, columns, deltas, x, inputs, batch, 9, rows, gradient, accumulate);
-                for (int r = 0; r < rows; r++)
+                float[] byRows = (float[])previous.Clone();
+                KeptGradientKernels.Gradient(entryRows, columns, order, deltas, x, batch, 0, order.Length, byRows, accumulate);
+                // Shuffled, in two calls, as two threads would split a list.
+                float[] byShuffled = (float[])previous.Clone();
+                int[] shuffledRows = shuffled.Select(k => entryRows[k]).ToArray(), shuffledColumns = shuffled.Select(k => columns[k]).ToArray();
+                int half = shuffled.Length / 2 + 1;
+                KeptGradientKernels.Gradient(shuffledRows, shuffledColumns, shuffled, deltas, x, batch, half, shuffled.Length, byShuffled, accumulate);
+                KeptGradientKernels.Gradient(shuffledRows, shuffledColumns, shuffled, deltas, x, batch, 0, half, byShuffled, accumulate);
+                for (int k = 0; k < columns.Length; k++)
                 {
-                    for (int k = starts[r]; k < starts[r + 1]; k++)
-                    {
-                        double expected = accumulate ? previous[k] : 0;
-                        for (int b = 0; b < batch; b++)
-                            expected += (double)deltas[r * batch + b] * x[columns[k] * batch + b];
-                        TestData.AssertClose(expected, gradient[k], 1e-5, 1e-5, $"{path}: batch {batch}, row {r}, entry {k}, accumulate {accumulate}");
-                    }
+                    int r = entryRows[k];
+                    double expected = accumulate ? previous[k] : 0;
+                    for (int b = 0; b < batch; b++)
+                        expected += (double)deltas[r * batch + b] * x[columns[k] * batch + b];
+                    TestData.AssertClose(expected, byRows[k], 1e-5, 1e-5, $"{path}: batch {batch}, row {r}, entry {k}, accumulate {accumulate}");
+                    Assert.AreEqual(BitConverter.SingleToInt32Bits(byRows[k]), BitConverter.SingleToInt32Bits(byShuffled[k]),
+                        $"{path}: batch {batch}, entry {k}: the same bits in any order and split");
                 }
             }
         }

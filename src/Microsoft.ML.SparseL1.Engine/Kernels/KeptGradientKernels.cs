@@ -1,0 +1,134 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Microsoft.ML.SparseL1.Kernels;
+
+/// <summary>
+/// The gradient of a layer's kept weights on a feature-major batch: one dot product over the batch per kept weight, of
+/// its output's delta row and its input's row. The weights come as a list of entries (output, input, where the gradient
+/// goes) in any order: the caller orders them so that the rows they read stay in the first-level cache
+/// (<see cref="Training.Optimizer.KeptWeights.ByOutputGroups"/>: a few outputs' delta rows at a time, their inputs
+/// ascending, so each input row is read from memory once per group and in address order).
+/// </summary>
+/// <remarks>
+/// Each entry's sum is the same sequence of operations wherever it sits in the list and whichever thread runs it: on the
+/// vector paths the lanes a vector at a time into one accumulator from zero, the vector's lanes summed, then the lanes
+/// left over one at a time; on the scalar path the lanes one at a time. So any order of the entries and any split
+/// between threads give the same bits.
+/// </remarks>
+internal static class KeptGradientKernels
+{
+    /// <summary>
+    /// <c>gradient[entries[e]] = Σ_b deltas[outputs[e], b] · x[inputs[e], b]</c> for the entries e in [<paramref name="first"/>,
+    /// <paramref name="end"/>) (added to the gradient with <paramref name="accumulate"/>), where deltas is outputs x
+    /// <paramref name="batch"/> and x inputs x batch, both row-major.
+    /// </summary>
+    /// <param name="outputs">Each entry's output neuron: its row of <paramref name="deltas"/>.</param>
+    /// <param name="inputs">Each entry's input: its row of <paramref name="x"/>.</param>
+    /// <param name="entries">Each entry's index in <paramref name="gradient"/>.</param>
+    /// <param name="deltas">The output gradient by neuron.</param>
+    /// <param name="x">The batch's inputs by feature.</param>
+    /// <param name="batch">The batch's rows: the length of each row of <paramref name="deltas"/> and <paramref name="x"/>.</param>
+    /// <param name="first">The first entry to compute.</param>
+    /// <param name="end">One past the last entry to compute.</param>
+    /// <param name="gradient">The kept weights' gradient, indexed by <paramref name="entries"/>.</param>
+    /// <param name="accumulate">Whether to add to the gradient instead of overwriting it.</param>
+    /// <remarks>The entries' indices are not checked, as the CSR kernels' columns are not: they come from the kept weights' own lists.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Gradient(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
+    {
+        if (first < 0 || end < first || end > outputs.Length || end > inputs.Length || end > entries.Length)
+            throw new ArgumentOutOfRangeException(nameof(end), $"Entries [{first}, {end}) are outside the {Math.Min(outputs.Length, Math.Min(inputs.Length, entries.Length))} given.");
+        switch (KernelDispatch.Current)
+        {
+            case KernelPath.Vector512:
+                Entries<Vector512<float>, Simd512>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                break;
+            case KernelPath.Vector256:
+                Entries<Vector256<float>, Simd256>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                break;
+            case KernelPath.Vector128:
+                Entries<Vector128<float>, Simd128>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                break;
+            default:
+                EntriesScalar(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Entries<TVec, TOps>(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
+        where TVec : struct
+        where TOps : ISimdOps<TVec>
+    {
+        int width = TOps.Count, vectorLanes = batch - batch % width;
+        ref float input = ref MemoryMarshal.GetReference(x);
+        ref float delta = ref MemoryMarshal.GetReference(deltas);
+        ref float sink = ref MemoryMarshal.GetReference(gradient);
+        int e = first;
+        // Four entries side by side: four independent multiply-add chains, where one entry alone waits on each link of its own.
+        for (; e <= end - 4; e += 4)
+        {
+            ref float d0 = ref Unsafe.Add(ref delta, outputs[e] * batch);
+            ref float d1 = ref Unsafe.Add(ref delta, outputs[e + 1] * batch);
+            ref float d2 = ref Unsafe.Add(ref delta, outputs[e + 2] * batch);
+            ref float d3 = ref Unsafe.Add(ref delta, outputs[e + 3] * batch);
+            ref float x0 = ref Unsafe.Add(ref input, inputs[e] * batch);
+            ref float x1 = ref Unsafe.Add(ref input, inputs[e + 1] * batch);
+            ref float x2 = ref Unsafe.Add(ref input, inputs[e + 2] * batch);
+            ref float x3 = ref Unsafe.Add(ref input, inputs[e + 3] * batch);
+            TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+            for (int b = 0; b < vectorLanes; b += width)
+            {
+                a0 = TOps.MultiplyAdd(TOps.Load(ref d0, (nuint)b), TOps.Load(ref x0, (nuint)b), a0);
+                a1 = TOps.MultiplyAdd(TOps.Load(ref d1, (nuint)b), TOps.Load(ref x1, (nuint)b), a1);
+                a2 = TOps.MultiplyAdd(TOps.Load(ref d2, (nuint)b), TOps.Load(ref x2, (nuint)b), a2);
+                a3 = TOps.MultiplyAdd(TOps.Load(ref d3, (nuint)b), TOps.Load(ref x3, (nuint)b), a3);
+            }
+
+            Finish(ref d0, ref x0, vectorLanes, batch, TOps.Sum(a0), ref Unsafe.Add(ref sink, entries[e]), accumulate);
+            Finish(ref d1, ref x1, vectorLanes, batch, TOps.Sum(a1), ref Unsafe.Add(ref sink, entries[e + 1]), accumulate);
+            Finish(ref d2, ref x2, vectorLanes, batch, TOps.Sum(a2), ref Unsafe.Add(ref sink, entries[e + 2]), accumulate);
+            Finish(ref d3, ref x3, vectorLanes, batch, TOps.Sum(a3), ref Unsafe.Add(ref sink, entries[e + 3]), accumulate);
+        }
+
+        for (; e < end; e++)
+        {
+            ref float deltaRow = ref Unsafe.Add(ref delta, outputs[e] * batch);
+            ref float inputRow = ref Unsafe.Add(ref input, inputs[e] * batch);
+            TVec a = TOps.Zero;
+            for (int b = 0; b < vectorLanes; b += width)
+                a = TOps.MultiplyAdd(TOps.Load(ref deltaRow, (nuint)b), TOps.Load(ref inputRow, (nuint)b), a);
+            Finish(ref deltaRow, ref inputRow, vectorLanes, batch, TOps.Sum(a), ref Unsafe.Add(ref sink, entries[e]), accumulate);
+        }
+    }
+
+    /// <summary>Adds the lanes the vectors did not cover to an entry's sum and stores it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(ref float deltaRow, ref float inputRow, int vectorLanes, int batch, float sum, ref float target, bool accumulate)
+    {
+        for (int b = vectorLanes; b < batch; b++)
+            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref deltaRow, b), Unsafe.Add(ref inputRow, b), sum);
+        target = accumulate ? target + sum : sum;
+    }
+
+    private static void EntriesScalar(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
+        ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
+    {
+        for (int e = first; e < end; e++)
+        {
+            var deltaRow = deltas.Slice(outputs[e] * batch, batch);
+            var inputRow = x.Slice(inputs[e] * batch, batch);
+            float sum = 0;
+            for (int b = 0; b < batch; b++)
+                sum = MathF.FusedMultiplyAdd(deltaRow[b], inputRow[b], sum);
+            gradient[entries[e]] = accumulate ? gradient[entries[e]] + sum : sum;
+        }
+    }
+}
