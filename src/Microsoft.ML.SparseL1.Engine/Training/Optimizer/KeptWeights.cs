@@ -118,7 +118,7 @@ internal sealed class KeptWeights
         if (!Resident)
             throw new InvalidOperationException("The kept weights are not resident.");
         // The two halves of a split batch ask for it side by side: one builds it in the shared buffers, the other waits.
-        lock (_byColumnLock)
+        lock (_layoutsLock)
         {
             if (!_byColumnCurrent)
                 BuildByColumn();
@@ -166,16 +166,19 @@ internal sealed class KeptWeights
     public (int[] GroupStarts, int[] Rows, int[] Columns, int[] Entries) ByOutputGroups(int groupSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
-        var (columnStarts, columnRows, columnEntries) = ByColumn();
-        lock (_byColumnLock)
+        if (!Resident)
+            throw new InvalidOperationException("The kept weights are not resident.");
+        // As in ByColumn: one half of a split batch builds the list, the other waits for it.
+        lock (_layoutsLock)
         {
             if (_groupSize != groupSize || !_byGroupCurrent)
-                BuildByOutputGroups(groupSize, columnStarts, columnRows, columnEntries);
+                BuildByOutputGroups(groupSize);
             return (_groupStarts, _groupRows, _groupColumns, _groupEntries);
         }
     }
 
-    private void BuildByOutputGroups(int groupSize, int[] columnStarts, int[] columnRows, int[] columnEntries)
+    /// <summary>A counting sort of each group's kept weights by column; rows ascend within a column because the rows are read in order.</summary>
+    private void BuildByOutputGroups(int groupSize)
     {
         int rows = RowStarts.Length - 1, groups = (rows + groupSize - 1) / groupSize;
         if (_groupStarts.Length != groups + 1)
@@ -187,17 +190,27 @@ internal sealed class KeptWeights
             _groupEntries = new int[_positions.Length];
         }
 
+        if (_columnCursor.Length != _columnCount)
+            _columnCursor = new int[_columnCount];
         for (int g = 0; g < groups; g++)
-            _groupStarts[g + 1] = RowStarts[Math.Min(rows, (g + 1) * groupSize)];
-        var next = _groupStarts.AsSpan(0, groups).ToArray();
-        for (int c = 0; c < _columnCount; c++)
         {
-            for (int slot = columnStarts[c]; slot < columnStarts[c + 1]; slot++)
+            int firstRow = g * groupSize, endRow = Math.Min(rows, firstRow + groupSize);
+            int start = RowStarts[firstRow], end = RowStarts[endRow];
+            _groupStarts[g + 1] = end;
+            Array.Clear(_columnCursor);
+            for (int k = start; k < end; k++)
+                _columnCursor[Columns[k]]++;
+            for (int c = 0, at = start; c < _columnCount; c++)
+                (_columnCursor[c], at) = (at, at + _columnCursor[c]);
+            for (int r = firstRow; r < endRow; r++)
             {
-                int row = columnRows[slot], at = next[row / groupSize]++;
-                _groupRows[at] = row;
-                _groupColumns[at] = c;
-                _groupEntries[at] = columnEntries[slot];
+                for (int k = RowStarts[r]; k < RowStarts[r + 1]; k++)
+                {
+                    int column = Columns[k], at = _columnCursor[column]++;
+                    _groupRows[at] = r;
+                    _groupColumns[at] = column;
+                    _groupEntries[at] = k;
+                }
             }
         }
 
@@ -207,9 +220,9 @@ internal sealed class KeptWeights
 
     private int _groupSize;
     private bool _byGroupCurrent;
-    private int[] _groupStarts = [], _groupRows = [], _groupColumns = [], _groupEntries = [];
+    private int[] _groupStarts = [], _groupRows = [], _groupColumns = [], _groupEntries = [], _columnCursor = [];
 
-    private readonly object _byColumnLock = new();
+    private readonly object _layoutsLock = new();
     private int[] _columnStarts = [], _columnRows = [], _columnEntries = [];
     private bool _byColumnCurrent;
 
