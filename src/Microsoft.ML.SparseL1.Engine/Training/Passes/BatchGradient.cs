@@ -253,9 +253,20 @@ internal sealed class BatchGradient
         Kernels.ParallelRanges.Run(count, 1, (long)count * columns < GatherParallelFloats ? 1 : Math.Min(network.Threads, 2), (begin, end) =>
         {
             for (int r = begin; r < end; r++)
+            {
+                if (r + PrefetchRows < end)
+                    Kernels.RowPrefetch.Row(features, order[first + r + PrefetchRows], columns);
                 features.AsSpan(order[first + r] * columns, columns).CopyTo(input.AsSpan(r * columns, columns));
+            }
         });
     }
+
+    /// <summary>
+    /// How many rows ahead of the copy the gather asks for a row: a shuffled row comes from memory, and copying the rows one
+    /// after another waits on each one's first lines (the copy's own reads overlap little); asked for this far ahead, several
+    /// rows are on their way at once.
+    /// </summary>
+    private const int PrefetchRows = 4;
 
     /// <summary>Floats in a batch below which its rows are gathered on one thread.</summary>
     private const long GatherParallelFloats = 1 << 15;
