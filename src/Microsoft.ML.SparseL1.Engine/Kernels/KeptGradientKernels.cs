@@ -23,47 +23,54 @@ namespace Microsoft.ML.SparseL1.Kernels;
 internal static class KeptGradientKernels
 {
     /// <summary>
-    /// <c>gradient[entries[e]] = Σ_b deltas[outputs[e], b] · x[inputs[e], b]</c> for the entries e in [<paramref name="first"/>,
-    /// <paramref name="end"/>) (added to the gradient with <paramref name="accumulate"/>), where deltas is outputs x
-    /// <paramref name="batch"/> and x inputs x batch, both row-major.
+    /// <c>gradient[gradientIndices[e]] = Σ_b deltas[outputRows[e], b] · x[inputRows[e], b]</c> for the entries e in
+    /// [<paramref name="first"/>, <paramref name="end"/>) (added to the gradient with <paramref name="accumulate"/>), where
+    /// deltas is outputs x <paramref name="batch"/> and x inputs x batch, both row-major.
     /// </summary>
-    /// <param name="outputs">Each entry's output neuron: its row of <paramref name="deltas"/>.</param>
-    /// <param name="inputs">Each entry's input: its row of <paramref name="x"/>.</param>
-    /// <param name="entries">Each entry's index in <paramref name="gradient"/>.</param>
+    /// <param name="outputRows">Each entry's output neuron: its row of <paramref name="deltas"/>.</param>
+    /// <param name="inputRows">Each entry's input: its row of <paramref name="x"/>.</param>
+    /// <param name="gradientIndices">Each entry's index in <paramref name="gradient"/>.</param>
     /// <param name="deltas">The output gradient by neuron.</param>
     /// <param name="x">The batch's inputs by feature.</param>
     /// <param name="batch">The batch's rows: the length of each row of <paramref name="deltas"/> and <paramref name="x"/>.</param>
     /// <param name="first">The first entry to compute.</param>
     /// <param name="end">One past the last entry to compute.</param>
-    /// <param name="gradient">The kept weights' gradient, indexed by <paramref name="entries"/>.</param>
+    /// <param name="gradient">The kept weights' gradient, indexed by <paramref name="gradientIndices"/>.</param>
     /// <param name="accumulate">Whether to add to the gradient instead of overwriting it.</param>
-    /// <remarks>The entries' indices are not checked, as the CSR kernels' columns are not: they come from the kept weights' own lists.</remarks>
+    /// <remarks>
+    /// The entries' rows and gradient indices are not checked, as the CSR kernels' columns are not: a check a row was
+    /// measurably slower (docs/kernels.md). The caller passes a list made by <see cref="Training.Optimizer.KeptWeights"/>
+    /// for matrices of the shape it was made resident with (<see cref="Training.Passes.FrozenLayerPass"/> checks the shapes).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Gradient(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
+    public static void Gradient(ReadOnlySpan<int> outputRows, ReadOnlySpan<int> inputRows, ReadOnlySpan<int> gradientIndices, ReadOnlySpan<float> deltas,
         ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
     {
-        if (first < 0 || end < first || end > outputs.Length || end > inputs.Length || end > entries.Length)
-            throw new ArgumentOutOfRangeException(nameof(end), $"Entries [{first}, {end}) are outside the {Math.Min(outputs.Length, Math.Min(inputs.Length, entries.Length))} given.");
+        int given = Math.Min(outputRows.Length, Math.Min(inputRows.Length, gradientIndices.Length));
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        if (end < first || end > given)
+            throw new ArgumentOutOfRangeException(nameof(end), $"Entries [{first}, {end}) are outside the {given} given.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         switch (KernelDispatch.Current)
         {
             case KernelPath.Vector512:
-                Entries<Vector512<float>, Simd512>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                Entries<Vector512<float>, Simd512>(outputRows, inputRows, gradientIndices, deltas, x, batch, first, end, gradient, accumulate);
                 break;
             case KernelPath.Vector256:
-                Entries<Vector256<float>, Simd256>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                Entries<Vector256<float>, Simd256>(outputRows, inputRows, gradientIndices, deltas, x, batch, first, end, gradient, accumulate);
                 break;
             case KernelPath.Vector128:
-                Entries<Vector128<float>, Simd128>(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                Entries<Vector128<float>, Simd128>(outputRows, inputRows, gradientIndices, deltas, x, batch, first, end, gradient, accumulate);
                 break;
             default:
-                EntriesScalar(outputs, inputs, entries, deltas, x, batch, first, end, gradient, accumulate);
+                EntriesScalar(outputRows, inputRows, gradientIndices, deltas, x, batch, first, end, gradient, accumulate);
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Entries<TVec, TOps>(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
-        ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
+    private static void Entries<TVec, TOps>(ReadOnlySpan<int> outputRows, ReadOnlySpan<int> inputRows, ReadOnlySpan<int> gradientIndices,
+        ReadOnlySpan<float> deltas, ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
         where TVec : struct
         where TOps : ISimdOps<TVec>
     {
@@ -75,14 +82,10 @@ internal static class KeptGradientKernels
         // Four entries side by side: four independent multiply-add chains, where one entry alone waits on each link of its own.
         for (; e <= end - 4; e += 4)
         {
-            ref float d0 = ref Unsafe.Add(ref delta, outputs[e] * batch);
-            ref float d1 = ref Unsafe.Add(ref delta, outputs[e + 1] * batch);
-            ref float d2 = ref Unsafe.Add(ref delta, outputs[e + 2] * batch);
-            ref float d3 = ref Unsafe.Add(ref delta, outputs[e + 3] * batch);
-            ref float x0 = ref Unsafe.Add(ref input, inputs[e] * batch);
-            ref float x1 = ref Unsafe.Add(ref input, inputs[e + 1] * batch);
-            ref float x2 = ref Unsafe.Add(ref input, inputs[e + 2] * batch);
-            ref float x3 = ref Unsafe.Add(ref input, inputs[e + 3] * batch);
+            ref float d0 = ref Row(ref delta, outputRows[e], batch), d1 = ref Row(ref delta, outputRows[e + 1], batch);
+            ref float d2 = ref Row(ref delta, outputRows[e + 2], batch), d3 = ref Row(ref delta, outputRows[e + 3], batch);
+            ref float x0 = ref Row(ref input, inputRows[e], batch), x1 = ref Row(ref input, inputRows[e + 1], batch);
+            ref float x2 = ref Row(ref input, inputRows[e + 2], batch), x3 = ref Row(ref input, inputRows[e + 3], batch);
             TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
             for (int b = 0; b < vectorLanes; b += width)
             {
@@ -92,22 +95,26 @@ internal static class KeptGradientKernels
                 a3 = TOps.MultiplyAdd(TOps.Load(ref d3, (nuint)b), TOps.Load(ref x3, (nuint)b), a3);
             }
 
-            Finish(ref d0, ref x0, vectorLanes, batch, TOps.Sum(a0), ref Unsafe.Add(ref sink, entries[e]), accumulate);
-            Finish(ref d1, ref x1, vectorLanes, batch, TOps.Sum(a1), ref Unsafe.Add(ref sink, entries[e + 1]), accumulate);
-            Finish(ref d2, ref x2, vectorLanes, batch, TOps.Sum(a2), ref Unsafe.Add(ref sink, entries[e + 2]), accumulate);
-            Finish(ref d3, ref x3, vectorLanes, batch, TOps.Sum(a3), ref Unsafe.Add(ref sink, entries[e + 3]), accumulate);
+            Finish(ref d0, ref x0, vectorLanes, batch, TOps.Sum(a0), ref Unsafe.Add(ref sink, gradientIndices[e]), accumulate);
+            Finish(ref d1, ref x1, vectorLanes, batch, TOps.Sum(a1), ref Unsafe.Add(ref sink, gradientIndices[e + 1]), accumulate);
+            Finish(ref d2, ref x2, vectorLanes, batch, TOps.Sum(a2), ref Unsafe.Add(ref sink, gradientIndices[e + 2]), accumulate);
+            Finish(ref d3, ref x3, vectorLanes, batch, TOps.Sum(a3), ref Unsafe.Add(ref sink, gradientIndices[e + 3]), accumulate);
         }
 
         for (; e < end; e++)
         {
-            ref float deltaRow = ref Unsafe.Add(ref delta, outputs[e] * batch);
-            ref float inputRow = ref Unsafe.Add(ref input, inputs[e] * batch);
+            ref float deltaRow = ref Row(ref delta, outputRows[e], batch);
+            ref float inputRow = ref Row(ref input, inputRows[e], batch);
             TVec a = TOps.Zero;
             for (int b = 0; b < vectorLanes; b += width)
                 a = TOps.MultiplyAdd(TOps.Load(ref deltaRow, (nuint)b), TOps.Load(ref inputRow, (nuint)b), a);
-            Finish(ref deltaRow, ref inputRow, vectorLanes, batch, TOps.Sum(a), ref Unsafe.Add(ref sink, entries[e]), accumulate);
+            Finish(ref deltaRow, ref inputRow, vectorLanes, batch, TOps.Sum(a), ref Unsafe.Add(ref sink, gradientIndices[e]), accumulate);
         }
     }
+
+    /// <summary>The start of row <paramref name="row"/> of a row-major matrix with rows of <paramref name="batch"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Row(ref float matrix, int row, int batch) => ref Unsafe.Add(ref matrix, row * batch);
 
     /// <summary>Adds the lanes the vectors did not cover to an entry's sum and stores it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -118,17 +125,18 @@ internal static class KeptGradientKernels
         target = accumulate ? target + sum : sum;
     }
 
-    private static void EntriesScalar(ReadOnlySpan<int> outputs, ReadOnlySpan<int> inputs, ReadOnlySpan<int> entries, ReadOnlySpan<float> deltas,
+    private static void EntriesScalar(ReadOnlySpan<int> outputRows, ReadOnlySpan<int> inputRows, ReadOnlySpan<int> gradientIndices, ReadOnlySpan<float> deltas,
         ReadOnlySpan<float> x, int batch, int first, int end, Span<float> gradient, bool accumulate)
     {
         for (int e = first; e < end; e++)
         {
-            var deltaRow = deltas.Slice(outputs[e] * batch, batch);
-            var inputRow = x.Slice(inputs[e] * batch, batch);
+            var deltaRow = deltas.Slice(outputRows[e] * batch, batch);
+            var inputRow = x.Slice(inputRows[e] * batch, batch);
             float sum = 0;
             for (int b = 0; b < batch; b++)
                 sum = MathF.FusedMultiplyAdd(deltaRow[b], inputRow[b], sum);
-            gradient[entries[e]] = accumulate ? gradient[entries[e]] + sum : sum;
+            ref float target = ref gradient[gradientIndices[e]];
+            target = accumulate ? target + sum : sum;
         }
     }
 }

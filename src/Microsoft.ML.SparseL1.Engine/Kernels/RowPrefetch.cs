@@ -16,16 +16,20 @@ internal static class RowPrefetch
     /// <summary>Asks for row <paramref name="row"/> of <paramref name="matrix"/> (rows of <paramref name="columns"/> floats) in the caches.</summary>
     public static unsafe void Row(float[] matrix, int row, int columns)
     {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
         long start = (long)row * columns;
         if (row < 0 || start + columns > matrix.Length)
             throw new ArgumentOutOfRangeException(nameof(row), $"Row {row} of {columns} floats is outside the {matrix.Length} floats given.");
-        if (!Sse.IsSupported)
+        if (!Sse.IsSupported || columns == 0)
             return;
-        fixed (float* first = &matrix[start])
+        fixed (float* data = matrix)
         {
-            byte* bytes = (byte*)first;
-            for (int offset = 0; offset < columns * sizeof(float); offset += LineBytes)
-                Sse.Prefetch0(bytes + offset);
+            // Every line the row touches, from the one its first float is on (an array's data need not start on a line)
+            // to the one its last float is on.
+            nuint first = (nuint)(data + start) & ~(nuint)(LineBytes - 1), last = (nuint)(data + start + columns - 1);
+            for (nuint line = first; line <= last; line += LineBytes)
+                Sse.Prefetch0((void*)line);
         }
     }
 }

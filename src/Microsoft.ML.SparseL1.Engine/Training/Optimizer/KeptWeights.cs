@@ -108,6 +108,9 @@ internal sealed class KeptWeights
 
     private int _columnCount;
 
+    /// <summary>When resident: the columns of the matrix it was made resident as (<see cref="MakeResident"/>).</summary>
+    public int ColumnCount => _columnCount;
+
     /// <summary>
     /// The same kept weights by column (CSC: where each column's entries start, each entry's row, and its index in
     /// <see cref="Values"/>, rows ascending within a column; the first <see cref="Count"/> entries), for the products that
@@ -161,9 +164,11 @@ internal sealed class KeptWeights
     /// ascending (rows ascending within a column): where each group starts, and each weight's row, column and index in
     /// <see cref="Values"/>. The weight gradient reads a group's delta rows from the first-level cache and each input row
     /// once per group, in address order (<see cref="Kernels.KeptGradientKernels"/>). Made at the first call after each
-    /// <see cref="MakeResident"/>, or for another group size.
+    /// <see cref="MakeResident"/>, or for another group size, in buffers reused from call to call: a list a caller holds
+    /// is valid until the pattern or the group size changes, and only its first <see cref="Count"/> entries (to
+    /// <c>GroupStarts[^1]</c>) are the weights.
     /// </summary>
-    public (int[] GroupStarts, int[] Rows, int[] Columns, int[] Entries) ByOutputGroups(int groupSize)
+    public (int[] GroupStarts, int[] OutputRows, int[] InputColumns, int[] Entries) ByOutputGroups(int groupSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groupSize, 1);
         if (!Resident)
@@ -180,7 +185,7 @@ internal sealed class KeptWeights
     /// <summary>A counting sort of each group's kept weights by column; rows ascend within a column because the rows are read in order.</summary>
     private void BuildByOutputGroups(int groupSize)
     {
-        int rows = RowStarts.Length - 1, groups = (rows + groupSize - 1) / groupSize;
+        int rows = RowStarts.Length - 1, groups = rows == 0 ? 0 : (rows - 1) / groupSize + 1;
         if (_groupStarts.Length != groups + 1)
             _groupStarts = new int[groups + 1];
         if (_groupRows.Length < _positions.Length)
@@ -194,7 +199,7 @@ internal sealed class KeptWeights
             _columnCursor = new int[_columnCount];
         for (int g = 0; g < groups; g++)
         {
-            int firstRow = g * groupSize, endRow = Math.Min(rows, firstRow + groupSize);
+            int firstRow = g * groupSize, endRow = firstRow + Math.Min(groupSize, rows - firstRow);
             int start = RowStarts[firstRow], end = RowStarts[endRow];
             _groupStarts[g + 1] = end;
             Array.Clear(_columnCursor);

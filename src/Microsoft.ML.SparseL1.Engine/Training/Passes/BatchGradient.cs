@@ -252,6 +252,8 @@ internal sealed class BatchGradient
         // Rows scattered over a large set are read from memory, not cache: two cores fetch them about twice as fast.
         Kernels.ParallelRanges.Run(count, 1, (long)count * columns < GatherParallelFloats ? 1 : Math.Min(network.Threads, 2), (begin, end) =>
         {
+            for (int r = begin; r < Math.Min(end, begin + PrefetchRows); r++)
+                Kernels.RowPrefetch.Row(features, order[first + r], columns);
             for (int r = begin; r < end; r++)
             {
                 if (r + PrefetchRows < end)

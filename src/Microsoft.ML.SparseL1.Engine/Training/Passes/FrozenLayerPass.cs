@@ -15,8 +15,9 @@ namespace Microsoft.ML.SparseL1.Training.Passes;
 /// transposed to that layout on the way in and the results back, so the rest of the network keeps its row-major layout.
 /// </summary>
 /// <remarks>
-/// Each output neuron (forward product, weight gradient) or input (input gradient) is summed by one thread, over its
-/// kept weights in ascending order, so the result does not depend on the thread count. It equals the dense products of
+/// Each output neuron (forward product) or input (input gradient) is summed by one thread, over its kept weights in
+/// ascending order, and each kept weight's gradient is one dot product over the batch by one thread, so the result does
+/// not depend on the thread count. It equals the dense products of
 /// the layer with its zeros up to the order of the float additions (FrozenLayerPassTests bound the difference).
 /// </remarks>
 internal sealed class FrozenLayerPass
@@ -29,7 +30,8 @@ internal sealed class FrozenLayerPass
 
     /// <summary>
     /// The output neurons whose kept weights' gradient is taken together (<see cref="KeptWeights.ByOutputGroups"/>): their
-    /// delta rows, 32 x 128 floats at the trainer's batch, take a third of a 48 KB first-level cache.
+    /// delta rows, 32 x 128 floats (16 KB) at the trainer's batch, leave room in a first-level cache of 32-48 KB for the
+    /// input rows read beside them. Groups of 64 rows measured the same (docs/kernels.md).
     /// </summary>
     private const int GradientGroupRows = 32;
 
@@ -80,10 +82,14 @@ internal sealed class FrozenLayerPass
     public void Backward(KeptWeights kept, ReadOnlySpan<float> delta, int rows, float[] keptGradient, bool accumulate, Span<float> inputGradient, int threads)
     {
         GemmPackingTranspose.Transpose(delta, _outputs, rows, _outputs, ByNeuron(rows), rows);
-        var (groupStarts, groupRows, groupColumns, groupEntries) = kept.ByOutputGroups(GradientGroupRows);
-        InParts(groupStarts.Length - 1, kept.Count, rows, threads, (first, end) =>
-            KeptGradientKernels.Gradient(groupRows, groupColumns, groupEntries, ByNeuron(rows), InputByFeature(rows), rows,
-                groupStarts[first], groupStarts[end], keptGradient, accumulate));
+        // The gradient kernel reads its rows unchecked: the list must be this layer's and the buffers the batch's.
+        if (kept.RowStarts.Length != _outputs + 1 || kept.ColumnCount != _inputs || keptGradient.Length < kept.Count || delta.Length < rows * _outputs)
+            throw new ArgumentException($"The kept weights ({kept.RowStarts.Length - 1} x {kept.ColumnCount}, {kept.Count} kept) or the buffers do not fit this {_outputs} x {_inputs} layer.", nameof(kept));
+        // Every entry's sum is the same whichever thread takes it, so the list is split evenly, not by groups.
+        var (_, outputRows, inputColumns, gradientIndices) = kept.ByOutputGroups(GradientGroupRows);
+        InParts(kept.Count, kept.Count, rows, threads, (first, end) =>
+            KeptGradientKernels.Gradient(outputRows, inputColumns, gradientIndices, ByNeuron(rows), InputByFeature(rows), rows,
+                first, end, keptGradient, accumulate));
         if (inputGradient.IsEmpty)
             return;
 

@@ -79,8 +79,29 @@ public class KeptWeightsTests
         // Another group size first: the list is made again for the size asked.
         _ = kept.ByOutputGroups(groupSize + 1);
         var (groupStarts, rows, columns, entries) = kept.ByOutputGroups(groupSize);
+        AssertGroups(kept, groupSize, Rows, Columns, groupStarts, rows, columns, entries);
 
-        int groups = (Rows + groupSize - 1) / groupSize;
+        // A new pattern (regathered and made resident again) gets a new list, as a fresh instance would.
+        TestData.KeepFraction(weights, 0.5, random);
+        kept.Regather(weights, null, null);
+        kept.MakeResident(Rows, Columns);
+        var again = kept.ByOutputGroups(groupSize);
+        var fresh = new KeptWeights(weights, null, null);
+        fresh.MakeResident(Rows, Columns);
+        var expected = fresh.ByOutputGroups(groupSize);
+        CollectionAssert.AreEqual(expected.GroupStarts, again.GroupStarts);
+        CollectionAssert.AreEqual(expected.Entries.Take(fresh.Count).ToArray(), again.Entries.Take(kept.Count).ToArray());
+        AssertGroups(kept, groupSize, Rows, Columns, again.GroupStarts, again.OutputRows, again.InputColumns, again.Entries);
+
+        // No kept weight: every group empty.
+        var none = new KeptWeights(new float[Rows * Columns], null, null);
+        none.MakeResident(Rows, Columns);
+        Assert.IsTrue(none.ByOutputGroups(groupSize).GroupStarts.All(start => start == 0));
+    }
+
+    private static void AssertGroups(KeptWeights kept, int groupSize, int rowCount, int columnCount, int[] groupStarts, int[] rows, int[] columns, int[] entries)
+    {
+        int groups = (rowCount + groupSize - 1) / groupSize;
         Assert.HasCount(groups + 1, groupStarts);
         Assert.AreEqual(0, groupStarts[0]);
         Assert.AreEqual(kept.Count, groupStarts[groups]);
@@ -90,7 +111,7 @@ public class KeptWeightsTests
             for (int e = groupStarts[g]; e < groupStarts[g + 1]; e++)
             {
                 Assert.AreEqual(g, rows[e] / groupSize, $"entry {e} is in its row's group");
-                Assert.AreEqual(kept.Positions[entries[e]], rows[e] * Columns + columns[e], $"entry {e} names its weight's row and column");
+                Assert.AreEqual(kept.Positions[entries[e]], rows[e] * columnCount + columns[e], $"entry {e} names its weight's row and column");
                 if (e > groupStarts[g])
                     Assert.IsTrue(columns[e - 1] < columns[e] || (columns[e - 1] == columns[e] && rows[e - 1] < rows[e]), $"entry {e}: columns ascending, then rows");
             }

@@ -58,6 +58,45 @@ public class FrozenLayerPassTests
     });
 
     [TestMethod]
+    public void KeptGradient_ByOutputGroups_GivesTheBitsOfTheRowByRowKernelItReplaced() => KernelPaths.ForEach(path =>
+    {
+        // The kernel before the lists (to commit 66a8ddc): a row's nonzeros eight at a time sharing the delta loads, then
+        // one at a time; every nonzero's sum the same sequence. The trained models' bits rest on the two agreeing.
+        var random = new Random(5);
+        const int rows = 70, inputs = 90;
+        foreach (int batch in new[] { 5, 64, 100, 128 })
+        {
+            float[] weights = TestData.Uniform(random, rows * inputs);
+            TestData.KeepFraction(weights, 0.15, random);
+            var kept = new KeptWeights(weights, null, null);
+            kept.MakeResident(rows, inputs);
+            float[] deltas = TestData.Uniform(random, rows * batch), x = TestData.Uniform(random, inputs * batch);
+            var (_, outputRows, inputColumns, entries) = kept.ByOutputGroups(32);
+            var lists = new float[kept.Count];
+            KeptGradientKernels.Gradient(outputRows, inputColumns, entries, deltas, x, batch, 0, kept.Count, lists, accumulate: false);
+            var byRows = new float[kept.Count];
+            RowByRowReference.Gradient(path, kept.RowStarts, kept.Columns, deltas, x, batch, byRows);
+            for (int k = 0; k < kept.Count; k++)
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(byRows[k]), BitConverter.SingleToInt32Bits(lists[k]), $"{path}: batch {batch}, kept weight {k}");
+        }
+    });
+
+    [TestMethod]
+    public void Backward_KeptWeightsOfAnotherShape_AreRefused()
+    {
+        // The gradient kernel reads rows unchecked, so the pass checks that the kept weights are its layer's.
+        var random = new Random(6);
+        float[] weights = TestData.Uniform(random, 10 * 20);
+        var kept = new KeptWeights(weights, null, null);
+        kept.MakeResident(10, 20);
+        var pass = new FrozenLayerPass(21, 10, 4);
+        pass.Forward(kept, MatrixOperand.RowMajor(new float[4 * 21], 4, 21), 4, new float[4 * 10], 1);
+        var error = Assert.ThrowsExactly<ArgumentException>(() => pass.Backward(kept, new float[4 * 10], 4, new float[kept.Count], false, default, 1));
+        StringAssert.Contains(error.Message, "10 x 20");
+        Assert.ThrowsExactly<ArgumentException>(() => new FrozenLayerPass(20, 10, 4).Backward(kept, new float[4 * 10], 4, new float[kept.Count - 1], false, default, 1));
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(7)]
     [DataRow(128)]
