@@ -1,6 +1,8 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.SparseL1.Model;
 
@@ -46,13 +48,26 @@ internal sealed class LayerColumns
     /// <summary><c>y = b + Σ_k values[k]·W[:, indices[k]]</c> (the layer's product, before the activation).</summary>
     public void Multiply(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> y)
     {
+        if (values.Length < indices.Length)
+            throw new ArgumentException($"{indices.Length} indices but {values.Length} values.", nameof(values));
         _bias.CopyTo(y);
+        // The column's weights and outputs come from the layer itself (outputs below its width, checked by the copy of
+        // the bias above), so only the row's indices are checked, once an input, not once a weight.
+        ref float output = ref MemoryMarshal.GetReference(y);
+        ref int rows = ref MemoryMarshal.GetArrayDataReference(_outputs);
+        ref float weights = ref MemoryMarshal.GetArrayDataReference(_weights);
+        int columns = _columnPointers.Length - 1;
         for (int k = 0; k < indices.Length; k++)
         {
             float x = values[k];
             int c = indices[k];
-            for (int p = _columnPointers[c]; p < _columnPointers[c + 1]; p++)
-                y[_outputs[p]] = MathF.FusedMultiplyAdd(x, _weights[p], y[_outputs[p]]);
+            if ((uint)c >= (uint)columns)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Input {c} at position {k} is outside the layer's {columns} inputs.");
+            for (int p = _columnPointers[c], end = _columnPointers[c + 1]; p < end; p++)
+            {
+                ref float target = ref Unsafe.Add(ref output, Unsafe.Add(ref rows, p));
+                target = MathF.FusedMultiplyAdd(x, Unsafe.Add(ref weights, p), target);
+            }
         }
     }
 
