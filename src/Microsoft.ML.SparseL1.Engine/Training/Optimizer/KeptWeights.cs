@@ -133,30 +133,43 @@ internal sealed class KeptWeights
     {
         if (_columnStarts.Length != _columnCount + 1)
             _columnStarts = new int[_columnCount + 1];
-        else
-            Array.Clear(_columnStarts);
         if (_columnRows.Length < _positions.Length)
         {
             _columnRows = new int[_positions.Length];
             _columnEntries = new int[_positions.Length];
         }
 
-        for (int k = 0; k < Count; k++)
-            _columnStarts[Columns[k] + 1]++;
-        for (int c = 0; c < _columnCount; c++)
-            _columnStarts[c + 1] += _columnStarts[c];
-        var next = _columnStarts.AsSpan(0, _columnCount).ToArray();
-        for (int r = 0; r + 1 < RowStarts.Length; r++)
+        // All rows as one group: each column's cursor ends where the next column starts.
+        _columnStarts[0] = 0;
+        SortByColumn(0, RowStarts.Length - 1, _columnStarts.AsSpan(1), _columnRows, null, _columnEntries);
+        _byColumnCurrent = true;
+    }
+
+    /// <summary>
+    /// A counting sort of the kept weights of rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) by column, rows
+    /// ascending within a column (the rows are read in order), written from <c>RowStarts[firstRow]</c> on: each weight's
+    /// row, column (unless <paramref name="columns"/> is null) and index in <see cref="Values"/>. On return
+    /// <paramref name="cursor"/> (one entry a column) holds where each column's weights end.
+    /// </summary>
+    private void SortByColumn(int firstRow, int endRow, Span<int> cursor, int[] rows, int[]? columns, int[] entries)
+    {
+        int start = RowStarts[firstRow], end = RowStarts[endRow];
+        cursor.Clear();
+        for (int k = start; k < end; k++)
+            cursor[Columns[k]]++;
+        for (int c = 0, at = start; c < cursor.Length; c++)
+            (cursor[c], at) = (at, at + cursor[c]);
+        for (int r = firstRow; r < endRow; r++)
         {
             for (int k = RowStarts[r]; k < RowStarts[r + 1]; k++)
             {
-                int slot = next[Columns[k]]++;
-                _columnRows[slot] = r;
-                _columnEntries[slot] = k;
+                int column = Columns[k], at = cursor[column]++;
+                rows[at] = r;
+                if (columns is not null)
+                    columns[at] = column;
+                entries[at] = k;
             }
         }
-
-        _byColumnCurrent = true;
     }
 
     /// <summary>
@@ -182,7 +195,7 @@ internal sealed class KeptWeights
         }
     }
 
-    /// <summary>A counting sort of each group's kept weights by column; rows ascend within a column because the rows are read in order.</summary>
+    /// <summary>Each group's kept weights sorted by column (<see cref="SortByColumn"/>).</summary>
     private void BuildByOutputGroups(int groupSize)
     {
         int rows = RowStarts.Length - 1, groups = rows == 0 ? 0 : (rows - 1) / groupSize + 1;
@@ -200,23 +213,8 @@ internal sealed class KeptWeights
         for (int g = 0; g < groups; g++)
         {
             int firstRow = g * groupSize, endRow = firstRow + Math.Min(groupSize, rows - firstRow);
-            int start = RowStarts[firstRow], end = RowStarts[endRow];
-            _groupStarts[g + 1] = end;
-            Array.Clear(_columnCursor);
-            for (int k = start; k < end; k++)
-                _columnCursor[Columns[k]]++;
-            for (int c = 0, at = start; c < _columnCount; c++)
-                (_columnCursor[c], at) = (at, at + _columnCursor[c]);
-            for (int r = firstRow; r < endRow; r++)
-            {
-                for (int k = RowStarts[r]; k < RowStarts[r + 1]; k++)
-                {
-                    int column = Columns[k], at = _columnCursor[column]++;
-                    _groupRows[at] = r;
-                    _groupColumns[at] = column;
-                    _groupEntries[at] = k;
-                }
-            }
+            _groupStarts[g + 1] = RowStarts[endRow];
+            SortByColumn(firstRow, endRow, _columnCursor, _groupRows, _groupColumns, _groupEntries);
         }
 
         _groupSize = groupSize;
