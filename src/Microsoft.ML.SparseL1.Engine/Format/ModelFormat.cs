@@ -21,6 +21,8 @@ namespace Microsoft.ML.SparseL1.Format;
 ///            int32 hasSelectionReport (0 or 1), then the report (see SelectionReportFormat)
 ///            int32 hasInputRange (0 or 1), then float[inputCount] lower | float[inputCount] upper   (from 0x00010003)
 ///            int32 scoring (0 row-wise, 1 each layer of a dense row by input where that is cheaper)  (from 0x00010004)
+///            int32 hasInputEncoding (0 or 1), then per input: int32 edgeCount (0, or 2 to 257) | float[edgeCount] edges
+///                                                   (from 0x00010005; layer[0].inputs is then the encoded slots)
 /// string:    int32 byteCount | UTF-8 bytes
 /// </code>
 /// Version history (docs/model-format.md, "Versions"; the reader accepts every version from
@@ -30,19 +32,23 @@ namespace Microsoft.ML.SparseL1.Format;
 /// 0x00010002: the identity entry is part of the format and required on load; the payload's layout is unchanged.
 /// 0x00010003: the input range the predictor clamps inputs to ends the payload (older files have none and score as before).
 /// 0x00010004: the payload ends with how a dense row's layers are scored: older files are row-wise and score as before.
+/// 0x00010005: the payload ends with the piecewise-linear input encoding, if any (older files have none).
 /// </remarks>
 internal static class ModelFormat
 {
     public static readonly byte[] Magic = "SPL1MLP\0"u8.ToArray();
 
     /// <summary>The version this library writes.</summary>
-    public const int CurrentVersion = 0x00010004;
+    public const int CurrentVersion = 0x00010005;
 
     /// <summary>The first version whose payload ends with the input range.</summary>
     public const int InputRangeVersion = 0x00010003;
 
     /// <summary>The first version whose payload ends with the scoring (<see cref="Model.CompactMlp.ScoresByInputs"/>).</summary>
     public const int ScoringVersion = 0x00010004;
+
+    /// <summary>The first version whose payload ends with the input encoding (<see cref="Model.CompactMlp.Encoding"/>).</summary>
+    public const int EncodingVersion = 0x00010005;
 
     /// <summary>The oldest version this library reads: files of every released version keep loading.</summary>
     public const int OldestReadableVersion = 0x00010001;

@@ -113,7 +113,9 @@ internal static class ModelReader
         for (int j = 0; j < layerCount; j++)
         {
             string name = $"layer[{j}]";
-            int inputs = reader.ReadInt32($"{name}.inputs", previous, previous);
+            // With an input encoding (from its version on) the first layer reads the encoded slots, checked once the encoding is read.
+            bool encodedInputs = j == 0 && version >= ModelFormat.EncodingVersion;
+            int inputs = reader.ReadInt32($"{name}.inputs", encodedInputs ? 1 : previous, encodedInputs ? ModelFormat.MaxWidth : previous);
             int outputs = reader.ReadInt32($"{name}.outputs", 1, ModelFormat.MaxWidth);
             float[] bias = reader.ReadFiniteFloats(outputs, $"{name}.bias");
             byte storage = reader.ReadByteInRange($"{name}.storage", 0, 1);
@@ -131,8 +133,8 @@ internal static class ModelReader
         // A trained network whose input reaches no output compacts to one constant layer, so it may have more layers.
         int trainedLayers = reader.ReadInt32("summary.layerCount", layerCount, ModelFormat.MaxLayers);
         int[] sizes = reader.ReadInt32s(trainedLayers + 1, "summary.trainedLayerSizes");
-        if (sizes[0] != inputCount || sizes[^1] != outputCount)
-            throw PayloadReader.Invalid("summary.trainedLayerSizes", "does not start with the input count and end with the output count");
+        if (sizes[0] != layers[0].Inputs || sizes[^1] != outputCount)
+            throw PayloadReader.Invalid("summary.trainedLayerSizes", "does not start with the first layer's input count and end with the output count");
         for (int j = 0; j < sizes.Length; j++)
         {
             // Hidden sizes bound the compact widths when the layers correspond one to one (not for a constant network).
@@ -156,10 +158,13 @@ internal static class ModelReader
             : null;
         var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadInputRange(reader, inputCount) : null;
         bool scoresByInputs = version >= ModelFormat.ScoringVersion && reader.ReadInt32("scoring", 0, 1) == 1;
+        var encoding = version >= ModelFormat.EncodingVersion && reader.ReadInt32("hasInputEncoding", 0, 1) == 1 ? ReadEncoding(reader, inputCount) : null;
         if (!reader.AtEnd)
             throw PayloadReader.Invalid("payload", $"has {reader.Remaining} unread bytes");
+        if (layers[0].Inputs != (encoding?.Width ?? inputCount))
+            throw PayloadReader.Invalid("layer[0].inputs", $"is {layers[0].Inputs}; expected {(encoding is null ? $"the input count {inputCount}" : $"the {encoding.Width} slots of the input encoding")}");
 
-        var network = new CompactMlp(inputCount, layers, inputRange, scoresByInputs);
+        var network = new CompactMlp(inputCount, layers, inputRange, scoresByInputs, encoding);
         return (new SparseMlpModelParameters(task, network, classes, sizes, lambdas, nonZero, report), feature);
     }
 
@@ -176,6 +181,27 @@ internal static class ModelReader
         }
 
         return new InputRange(lower, upper);
+    }
+
+    private static PiecewiseLinearInputs ReadEncoding(PayloadReader reader, int inputCount)
+    {
+        var edges = new float[inputCount][];
+        for (int i = 0; i < inputCount; i++)
+        {
+            int count = reader.ReadInt32($"inputEncoding[{i}].edgeCount", 0, PiecewiseLinearInputs.MaximumBins + 1);
+            if (count == 1)
+                throw PayloadReader.Invalid($"inputEncoding[{i}].edgeCount", "is 1; expected 0 or at least 2");
+            if ((long)count * 4 > reader.Remaining)
+                throw PayloadReader.Invalid($"inputEncoding[{i}].edges", $"needs {(long)count * 4} bytes but only {reader.Remaining} remain (truncated)");
+            edges[i] = reader.ReadFiniteFloats(count, $"inputEncoding[{i}].edges");
+            for (int t = 1; t < count; t++)
+            {
+                if (!(edges[i][t] > edges[i][t - 1]) || !float.IsFinite(edges[i][t] - edges[i][t - 1]))
+                    throw PayloadReader.Invalid($"inputEncoding[{i}].edges[{t}]", $"is {edges[i][t]}; edges must increase strictly, with finite gaps");
+            }
+        }
+
+        return new PiecewiseLinearInputs(edges);
     }
 
     private static CompactLayer ReadDense(PayloadReader reader, string name, int inputs, int outputs, float[] bias)

@@ -72,6 +72,12 @@ internal static class ModelWriter
         }
 
         writer.Write(model.Network.ScoresByInputs ? 1 : 0);
+        writer.Write(model.Network.Encoding is null ? 0 : 1);
+        foreach (float[] edges in model.Network.Encoding?.Edges ?? [])
+        {
+            writer.Write(edges.Length);
+            WriteFloats(writer, edges);
+        }
     }
 
     internal static void WriteString(BinaryWriter writer, string value)

@@ -19,12 +19,17 @@ internal sealed class CompactMlp
     /// <param name="layers">The layers, each taking the previous one's outputs.</param>
     /// <param name="inputRange">The range finite inputs are clamped to, or null.</param>
     /// <param name="scoresByInputs">Whether a dense row's layers are scored by input where that is cheaper (<see cref="ScoresByInputs"/>).</param>
-    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null, bool scoresByInputs = false)
+    /// <param name="encoding">The piecewise-linear encoding of the (clamped) inputs the first layer reads, or null.</param>
+    public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null, bool scoresByInputs = false,
+        PiecewiseLinearInputs? encoding = null)
     {
         if (layers.Count == 0)
             throw new ArgumentException("A network has at least one layer.", nameof(layers));
-        if (layers[0].Inputs != inputCount)
-            throw new ArgumentException($"The first layer takes {layers[0].Inputs} inputs, not {inputCount}.", nameof(layers));
+        if (encoding is not null && encoding.InputCount != inputCount)
+            throw new ArgumentException($"The input encoding takes {encoding.InputCount} inputs, not {inputCount}.", nameof(encoding));
+        int firstInputs = encoding?.Width ?? inputCount;
+        if (layers[0].Inputs != firstInputs)
+            throw new ArgumentException($"The first layer takes {layers[0].Inputs} inputs, not {firstInputs}" + (encoding is null ? "." : " (the encoded slots)."), nameof(layers));
         for (int j = 1; j < layers.Count; j++)
         {
             if (layers[j].Inputs != layers[j - 1].Outputs)
@@ -35,9 +40,10 @@ internal sealed class CompactMlp
             throw new ArgumentException($"The input range has {inputRange.Count} inputs, not {inputCount}.", nameof(inputRange));
         InputCount = inputCount;
         InputRange = inputRange;
+        Encoding = encoding;
         Layers = layers.ToArray();
-        MaxWidth = Math.Max(inputCount, Layers.Max(l => l.Outputs));
-        UsedInputs = Layers[0].UsedInputs();
+        MaxWidth = Math.Max(Math.Max(inputCount, firstInputs), Layers.Max(l => l.Outputs));
+        UsedInputs = encoding is null ? Layers[0].UsedInputs() : Layers[0].UsedInputs().Select(slot => encoding.SlotSources[slot]).Distinct().Order().ToArray();
         ScoresByInputs = scoresByInputs;
         _byInputs = scoresByInputs ? new Lazy<LayerByInputs?[]>(() => Layers.Select(LayerByInputs.For).ToArray()) : null;
     }
@@ -50,6 +56,12 @@ internal sealed class CompactMlp
 
     /// <summary>The training range finite inputs are clamped to before the first layer, or null (models written before it existed).</summary>
     public InputRange? InputRange { get; }
+
+    /// <summary>
+    /// The piecewise-linear encoding the (clamped) inputs pass through before the first layer, whose inputs are then its
+    /// slots (<see cref="PiecewiseLinearInputs.Width"/>); null when the first layer reads the inputs themselves.
+    /// </summary>
+    public PiecewiseLinearInputs? Encoding { get; }
 
     /// <summary>The widest activation, for sizing scratch buffers.</summary>
     public int MaxWidth { get; }
@@ -67,9 +79,10 @@ internal sealed class CompactMlp
     /// <summary>The layers by input, made on the first dense row of a model that <see cref="ScoresByInputs"/>.</summary>
     private readonly Lazy<LayerByInputs?[]>? _byInputs;
 
-    /// <summary>Compacts trained parameters.</summary>
-    public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null)
+    /// <summary>Compacts trained parameters (on the encoded slots when <paramref name="encoding"/> is given).</summary>
+    public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null, PiecewiseLinearInputs? encoding = null)
     {
+        int rawInputs = encoding?.InputCount ?? parameters.InputSize;
         int layers = parameters.LayerCount;
         var weights = parameters.Weights.Select(w => (float[])w.Clone()).ToArray();
         var biases = parameters.Biases.Select(b => (float[])b.Clone()).ToArray();
@@ -120,7 +133,8 @@ internal sealed class CompactMlp
         if (alive.Any(layer => !layer.Contains(true)))
         {
             int outputs = sizes[layers];
-            return new CompactMlp(sizes[0], [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange, scoresByInputs: true);
+            return new CompactMlp(rawInputs, [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange, scoresByInputs: true,
+                encoding);
         }
 
         var compact = new List<CompactLayer>(layers);
@@ -142,7 +156,7 @@ internal sealed class CompactMlp
             keptInputs = keptOutputs;
         }
 
-        return new CompactMlp(sizes[0], compact, inputRange, scoresByInputs: true);
+        return new CompactMlp(rawInputs, compact, inputRange, scoresByInputs: true, encoding);
     }
 
     /// <summary>Network outputs (before softmax or sigmoid) for one row; no allocation.</summary>
@@ -151,7 +165,21 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void Predict(ReadOnlySpan<float> features, Span<float> outputs, (float[] A, float[] B) scratch)
     {
-        if (InputRange is not null)
+        if (Encoding is not null)
+        {
+            // scratch.A holds the clamped row until it is encoded into scratch.B, which is free until the second layer.
+            if (InputRange is not null)
+            {
+                var clampedRow = scratch.A.AsSpan(0, InputCount);
+                InputRange.Clamp(features, clampedRow);
+                features = clampedRow;
+            }
+
+            var encoded = scratch.B.AsSpan(0, Encoding.Width);
+            Encoding.Encode(features, encoded);
+            features = encoded;
+        }
+        else if (InputRange is not null)
         {
             // scratch.B is free until the second layer: it holds the clamped row for the first.
             var clamped = scratch.B.AsSpan(0, InputCount);
@@ -174,8 +202,8 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void PredictSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> outputs, (float[] A, float[] B) scratch)
     {
-        if (InputRange is not null)
-            throw new InvalidOperationException("A network with an input range scores dense rows (the range may exclude the implicit zeros); densify the row and call Predict.");
+        if (InputRange is not null || Encoding is not null)
+            throw new InvalidOperationException("A network with an input range or an input encoding scores dense rows (the range or the bins may move the implicit zeros); densify the row and call Predict.");
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         (_firstLayerColumns ??= new LayerColumns(Layers[0])).Multiply(indices, values, first);
         if (NonFiniteInputs.Any(values))
@@ -268,6 +296,18 @@ internal sealed class CompactMlp
         }
     }
 
+    /// <summary>The first layer's inputs for a raw row with a non-finite input (the encoded slots when the model encodes; rare, so it allocates).</summary>
+    private ReadOnlySpan<float> FirstLayerRow(ReadOnlySpan<float> row)
+    {
+        if (Encoding is null)
+            return row;
+        float[] clamped = row.ToArray();
+        InputRange?.Clamp(row, clamped);
+        var encoded = new float[Encoding.Width];
+        Encoding.Encode(clamped, encoded);
+        return encoded;
+    }
+
     /// <summary>Buffers for <see cref="PredictBatch"/> calls on this network.</summary>
     public BatchWorkspace CreateWorkspace() => new(MaxWidth * BatchBlock);
 
@@ -279,6 +319,11 @@ internal sealed class CompactMlp
             int block = Math.Min(BatchBlock, rows - start);
             Kernels.GemmPackingTranspose.Transpose(features.Slice(start * InputCount, block * InputCount), InputCount, block, InputCount, current, block);
             InputRange?.ClampFeatureMajor(current.AsSpan(0, InputCount * block), block);
+            if (Encoding is not null)
+            {
+                Encoding.EncodeFeatureMajor(current, block, next);
+                (current, next) = (next, current);
+            }
 
             for (int j = 0; j < Layers.Length; j++)
             {
@@ -291,7 +336,7 @@ internal sealed class CompactMlp
                     {
                         var row = features.Slice((start + r) * InputCount, InputCount);
                         if (NonFiniteInputs.Any(row))
-                            NonFiniteInputs.Propagate(layer, default, row, y[r..], block);
+                            NonFiniteInputs.Propagate(layer, default, FirstLayerRow(row), y[r..], block);
                     }
                 }
                 else

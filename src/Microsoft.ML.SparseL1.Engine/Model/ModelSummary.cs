@@ -23,7 +23,9 @@ internal static class ModelSummary
             text.AppendLine(c, $"  trained layer {j}: {trained[j]}->{trained[j + 1]}, {model.LayerNonZeroCounts[j]:N0} of {weights:N0} nonzero ({1 - (double)model.LayerNonZeroCounts[j] / weights:P1} sparse), λ {model.Lambdas[j]:G4}");
         }
 
-        text.AppendLine(c, $"Compact network for prediction (neurons without effect removed): {string.Join("-", new[] { model.InputCount }.Concat(model.Layers.Select(l => l.OutputCount)))}");
+        if (model.Network.Encoding is { } encoding)
+            text.AppendLine(c, $"Inputs encoded piecewise-linearly: {model.InputCount} inputs into {encoding.Width} slots ({encoding.Edges.Count(e => e.Length > 0)} inputs cut into bins, the others passed on).");
+        text.AppendLine(c, $"Compact network for prediction (neurons without effect removed): {string.Join("-", new[] { model.Layers[0].InputCount }.Concat(model.Layers.Select(l => l.OutputCount)))}");
         foreach (var (layer, j) in model.Layers.Select((l, j) => (l, j)))
         {
             long cells = (long)layer.InputCount * layer.OutputCount;

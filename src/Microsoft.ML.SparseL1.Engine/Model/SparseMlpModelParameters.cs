@@ -78,25 +78,27 @@ public sealed class SparseMlpModelParameters
 
     /// <summary>
     /// The Euclidean norm of each input's first-layer weights (0 for an input the network does not use): how strongly
-    /// the network reads each feature value, for ranking or charting the inputs it kept.
+    /// the network reads each feature value, for ranking or charting the inputs it kept. With a piecewise-linear input
+    /// encoding, an input's norm is over the weights of all its slots.
     /// </summary>
     /// <returns><see cref="InputCount"/> norms.</returns>
     public double[] GetInputWeightNorms()
     {
         var first = Network.Layers[0];
+        int[]? source = Network.Encoding?.SlotSources;
         var squares = new double[InputCount];
         for (int o = 0; o < first.Outputs; o++)
         {
             if (first.IsSparse)
             {
                 for (int k = first.RowPointers[o]; k < first.RowPointers[o + 1]; k++)
-                    squares[first.ColumnIndices[k]] += (double)first.Values[k] * first.Values[k];
+                    squares[source?[first.ColumnIndices[k]] ?? first.ColumnIndices[k]] += (double)first.Values[k] * first.Values[k];
             }
             else
             {
-                var row = first.DenseWeights.Slice(o * InputCount, InputCount);
+                var row = first.DenseWeights.Slice(o * first.Inputs, first.Inputs);
                 for (int i = 0; i < row.Length; i++)
-                    squares[i] += (double)row[i] * row[i];
+                    squares[source?[i] ?? i] += (double)row[i] * row[i];
             }
         }
 

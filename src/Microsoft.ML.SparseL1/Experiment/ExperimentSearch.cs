@@ -11,7 +11,7 @@ namespace Microsoft.ML.SparseL1.Experiment;
 /// it starts at the trainer's defaults and moves one dimension at a time, trying next the cheapest point not yet tried
 /// next to the best so far (one step along one dimension, then two), so that cheap changes (sparsity, step) are tried
 /// before capacity and budget grow, and capacity grows only where it paid. A point is the index of a value in each
-/// dimension: width, hidden layers, target sparsity, step multiplier, epoch multiplier.
+/// dimension: width, hidden layers, target sparsity, step multiplier, epoch multiplier, input encoding.
 /// </summary>
 internal sealed class ExperimentSearch
 {
@@ -24,7 +24,7 @@ internal sealed class ExperimentSearch
         _options = options;
         Inputs = inputs;
         _sizes = [options.HiddenLayerWidths.Count, options.HiddenLayerCounts.Count, options.TargetSparsities.Count,
-            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count];
+            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count, options.PiecewiseLinearBins.Count];
         Start =
         [
             Closest(options.HiddenLayerWidths.Select(w => (double)w), defaultHiddenLayers.DefaultIfEmpty(0).Max()),
@@ -32,6 +32,7 @@ internal sealed class ExperimentSearch
             Closest(options.TargetSparsities.Select(t => (double)t), SparseMlpOptionsBase.Defaults.TargetSparsity),
             Closest(options.LearningRateMultipliers.Select(m => Math.Log(m)), 0),
             Closest(options.EpochMultipliers.Select(m => (double)m), 1),
+            Closest(options.PiecewiseLinearBins.Select(b => (double)b), 0),
         ];
     }
 
@@ -75,28 +76,29 @@ internal sealed class ExperimentSearch
         return Cheapest(AllPoints().Where(p => !WasTried(p)).ToList(), best);
     }
 
-    /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier.</summary>
-    public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier) Values(int[] point) =>
+    /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier, bins (0: inputs as they are).</summary>
+    public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier, int Bins) Values(int[] point) =>
         (Enumerable.Repeat(_options.HiddenLayerWidths[point[0]], _options.HiddenLayerCounts[point[1]]).ToArray(), _options.TargetSparsities[point[2]],
-            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]]);
+            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]], _options.PiecewiseLinearBins[point[5]]);
 
     /// <summary>
     /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the
-    /// multiplier 1 on small regression sets, is not counted: it is the same for every width). Ties go to the dimension
-    /// listed first (sparsity and step before capacity).
+    /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, each input counts
+    /// as its bins (at most: one-hot slots stay one). Ties go to the dimension listed first (sparsity and step before capacity).
     /// </summary>
     private double Cost(int[] point)
     {
-        var (hidden, _, _, epochs) = Values(point);
-        double weights = hidden.Length == 0 ? Inputs : (double)Inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
+        var (hidden, _, _, epochs, bins) = Values(point);
+        double inputs = (double)Inputs * Math.Max(1, bins);
+        double weights = hidden.Length == 0 ? inputs : inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
         return weights * epochs;
     }
 
     private int[]? Cheapest(List<int[]> candidates, int[] best) =>
         candidates.Count == 0 ? null : candidates.OrderBy(Cost).ThenBy(p => Array.IndexOf(s_dimensionOrder, ChangedDimension(p, best))).First();
 
-    /// <summary>Among points of equal cost: target sparsity, step, width, layers, epochs.</summary>
-    private static readonly int[] s_dimensionOrder = [2, 3, 0, 1, 4];
+    /// <summary>Among points of equal cost: target sparsity, step, width, layers, epochs, encoding.</summary>
+    private static readonly int[] s_dimensionOrder = [2, 3, 0, 1, 4, 5];
 
     private static int ChangedDimension(int[] point, int[] best)
     {

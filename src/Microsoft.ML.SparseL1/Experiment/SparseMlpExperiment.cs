@@ -226,10 +226,11 @@ public static class SparseMlpExperiment
     private static SparseMlpOptionsBase OptionsFor(int[] point, ExperimentSearch search, SparseMlpExperimentOptions experiment, SparseMlpTask task, int rows,
         Func<SparseMlpOptionsBase> newOptions)
     {
-        var (hidden, target, stepMultiplier, epochMultiplier) = search.Values(point);
+        var (hidden, target, stepMultiplier, epochMultiplier, bins) = search.Values(point);
         var options = Columns(newOptions(), experiment);
         options.HiddenLayerSizes = hidden;
         options.TargetSparsity = target;
+        options.PiecewiseLinearBins = bins == 0 ? null : bins;
         // Multiplier 1 keeps the trainer's own choice (the step chosen by cross-validation on small regression sets).
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;

@@ -63,6 +63,13 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>Training budgets to try as multiples of the trainer's default epochs for the data, each at least 1. Default 1, 2, 4.</summary>
     public IReadOnlyList<int> EpochMultipliers { get; set; } = [1, 2, 4];
 
+    /// <summary>
+    /// Input encodings to try: 0 feeds the inputs as they are, N encodes each numeric input piecewise-linearly in up to N
+    /// quantile bins (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/>); each 0 or in [2, 256]. Where trees lead
+    /// (counts, thresholds) the bins gain most; on smooth inputs they can lose, so the search measures both. Default 0, 8.
+    /// </summary>
+    public IReadOnlyList<int> PiecewiseLinearBins { get; set; } = [0, 8];
+
     /// <summary>Label column. Default <c>"Label"</c>.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -108,6 +115,8 @@ public sealed class SparseMlpExperimentOptions
         Check(TargetSparsities, nameof(TargetSparsities), t => t >= 0 && t < 1, "sparsities in [0, 1)");
         Check(LearningRateMultipliers, nameof(LearningRateMultipliers), m => float.IsFinite(m) && m > 0, "finite multipliers above 0");
         Check(EpochMultipliers, nameof(EpochMultipliers), m => m >= 1, "multipliers of at least 1");
+        Check(PiecewiseLinearBins, nameof(PiecewiseLinearBins), b => b == 0 || b is >= Model.PiecewiseLinearInputs.MinimumBins and <= Model.PiecewiseLinearInputs.MaximumBins,
+            $"0 or bin counts in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]");
         ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
     }

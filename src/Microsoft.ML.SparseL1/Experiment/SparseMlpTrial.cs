@@ -39,6 +39,9 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// </summary>
     public bool StoppedEarly { get; init; }
 
+    /// <summary>The bins of the trial's piecewise-linear input encoding (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/>); 0 where the inputs were fed as they are.</summary>
+    public int PiecewiseLinearBins { get; init; }
+
     /// <summary>
     /// The score on each fold of a second cross-validation split (another seed) for the trials the experiment checked
     /// again before choosing its best (<see cref="SparseMlpExperimentResult.Best"/>); empty for the others.
@@ -54,5 +57,5 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
 
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s{(PredictionMicroseconds is double micros ? $", {micros:F1} µs a row" : "")}");
+        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}{(PiecewiseLinearBins > 0 ? $", inputs in {PiecewiseLinearBins} bins" : "")}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s{(PredictionMicroseconds is double micros ? $", {micros:F1} µs a row" : "")}");
 }

@@ -33,6 +33,9 @@ internal sealed class OnnxGraph(OnnxContext context, DataViewSchema outputSchema
     /// <summary>A float tensor initializer.</summary>
     public string Initializer(string name, IEnumerable<float> values, params long[] dims) => context.AddInitializer(values, dims, Prefix + name);
 
+    /// <summary>An int64 tensor initializer.</summary>
+    public string Initializer(string name, IEnumerable<long> values, params long[] dims) => context.AddInitializer(values, dims, Prefix + name);
+
     /// <summary>A float scalar initializer.</summary>
     public string Initializer(string name, float value) => context.AddInitializer(value, Prefix + name);
 

@@ -1,6 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
+using System.Linq;
 using Microsoft.ML.SparseL1.Model;
 
 namespace Microsoft.ML.SparseL1.Onnx;
@@ -21,6 +22,8 @@ internal static class OnnxNetworkWriter
         string x = graph.Input(featureColumn);
         if (model.Network.InputRange is InputRange range)
             x = Clamp(graph, x, range);
+        if (model.Network.Encoding is PiecewiseLinearInputs encoding)
+            x = Encode(graph, x, encoding);
         var layers = model.Network.Layers;
         for (int j = 0; j < layers.Length; j++)
         {
@@ -38,6 +41,32 @@ internal static class OnnxNetworkWriter
         }
 
         TaskDescriptor.For(model.Task).WriteOnnxOutputs(graph, x);
+    }
+
+    /// <summary>
+    /// The encoded slots as <see cref="PiecewiseLinearInputs.Encode"/> computes them:
+    /// <c>Min(Max((Gather(x, sources) − left) / width, lower), upper)</c>, with NaN kept (<c>Where(IsNaN(v), v, …)</c>: ONNX
+    /// leaves Max and Min of NaN to the runtime, where .NET's propagate it).
+    /// </summary>
+    private static string Encode(OnnxGraph graph, string x, PiecewiseLinearInputs encoding)
+    {
+        int width = encoding.Width;
+        string sources = graph.Initializer("EncodingSources", encoding.SlotSources.Select(s => (long)s), width);
+        string left = graph.Initializer("EncodingLeft", encoding.SlotLefts, width);
+        string widths = graph.Initializer("EncodingWidth", encoding.SlotWidths, width);
+        string lower = graph.Initializer("EncodingLower", encoding.SlotLowers, width);
+        string upper = graph.Initializer("EncodingUpper", encoding.SlotUppers, width);
+        string gathered = graph.Temporary("EncodingGathered"), shifted = graph.Temporary("EncodingShifted"), scaled = graph.Temporary("EncodingScaled");
+        graph.Node("Gather", gathered, x, sources).AddAttribute("axis", 1L);
+        graph.Node("Sub", shifted, gathered, left);
+        graph.Node("Div", scaled, shifted, widths);
+        string raised = graph.Temporary("EncodingRaised"), clamped = graph.Temporary("EncodingClamped");
+        graph.Node("Max", raised, scaled, lower);
+        graph.Node("Min", clamped, raised, upper);
+        string nan = graph.Temporary("EncodingIsNaN"), result = graph.Temporary("EncodingSlots");
+        graph.Node("IsNaN", nan, scaled);
+        graph.Node("Where", result, nan, scaled, clamped);
+        return result;
     }
 
     /// <summary>

@@ -52,12 +52,12 @@ internal sealed class RowScorer
 
     /// <summary>
     /// Scores one row: a sparse vector through its nonzeros (<see cref="CompactMlp.PredictSparse"/>), a dense one (and any
-    /// row of a network that clamps its inputs, which may move the implicit zeros) through <paramref name="dense"/> (a buffer of the input size).
+    /// row of a network that clamps or encodes its inputs, which may move the implicit zeros) through <paramref name="dense"/> (a buffer of the input size).
     /// </summary>
     internal static void Predict(CompactMlp network, in VBuffer<float> features, float[] dense, Span<float> outputs, (float[] A, float[] B) scratch)
     {
         CheckRow(features, dense.Length);
-        if (features.IsDense || network.InputRange is not null)
+        if (features.IsDense || network.InputRange is not null || network.Encoding is not null)
         {
             features.CopyTo(dense);
             network.Predict(dense, outputs, scratch);

@@ -109,8 +109,21 @@ internal static class OptionsValidation
             Fail(nameof(options.Optimizer), $"must be a defined SparseMlpOptimizer; got {(int)options.Optimizer}");
         if (options.RefitEpochs < 0)
             Fail(nameof(options.RefitEpochs), $"must be at least 0; got {options.RefitEpochs}");
+        ValidateEncoding(options);
         if (selection.MaximumNumberOfIterations < 1)
             Fail(Selection(nameof(selection.MaximumNumberOfIterations)), $"must be at least 1; got {selection.MaximumNumberOfIterations}");
+    }
+
+    private static void ValidateEncoding(SparseMlpOptionsBase options)
+    {
+        if (options.PiecewiseLinearBins is not int bins)
+            return;
+        if (bins < Model.PiecewiseLinearInputs.MinimumBins || bins > Model.PiecewiseLinearInputs.MaximumBins)
+            Fail(nameof(options.PiecewiseLinearBins), $"must be null or in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]; got {bins}");
+        if (options.InputsToKeep.HasValue)
+            Fail(nameof(options.PiecewiseLinearBins), "cannot be combined with InputsToKeep (input selection chooses among the first layer's inputs, which the encoding turns into bins); leave one of them null");
+        if (options.Communicator is { Size: > 1 })
+            Fail(nameof(options.PiecewiseLinearBins), "is for training in one process (the bins are quantiles of all training rows); leave it null with a Communicator of more than one process");
     }
 
     private static void ValidateInputSelection(SparseMlpOptionsBase options)
@@ -149,8 +162,11 @@ internal static class OptionsValidation
         int[] hidden = DataDefaults.WidestHiddenLayers(options, featureCount);
         if (hidden.Length + 1 > ModelFormat.MaxLayers)
             Fail(nameof(options.HiddenLayerSizes), $"must hold at most {ModelFormat.MaxLayers - 1} hidden layers; got {hidden.Length}");
+        // Encoded, each input may become as many slots as bins.
+        long previous = (long)featureCount * (options.PiecewiseLinearBins ?? 1);
+        if (previous > ModelFormat.MaxWidth)
+            Fail(nameof(options.PiecewiseLinearBins), $"may make up to {previous:N0} slots of the {featureCount} inputs, more than a model holds ({ModelFormat.MaxWidth}); use fewer bins");
         long values = 0;
-        int previous = featureCount;
         for (int i = 0; i <= hidden.Length; i++)
         {
             int width = i < hidden.Length ? hidden[i] : outputCount;

@@ -31,9 +31,15 @@ internal static class SparseMlpFit
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
         var (info, data) = ReadData(trainData, task, options, cancellation);
         var inputRange = options.ClampInputsToTrainingRange ? InputRangeOf(data) : null;
+        var encoding = options.PiecewiseLinearBins is int bins ? EncodingOf(data, bins, options.FeatureColumnName) : null;
+        if (encoding is not null)
+            data = new TrainingData(encoding.EncodeRows(data.Features, data.Rows), data.Labels, data.Rows, encoding.Width, data.ExampleWeights);
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         var (sizes, training, choosesStep) = Resolve(task, options, info, data, channel);
+        if (encoding is not null)
+            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Inputs encoded piecewise-linearly: {0} inputs into {1} slots ({2} cut into at most {3} bins).",
+                encoding.InputCount, encoding.Width, encoding.Edges.Count(e => e.Length > 0), options.PiecewiseLinearBins));
         clock.Start();
         if (data.Shard is null && DataDefaults.ChoosesDepth(options, sizes, data.Rows))
             sizes = ChooseDepth(data, sizes, options, training, channel, cancellation);
@@ -48,7 +54,7 @@ internal static class SparseMlpFit
         // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
         standardization?.FoldInto(parameters);
         CheckFinite(parameters, options.Communicator is { Size: > 1 });
-        var compact = CompactMlp.FromParameters(parameters, inputRange);
+        var compact = CompactMlp.FromParameters(parameters, inputRange, encoding);
         report = ReportOutcome(compact, report, channel);
         var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
@@ -69,6 +75,18 @@ internal static class SparseMlpFit
         if (data.Shard?.Communicator is { } communicator)
             (lower, upper) = (Distributed.Collectives.AllGather<float>(communicator, lower), Distributed.Collectives.AllGather<float>(communicator, upper));
         return InputRange.FromExtremes(lower, upper, data.Columns);
+    }
+
+    /// <summary>The piecewise-linear encoding measured on the training rows; dense rows only (their implicit zeros would be encoded too).</summary>
+    private static PiecewiseLinearInputs EncodingOf(TrainingData data, int bins, string featureColumn)
+    {
+        if (data.Sparse is not null)
+        {
+            throw new ArgumentException($"PiecewiseLinearBins needs dense feature vectors; the feature column '{featureColumn}' arrived sparse (most slots implicit zeros, as text gives). Leave PiecewiseLinearBins null for sparse features.",
+                nameof(SparseMlpOptionsBase.PiecewiseLinearBins));
+        }
+
+        return PiecewiseLinearInputs.Measure(data.Features, data.Rows, data.Columns, bins);
     }
 
     /// <summary>Reads the rows (this rank's shard in data-parallel training) and refuses a set whose example weights sum to nothing.</summary>
@@ -101,7 +119,8 @@ internal static class SparseMlpFit
         int epochs = EpochsFor(options, task, info.FeatureCount, stepsPerEpoch, choosesStep);
         OptionsValidation.ValidateEpochDependent(options, epochs);
         int outputs = info.OutputCount;
-        int[] sizes = [info.FeatureCount, .. DataDefaults.HiddenLayerSizes(options, task, data.GlobalRows, info.FeatureCount, outputs), outputs];
+        // The network reads data.Columns inputs (the encoded slots when the inputs are encoded); the rule sees the feature column's.
+        int[] sizes = [data.Columns, .. DataDefaults.HiddenLayerSizes(options, task, data.GlobalRows, info.FeatureCount, outputs), outputs];
         const string resolved = " (default for this data)";
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Network {0}{1}; batch {2}{3}; {4} epochs of {5} steps a run{6}.",
             string.Join("-", sizes), options.HiddenLayerSizes is null ? resolved : "", effectiveBatch, options.BatchSize is null ? resolved : "",

@@ -259,21 +259,22 @@ public class SparseMlpExperimentTests
         var options = new SparseMlpExperimentOptions
         {
             HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [0, 1, 2], TargetSparsities = [0.5f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1],
+            PiecewiseLinearBins = [0, 8],
         };
         var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
         var models = new List<string>();
         for (int[]? point = search.Start; point is not null; point = search.Next(point))
         {
             search.Tried(point);
-            var (hidden, target, step, epochs) = search.Values(point);
-            models.Add($"{string.Join("x", hidden)}/{target}/{step}/{epochs}");
+            var (hidden, target, step, epochs, bins) = search.Values(point);
+            models.Add($"{string.Join("x", hidden)}/{target}/{step}/{epochs}/{bins}");
         }
 
-        // (3 widths x 2 depths + one linear model) x 2 targets x 2 steps, each once; the linear ones among them.
-        Assert.HasCount(28, models, string.Join("; ", models));
-        Assert.HasCount(28, models.Distinct().ToArray(), string.Join("; ", models));
-        Assert.HasCount(4, models.Where(m => m.StartsWith('/')).ToArray(), string.Join("; ", models));
-        Assert.AreEqual("16/0.9/1/1", models[0], "the search starts at the defaults");
+        // (3 widths x 2 depths + one linear model) x 2 targets x 2 steps x 2 encodings, each once; the linear ones among them.
+        Assert.HasCount(56, models, string.Join("; ", models));
+        Assert.HasCount(56, models.Distinct().ToArray(), string.Join("; ", models));
+        Assert.HasCount(8, models.Where(m => m.StartsWith('/')).ToArray(), string.Join("; ", models));
+        Assert.AreEqual("16/0.9/1/1/0", models[0], "the search starts at the defaults, inputs as they are");
     }
 
     [TestMethod]
@@ -282,6 +283,8 @@ public class SparseMlpExperimentTests
         var (ml, data) = ThreeClasses();
         var holdout = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HoldoutFraction = 0.7 }));
         StringAssert.Contains(holdout.Message, "HoldoutFraction must be in (0, 0.5]; got 0.7");
+        var bins = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { PiecewiseLinearBins = [0, 1] }));
+        StringAssert.Contains(bins.Message, "PiecewiseLinearBins must hold 0 or bin counts in [2, 256]; got 1");
         var counts = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerCounts = [0, 9] }));
         StringAssert.Contains(counts.Message, "HiddenLayerCounts must hold layer counts in [0, 8]; got 9");
         var widths = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerWidths = [16, 0] }));

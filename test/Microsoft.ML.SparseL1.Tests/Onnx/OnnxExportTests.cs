@@ -174,6 +174,41 @@ public class OnnxExportTests
         AssertClose(mlNetWide.Where(float.IsFinite).ToArray(), onnxWide.Where(float.IsFinite).ToArray(), "Score");
     }
 
+    /// <summary>
+    /// A model with a piecewise-linear input encoding (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/>) exports the
+    /// encoding into the graph: ONNX Runtime, in the plain and the compact export, scores rows inside and outside the
+    /// training range (with a NaN and an infinity among them) as the ML.NET predictor does.
+    /// </summary>
+    [TestMethod]
+    public void Regression_PiecewiseLinearInputs_OnnxRuntimeAgreesWithMlNet()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = RegressionOptions();
+        options.PiecewiseLinearBins = 6;
+        var model = ml.Transforms.Concatenate("Features", "A", "B").Append(ml.Regression.Trainers.SparseMlp(options)).Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
+        var encoding = model.LastTransformer.Model.Network.Encoding ?? throw new AssertFailedException("the model encodes its inputs");
+        Assert.AreEqual(20 * 6, encoding.Width, "every input of the fixture has many values: 6 bins each");
+
+        var wide = Inputs(200, 7, 1.5f);
+        wide[3].A[0] = float.NaN;
+        wide[5].B[2] = float.PositiveInfinity;
+        wide[6].A[4] = float.NegativeInfinity;
+        float[] mlNet = model.Transform(ml.Data.LoadFromEnumerable(wide)).GetColumn<float>("Score").ToArray();
+        Assert.IsTrue(float.IsNaN(mlNet[3]), "a NaN input gives NaN");
+        Assert.IsTrue(float.IsFinite(mlNet[5]) && float.IsFinite(mlNet[6]), "an infinite input fills or empties its bins");
+        foreach (bool compact in new[] { false, true })
+        {
+            using var stream = new MemoryStream();
+            if (compact)
+                ml.Model.ConvertToCompactOnnx(model, ml.Data.LoadFromEnumerable(wide), stream);
+            else
+                ml.Model.ConvertToOnnx(model, ml.Data.LoadFromEnumerable(wide), stream);
+            float[] onnx = Run(stream.ToArray(), wide)["Score.output"].AsTensor<float>().ToArray();
+            Assert.IsTrue(float.IsNaN(onnx[3]), $"compact {compact}: NaN in ONNX Runtime too");
+            AssertClose(mlNet.Where(float.IsFinite).ToArray(), onnx.Where(float.IsFinite).ToArray(), $"Score (compact {compact})");
+        }
+    }
+
     [TestMethod]
     public void Compact_SparseInitializersHoldExactlyTheNonzeroWeights()
     {
