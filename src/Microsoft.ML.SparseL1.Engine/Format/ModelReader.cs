@@ -185,6 +185,9 @@ internal static class ModelReader
 
     private static PiecewiseLinearInputs ReadEncoding(PayloadReader reader, int inputCount)
     {
+        // Every input has at least its edge count: a forged input count must not allocate before the bytes are there.
+        if ((long)inputCount * 4 > reader.Remaining)
+            throw PayloadReader.Invalid("inputEncoding", $"needs at least {(long)inputCount * 4} bytes for {inputCount} inputs but only {reader.Remaining} remain (truncated)");
         var edges = new float[inputCount][];
         for (int i = 0; i < inputCount; i++)
         {

@@ -11,7 +11,10 @@ public sealed class SparseMlpLayer
 
     internal SparseMlpLayer(Model.CompactLayer layer) => _layer = layer;
 
-    /// <summary>Inputs of the layer (after dead neurons of the previous layer were removed).</summary>
+    /// <summary>
+    /// Inputs of the layer (after dead neurons of the previous layer were removed); for the first layer of a model with a
+    /// piecewise-linear input encoding (<c>PiecewiseLinearBins</c>), the encoded slots, in input order, each input's bins together.
+    /// </summary>
     public int InputCount => _layer.Inputs;
 
     /// <summary>Outputs of the layer (after dead neurons were removed; output layer unchanged).</summary>

@@ -38,7 +38,10 @@ public sealed class SparseMlpModelParameters
     /// <summary>The layers of the compact network (dead hidden neurons removed), input side first.</summary>
     public IReadOnlyList<SparseMlpLayer> Layers { get; }
 
-    /// <summary>Layer sizes of the trained network (input, hidden..., output) before compaction.</summary>
+    /// <summary>
+    /// Layer sizes of the trained network (input, hidden..., output) before compaction; with a piecewise-linear input
+    /// encoding (<c>PiecewiseLinearBins</c>) the input size is the encoded slots, which the first layer reads.
+    /// </summary>
     public IReadOnlyList<int> TrainedLayerSizes { get; }
 
     /// <summary>λ_j of each weight layer that produced the network.</summary>
@@ -84,26 +87,35 @@ public sealed class SparseMlpModelParameters
     /// <returns><see cref="InputCount"/> norms.</returns>
     public double[] GetInputWeightNorms()
     {
-        var first = Network.Layers[0];
-        int[]? source = Network.Encoding?.SlotSources;
+        double[] slotSquares = FirstLayerColumnSquares();
+        if (Network.Encoding is not { } encoding)
+            return Array.ConvertAll(slotSquares, Math.Sqrt);
         var squares = new double[InputCount];
+        for (int slot = 0; slot < slotSquares.Length; slot++)
+            squares[encoding.SlotSources[slot]] += slotSquares[slot];
+        return Array.ConvertAll(squares, Math.Sqrt);
+    }
+
+    /// <summary>The sum of squares of each first-layer input's weights (per encoded slot when the model encodes its inputs).</summary>
+    internal double[] FirstLayerColumnSquares()
+    {
+        var first = Network.Layers[0];
+        var squares = new double[first.Inputs];
         for (int o = 0; o < first.Outputs; o++)
         {
             if (first.IsSparse)
             {
                 for (int k = first.RowPointers[o]; k < first.RowPointers[o + 1]; k++)
-                    squares[source?[first.ColumnIndices[k]] ?? first.ColumnIndices[k]] += (double)first.Values[k] * first.Values[k];
+                    squares[first.ColumnIndices[k]] += (double)first.Values[k] * first.Values[k];
             }
             else
             {
                 var row = first.DenseWeights.Slice(o * first.Inputs, first.Inputs);
                 for (int i = 0; i < row.Length; i++)
-                    squares[source?[i] ?? i] += (double)row[i] * row[i];
+                    squares[i] += (double)row[i] * row[i];
             }
         }
 
-        for (int i = 0; i < squares.Length; i++)
-            squares[i] = Math.Sqrt(squares[i]);
         return squares;
     }
 

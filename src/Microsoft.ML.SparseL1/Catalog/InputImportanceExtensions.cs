@@ -13,7 +13,9 @@ public static class InputImportanceExtensions
     /// Each input's first-layer weight norm times the input's standard deviation on <paramref name="data"/>: the
     /// weights in the standardized units the network was trained in (the delivered network has the standardization
     /// folded into its first layer, so its raw weights are large exactly for inputs that barely vary, such as an image's
-    /// border). 0 for an input the network does not use or that is constant on the data.
+    /// border). 0 for an input the network does not use or that is constant on the data. With a piecewise-linear input
+    /// encoding (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/>) each slot's norm is weighed by the slot's standard
+    /// deviation on the data, and an input's importance is the root of the sum of its slots' squares.
     /// </summary>
     /// <param name="model">A trained model.</param>
     /// <param name="data">Rows with the feature column (the training rows, or rows like them).</param>
@@ -29,8 +31,14 @@ public static class InputImportanceExtensions
         if (size != model.InputCount)
             throw new ArgumentOutOfRangeException(nameof(featureColumnName), $"The feature column '{featureColumnName}' has {size} values; the model takes {model.InputCount}.");
 
-        var sums = new double[size];
-        var squares = new double[size];
+        var network = model.Network;
+        int slots = network.Layers[0].Inputs;
+        var sums = new double[slots];
+        var squares = new double[slots];
+        // With an encoding each row is clamped and encoded as the predictor does, and the slots' spread is measured.
+        float[] dense = network.Encoding is null ? [] : new float[size];
+        float[] clamped = network.Encoding is null ? [] : new float[size];
+        float[] encoded = network.Encoding is null ? [] : new float[slots];
         long rows = 0;
         using (var cursor = data.GetRowCursor([column]))
         {
@@ -39,6 +47,24 @@ public static class InputImportanceExtensions
             while (cursor.MoveNext())
             {
                 getter(ref row);
+                if (network.Encoding is { } encoding)
+                {
+                    row.CopyTo(dense);
+                    if (network.InputRange is { } range)
+                        range.Clamp(dense, clamped);
+                    else
+                        dense.CopyTo(clamped, 0);
+                    encoding.Encode(clamped, encoded);
+                    for (int k = 0; k < slots; k++)
+                    {
+                        sums[k] += encoded[k];
+                        squares[k] += (double)encoded[k] * encoded[k];
+                    }
+
+                    rows++;
+                    continue;
+                }
+
                 var values = row.GetValues();
                 var indices = row.IsDense ? default : row.GetIndices();
                 for (int k = 0; k < values.Length; k++)
@@ -52,13 +78,17 @@ public static class InputImportanceExtensions
             }
         }
 
-        double[] importance = model.GetInputWeightNorms();
-        for (int i = 0; i < size; i++)
+        // Per first-layer input: its weights' squares times its variance on the data.
+        double[] weighted = model.FirstLayerColumnSquares();
+        for (int i = 0; i < slots; i++)
         {
             double mean = rows == 0 ? 0 : sums[i] / rows;
-            importance[i] *= rows == 0 ? 0 : Math.Sqrt(Math.Max(0, squares[i] / rows - mean * mean));
+            weighted[i] *= rows == 0 ? 0 : Math.Max(0, squares[i] / rows - mean * mean);
         }
 
-        return importance;
+        var importance = new double[size];
+        for (int i = 0; i < slots; i++)
+            importance[network.Encoding?.SlotSources[i] ?? i] += weighted[i];
+        return Array.ConvertAll(importance, Math.Sqrt);
     }
 }

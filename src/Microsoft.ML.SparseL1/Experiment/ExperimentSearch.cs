@@ -23,8 +23,11 @@ internal sealed class ExperimentSearch
     {
         _options = options;
         Inputs = inputs;
+        // Bins are for tabular inputs: a wide feature vector (text, hashed slots) is searched with its inputs as they are.
+        _bins = inputs <= MaximumEncodedInputs || !options.PiecewiseLinearBins.Any(b => b > 0) ? options.PiecewiseLinearBins
+            : options.PiecewiseLinearBins.Where(b => b == 0).DefaultIfEmpty(0).Distinct().ToArray();
         _sizes = [options.HiddenLayerWidths.Count, options.HiddenLayerCounts.Count, options.TargetSparsities.Count,
-            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count, options.PiecewiseLinearBins.Count];
+            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count, _bins.Count];
         Start =
         [
             Closest(options.HiddenLayerWidths.Select(w => (double)w), defaultHiddenLayers.DefaultIfEmpty(0).Max()),
@@ -32,9 +35,18 @@ internal sealed class ExperimentSearch
             Closest(options.TargetSparsities.Select(t => (double)t), SparseMlpOptionsBase.Defaults.TargetSparsity),
             Closest(options.LearningRateMultipliers.Select(m => Math.Log(m)), 0),
             Closest(options.EpochMultipliers.Select(m => (double)m), 1),
-            Closest(options.PiecewiseLinearBins.Select(b => (double)b), 0),
+            Closest(_bins.Select(b => (double)b), 0),
         ];
     }
+
+    /// <summary>
+    /// Above this many inputs the search keeps only 0 of <see cref="SparseMlpExperimentOptions.PiecewiseLinearBins"/>:
+    /// the encoding is for tabular inputs, and a wide vector's slots times the bins would make a huge first layer.
+    /// </summary>
+    public const int MaximumEncodedInputs = 1024;
+
+    /// <summary>The input encodings searched (the options' bins, or 0 alone for a wide feature vector).</summary>
+    private readonly IReadOnlyList<int> _bins;
 
     /// <summary>The number of inputs.</summary>
     public int Inputs { get; }
@@ -79,7 +91,7 @@ internal sealed class ExperimentSearch
     /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier, bins (0: inputs as they are).</summary>
     public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier, int Bins) Values(int[] point) =>
         (Enumerable.Repeat(_options.HiddenLayerWidths[point[0]], _options.HiddenLayerCounts[point[1]]).ToArray(), _options.TargetSparsities[point[2]],
-            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]], _options.PiecewiseLinearBins[point[5]]);
+            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]], _bins[point[5]]);
 
     /// <summary>
     /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the

@@ -66,7 +66,8 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>
     /// Input encodings to try: 0 feeds the inputs as they are, N encodes each numeric input piecewise-linearly in up to N
     /// quantile bins (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/>); each 0 or in [2, 256]. Where trees lead
-    /// (counts, thresholds) the bins gain most; on smooth inputs they can lose, so the search measures both. Default 0, 8.
+    /// (counts, thresholds) the bins gain most; on smooth inputs they can lose, so the search measures both. A feature
+    /// vector of more than 1,024 values (text, hashed slots) is searched with 0 alone. Default 0, 8.
     /// </summary>
     public IReadOnlyList<int> PiecewiseLinearBins { get; set; } = [0, 8];
 

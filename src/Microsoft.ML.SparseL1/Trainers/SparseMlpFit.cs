@@ -30,10 +30,13 @@ internal static class SparseMlpFit
         using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
         var (info, data) = ReadData(trainData, task, options, cancellation);
+        // Encoded inputs are dense rows (their range measured and clamped as on any dense rows).
+        if (options.PiecewiseLinearBins.HasValue)
+            data = Densified(data, options.FeatureColumnName);
         var inputRange = options.ClampInputsToTrainingRange ? InputRangeOf(data) : null;
-        var encoding = options.PiecewiseLinearBins is int bins ? EncodingOf(data, bins, options.FeatureColumnName) : null;
-        if (encoding is not null)
-            data = new TrainingData(encoding.EncodeRows(data.Features, data.Rows), data.Labels, data.Rows, encoding.Width, data.ExampleWeights);
+        PiecewiseLinearInputs? encoding = null;
+        if (options.PiecewiseLinearBins is int bins)
+            (data, encoding) = Encode(data, bins, options.FeatureColumnName);
         var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
         standardization?.Apply(data);
         var (sizes, training, choosesStep) = Resolve(task, options, info, data, channel);
@@ -77,16 +80,37 @@ internal static class SparseMlpFit
         return InputRange.FromExtremes(lower, upper, data.Columns);
     }
 
-    /// <summary>The piecewise-linear encoding measured on the training rows; dense rows only (their implicit zeros would be encoded too).</summary>
-    private static PiecewiseLinearInputs EncodingOf(TrainingData data, int bins, string featureColumn)
+    /// <summary>The rows as dense rows: rows the reader stored sparse (many one-hot slots) are densified for the encoding.</summary>
+    private static TrainingData Densified(TrainingData data, string featureColumn)
     {
-        if (data.Sparse is not null)
+        const string option = nameof(SparseMlpOptionsBase.PiecewiseLinearBins);
+        if (data.Sparse is not { } sparse)
+            return data;
+        if ((long)data.Rows * data.Columns > Array.MaxLength)
         {
-            throw new ArgumentException($"PiecewiseLinearBins needs dense feature vectors; the feature column '{featureColumn}' arrived sparse (most slots implicit zeros, as text gives). Leave PiecewiseLinearBins null for sparse features.",
-                nameof(SparseMlpOptionsBase.PiecewiseLinearBins));
+            throw new ArgumentException($"{option} needs the feature column '{featureColumn}' as dense rows, and its {data.Rows} rows of {data.Columns} slots (mostly zeros, as text gives) do not fit in one array; leave {option} null for such features.",
+                option);
         }
 
-        return PiecewiseLinearInputs.Measure(data.Features, data.Rows, data.Columns, bins);
+        return new TrainingData(sparse.ToDense(data.Rows), data.Labels, data.Rows, data.Columns, data.ExampleWeights);
+    }
+
+    /// <summary>
+    /// The dense training rows encoded piecewise-linearly, and the encoding, measured on them (every row counts the same,
+    /// whatever its example weight).
+    /// </summary>
+    private static (TrainingData Data, PiecewiseLinearInputs Encoding) Encode(TrainingData data, int bins, string featureColumn)
+    {
+        const string option = nameof(SparseMlpOptionsBase.PiecewiseLinearBins);
+        float[] features = data.Features;
+        var encoding = PiecewiseLinearInputs.Measure(features, data.Rows, data.Columns, bins);
+        if ((long)data.Rows * encoding.Width > Array.MaxLength)
+        {
+            throw new ArgumentException($"{option} = {bins} encodes the {data.Columns} values of the feature column '{featureColumn}' into {encoding.Width} slots, and {data.Rows} rows of them do not fit in one array ({Array.MaxLength} values); use fewer bins or fewer rows.",
+                option);
+        }
+
+        return (new TrainingData(encoding.EncodeRows(features, data.Rows), data.Labels, data.Rows, encoding.Width, data.ExampleWeights), encoding);
     }
 
     /// <summary>Reads the rows (this rank's shard in data-parallel training) and refuses a set whose example weights sum to nothing.</summary>

@@ -218,6 +218,88 @@ public class PiecewiseLinearInputsTests
         CollectionAssert.AreEqual(encoded.Transform(data).GetColumn<float>("Score").ToArray(), loaded.Transform(data).GetColumn<float>("Score").ToArray());
     }
 
+    private sealed class WideRow
+    {
+        [VectorType(40)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
+    /// <summary>
+    /// Rows of one count and 39 one-hot slots (under a tenth nonzero: the reader stores them sparse) train with bins: the
+    /// rows are densified, the count is cut into bins and the one-hot slots pass. Each input's importance on data is, as
+    /// a reference computed by hand says, the root of the sum over its slots of (slot weight norm · slot standard deviation)².
+    /// </summary>
+    [TestMethod]
+    public void Trainer_EncodesRowsStoredSparse_AndImportanceSumsEachInputsSlots()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(8);
+        var rows = Enumerable.Range(0, 600).Select(_ =>
+        {
+            var features = new float[40];
+            features[0] = MathF.Floor(MathF.Exp((float)random.NextDouble() * 6f));
+            features[1 + random.Next(39)] = 1f;
+            return new WideRow { Features = features, Label = features[0] > 30 || features[3] == 1f };
+        }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { PiecewiseLinearBins = 8, NumberOfEpochs = 10 }).Fit(data).Model;
+        var encoding = model.Network.Encoding ?? throw new AssertFailedException("the model encodes its inputs");
+        Assert.AreEqual(8 + 39, encoding.Width, "the count in 8 bins, the one-hot slots passed");
+
+        double[] importance = model.GetInputImportance(data);
+        var first = model.Network.Layers[0];
+        var slots = rows.Select(r =>
+        {
+            var clamped = r.Features.Select((v, i) => Math.Clamp(v, model.Network.InputRange!.Lower[i], model.Network.InputRange.Upper[i])).ToArray();
+            var encoded = new float[encoding.Width];
+            encoding.Encode(clamped, encoded);
+            return encoded;
+        }).ToArray();
+        var expected = new double[40];
+        for (int slot = 0; slot < encoding.Width; slot++)
+        {
+            double norm = 0;
+            for (int o = 0; o < first.Outputs; o++)
+            {
+                double w = first.IsSparse ? SparseWeight(first, o, slot) : first.DenseWeights[o * first.Inputs + slot];
+                norm += w * w;
+            }
+
+            double mean = slots.Average(x => (double)x[slot]);
+            double variance = slots.Average(x => ((double)x[slot] - mean) * ((double)x[slot] - mean));
+            expected[encoding.SlotSources[slot]] += norm * variance;
+        }
+
+        for (int i = 0; i < 40; i++)
+            TestData.AssertClose(Math.Sqrt(expected[i]), importance[i], 1e-9, 1e-12, $"input {i}");
+        Assert.IsGreaterThan(0, importance[0], "the count is used");
+    }
+
+    private static double SparseWeight(CompactLayer layer, int output, int input)
+    {
+        for (int k = layer.RowPointers[output]; k < layer.RowPointers[output + 1]; k++)
+        {
+            if (layer.ColumnIndices[k] == input)
+                return layer.Values[k];
+        }
+
+        return 0;
+    }
+
+    [TestMethod]
+    public void ExperimentSearch_KeepsTheInputsAsTheyAre_ForAWideFeatureVector()
+    {
+        var options = new SparseMlpExperimentOptions { HiddenLayerWidths = [8], HiddenLayerCounts = [1], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [1] };
+        var narrow = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 1024, defaultHiddenLayers: [8]);
+        var wide = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 1025, defaultHiddenLayers: [8]);
+        Assert.AreEqual(8, narrow.Values(narrow.Next(narrow.Start)!).Bins, "1,024 inputs: the bins are searched");
+        narrow.Tried(narrow.Start);
+        wide.Tried(wide.Start);
+        Assert.IsNull(wide.Next(wide.Start), "1,025 inputs: the inputs as they are is the only encoding");
+    }
+
     [TestMethod]
     public void Trainer_RefusesBadBins_AndTheCombinationsItCannotServe_NamingTheOption()
     {
