@@ -131,9 +131,8 @@ public abstract class SparseMlpOptionsBase
     /// input's range on its own, as a tree's splits do; inputs with two values or fewer (one-hot slots) pass as they are.
     /// The encoding is part of the model (saved, exported to ONNX), the first layer's weights and the sparsity target
     /// count its slots. 2 to 256; null (the default) feeds the inputs as they are. Dense feature vectors in one process
-    /// only; not with <see cref="InputsToKeep"/>. On tabular data where trees lead (counts, thresholds) 8 bins gained up to
-    /// 0.07 in accuracy; on a few smooth regression sets they lost (docs/algorithm.md §9): the experiment
-    /// (<c>SparseMlpExperiment</c>) tries both.
+    /// only; not with <see cref="InputsToKeep"/>. It helps most where trees lead (heavy-tailed counts, thresholds) and
+    /// can cost on smooth inputs (measurements: docs/algorithm.md §9), so the experiment (<c>SparseMlpExperiment</c>) tries both.
     /// </summary>
     public int? PiecewiseLinearBins { get; set; }
 
