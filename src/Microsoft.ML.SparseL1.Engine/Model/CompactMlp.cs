@@ -165,27 +165,11 @@ internal sealed class CompactMlp
     /// <param name="scratch">Two buffers of at least <see cref="MaxWidth"/> floats.</param>
     public void Predict(ReadOnlySpan<float> features, Span<float> outputs, (float[] A, float[] B) scratch)
     {
-        if (Encoding is not null)
-        {
-            // scratch.A holds the clamped row until it is encoded into scratch.B, which is free until the second layer.
-            if (InputRange is not null)
-            {
-                var clampedRow = scratch.A.AsSpan(0, InputCount);
-                InputRange.Clamp(features, clampedRow);
-                features = clampedRow;
-            }
-
-            var encoded = scratch.B.AsSpan(0, Encoding.Width);
-            Encoding.Encode(features, encoded);
-            features = encoded;
-        }
-        else if (InputRange is not null)
-        {
-            // scratch.B is free until the second layer: it holds the clamped row for the first.
-            var clamped = scratch.B.AsSpan(0, InputCount);
-            InputRange.Clamp(features, clamped);
-            features = clamped;
-        }
+        // scratch.B is free until the second layer: it holds the row the first layer reads (scratch.A the clamped row on
+        // the way to an encoding).
+        features = Encoding is null
+            ? FirstLayerInputs(features, scratch.B.AsSpan(0, InputCount), default)
+            : FirstLayerInputs(features, scratch.A.AsSpan(0, InputCount), scratch.B.AsSpan(0, Encoding.Width));
 
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         Multiply(0, features, first);
@@ -296,17 +280,31 @@ internal sealed class CompactMlp
         }
     }
 
-    /// <summary>The first layer's inputs for a raw row with a non-finite input (the encoded slots when the model encodes; rare, so it allocates).</summary>
-    private ReadOnlySpan<float> FirstLayerRow(ReadOnlySpan<float> row)
+    /// <summary>
+    /// The row the first layer reads: <paramref name="row"/> clamped to the input range into <paramref name="clamped"/>
+    /// (<see cref="InputCount"/> floats) and encoded into <paramref name="encoded"/> (<see cref="PiecewiseLinearInputs.Width"/>
+    /// floats), each where the model does so; the row itself where it does neither.
+    /// </summary>
+    internal ReadOnlySpan<float> FirstLayerInputs(ReadOnlySpan<float> row, Span<float> clamped, Span<float> encoded)
     {
-        if (Encoding is null)
-            return row;
-        float[] clamped = row.ToArray();
-        InputRange?.Clamp(row, clamped);
-        var encoded = new float[Encoding.Width];
-        Encoding.Encode(clamped, encoded);
-        return encoded;
+        if (InputRange is not null)
+        {
+            InputRange.Clamp(row, clamped);
+            row = clamped;
+        }
+
+        if (Encoding is not null)
+        {
+            Encoding.Encode(row, encoded);
+            row = encoded;
+        }
+
+        return row;
     }
+
+    /// <summary>The first layer's inputs for a raw row with a non-finite input (the encoded slots when the model encodes; rare, so it allocates).</summary>
+    private ReadOnlySpan<float> FirstLayerRow(ReadOnlySpan<float> row) =>
+        Encoding is null ? row : FirstLayerInputs(row, new float[InputCount], new float[Encoding.Width]);
 
     /// <summary>Buffers for <see cref="PredictBatch"/> calls on this network.</summary>
     public BatchWorkspace CreateWorkspace() => new(MaxWidth * BatchBlock);

@@ -47,18 +47,14 @@ public static class InputImportanceExtensions
             while (cursor.MoveNext())
             {
                 getter(ref row);
-                if (network.Encoding is { } encoding)
+                if (network.Encoding is not null)
                 {
                     row.CopyTo(dense);
-                    if (network.InputRange is { } range)
-                        range.Clamp(dense, clamped);
-                    else
-                        dense.CopyTo(clamped, 0);
-                    encoding.Encode(clamped, encoded);
+                    var encodedRow = network.FirstLayerInputs(dense, clamped, encoded);
                     for (int k = 0; k < slots; k++)
                     {
-                        sums[k] += encoded[k];
-                        squares[k] += (double)encoded[k] * encoded[k];
+                        sums[k] += encodedRow[k];
+                        squares[k] += (double)encodedRow[k] * encodedRow[k];
                     }
 
                     rows++;
