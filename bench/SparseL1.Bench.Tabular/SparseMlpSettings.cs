@@ -49,8 +49,6 @@ internal sealed class SparseMlpSettings
     public IEstimator<ITransformer> Wrap(MLContext ml, IEstimator<ITransformer> trainer)
     {
         string? pre = _settings.Where(setting => setting.Key.Equals(PreKey, StringComparison.OrdinalIgnoreCase)).Select(setting => setting.Value).LastOrDefault();
-        if (pre is not null && pre.StartsWith("ple:", StringComparison.OrdinalIgnoreCase))
-            return new PiecewiseLinearEncoding(ml, int.Parse(pre[4..], CultureInfo.InvariantCulture)).Append(trainer);
         return pre?.ToLowerInvariant() switch
         {
             null => trainer,
