@@ -42,4 +42,18 @@ internal static class TestData
             throw new Microsoft.VisualStudio.TestTools.UnitTesting.AssertFailedException(
                 $"{what}: expected {expected:R}, got {actual:R} (tolerance {tolerance:R}).");
     }
+
+    /// <summary>The weight from <paramref name="input"/> to <paramref name="output"/> of a layer, dense or CSR (0 where the CSR row has no entry).</summary>
+    public static float Weight(SparseMlpLayer layer, int output, int input)
+    {
+        if (!layer.IsSparse)
+            return layer.DenseWeights[output * layer.InputCount + input];
+        for (int k = layer.RowPointers[output]; k < layer.RowPointers[output + 1]; k++)
+        {
+            if (layer.ColumnIndices[k] == input)
+                return layer.Values[k];
+        }
+
+        return 0f;
+    }
 }

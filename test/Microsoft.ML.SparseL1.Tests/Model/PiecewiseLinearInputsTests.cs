@@ -249,7 +249,7 @@ public class PiecewiseLinearInputsTests
         Assert.AreEqual(8 + 39, encoding.Width, "the count in 8 bins, the one-hot slots passed");
 
         double[] importance = model.GetInputImportance(data);
-        var first = model.Network.Layers[0];
+        var first = model.Layers[0];
         var slots = rows.Select(r =>
         {
             var clamped = r.Features.Select((v, i) => Math.Clamp(v, model.Network.InputRange!.Lower[i], model.Network.InputRange.Upper[i])).ToArray();
@@ -261,9 +261,9 @@ public class PiecewiseLinearInputsTests
         for (int slot = 0; slot < encoding.Width; slot++)
         {
             double norm = 0;
-            for (int o = 0; o < first.Outputs; o++)
+            for (int o = 0; o < first.OutputCount; o++)
             {
-                double w = first.IsSparse ? SparseWeight(first, o, slot) : first.DenseWeights[o * first.Inputs + slot];
+                double w = TestData.Weight(first, o, slot);
                 norm += w * w;
             }
 
@@ -275,17 +275,6 @@ public class PiecewiseLinearInputsTests
         for (int i = 0; i < 40; i++)
             TestData.AssertClose(Math.Sqrt(expected[i]), importance[i], 1e-9, 1e-12, $"input {i}");
         Assert.IsGreaterThan(0, importance[0], "the count is used");
-    }
-
-    private static double SparseWeight(CompactLayer layer, int output, int input)
-    {
-        for (int k = layer.RowPointers[output]; k < layer.RowPointers[output + 1]; k++)
-        {
-            if (layer.ColumnIndices[k] == input)
-                return layer.Values[k];
-        }
-
-        return 0;
     }
 
     [TestMethod]

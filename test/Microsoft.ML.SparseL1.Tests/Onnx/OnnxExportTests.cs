@@ -231,7 +231,7 @@ public class OnnxExportTests
             {
                 for (int i = 0; i < layer.InputCount; i++)
                 {
-                    float w = layer.IsSparse ? SparseWeight(layer, o, i) : layer.DenseWeights[o * layer.InputCount + i];
+                    float w = Infrastructure.TestData.Weight(layer, o, i);
                     if (w != 0f)
                     {
                         expectedIndices.Add((long)o * layer.InputCount + i);
@@ -256,17 +256,6 @@ public class OnnxExportTests
     /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
     private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
         new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
-
-    private static float SparseWeight(SparseMlpLayer layer, int output, int input)
-    {
-        for (int k = layer.RowPointers[output]; k < layer.RowPointers[output + 1]; k++)
-        {
-            if (layer.ColumnIndices[k] == input)
-                return layer.Values[k];
-        }
-
-        return 0f;
-    }
 
     /// <summary>ML.NET's Transform of 1,000 fresh rows, and ONNX Runtime's outputs for the same rows from the exported model.</summary>
     private static (IDataView MlNet, Dictionary<string, DisposableNamedOnnxValue> Onnx, byte[] File) ScoreBoth(MLContext ml, ITransformer model, bool compact,
