@@ -153,10 +153,7 @@ public class ModelFormatFuzzTests
         model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, CompactMlp.FromParameters(parameters), ["a", "b", "c"],
             parameters.LayerSizes, [1e-3f, 2e-3f, 3e-3f], parameters.CountNonZeroWeights(), null);
         Assert.IsTrue(model.Layers[0].IsSparse, "the fixture must cover the CSR branch");
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-            ModelWriter.Write(writer, model, "Features");
-        return stream.ToArray();
+        return Infrastructure.ModelBytes.Of(model);
     }
 
     private static byte[] Mutate(byte[] original, Random random)

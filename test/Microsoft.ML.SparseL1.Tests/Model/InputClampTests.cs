@@ -4,7 +4,6 @@ using System;
 using System.IO;
 using System.Linq;
 using Microsoft.ML.Data;
-using Microsoft.ML.SparseL1.Format;
 using Microsoft.ML.SparseL1.Kernels;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
@@ -137,11 +136,7 @@ public class InputClampTests
         var range = new InputRange([0f, -1f, 2f], [1f, 1f, 6f]);
         var model = new SparseMlpModelParameters(SparseMlpTask.Regression, CompactMlp.FromParameters(parameters, range), [], [3, 4, 1], [0f, 0f],
             parameters.CountNonZeroWeights(), null);
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            ModelWriter.Write(writer, model, "Features");
-        buffer.Position = 0;
-        var loaded = ModelReader.Read(buffer).Model;
+        var loaded = ModelBytes.Reload(model);
         CollectionAssert.AreEqual(range.Lower, loaded.Network.InputRange!.Lower);
         CollectionAssert.AreEqual(range.Upper, loaded.Network.InputRange!.Upper);
         float[] outside = [5f, -7f, 100f];

@@ -1,9 +1,7 @@
 // Licensed under the MIT License. See LICENSE in the repository root.
 
 using System;
-using System.IO;
 using System.Linq;
-using Microsoft.ML.SparseL1.Format;
 using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.ML.SparseL1.Training;
@@ -163,11 +161,7 @@ public class LayerByInputsTests
         {
             var model = new SparseMlpModelParameters(SparseMlpTask.Regression, network, [], parameters.LayerSizes, new float[parameters.LayerCount],
                 parameters.CountNonZeroWeights(), null);
-            using var buffer = new MemoryStream();
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-                ModelWriter.Write(writer, model, "Features");
-            buffer.Position = 0;
-            var loaded = ModelReader.Read(buffer).Model;
+            var loaded = ModelBytes.Reload(model);
             Assert.AreEqual(network.ScoresByInputs, loaded.Network.ScoresByInputs);
             CollectionAssert.AreEqual(model.PredictRaw(x), loaded.PredictRaw(x), $"by inputs: {network.ScoresByInputs}");
         }

@@ -130,11 +130,8 @@ public class PiecewiseLinearInputsTests
         float[] x = TestData.Uniform(random, Rows * Inputs, 5f);
         x[11] = float.NaN;
         var model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, encoded, [], [encoding.Width, 8, 3], [0f, 0f], parameters.CountNonZeroWeights(), null);
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            ModelWriter.Write(writer, model, "Features");
-        buffer.Position = 0;
-        var loaded = ModelReader.Read(buffer).Model;
+        byte[] bytes = ModelBytes.Of(model);
+        var loaded = ModelReader.Read(new MemoryStream(bytes)).Model;
         for (int e = 0; e < Inputs; e++)
             CollectionAssert.AreEqual(encoding.Edges[e], loaded.Network.Encoding!.Edges[e], $"input {e}'s edges after the file");
 
@@ -166,7 +163,6 @@ public class PiecewiseLinearInputsTests
         Assert.ThrowsExactly<InvalidOperationException>(() => encoded.PredictSparse([0], [1f], new float[3], scratch));
 
         // A forged file whose last input's last edge falls below the one before is refused, naming that edge.
-        byte[] bytes = buffer.ToArray();
         int lastEdge = bytes.Length - 4 - 4;
         float[] lastEdges = encoding.Edges[Inputs - 1].Length > 0 ? encoding.Edges[Inputs - 1] : throw new AssertFailedException("fixture: the last input has bins");
         System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(lastEdge), lastEdges[^2] - 1f);

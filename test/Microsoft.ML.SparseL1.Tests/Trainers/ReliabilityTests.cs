@@ -79,10 +79,7 @@ public class ReliabilityTests
                 report.Iterations.Select(i => i with { Seconds = 0 }).ToList(), report.ChosenIteration, report.Converged);
             var copy = new SparseMlpModelParameters(model.Task, model.Network, model.ClassNames, model.TrainedLayerSizes.ToArray(), model.Lambdas.ToArray(),
                 model.LayerNonZeroCounts.ToArray(), masked);
-            using var stream = new MemoryStream();
-            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-                Microsoft.ML.SparseL1.Format.ModelWriter.Write(writer, copy, "Features");
-            return stream.ToArray();
+            return Infrastructure.ModelBytes.Of(copy);
         }
 
         byte[] first = Payload(1);
