@@ -197,11 +197,9 @@ internal static class ModelReader
             if ((long)count * 4 > reader.Remaining)
                 throw PayloadReader.Invalid($"inputEncoding[{i}].edges", $"needs {(long)count * 4} bytes but only {reader.Remaining} remain (truncated)");
             edges[i] = reader.ReadFiniteFloats(count, $"inputEncoding[{i}].edges");
-            for (int t = 1; t < count; t++)
-            {
-                if (!(edges[i][t] > edges[i][t - 1]) || !float.IsFinite(edges[i][t] - edges[i][t - 1]))
-                    throw PayloadReader.Invalid($"inputEncoding[{i}].edges[{t}]", $"is {edges[i][t]}; edges must increase strictly, with finite gaps");
-            }
+            int bad = PiecewiseLinearInputs.FirstBadEdge(edges[i]);
+            if (bad >= 0)
+                throw PayloadReader.Invalid($"inputEncoding[{i}].edges[{bad}]", $"is {edges[i][bad]}; edges must increase strictly, with finite gaps");
         }
 
         return new PiecewiseLinearInputs(edges);

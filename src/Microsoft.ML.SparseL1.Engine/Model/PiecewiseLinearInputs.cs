@@ -190,12 +190,21 @@ internal sealed class PiecewiseLinearInputs
         ArgumentNullException.ThrowIfNull(edges);
         if (edges.Length == 1 || edges.Length > MaximumBins + 1)
             throw new ArgumentException($"Input {input} has {edges.Length} edges; expected none, or 2 to {MaximumBins + 1}.", nameof(edges));
+        int bad = FirstBadEdge(edges);
+        if (bad >= 0)
+            throw new ArgumentException($"Input {input}'s edge {bad} is {edges[bad]}; edges must be finite and strictly increasing, with finite gaps.", nameof(edges));
+        return (float[])edges.Clone();
+    }
+
+    /// <summary>The first edge that is not finite, or not above the one before by a finite gap; −1 when every edge is fine.</summary>
+    internal static int FirstBadEdge(ReadOnlySpan<float> edges)
+    {
         for (int t = 0; t < edges.Length; t++)
         {
-            if (!float.IsFinite(edges[t]) || (t > 0 && !(edges[t] > edges[t - 1])) || (t > 0 && !float.IsFinite(edges[t] - edges[t - 1])))
-                throw new ArgumentException($"Input {input}'s edge {t} is {edges[t]}; edges must be finite and strictly increasing, with finite gaps.", nameof(edges));
+            if (!float.IsFinite(edges[t]) || (t > 0 && (!(edges[t] > edges[t - 1]) || !float.IsFinite(edges[t] - edges[t - 1]))))
+                return t;
         }
 
-        return (float[])edges.Clone();
+        return -1;
     }
 }
