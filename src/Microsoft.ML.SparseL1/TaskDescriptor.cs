@@ -181,7 +181,7 @@ internal abstract class TaskDescriptor
             OutputColumnNames.PredictedLabel => (ValueGetter<uint>)((ref uint value) =>
             {
                 score();
-                value = (uint)ArgMax(outputs) + 1;
+                value = (uint)Model.PredictedClass.Of(outputs) + 1;
             }),
             _ => throw NotAnOutput(name),
         };
@@ -198,18 +198,6 @@ internal abstract class TaskDescriptor
             string key = graph.Temporary("Key");
             graph.Node("Add", key, index, graph.Initializer("One", 1L));
             graph.Node("Cast", graph.Column(OutputColumnNames.PredictedLabel), key).AddAttribute("to", typeof(uint));
-        }
-
-        private static int ArgMax(ReadOnlySpan<float> values)
-        {
-            int best = 0;
-            for (int i = 1; i < values.Length; i++)
-            {
-                if (values[i] > values[best])
-                    best = i;
-            }
-
-            return best;
         }
     }
 

@@ -80,6 +80,12 @@ public sealed class SparseMlpModelParameters
     internal CompactMlp Network { get; }
 
     /// <summary>
+    /// The most bins the piecewise-linear input encoding cut an input into (the <c>PiecewiseLinearBins</c> it was trained
+    /// with, or the trainer's choice; inputs with fewer distinct values get fewer); 0 when the inputs are fed as they are.
+    /// </summary>
+    public int PiecewiseLinearBins => Network.Encoding is { } encoding ? encoding.Edges.Max(e => Math.Max(0, e.Length - 1)) : 0;
+
+    /// <summary>
     /// The Euclidean norm of each input's first-layer weights (0 for an input the network does not use): how strongly
     /// the network reads each feature value, for ranking or charting the inputs it kept. With a piecewise-linear input
     /// encoding, an input's norm is over the weights of all its slots.

@@ -128,7 +128,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null)
             {
-                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 ? 0 : bins,
+                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 && _model is not null ? PipelineModels.Network(_model).PiecewiseLinearBins : bins,
             };
         }
     }

@@ -230,7 +230,7 @@ public static class SparseMlpExperiment
         var options = Columns(newOptions(), experiment);
         options.HiddenLayerSizes = hidden;
         options.TargetSparsity = target;
-        options.PiecewiseLinearBins = bins == 0 ? null : bins;
+        options.PiecewiseLinearBins = bins;
         // Multiplier 1 keeps the trainer's own choice (the step chosen by cross-validation on small regression sets).
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;

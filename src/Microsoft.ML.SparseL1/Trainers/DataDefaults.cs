@@ -94,6 +94,31 @@ internal static class DataDefaults
     /// </summary>
     internal static int ImportanceInputLimit { get; set; } = 256;
 
+    /// <summary>
+    /// With <see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/> null, the bins of the piecewise-linear encoding the
+    /// trainer weighs against the inputs as they are by 3-fold cross-validation on the training rows (<see cref="ChoosesEncoding"/>); 0 never.
+    /// </summary>
+    internal static int ChosenEncodingBins { get; set; } = 8;
+
+    /// <summary>From this many training rows the encoding is chosen (<see cref="ChoosesEncoding"/>): on fewer, a third of them validates too little.</summary>
+    internal static int EncodingChosenFromRows { get; set; } = 100;
+
+    /// <summary>Below this many training rows the encoding is chosen (<see cref="ChoosesEncoding"/>): the choice's six fold runs cost about four fits.</summary>
+    internal static int EncodingChosenBelowRows { get; set; } = 10000;
+
+    /// <summary>The most encoded values (rows times slots) the choice prepares beside the rows as they are.</summary>
+    private const long MaximumChosenEncodingValues = 1L << 25;
+
+    /// <summary>
+    /// Whether the trainer chooses between the inputs as they are and encoded in <see cref="ChosenEncodingBins"/> bins:
+    /// with the option null, a single process, no input selection, from <see cref="EncodingChosenFromRows"/> to fewer than <see cref="EncodingChosenBelowRows"/> rows,
+    /// at most <see cref="Experiment.ExperimentSearch.MaximumEncodedInputs"/> inputs (tabular ones), and an encoded copy of a modest size.
+    /// </summary>
+    public static bool ChoosesEncoding(SparseMlpOptionsBase options, Training.Data.TrainingData data, int inputs) =>
+        ChosenEncodingBins > 0 && options.PiecewiseLinearBins is null && !options.InputsToKeep.HasValue && data.Shard is null
+        && data.Rows >= EncodingChosenFromRows && data.Rows < EncodingChosenBelowRows && inputs <= Experiment.ExperimentSearch.MaximumEncodedInputs
+        && (long)data.Rows * inputs * (ChosenEncodingBins + 1) <= MaximumChosenEncodingValues;
+
     /// <summary>The number of hidden layers the options give (before any data is seen).</summary>
     public static int HiddenLayerCount(SparseMlpOptionsBase options) => options.HiddenLayerSizes?.Length ?? HiddenLayers;
 

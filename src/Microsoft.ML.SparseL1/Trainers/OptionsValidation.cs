@@ -116,14 +116,14 @@ internal static class OptionsValidation
 
     private static void ValidateEncoding(SparseMlpOptionsBase options)
     {
-        if (options.PiecewiseLinearBins is not int bins)
+        if (options.PiecewiseLinearBins is not int bins || bins == 0)
             return;
         if (bins < Model.PiecewiseLinearInputs.MinimumBins || bins > Model.PiecewiseLinearInputs.MaximumBins)
-            Fail(nameof(options.PiecewiseLinearBins), $"must be null or in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]; got {bins}");
+            Fail(nameof(options.PiecewiseLinearBins), $"must be null, 0 or in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]; got {bins}");
         if (options.InputsToKeep.HasValue)
-            Fail(nameof(options.PiecewiseLinearBins), "cannot be combined with InputsToKeep (input selection chooses among the first layer's inputs, which the encoding turns into bins); leave one of them null");
+            Fail(nameof(options.PiecewiseLinearBins), "cannot be combined with InputsToKeep (input selection chooses among the first layer's inputs, which the encoding turns into bins); leave it null or 0 with InputsToKeep");
         if (options.Communicator is { Size: > 1 })
-            Fail(nameof(options.PiecewiseLinearBins), "is for training in one process (the bins are quantiles of all training rows); leave it null with a Communicator of more than one process");
+            Fail(nameof(options.PiecewiseLinearBins), "is for training in one process (the bins are quantiles of all training rows); leave it null or 0 with a Communicator of more than one process");
     }
 
     private static void ValidateInputSelection(SparseMlpOptionsBase options)
@@ -163,7 +163,7 @@ internal static class OptionsValidation
         if (hidden.Length + 1 > ModelFormat.MaxLayers)
             Fail(nameof(options.HiddenLayerSizes), $"must hold at most {ModelFormat.MaxLayers - 1} hidden layers; got {hidden.Length}");
         // Encoded, each input may become as many slots as bins.
-        long previous = (long)featureCount * (options.PiecewiseLinearBins ?? 1);
+        long previous = (long)featureCount * (options.PiecewiseLinearBins is > 0 and int bins ? bins : 1);
         if (previous > ModelFormat.MaxWidth)
             Fail(nameof(options.PiecewiseLinearBins), $"may make up to {previous:N0} slots of the {featureCount} inputs, more than a model holds ({ModelFormat.MaxWidth}); use fewer bins");
         long values = 0;

@@ -29,21 +29,19 @@ internal static class SparseMlpFit
         options.Communicator?.CheckRankAndSize($"{nameof(options)}.{nameof(options.Communicator)}");
         using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
-        var (info, data) = ReadData(trainData, task, options, cancellation);
-        // Encoded inputs are dense rows (their range measured and clamped as on any dense rows).
-        if (options.PiecewiseLinearBins.HasValue)
-            data = Densified(data, options.FeatureColumnName);
-        var inputRange = options.ClampInputsToTrainingRange ? InputRangeOf(data) : null;
-        PiecewiseLinearInputs? encoding = null;
-        if (options.PiecewiseLinearBins is int bins)
-            (data, encoding) = Encode(data, bins, options.FeatureColumnName);
-        var standardization = options.Standardize ? Standardization.Measure(data, standardizeLabel: TaskDescriptor.For(task).StandardizesLabel) : null;
-        standardization?.Apply(data);
-        var (sizes, training, choosesStep) = Resolve(task, options, info, data, channel);
-        if (encoding is not null)
-            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Inputs encoded piecewise-linearly: {0} inputs into {1} slots ({2} cut into at most {3} bins).",
-                encoding.InputCount, encoding.Width, encoding.Edges.Count(e => e.Length > 0), options.PiecewiseLinearBins));
+        var (info, read) = ReadData(trainData, task, options, cancellation);
+        // The encoded candidate of the choice is prepared first: preparing the inputs as they are standardizes the read rows in place.
+        var encodedCandidate = DataDefaults.ChoosesEncoding(options, read, info.FeatureCount)
+            ? PreparedInputs.Of(read, DataDefaults.ChosenEncodingBins, task, options) : null;
+        var inputs = PreparedInputs.Of(read, options.PiecewiseLinearBins is > 0 and int bins ? bins : null, task, options);
+        var (sizes, training, choosesStep) = Resolve(task, options, info, inputs.Data, channel);
         clock.Start();
+        if (encodedCandidate is not null)
+            (inputs, sizes) = ChooseEncoding(inputs, encodedCandidate, sizes, options, training, channel, cancellation);
+        if (inputs.Encoding is { } encoding)
+            channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Inputs encoded piecewise-linearly: {0} inputs into {1} slots ({2} cut into at most {3} bins).",
+                encoding.InputCount, encoding.Width, encoding.Edges.Count(e => e.Length > 0), options.PiecewiseLinearBins ?? DataDefaults.ChosenEncodingBins));
+        var data = inputs.Data;
         if (data.Shard is null && DataDefaults.ChoosesDepth(options, sizes, data.Rows))
             sizes = ChooseDepth(data, sizes, options, training, channel, cancellation);
         if (choosesStep)
@@ -55,62 +53,15 @@ internal static class SparseMlpFit
             Refit(data, parameters, options, training, progress, channel, cancellation);
         progress.ThrowIfFailed();
         // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
-        standardization?.FoldInto(parameters);
+        inputs.Standardization?.FoldInto(parameters);
         CheckFinite(parameters, options.Communicator is { Size: > 1 });
-        var compact = CompactMlp.FromParameters(parameters, inputRange, encoding);
+        var compact = CompactMlp.FromParameters(parameters, inputs.Range, inputs.Encoding);
         report = ReportOutcome(compact, report, channel);
         var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture, "Trained {0}: sparsity {1:P2} ({2} of {3} weights nonzero) in {4:F1}s.",
             string.Join("-", sizes), model.Sparsity, model.NonZeroWeightCount, model.WeightCount, clock.Elapsed.TotalSeconds));
         return new SparseMlpPredictionTransformer(model, options.FeatureColumnName);
-    }
-
-    /// <summary>
-    /// The range of each input over the training rows (of every rank), which the delivered network clamps its inputs to
-    /// (<see cref="InputRange"/>); none for sparse rows, whose implicit zeros a range could move.
-    /// </summary>
-    private static InputRange? InputRangeOf(TrainingData data)
-    {
-        if (data.Sparse is not null)
-            return null;
-        var (lower, upper) = InputRange.Extremes(data.Features, data.Rows, data.Columns);
-        if (data.Shard?.Communicator is { } communicator)
-            (lower, upper) = (Distributed.Collectives.AllGather<float>(communicator, lower), Distributed.Collectives.AllGather<float>(communicator, upper));
-        return InputRange.FromExtremes(lower, upper, data.Columns);
-    }
-
-    /// <summary>The rows as dense rows: rows the reader stored sparse (many one-hot slots) are densified for the encoding.</summary>
-    private static TrainingData Densified(TrainingData data, string featureColumn)
-    {
-        const string option = nameof(SparseMlpOptionsBase.PiecewiseLinearBins);
-        if (data.Sparse is not { } sparse)
-            return data;
-        if ((long)data.Rows * data.Columns > Array.MaxLength)
-        {
-            throw new ArgumentException($"{option} needs the feature column '{featureColumn}' as dense rows, and its {data.Rows} rows of {data.Columns} slots (mostly zeros, as text gives) do not fit in one array; leave {option} null for such features.",
-                option);
-        }
-
-        return new TrainingData(sparse.ToDense(data.Rows), data.Labels, data.Rows, data.Columns, data.ExampleWeights);
-    }
-
-    /// <summary>
-    /// The dense training rows encoded piecewise-linearly, and the encoding, measured on them (every row counts the same,
-    /// whatever its example weight).
-    /// </summary>
-    private static (TrainingData Data, PiecewiseLinearInputs Encoding) Encode(TrainingData data, int bins, string featureColumn)
-    {
-        const string option = nameof(SparseMlpOptionsBase.PiecewiseLinearBins);
-        float[] features = data.Features;
-        var encoding = PiecewiseLinearInputs.Measure(features, data.Rows, data.Columns, bins);
-        if ((long)data.Rows * encoding.Width > Array.MaxLength)
-        {
-            throw new ArgumentException($"{option} = {bins} encodes the {data.Columns} values of the feature column '{featureColumn}' into {encoding.Width} slots, and {data.Rows} rows of them do not fit in one array ({Array.MaxLength} values); use fewer bins or fewer rows.",
-                option);
-        }
-
-        return (new TrainingData(encoding.EncodeRows(features, data.Rows), data.Labels, data.Rows, encoding.Width, data.ExampleWeights), encoding);
     }
 
     /// <summary>Reads the rows (this rank's shard in data-parallel training) and refuses a set whose example weights sum to nothing.</summary>
@@ -174,12 +125,32 @@ internal static class SparseMlpFit
         TrainingCancellation cancellation)
     {
         var (rate, losses) = StepSizeChoice.Choose(data, training, DataDefaults.StepMultipliers,
-            (rows, settings) => TrainOnce(rows, sizes, options, settings, (_, _, _) => { }, cancellation).Parameters);
+            (rows, settings) => FoldRun(rows, sizes, options, settings, cancellation));
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "LearningRate {0} chosen by {1}-fold cross-validation on the training rows; validation loss per candidate: {2}.", rate, StepSizeChoice.Folds,
             string.Join(", ", DataDefaults.StepMultipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
                 $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
         return training with { LearningRate = rate };
+    }
+
+    /// <summary>
+    /// The inputs as they are or encoded piecewise-linearly (<see cref="DataDefaults.ChosenEncodingBins"/>), whichever
+    /// scores better in 3-fold cross-validation on the training rows (<see cref="FoldValidation"/>) with the resolved
+    /// network (logged with both): by the error rate for classification, whose cross-entropy the encoded network's sharper
+    /// fits raise even where it classifies more rows right, and by the squared error for regression. A tie keeps the inputs as they are.
+    /// </summary>
+    private static (PreparedInputs Inputs, int[] Sizes) ChooseEncoding(PreparedInputs plain, PreparedInputs encoded, int[] sizes, SparseMlpOptionsBase options,
+        TrainingSettings training, IChannel channel, TrainingCancellation cancellation)
+    {
+        int[][] candidates = [sizes, [encoded.Data.Columns, .. sizes[1..]]];
+        double[] losses = new FoldValidation([plain.Data, encoded.Data], training.Seed, training.Loss, training.Threads) { ScoresErrorRate = true }.Losses(candidates.Length,
+            (k, fit) => FoldRun(fit, candidates[k], options, training with { Threads = 1 }, cancellation));
+        bool encode = losses[1] < losses[0];
+        channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
+            "{0} chosen by {1}-fold cross-validation on the training rows; validation {2} as they are: {3:G5}, in {4} bins: {5:G5}.",
+            encode ? "Inputs encoded piecewise-linearly" : "Inputs as they are", FoldValidation.Folds,
+            training.Loss == Training.Passes.LossKind.SquaredError ? "loss" : "error rate", losses[0], DataDefaults.ChosenEncodingBins, losses[1]));
+        return encode ? (encoded, candidates[1]) : (plain, sizes);
     }
 
     /// <summary>
@@ -191,7 +162,7 @@ internal static class SparseMlpFit
     {
         int[][] candidates = [[sizes[0], sizes[1], sizes[^1]], sizes];
         double[] losses = new FoldValidation(data, training.Seed, training.Loss, training.Threads).Losses(candidates.Length,
-            (k, fit) => TrainOnce(fit, candidates[k], options, training with { Threads = 1 }, (_, _, _) => { }, cancellation).Parameters);
+            (k, fit) => FoldRun(fit, candidates[k], options, training with { Threads = 1 }, cancellation));
         int chosen = losses[1] < losses[0] ? 1 : 0;
         channel.Info(MessageSensitivity.None, string.Format(CultureInfo.InvariantCulture,
             "Network {0} chosen by {1}-fold cross-validation on the training rows; validation loss {2}: {3:G5}, {4}: {5:G5}.", string.Join("-", candidates[chosen]),
@@ -287,8 +258,15 @@ internal static class SparseMlpFit
     /// <summary>Restarts with half the step after a divergence, before the divergence error is thrown.</summary>
     private const int MaxDivergenceRetries = 4;
 
+    /// <summary>
+    /// One run of a choice's cross-validation on a fold's fitting rows: trained as the delivered run would be, without
+    /// progress reports or a checkpoint (the user's checkpoint folder holds the delivered run's selection only).
+    /// </summary>
+    private static MlpParameters FoldRun(TrainingData fit, int[] sizes, SparseMlpOptionsBase options, TrainingSettings training, TrainingCancellation cancellation) =>
+        TrainOnce(fit, sizes, options, training, (_, _, _) => { }, cancellation, checkpoints: false).Parameters;
+
     private static (MlpParameters Parameters, float[] Lambdas, SparsitySelectionReport? Report) TrainOnce(TrainingData data, int[] sizes,
-        SparseMlpOptionsBase options, TrainingSettings training, Action<int, EpochSummary, float[]> report, TrainingCancellation cancellation)
+        SparseMlpOptionsBase options, TrainingSettings training, Action<int, EpochSummary, float[]> report, TrainingCancellation cancellation, bool checkpoints = true)
     {
         int layers = sizes.Length - 1;
         if (options.Lambda.HasValue || options.LayerLambdas is not null)
@@ -326,7 +304,7 @@ internal static class SparseMlpFit
             ? SparsityTracking.Run(data, sizes, options.Seed, training, selection, new TrackingSettings { InputsToKeep = options.InputsToKeep },
                 (run, lambdas, s) => report(run, s, lambdas), cancellation)
             : ParameterSelection.Run(data, sizes, options.Seed, training, selection, (run, lambdas, s) => report(run, s, lambdas), cancellation,
-                CheckpointFor(options, data, sizes, training));
+                checkpoints ? CheckpointFor(options, data, sizes, training) : null);
     }
 
     /// <summary>

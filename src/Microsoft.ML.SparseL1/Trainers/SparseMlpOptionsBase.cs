@@ -125,14 +125,22 @@ public abstract class SparseMlpOptionsBase
     public bool ClampInputsToTrainingRange { get; set; } = true;
 
     /// <summary>
-    /// When set, each input with more than two distinct values in the training rows is encoded piecewise-linearly before
-    /// the first layer: cut at up to this many + 1 quantiles of its training values, it becomes one slot per bin, each
-    /// rising from 0 to 1 across its bin (Gorishniy et al., NeurIPS 2022), so the network can weigh each stretch of an
-    /// input's range on its own, as a tree's splits do; inputs with two values or fewer (one-hot slots) pass as they are.
-    /// The encoding is part of the model (saved, exported to ONNX), the first layer's weights and the sparsity target
-    /// count its slots. 2 to 256; null (the default) feeds the inputs as they are. Dense feature vectors in one process
-    /// only; not with <see cref="InputsToKeep"/>. It helps most where trees lead (heavy-tailed counts, thresholds) and
-    /// can cost on smooth inputs (measurements: docs/algorithm.md §9), so the experiment (<c>SparseMlpExperiment</c>) tries both.
+    /// The piecewise-linear input encoding (Gorishniy et al., NeurIPS 2022): each input with more than two distinct
+    /// values in the training rows is cut at up to this many + 1 quantiles of its training values and becomes one slot per
+    /// bin, each rising from 0 to 1 across its bin, so the network can weigh each stretch of an input's range on its own,
+    /// as a tree's splits do; inputs with two values or fewer (one-hot slots) pass as they are. The encoding is part of
+    /// the model (saved, exported to ONNX), the first layer's weights and the sparsity target count its slots. It helps
+    /// most where trees lead (heavy-tailed counts, thresholds) and can cost on smooth inputs (measurements:
+    /// docs/algorithm.md §9).
+    /// <para>
+    /// Null (the default): the trainer chooses. On feature vectors of at most 1,024 slots, 100 to 9,999 rows and one
+    /// process, without <see cref="InputsToKeep"/>, it trains the resolved network on the inputs as they are and in 8
+    /// bins in 3-fold cross-validation on the training rows and keeps the encoding that scores better (the error rate for
+    /// classification, the squared error for regression; a tie keeps the inputs as they are), at the cost of six fold
+    /// runs; otherwise the inputs are fed as they are. <see cref="SparseMlpModelParameters.PiecewiseLinearBins"/> tells
+    /// which was kept. 0 feeds the inputs as they are; 2 to 256 encodes them in that many bins (dense feature vectors in
+    /// one process only; not with <see cref="InputsToKeep"/>).
+    /// </para>
     /// </summary>
     public int? PiecewiseLinearBins { get; set; }
 

@@ -106,7 +106,7 @@ public class DataParallelTrainingTests
             o.Communicator = communicator;
             return trainer(new MLContext(seed: 1), o).Fit(shards[rank]);
         });
-        var single = trainer(new MLContext(seed: 1), options()).Fit(data);
+        var single = trainer(new MLContext(seed: 1), AsRanksFeedInputs(options())).Fit(data);
         AssertClose(single.Model, Succeeded(results)[0].Model, 1e-4, what);
     }
 
@@ -269,6 +269,16 @@ public class DataParallelTrainingTests
         public bool Label { get; set; }
     }
 
+    /// <summary>
+    /// One process's options with the inputs fed as they are, as ranks feed them: the trainer chooses an input encoding in
+    /// one process only (<see cref="SparseMlpOptionsBase.PiecewiseLinearBins"/> null), and the comparison is of the same training.
+    /// </summary>
+    private static TOptions AsRanksFeedInputs<TOptions>(TOptions options) where TOptions : SparseMlpOptionsBase
+    {
+        options.PiecewiseLinearBins ??= 0;
+        return options;
+    }
+
     /// <summary>The tests' trainer options: one thread per rank, then <paramref name="configure"/>.</summary>
     private static SparseMlpMulticlassTrainer.Options Multiclass(Action<SparseMlpMulticlassTrainer.Options>? configure = null)
     {
@@ -299,7 +309,7 @@ public class DataParallelTrainingTests
     {
         var ml = new MLContext(seed: 1);
         data ??= Keyed(ml, RealData.Load(ml, "wine.csv", 13));
-        return Pipeline(ml, Multiclass(configure)).Fit(data);
+        return Pipeline(ml, AsRanksFeedInputs(Multiclass(configure))).Fit(data);
     }
 
     /// <summary>

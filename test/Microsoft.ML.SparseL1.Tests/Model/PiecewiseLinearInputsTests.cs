@@ -170,6 +170,57 @@ public class PiecewiseLinearInputsTests
         StringAssert.Contains(error.Message, $"inputEncoding[{Inputs - 1}].edges[{lastEdges.Length - 1}]");
     }
 
+    /// <summary>
+    /// With <c>PiecewiseLinearBins</c> null the trainer logs both candidates' 3-fold scores (the error rate for
+    /// classification, the loss for regression) and delivers the one with the lower; it does not choose on fewer than
+    /// 100 rows or when the option is set.
+    /// </summary>
+    [TestMethod]
+    public void Trainer_ChoosesTheEncodingWithTheBetterValidationScore_AndLogsBoth()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        ml.Log += (_, e) => log.Enqueue(e.Message);
+        var random = new Random(8);
+        Row Smooth()
+        {
+            float a = (float)random.NextDouble(), b = (float)random.NextDouble();
+            return new Row { Features = [a, b, random.Next(2)], Label = a + 0.5f * b + 0.1f * (float)random.NextDouble() > 0.8f };
+        }
+
+        var regression = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(_ => Smooth()).Select(r => new RegressionRow { Features = r.Features, Label = 2 * r.Features[0] - r.Features[1] }).ToArray());
+        var binary = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 400).Select(_ => Smooth()).ToArray());
+        foreach (var (data, isRegression) in new[] { (regression, true), (binary, false) })
+        {
+            log.Clear();
+            var model = isRegression
+                ? ml.Regression.Trainers.SparseMlp(new SparseMlpRegressionTrainer.Options { NumberOfEpochs = 20 }).Fit(data).Model
+                : (SparseMlpModelParameters)ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 20 }).Fit(data).Model;
+            string choice = log.Single(m => m.Contains("Inputs ", StringComparison.Ordinal) && m.Contains("chosen by 3-fold cross-validation", StringComparison.Ordinal));
+            var parts = System.Text.RegularExpressions.Regex.Match(choice, @"(Inputs [a-z -]+?) chosen by .*; validation (loss|error rate) as they are: (\S+), in 8 bins: (\S+)\.$");
+            Assert.IsTrue(parts.Success, choice);
+            Assert.AreEqual(isRegression ? "loss" : "error rate", parts.Groups[2].Value, choice);
+            double plain = double.Parse(parts.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+            double encoded = double.Parse(parts.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture);
+            bool encodes = encoded < plain;
+            Assert.AreEqual(encodes ? "Inputs encoded piecewise-linearly" : "Inputs as they are", parts.Groups[1].Value, choice);
+            Assert.AreEqual(encodes ? 8 : 0, model.PiecewiseLinearBins, "the delivered model is the chosen one");
+        }
+
+        log.Clear();
+        ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 5 }).Fit(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 99).Select(_ => Smooth()).ToArray()));
+        ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 5, PiecewiseLinearBins = 0 }).Fit(binary);
+        Assert.IsFalse(log.Any(m => m.Contains("chosen by 3-fold", StringComparison.Ordinal)), "no choice below 100 rows, nor when the option is set");
+    }
+
+    private sealed class RegressionRow
+    {
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
+    }
+
     private sealed class Row
     {
         [VectorType(3)]
@@ -181,7 +232,8 @@ public class PiecewiseLinearInputsTests
     /// <summary>
     /// A label that switches at thresholds of a heavy-tailed count (as trees split): with 8 bins the trainer delivers a
     /// model whose encoding is measured on the training rows, which scores the same after a save and load of the zip, and
-    /// fits the thresholds better than the same network on the inputs as they are (training accuracy).
+    /// fits the thresholds better than the same network on the inputs as they are (training accuracy); left to choose
+    /// (null), the trainer takes the bins here and delivers bit for bit the model 8 bins give.
     /// </summary>
     [TestMethod]
     public void Trainer_EncodesTheInputs_SavesAndLoads_AndFitsThresholdsOfASkewedInput()
@@ -197,7 +249,8 @@ public class PiecewiseLinearInputsTests
         var data = ml.Data.LoadFromEnumerable(rows);
         SparseMlpBinaryTrainer.Options Options(int? bins) => new() { PiecewiseLinearBins = bins, NumberOfEpochs = 30, TargetSparsity = 0.5f };
         var encoded = ml.BinaryClassification.Trainers.SparseMlp(Options(8)).Fit(data);
-        var plain = ml.BinaryClassification.Trainers.SparseMlp(Options(null)).Fit(data);
+        var plain = ml.BinaryClassification.Trainers.SparseMlp(Options(0)).Fit(data);
+        var chosen = ml.BinaryClassification.Trainers.SparseMlp(Options(null)).Fit(data);
         var encoding = encoded.Model.Network.Encoding ?? throw new AssertFailedException("the model encodes its inputs");
         Assert.AreEqual(9, encoding.Edges[0].Length, "the count gets 8 bins");
         Assert.IsEmpty(encoding.Edges[2], "the two-valued input is passed on");
@@ -206,6 +259,11 @@ public class PiecewiseLinearInputsTests
         double encodedAccuracy = ml.BinaryClassification.Evaluate(encoded.Transform(data)).Accuracy;
         double plainAccuracy = ml.BinaryClassification.Evaluate(plain.Transform(data)).Accuracy;
         Assert.IsGreaterThan(plainAccuracy + 0.02, encodedAccuracy, $"the bins fit the thresholds better: {encodedAccuracy:F4} against {plainAccuracy:F4}");
+        Assert.AreEqual(0, plain.Model.PiecewiseLinearBins, "0 feeds the inputs as they are");
+        Assert.AreEqual(8, encoded.Model.PiecewiseLinearBins);
+        Assert.AreEqual(8, chosen.Model.PiecewiseLinearBins, "the trainer's choice: the bins");
+        CollectionAssert.AreEqual(encoded.Transform(data).GetColumn<float>("Score").ToArray(), chosen.Transform(data).GetColumn<float>("Score").ToArray(),
+            "the chosen encoding trains what PiecewiseLinearBins = 8 trains");
 
         using var stream = new MemoryStream();
         ml.Model.Save(encoded, data.Schema, stream);

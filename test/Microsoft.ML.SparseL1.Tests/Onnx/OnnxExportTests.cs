@@ -75,8 +75,10 @@ public class OnnxExportTests
             .Append(ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = [32, 16],
-                // Logits above 100 come from rows 1,000 times wider than the training rows: unclamped.
+                // Logits above 100 come from rows 1,000 times wider than the training rows: unclamped, and fed as they are
+                // (an encoding's bins stop rising at the edges of the training range).
                 ClampInputsToTrainingRange = false,
+                PiecewiseLinearBins = 0,
             }))
             .Fit(KeyedRows(ml));
         const float scale = 1000f;
@@ -253,9 +255,12 @@ public class OnnxExportTests
             .Append(ml.Regression.Trainers.SparseMlp(RegressionOptions()))
             .Fit(ml.Data.LoadFromEnumerable(Rows(1200, 3)));
 
-    /// <summary>A fixed step (no step choice), so the fixture keeps the CSR layer it was written for.</summary>
+    /// <summary>
+    /// A fixed step (no step choice) and the inputs as they are (the encoded graph has its own test), so the fixture keeps
+    /// the CSR layer it was written for.
+    /// </summary>
     private static SparseMlpRegressionTrainer.Options RegressionOptions() =>
-        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f };
+        new() { LabelColumnName = "Value", HiddenLayerSizes = [64, 32], LearningRate = 1e-3f, PiecewiseLinearBins = 0 };
 
     /// <summary>ML.NET's Transform of 1,000 fresh rows, and ONNX Runtime's outputs for the same rows from the exported model.</summary>
     private static (IDataView MlNet, Dictionary<string, DisposableNamedOnnxValue> Onnx, byte[] File) ScoreBoth(MLContext ml, ITransformer model, bool compact,
