@@ -13,7 +13,7 @@ internal sealed record Arguments
     public const string Usage = """
         usage: SparseL1.Bench.Tabular [--sets a,b,c] [--half tune|check|all] [--trainers sparsemlp,lightgbm,fasttree,linear]
                  [--sparsemlp 'Key=Value;Key=Value'] [--folds N] [--label NAME] [--json path] [--peers path] [--save-peers path]
-                 [--report] [--manifest path] [--data dir] [--experiment SECONDS]
+                 [--report] [--manifest path] [--data dir] [--experiment SECONDS] [--split-seed N]
           --sets, --half     which sets of the manifest run (default: all of them)
           --trainers         which trainers run; the others' results come from --peers (a JSON of an earlier run)
           --sparsemlp        SparseMlp options by name, e.g. 'HiddenLayerSizes=256,256;NumberOfEpochs=100;TargetSparsity=0.9'
@@ -24,6 +24,7 @@ internal sealed record Arguments
           --report           fit nothing: print the tables of every set in --json
           --experiment       instead of cross-validation: per set, a SparseMlpExperiment of SECONDS on 80 % of the rows against
                              SparseMlp, LightGbm, FastTree and the linear trainer with their defaults, all scored on the other 20 %
+          --split-seed       the seed of the experiment's 80/20 split (default 1): other seeds repeat the comparison on other test rows
         """;
 
     public string[]? Sets { get; init; }
@@ -52,6 +53,8 @@ internal sealed record Arguments
 
     public double? ExperimentSeconds { get; init; }
 
+    public int SplitSeed { get; init; } = 1;
+
     /// <summary>The configuration's name: the label, or what the options make it.</summary>
     public string Configuration => Label ?? (SparseMlp.Text.Length == 0 ? "defaults" : "custom");
 
@@ -76,6 +79,7 @@ internal sealed record Arguments
                 "--report" => parsed with { Report = true },
                 "--manifest" => parsed with { Manifest = Path.GetFullPath(Value()) },
                 "--data" => parsed with { DataDirectory = Path.GetFullPath(Value()) },
+                "--split-seed" => parsed with { SplitSeed = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException("--split-seed takes a whole number") },
                 "--experiment" => parsed with { ExperimentSeconds = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? seconds : throw new ArgumentException("--experiment takes seconds above 0") },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };

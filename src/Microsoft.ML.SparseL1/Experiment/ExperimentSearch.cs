@@ -57,6 +57,25 @@ internal sealed class ExperimentSearch
     /// <summary>Marks a point tried (a linear one, for every width: they are the same model).</summary>
     public void Tried(int[] point) => _tried.Add(Key(point));
 
+    /// <summary>
+    /// <paramref name="point"/> with the input encoding <paramref name="bins"/> (the one the defaults of trial 0 chose), or
+    /// null when the search's encodings do not hold it.
+    /// </summary>
+    public int[]? WithBins(int[] point, int bins)
+    {
+        int index = -1;
+        for (int b = 0; b < _bins.Count && index < 0; b++)
+            index = _bins[b] == bins ? b : -1;
+        if (index < 0)
+            return null;
+        int[] moved = (int[])point.Clone();
+        moved[BinsDimension] = index;
+        return moved;
+    }
+
+    /// <summary>The dimension of a point that indexes the input encodings.</summary>
+    private const int BinsDimension = 5;
+
     /// <summary>Whether a point, or the same model under another width (a linear one), was tried.</summary>
     private bool WasTried(int[] point) => _tried.Contains(Key(point));
 

@@ -128,14 +128,20 @@ public static class SparseMlpExperiment
             Exception? progressFailure = null;
             foreach (var (trial, plan) in runner.Run(round, parts, keepModel: folds < 2, best?.FoldMetrics).Zip(round))
             {
+                // Trial 0's defaults may choose the input encoding: it trained the point with the bins they chose, which is
+                // then tried (not trained again as a search point) and the search goes on from it.
+                int[] trained = plan.Index == 0 && search.WithBins(plan.Point, trial.PiecewiseLinearBins) is { } resolved ? resolved : plan.Point;
+                search.Tried(trained);
                 trials.Add(trial);
-                points.Add(plan.Point);
+                points.Add(trained);
                 progressFailure ??= ranks.Report(options.Progress, trial);
                 if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
-                    (best, bestPoint) = (trial, plan.Point);
+                    (best, bestPoint) = (trial, trained);
             }
 
-            if (ranks.EndOfRound(clock, options.TrainingTimeInSeconds, progressFailure) || trials.Count >= maxTrials)
+            // Cross-validated, the search stops in time for what follows it (the recheck and the refits).
+            double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, communicator.Size, metricName);
+            if (ranks.EndOfRound(clock, searchSeconds, progressFailure) || trials.Count >= maxTrials)
                 break;
             point = search.Next(bestPoint);
         }
@@ -194,6 +200,23 @@ public static class SparseMlpExperiment
             return;
         foreach (var trial in leaders)
             trials[trial.Index] = trial with { RecheckFoldMetrics = run(trial.Index, points[trial.Index]).FoldMetrics };
+    }
+
+    /// <summary>
+    /// What a cross-validated experiment still spends after its search, estimated from the trials so far: trial 0 and the
+    /// leader cross-validated again on the second split (their own seconds), and the trials it would pick (the Pareto front
+    /// and the best) trained again on every row, each one fold's fit times folds / (folds − 1); spread over the ranks that
+    /// share the folds. Held out, the trials keep their models and nothing follows.
+    /// </summary>
+    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, int ranks, string metricName)
+    {
+        if (folds < 2 || trials.Count == 0)
+            return 0;
+        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+        var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
+        double recheck = trials[0].Seconds + (leader?.Seconds ?? 0);
+        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / Math.Max(1, t.FoldMetrics.Count) * folds / (folds - 1.0));
+        return (recheck + refits) / Math.Min(ranks, folds);
     }
 
     /// <summary>

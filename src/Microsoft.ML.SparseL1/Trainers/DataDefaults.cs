@@ -106,6 +106,13 @@ internal static class DataDefaults
     /// <summary>Below this many training rows the encoding is chosen (<see cref="ChoosesEncoding"/>): the choice's six fold runs cost about four fits.</summary>
     internal static int EncodingChosenBelowRows { get; set; } = 10000;
 
+    /// <summary>
+    /// The most inputs the chosen encoding may cut into bins (those with more than two distinct values), else the inputs
+    /// are fed as they are: a tabular set's numeric columns are fewer; an image's pixels are not what the bins are for,
+    /// and their choice would cost six fold runs of a first layer nine times as wide.
+    /// </summary>
+    internal static int ChosenEncodingMaximumBinnedInputs { get; set; } = 256;
+
     /// <summary>The most encoded values (rows times slots) the choice prepares beside the rows as they are.</summary>
     private const long MaximumChosenEncodingValues = 1L << 25;
 

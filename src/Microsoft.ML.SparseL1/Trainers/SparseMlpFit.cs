@@ -31,8 +31,7 @@ internal static class SparseMlpFit
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
         var (info, read) = ReadData(trainData, task, options, cancellation);
         // The encoded candidate of the choice is prepared first: preparing the inputs as they are standardizes the read rows in place.
-        var encodedCandidate = DataDefaults.ChoosesEncoding(options, read, info.FeatureCount)
-            ? PreparedInputs.Of(read, DataDefaults.ChosenEncodingBins, task, options) : null;
+        var encodedCandidate = EncodedCandidate(read, task, options, info.FeatureCount);
         var inputs = PreparedInputs.Of(read, options.PiecewiseLinearBins is > 0 and int bins ? bins : null, task, options);
         var (sizes, training, choosesStep) = Resolve(task, options, info, inputs.Data, channel);
         clock.Start();
@@ -131,6 +130,19 @@ internal static class SparseMlpFit
             string.Join(", ", DataDefaults.StepMultipliers.Select((m, c) => string.Create(CultureInfo.InvariantCulture,
                 $"{LearningRateFor(options) * m}: {(double.IsNaN(losses[c]) ? "not run" : losses[c].ToString("G5", CultureInfo.InvariantCulture))}")))));
         return training with { LearningRate = rate };
+    }
+
+    /// <summary>
+    /// The rows encoded in <see cref="DataDefaults.ChosenEncodingBins"/> bins for the encoding choice, where the trainer
+    /// chooses (<see cref="DataDefaults.ChoosesEncoding"/>) and the encoding cuts at most
+    /// <see cref="DataDefaults.ChosenEncodingMaximumBinnedInputs"/> inputs into bins; otherwise null.
+    /// </summary>
+    private static PreparedInputs? EncodedCandidate(TrainingData read, SparseMlpTask task, SparseMlpOptionsBase options, int inputs)
+    {
+        if (!DataDefaults.ChoosesEncoding(options, read, inputs))
+            return null;
+        var encoded = PreparedInputs.Of(read, DataDefaults.ChosenEncodingBins, task, options);
+        return encoded.Encoding!.Edges.Count(e => e.Length > 0) <= DataDefaults.ChosenEncodingMaximumBinnedInputs ? encoded : null;
     }
 
     /// <summary>

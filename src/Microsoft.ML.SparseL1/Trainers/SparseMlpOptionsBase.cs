@@ -133,8 +133,8 @@ public abstract class SparseMlpOptionsBase
     /// most where trees lead (heavy-tailed counts, thresholds) and can cost on smooth inputs (measurements:
     /// docs/algorithm.md §9).
     /// <para>
-    /// Null (the default): the trainer chooses. On feature vectors of at most 1,024 slots, 100 to 9,999 rows and one
-    /// process, without <see cref="InputsToKeep"/>, it trains the resolved network on the inputs as they are and in 8
+    /// Null (the default): the trainer chooses. On feature vectors of at most 1,024 slots of which at most 256 have more
+    /// than two distinct values, 100 to 9,999 rows and one process, without <see cref="InputsToKeep"/>, it trains the resolved network on the inputs as they are and in 8
     /// bins in 3-fold cross-validation on the training rows and keeps the encoding that scores better (the error rate for
     /// classification, the squared error for regression; a tie keeps the inputs as they are), at the cost of six fold
     /// runs; otherwise the inputs are fed as they are. <see cref="SparseMlpModelParameters.PiecewiseLinearBins"/> tells

@@ -173,7 +173,7 @@ public class PiecewiseLinearInputsTests
     /// <summary>
     /// With <c>PiecewiseLinearBins</c> null the trainer logs both candidates' 3-fold scores (the error rate for
     /// classification, the loss for regression) and delivers the one with the lower; it does not choose on fewer than
-    /// 100 rows or when the option is set.
+    /// 100 rows, when the option is set, or when more than 256 inputs have many values.
     /// </summary>
     [TestMethod]
     public void Trainer_ChoosesTheEncodingWithTheBetterValidationScore_AndLogsBoth()
@@ -210,7 +210,18 @@ public class PiecewiseLinearInputsTests
         log.Clear();
         ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 5 }).Fit(ml.Data.LoadFromEnumerable(Enumerable.Range(0, 99).Select(_ => Smooth()).ToArray()));
         ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 5, PiecewiseLinearBins = 0 }).Fit(binary);
-        Assert.IsFalse(log.Any(m => m.Contains("chosen by 3-fold", StringComparison.Ordinal)), "no choice below 100 rows, nor when the option is set");
+        var wide = Enumerable.Range(0, 150).Select(r => new ManyNumericInputsRow { Features = TestData.Uniform(random, 257, 1f), Label = r % 2 == 0 }).ToArray();
+        ml.BinaryClassification.Trainers.SparseMlp(new SparseMlpBinaryTrainer.Options { NumberOfEpochs = 5 }).Fit(ml.Data.LoadFromEnumerable(wide));
+        Assert.IsFalse(log.Any(m => m.Contains("chosen by 3-fold", StringComparison.Ordinal)),
+            "no choice below 100 rows, when the option is set, nor on more than 256 inputs of many values");
+    }
+
+    private sealed class ManyNumericInputsRow
+    {
+        [VectorType(257)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
     }
 
     private sealed class RegressionRow
