@@ -57,6 +57,9 @@ internal sealed class ExperimentSearch
     /// <summary>Marks a point tried (a linear one, for every width: they are the same model).</summary>
     public void Tried(int[] point) => _tried.Add(Key(point));
 
+    /// <summary>Marks a point not tried after all (trial 0's closest point, where its defaults trained another).</summary>
+    public void NotTried(int[] point) => _tried.Remove(Key(point));
+
     /// <summary>
     /// <paramref name="point"/> with the input encoding <paramref name="bins"/> (the one the defaults of trial 0 chose), or
     /// null when the search's encodings do not hold it.

@@ -129,9 +129,15 @@ public static class SparseMlpExperiment
             foreach (var (trial, plan) in runner.Run(round, parts, keepModel: folds < 2, best?.FoldMetrics).Zip(round))
             {
                 // Trial 0's defaults may choose the input encoding: it trained the point with the bins they chose, which is
-                // then tried (not trained again as a search point) and the search goes on from it.
+                // then tried (not trained again as a search point; the closest point, with the other encoding, is left to
+                // try) and the search goes on from it.
                 int[] trained = plan.Index == 0 && search.WithBins(plan.Point, trial.PiecewiseLinearBins) is { } resolved ? resolved : plan.Point;
-                search.Tried(trained);
+                if (!trained.AsSpan().SequenceEqual(plan.Point))
+                {
+                    search.NotTried(plan.Point);
+                    search.Tried(trained);
+                }
+
                 trials.Add(trial);
                 points.Add(trained);
                 progressFailure ??= ranks.Report(options.Progress, trial);

@@ -73,7 +73,7 @@ public class SparseMlpExperimentTests
         Assert.AreEqual(0.9f, first.TargetSparsity);
         Assert.AreEqual(1f, first.LearningRateMultiplier);
         Assert.AreEqual(1, first.EpochMultiplier);
-        var points = result.Trials.Select(t => $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}").ToArray();
+        var points = result.Trials.Select(Point).ToArray();
         Assert.HasCount(6, points.Distinct().ToArray(), string.Join("; ", points));
         foreach (var trial in result.Trials)
         {
@@ -119,6 +119,41 @@ public class SparseMlpExperimentTests
         Assert.IsGreaterThanOrEqualTo(result.Best.Metric - 0.05, sparsest.Metric);
         Assert.IsFalse(result.Trials.Any(t => t.Metric >= result.Best.Metric - 0.05 && t.NonZeroWeights < sparsest.NonZeroWeights));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SparsestWithin(-1)).Message, "tolerance must be at least 0");
+    }
+
+    /// <summary>A trial's values in the search's six dimensions.</summary>
+    private static string Point(SparseMlpTrial t) =>
+        $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}/{t.PiecewiseLinearBins}";
+
+    /// <summary>
+    /// Where the defaults of trial 0 choose the piecewise-linear bins (a label switching at thresholds of a heavy-tailed
+    /// count), trial 0 reports them and the search does not train that point again: of a search space of two points (the
+    /// defaults' network with and without the bins) it trains the other one, the inputs as they are, and stops.
+    /// </summary>
+    [TestMethod]
+    public void TrialZeroWithTheBinsItsDefaultsChose_IsNotSearchedAgain()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(6);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 1000).Select(_ =>
+        {
+            float count = MathF.Floor(MathF.Exp((float)random.NextDouble() * 8f));
+            return new BinaryRow { Features = [count, (float)random.NextDouble(), random.Next(2)], Label = count is > 20 and < 60 || count > 900 };
+        }).ToArray());
+        var options = Small(5);
+        options.HiddenLayerWidths = [100];
+        options.HiddenLayerCounts = [1];
+        options.TargetSparsities = [0.9f];
+        options.LearningRateMultipliers = [1f];
+        options.EpochMultipliers = [1];
+        var result = SparseMlpExperiment.Binary(ml, data, options);
+
+        var points = result.Trials.Select(Point).ToArray();
+        Assert.AreEqual(8, result.Trials[0].PiecewiseLinearBins, "fixture: the defaults choose the bins");
+        Assert.HasCount(2, result.Trials, string.Join("; ", points));
+        Assert.AreEqual(0, result.Trials[1].PiecewiseLinearBins, "the point the defaults did not train");
+        Assert.AreEqual("100/0.9/1/1/8", points[0]);
+        Assert.AreEqual("100/0.9/1/1/0", points[1]);
     }
 
     /// <summary>
