@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.SparseL1.Sweep;
+using Microsoft.ML.SparseL1.Trainers;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
@@ -119,6 +120,12 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             _model = model;
         }
 
+        /// <summary>
+        /// The encoding trial 0's defaults trained with: the bins they choose between (<see cref="DataDefaults.ChosenEncodingBins"/>)
+        /// when its model encodes its inputs (an input with fewer distinct values gets fewer bins), else 0.
+        /// </summary>
+        private int DefaultsBins() => _model is not null && PipelineModels.Network(_model).PiecewiseLinearBins > 0 ? DataDefaults.ChosenEncodingBins : 0;
+
         public SparseMlpTrial Trial(TrialPlan plan, ExperimentSearch search, bool keepModel)
         {
             // Trial 0 trains the defaults as they resolve: its network is the one its last fit trained.
@@ -128,7 +135,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null)
             {
-                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 && _model is not null ? PipelineModels.Network(_model).PiecewiseLinearBins : bins,
+                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 ? DefaultsBins() : bins,
             };
         }
     }
