@@ -66,9 +66,7 @@ internal sealed class ExperimentSearch
     /// </summary>
     public int[]? WithBins(int[] point, int bins)
     {
-        int index = -1;
-        for (int b = 0; b < _bins.Count && index < 0; b++)
-            index = _bins[b] == bins ? b : -1;
+        int index = _bins.ToList().IndexOf(bins);
         if (index < 0)
             return null;
         int[] moved = (int[])point.Clone();
