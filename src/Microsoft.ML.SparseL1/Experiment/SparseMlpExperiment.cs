@@ -145,8 +145,8 @@ public static class SparseMlpExperiment
                     (best, bestPoint) = (trial, trained);
             }
 
-            // Cross-validated, the search stops in time for what follows it (the recheck and the refits).
-            double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, communicator.Size, metricName);
+            // The search stops in time for what follows it (cross-validated, the recheck; the refits).
+            double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows, communicator.Size, metricName);
             if (ranks.EndOfRound(clock, searchSeconds, progressFailure) || trials.Count >= maxTrials)
                 break;
             point = search.Next(bestPoint);
@@ -159,15 +159,13 @@ public static class SparseMlpExperiment
             Recheck(trials, points, (index, p) => runner.Run([Plan(index, p, trainRows)], split, keepModel: false, best: null)[0]);
         }
 
-        // The trials a user may pick, the front and the best: cross-validated, trained again on every row; each timed.
+        // The trials a user may pick, the front and the best, trained again on every row (held out too: trial 0 is then the
+        // defaults' own model, not one that saw the rows not held out only); each timed.
         var found = new SparseMlpExperimentResult(metricName, trials, 0);
         int[] picked = found.ParetoFront.Append(found.Best).Select(t => t.Index).Distinct().ToArray();
-        if (folds >= 2)
-        {
-            var refits = ranks.Fit(picked.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
-            for (int i = 0; i < picked.Length; i++)
-                trials[picked[i]] = trials[picked[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
-        }
+        var refits = ranks.Fit(picked.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
+        for (int i = 0; i < picked.Length; i++)
+            trials[picked[i]] = trials[picked[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
 
         foreach (int t in picked)
         {
@@ -209,19 +207,22 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// What a cross-validated experiment still spends after its search, estimated from the trials so far: trial 0 and the
-    /// leader cross-validated again on the second split (their own seconds), and the trials it would pick (the Pareto front
-    /// and the best) trained again on every row, each one fold's fit times folds / (folds − 1); spread over the ranks that
-    /// share the folds. Held out, the trials keep their models and nothing follows.
+    /// What the experiment still spends after its search, estimated from the trials so far: cross-validated, trial 0 and
+    /// the leader cross-validated again on the second split (their own seconds); and the trials it would pick (the Pareto
+    /// front and the best) trained again on every row, each one fit (a fold's, or the holdout trial's) times
+    /// <paramref name="rowsPerTrialRow"/> (every row against a fit's rows). Cross-validated, spread over the ranks that
+    /// share the folds; held out, reckoned on one rank.
     /// </summary>
-    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, int ranks, string metricName)
+    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, int ranks, string metricName)
     {
-        if (folds < 2 || trials.Count == 0)
+        if (trials.Count == 0)
             return 0;
-        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
+        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / (folds >= 2 ? Math.Max(1, t.FoldMetrics.Count) : 1) * rowsPerTrialRow);
+        if (folds < 2)
+            return refits;
+        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
         double recheck = trials[0].Seconds + (leader?.Seconds ?? 0);
-        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / Math.Max(1, t.FoldMetrics.Count) * folds / (folds - 1.0));
         return (recheck + refits) / Math.Min(ranks, folds);
     }
 

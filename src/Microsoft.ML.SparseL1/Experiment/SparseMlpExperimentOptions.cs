@@ -28,8 +28,9 @@ public sealed class SparseMlpExperimentOptions
     public int? MaxTrials { get; set; }
 
     /// <summary>
-    /// How the trials are scored: with at least 2, by k-fold cross-validation (ML.NET's <c>CrossValidate</c>), the trials
-    /// on the Pareto front then trained again on every row; with 1, on <see cref="HoldoutFraction"/> of the rows held out.
+    /// How the trials are scored: with at least 2, by k-fold cross-validation (ML.NET's <c>CrossValidate</c>); with 1, on
+    /// <see cref="HoldoutFraction"/> of the rows held out. Either way the trials on the Pareto front and the best are then
+    /// trained again on every row.
     /// Null: 5 folds below 10,000 rows (one holdout of a few hundred rows, searched over many trials, rewards the trial
     /// that fits its noise), else the holdout. Default null.
     /// </summary>

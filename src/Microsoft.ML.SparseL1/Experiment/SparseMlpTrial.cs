@@ -18,8 +18,8 @@ namespace Microsoft.ML.SparseL1;
 /// <param name="Sparsity">The sparsity reached, zero weights over all weights (the mean over the folds when cross-validated).</param>
 /// <param name="Seconds">Seconds of the trial's fits.</param>
 /// <param name="Model">
-/// The model: trained on the rows not held out; when cross-validated, trained on every row for the trials on the Pareto
-/// front and null for the others.
+/// The model: for the trials on the Pareto front and the best, trained again on every row; for the others, trained on the
+/// rows not held out, or null when cross-validated.
 /// </param>
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
