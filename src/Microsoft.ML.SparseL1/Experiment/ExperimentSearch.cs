@@ -118,7 +118,7 @@ internal sealed class ExperimentSearch
     /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, each input counts
     /// as its bins (at most: one-hot slots stay one). Ties go to the dimension listed first (sparsity and step before capacity).
     /// </summary>
-    private double Cost(int[] point)
+    public double Cost(int[] point)
     {
         var (hidden, _, _, epochs, bins) = Values(point);
         double inputs = (double)Inputs * Math.Max(1, bins);

@@ -145,11 +145,14 @@ public static class SparseMlpExperiment
                     (best, bestPoint) = (trial, trained);
             }
 
-            // The search stops in time for what follows it (cross-validated, the recheck; the refits).
+            // The search stops in time for what follows it (cross-validated, the recheck; the refits), and does not start a
+            // trial expected to end after that.
             double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows, communicator.Size, metricName);
-            if (ranks.EndOfRound(clock, searchSeconds, progressFailure) || trials.Count >= maxTrials)
+            var next = search.Next(bestPoint);
+            double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next);
+            if (ranks.EndOfRound(clock, searchSeconds - nextSeconds, progressFailure) || trials.Count >= maxTrials)
                 break;
-            point = search.Next(bestPoint);
+            point = next;
         }
 
         // Cross-validated, the leaders are checked again on a second split before the best is chosen.
@@ -159,13 +162,15 @@ public static class SparseMlpExperiment
             Recheck(trials, points, (index, p) => runner.Run([Plan(index, p, trainRows)], split, keepModel: false, best: null)[0]);
         }
 
-        // The trials a user may pick, the front and the best, trained again on every row (held out too: trial 0 is then the
-        // defaults' own model, not one that saw the rows not held out only); each timed.
+        // The trials a user may pick, the front and the best: cross-validated, trained again on every row. Held out, they
+        // keep the models the holdout scored, but for trial 0 when it is the best: the defaults then train on every row,
+        // as the trainer alone would (not the model that saw the rows not held out only). Each picked model is timed.
         var found = new SparseMlpExperimentResult(metricName, trials, 0);
         int[] picked = found.ParetoFront.Append(found.Best).Select(t => t.Index).Distinct().ToArray();
-        var refits = ranks.Fit(picked.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
-        for (int i = 0; i < picked.Length; i++)
-            trials[picked[i]] = trials[picked[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
+        int[] refit = folds >= 2 ? picked : found.Best.Index == 0 ? [0] : [];
+        var refits = ranks.Fit(refit.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
+        for (int i = 0; i < refit.Length; i++)
+            trials[refit[i]] = trials[refit[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
 
         foreach (int t in picked)
         {
@@ -207,23 +212,41 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// What the experiment still spends after its search, estimated from the trials so far: cross-validated, trial 0 and
-    /// the leader cross-validated again on the second split (their own seconds); and the trials it would pick (the Pareto
-    /// front and the best) trained again on every row, each one fit (a fold's, or the holdout trial's) times
-    /// <paramref name="rowsPerTrialRow"/> (every row against a fit's rows). Cross-validated, spread over the ranks that
-    /// share the folds; held out, reckoned on one rank.
+    /// What the experiment still spends after its search, estimated from the trials so far, each fit (a fold's, or the
+    /// holdout trial's) times <paramref name="rowsPerTrialRow"/> (every row against a fit's rows) where it is trained again
+    /// on every row. Cross-validated: trial 0 and the leader cross-validated again on the second split (their own seconds),
+    /// and the trials it would pick (the Pareto front and the best) trained again; spread over the ranks that share the
+    /// folds. Held out: trial 0 trained again, which it is when it is the best.
     /// </summary>
     internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, int ranks, string metricName)
     {
         if (trials.Count == 0)
             return 0;
-        var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
-        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / (folds >= 2 ? Math.Max(1, t.FoldMetrics.Count) : 1) * rowsPerTrialRow);
         if (folds < 2)
-            return refits;
+            return trials[0].Seconds * rowsPerTrialRow;
+        var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
+        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / Math.Max(1, t.FoldMetrics.Count) * rowsPerTrialRow);
         var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
         double recheck = trials[0].Seconds + (leader?.Seconds ?? 0);
         return (recheck + refits) / Math.Min(ranks, folds);
+    }
+
+    /// <summary>
+    /// Seconds the trial of point <paramref name="next"/> is expected to take: its cost (<see cref="ExperimentSearch.Cost"/>)
+    /// at the seconds per unit of cost of the costliest trial after trial 0 that ran every fold (a small trial's seconds
+    /// are mostly fixed overhead, so the costliest scales best to a larger one; trial 0's may include the defaults' own
+    /// choices by cross-validation), or of trial 0 while there is no other; 0 before any trial.
+    /// </summary>
+    internal static double NextTrialSeconds(IReadOnlyList<SparseMlpTrial> trials, IReadOnlyList<int[]> points, Func<int[], double> cost, int[] next)
+    {
+        int costliest = trials.Count > 0 ? 0 : -1;
+        for (int i = 1; i < trials.Count; i++)
+        {
+            if (!trials[i].StoppedEarly && (costliest == 0 || cost(points[i]) > cost(points[costliest])))
+                costliest = i;
+        }
+
+        return costliest < 0 ? 0 : trials[costliest].Seconds / cost(points[costliest]) * cost(next);
     }
 
     /// <summary>

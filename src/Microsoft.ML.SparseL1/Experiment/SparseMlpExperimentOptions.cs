@@ -13,10 +13,11 @@ namespace Microsoft.ML.SparseL1;
 public sealed class SparseMlpExperimentOptions
 {
     /// <summary>
-    /// Seconds the experiment may spend, above 0: no trial starts after it (the trial running then finishes). The first
-    /// trial, the trainer's defaults, always runs. Cross-validated, the search stops early enough for what follows it
-    /// (the leader and the defaults scored again on a second split, the picked trials trained again on every row),
-    /// estimated from the trials' own times. Default 60.
+    /// Seconds the experiment may spend, above 0. The first trial, the trainer's defaults, always runs; no other starts
+    /// that is expected to end after the search's share of the budget (its cost, weights times epochs, at the seconds per
+    /// cost of the costliest trial so far; an estimate, so the last trial may end after it). The search stops early
+    /// enough for what follows it (cross-validated, the leader and the defaults scored again on a second split; the
+    /// picked trials trained again on every row), estimated from the trials' own times. Default 60.
     /// </summary>
     public double TrainingTimeInSeconds { get; set; } = 60;
 
@@ -28,9 +29,9 @@ public sealed class SparseMlpExperimentOptions
     public int? MaxTrials { get; set; }
 
     /// <summary>
-    /// How the trials are scored: with at least 2, by k-fold cross-validation (ML.NET's <c>CrossValidate</c>); with 1, on
-    /// <see cref="HoldoutFraction"/> of the rows held out. Either way the trials on the Pareto front and the best are then
-    /// trained again on every row.
+    /// How the trials are scored: with at least 2, by k-fold cross-validation (ML.NET's <c>CrossValidate</c>), the trials
+    /// on the Pareto front and the best then trained again on every row; with 1, on <see cref="HoldoutFraction"/> of the
+    /// rows held out, the trials keeping the models scored, but trial 0 (the defaults) trained again on every row when it is the best.
     /// Null: 5 folds below 10,000 rows (one holdout of a few hundred rows, searched over many trials, rewards the trial
     /// that fits its noise), else the holdout. Default null.
     /// </summary>

@@ -18,8 +18,9 @@ namespace Microsoft.ML.SparseL1;
 /// <param name="Sparsity">The sparsity reached, zero weights over all weights (the mean over the folds when cross-validated).</param>
 /// <param name="Seconds">Seconds of the trial's fits.</param>
 /// <param name="Model">
-/// The model: for the trials on the Pareto front and the best, trained again on every row; for the others, trained on the
-/// rows not held out, or null when cross-validated.
+/// The model. Cross-validated: trained on every row for the trials on the Pareto front and the best, null for the others.
+/// Held out: trained on the rows not held out, but for trial 0 when it is the best, trained on every row (the defaults
+/// as the trainer alone gives them).
 /// </param>
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
