@@ -149,7 +149,7 @@ public static class SparseMlpExperiment
             // trial expected to end after that.
             double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows, communicator.Size, metricName);
             var next = search.Next(bestPoint);
-            double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next);
+            double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next, folds, communicator.Size);
             if (ranks.EndOfRound(clock, searchSeconds - nextSeconds, progressFailure) || trials.Count >= maxTrials)
                 break;
             point = next;
@@ -235,9 +235,12 @@ public static class SparseMlpExperiment
     /// Seconds the trial of point <paramref name="next"/> is expected to take: its cost (<see cref="ExperimentSearch.Cost"/>)
     /// at the seconds per unit of cost of the costliest trial after trial 0 that ran every fold (a small trial's seconds
     /// are mostly fixed overhead, so the costliest scales best to a larger one; trial 0's may include the defaults' own
-    /// choices by cross-validation), or of trial 0 while there is no other; 0 before any trial.
+    /// choices by cross-validation), or of trial 0 while there is no other; 0 before any trial. A trial's seconds add up
+    /// its folds' fits: cross-validated over ranks, its folds run side by side, so the estimate is divided by the ranks that
+    /// share them. Held out over ranks, a round trains one point a rank side by side and only the first is estimated.
     /// </summary>
-    internal static double NextTrialSeconds(IReadOnlyList<SparseMlpTrial> trials, IReadOnlyList<int[]> points, Func<int[], double> cost, int[] next)
+    internal static double NextTrialSeconds(IReadOnlyList<SparseMlpTrial> trials, IReadOnlyList<int[]> points, Func<int[], double> cost, int[] next,
+        int folds, int ranks)
     {
         int costliest = trials.Count > 0 ? 0 : -1;
         for (int i = 1; i < trials.Count; i++)
@@ -246,7 +249,8 @@ public static class SparseMlpExperiment
                 costliest = i;
         }
 
-        return costliest < 0 ? 0 : trials[costliest].Seconds / cost(points[costliest]) * cost(next);
+        double seconds = costliest < 0 ? 0 : trials[costliest].Seconds / cost(points[costliest]) * cost(next);
+        return folds >= 2 ? seconds / Math.Min(ranks, folds) : seconds;
     }
 
     /// <summary>

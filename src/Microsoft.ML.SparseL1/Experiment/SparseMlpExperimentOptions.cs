@@ -15,9 +15,10 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>
     /// Seconds the experiment may spend, above 0. The first trial, the trainer's defaults, always runs; no other starts
     /// that is expected to end after the search's share of the budget (its cost, weights times epochs, at the seconds per
-    /// cost of the costliest trial so far; an estimate, so the last trial may end after it). The search stops early
-    /// enough for what follows it (cross-validated, the leader and the defaults scored again on a second split; the
-    /// picked trials trained again on every row), estimated from the trials' own times. Default 60.
+    /// cost of the costliest trial after the first that ran every fold; an estimate, so the last trial may end after it).
+    /// The search stops early enough for what follows it (cross-validated, the leader and the defaults scored again on a
+    /// second split and the front and the best trained again on every row; held out, the defaults trained again on every
+    /// row when they are the best), estimated from the trials' own times. Default 60.
     /// </summary>
     public double TrainingTimeInSeconds { get; set; } = 60;
 

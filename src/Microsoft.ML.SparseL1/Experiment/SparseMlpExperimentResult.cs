@@ -76,7 +76,8 @@ public sealed class SparseMlpExperimentResult
     /// <summary>
     /// One-sided confidence at which the top trial must lead the defaults to be <see cref="Best"/>: the level of two
     /// standard errors under a normal law, read from Student's t with one degree of freedom fewer than the folds, as five
-    /// folds' standard error is itself a rough estimate (2.87 standard errors on five folds, 2.32 on ten). Two standard
+    /// folds' standard error is itself a rough estimate (2.87 standard errors on five folds, 2.32 on ten, 4.53 on three,
+    /// about 14 on two, where the defaults are kept unless the lead is nearly the same on both). Two standard
     /// errors on five folds, about 94 %, let leaders through that scored below the defaults on test rows (docs/algorithm.md §8).
     /// </summary>
     public const double RequiredConfidence = 0.97725;

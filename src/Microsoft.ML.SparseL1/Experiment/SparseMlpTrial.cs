@@ -20,7 +20,8 @@ namespace Microsoft.ML.SparseL1;
 /// <param name="Model">
 /// The model. Cross-validated: trained on every row for the trials on the Pareto front and the best, null for the others.
 /// Held out: trained on the rows not held out, but for trial 0 when it is the best, trained on every row (the defaults
-/// as the trainer alone gives them).
+/// as the trainer alone gives them; its <see cref="NonZeroWeights"/> and <see cref="Sparsity"/> stay those of the model
+/// the holdout scored, as a cross-validated trial's stay the means over its folds).
 /// </param>
 public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSizes, float TargetSparsity, float LearningRateMultiplier, int EpochMultiplier,
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)

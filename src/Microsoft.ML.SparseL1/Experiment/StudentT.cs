@@ -19,11 +19,15 @@ internal static class StudentT
         ArgumentOutOfRangeException.ThrowIfLessThan(degreesOfFreedom, 1);
         if (!(probability >= 0.5 && probability < 1))
             throw new ArgumentOutOfRangeException(nameof(probability), $"The probability must be in [0.5, 1); got {probability}.");
-        // The distribution function rises with t: bisection to the last bit of a double, from a bracket that holds the
-        // quantile (one degree of freedom at 1 - 1e-12 is about 3e11).
+        // The distribution function rises with t: bisection to a relative 1e-15, from a bracket that holds the quantile
+        // (one degree of freedom at 1 - 1e-12 is about 3e11); a probability so close to 1 that no finite t reaches it is refused.
         double low = 0, high = 1;
         while (Distribution(degreesOfFreedom, high) < probability)
+        {
             high *= 2;
+            if (double.IsInfinity(high))
+                throw new ArgumentOutOfRangeException(nameof(probability), $"The probability {probability} is too close to 1 for a finite quantile.");
+        }
         for (int i = 0; i < 200 && high - low > 1e-15 * high; i++)
         {
             double middle = 0.5 * (low + high);

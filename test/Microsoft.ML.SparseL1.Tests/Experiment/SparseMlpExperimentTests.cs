@@ -205,35 +205,41 @@ public class SparseMlpExperimentTests
     }
 
     /// <summary>
-    /// The best is the top trial only where it leads the defaults by more than two standard errors of the part-by-part
-    /// differences: a lead of +0.004 whose parts go both ways (1.0 standard error) keeps the defaults; +0.02 on every part
-    /// (standard error 0) takes the top; the top with one part less than the defaults has no comparison and is taken.
+    /// The best is the top trial only where its lead over the defaults is significant in a one-sided paired t-test at
+    /// RequiredConfidence on the part-by-part differences (five parts: Student's t with four degrees, 2.87 standard errors,
+    /// checked through MathNet.Numerics' distribution function): +0.004 with parts going both ways (1.0 standard error)
+    /// and +0.02 at 2.39 standard errors (which two standard errors took) keep the defaults; +0.02 at 3.51 standard errors
+    /// and +0.02 on every part (standard error 0) take the top; the top with one part less than the defaults has no
+    /// comparison and is taken.
     /// </summary>
     [TestMethod]
-    public void Best_TakesTheTopOnlyWhereItLeadsTheDefaultsByMoreThanTwoStandardErrors()
+    public void Best_TakesTheTopOnlyWhereItsLeadIsSignificant()
     {
+        Assert.AreEqual(SparseMlpExperimentResult.RequiredConfidence,
+            MathNet.Numerics.Distributions.StudentT.CDF(0, 1, 4, SparseMlpExperimentResult.RequiredStandardErrors(5)), 1e-12);
+        Assert.AreEqual(SparseMlpExperimentResult.RequiredConfidence,
+            MathNet.Numerics.Distributions.StudentT.CDF(0, 1, 2, SparseMlpExperimentResult.RequiredStandardErrors(3)), 1e-12);
         static SparseMlpTrial Trial(int index, params double[] parts) =>
             new(index, [8], 0.9f, 1f, 1, parts.Average(), 100 - index, 0.9, 1, null) { FoldMetrics = parts };
-        var defaults = Trial(0, 0.80, 0.81, 0.79, 0.80, 0.80);
-        var noisy = Trial(1, 0.81, 0.80, 0.80, 0.81, 0.80);
-        var steady = Trial(2, 0.82, 0.83, 0.81, 0.82, 0.82);
+        var defaults = Trial(0, 0.80, 0.80, 0.80, 0.80, 0.80);
+        var noisy = Trial(1, 0.81, 0.80, 0.79, 0.81, 0.81);
+        var between = Trial(2, 0.80, 0.84, 0.80, 0.83, 0.83);
+        var significant = Trial(3, 0.81, 0.835, 0.805, 0.82, 0.83);
+        var steady = Trial(4, 0.82, 0.82, 0.82, 0.82, 0.82);
 
         Assert.AreSame(defaults, new SparseMlpExperimentResult("m", [defaults, noisy], 0).Best);
+        Assert.AreSame(defaults, new SparseMlpExperimentResult("m", [defaults, between], 0).Best);
+        Assert.AreSame(significant, new SparseMlpExperimentResult("m", [defaults, significant], 0).Best);
         Assert.AreSame(steady, new SparseMlpExperimentResult("m", [defaults, noisy, steady], 0).Best);
         var unpaired = Trial(3, 0.85, 0.85, 0.85, 0.85);
         Assert.AreSame(unpaired, new SparseMlpExperimentResult("m", [defaults, unpaired], 0).Best);
     }
 
     /// <summary>
-    /// The time a search leaves for what follows it, in closed form. Cross-validated: trial 0 (10 s) and the leader (4 s)
-    /// again, and the front and the best (the 20- and 50-weight trials: 2 s and 4 s over five folds) trained on every row,
-    /// one fold's fit times 5/4 each; halved on two ranks. Held out (a fifth of the rows): no recheck, trial 0 trained again
-    /// on every row (10 s times 5/4), on one rank however many there are.
-    /// </summary>
-    /// <summary>
     /// The next trial's expected seconds, in closed form: its cost at the seconds per cost of the costliest trial after
     /// trial 0 that ran every fold (trial 2: 6 s for cost 3, so a cost-10 point 20 s), ignoring a costlier trial that
-    /// stopped early and trial 0's (both slower per cost here); trial 0's alone before any other; nothing before any.
+    /// stopped early and trial 0's (both slower per cost here); cross-validated over two ranks, half; trial 0's alone
+    /// before any other; nothing before any.
     /// </summary>
     [TestMethod]
     public void NextTrialSeconds_ScalesTheCostliestFullTrial()
@@ -243,11 +249,19 @@ public class SparseMlpExperimentTests
         Func<int[], double> cost = p => p[0];
         List<SparseMlpTrial> trials = [Trial(0, 50), Trial(1, 1), Trial(2, 6), Trial(3, 100, stopped: true)];
         List<int[]> points = [[5], [1], [3], [8]];
-        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10]), 1e-12);
-        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..1], points[..1], cost, [10]), 1e-12, "trial 0 alone");
-        Assert.AreEqual(0, SparseMlpExperiment.NextTrialSeconds([], [], cost, [10]), "no trial yet");
+        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 1), 1e-12);
+        Assert.AreEqual(10, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 2), 1e-12, "cross-validated over two ranks: the folds side by side");
+        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 1, 2), 1e-12, "held out: one trial a rank");
+        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..1], points[..1], cost, [10], 5, 1), 1e-12, "trial 0 alone");
+        Assert.AreEqual(0, SparseMlpExperiment.NextTrialSeconds([], [], cost, [10], 5, 1), "no trial yet");
     }
 
+    /// <summary>
+    /// The time a search leaves for what follows it, in closed form. Cross-validated: trial 0 (10 s) and the leader (4 s)
+    /// again, and the front and the best (the 20- and 50-weight trials: 2 s and 4 s over five folds) trained on every row,
+    /// one fold's fit times 5/4 each; halved on two ranks. Held out (a fifth of the rows): no recheck, trial 0 trained again
+    /// on every row (10 s times 5/4), on one rank however many there are.
+    /// </summary>
     [TestMethod]
     public void SecondsAfterSearch_IsTheRecheckAndTheRefits_EstimatedFromTheTrials()
     {
