@@ -61,8 +61,8 @@ internal static class ExperimentComparison
     /// <summary>
     /// The leader's mean lead over trial 0, in standard errors of the part-by-part differences (the experiment takes the
     /// leader above the t quantile at SparseMlpExperimentResult.RequiredConfidence, 2.87 on five folds): cross-validated,
-    /// on the second split's folds (the rechecked leader); held out, on the holdout's parts (the top trial after trial 0). Another threshold's choice can
-    /// be read from it.
+    /// on the second split's folds (the rechecked leader); held out, on the holdout's parts (the top trial after trial 0).
+    /// Another threshold's choice can be read from it.
     /// </summary>
     private static string Lead(SparseMlpExperimentResult result)
     {

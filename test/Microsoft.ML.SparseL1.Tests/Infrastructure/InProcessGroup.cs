@@ -12,7 +12,8 @@ namespace Microsoft.ML.SparseL1.Tests.Infrastructure;
 /// </summary>
 internal sealed class InProcessGroup
 {
-    // Long enough for one rank's fit in the scalar CI leg (no intrinsics), where a distributed experiment's fold took over 60 s.
+    // Long enough for one rank's fit in the scalar CI leg (no intrinsics), which runs a distributed experiment's folds
+    // several times slower than the other legs.
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(300);
     private readonly Barrier _barrier;
     private readonly byte[][] _slots;
