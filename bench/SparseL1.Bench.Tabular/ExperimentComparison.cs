@@ -25,7 +25,7 @@ internal static class ExperimentComparison
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"Experiment budget {seconds:F0} s per set; scores on a 20 % test split (seed {splitSeed}) not seen by any fit.");
         table.AppendLine();
-        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins) | sparsest within 0.01 of the best in the search (nonzero) | trials | experiment s | leader's lead over the defaults (second split, or the holdout's parts) |");
+        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins) | sparsest within 0.01 of the best in the search (nonzero) | trials | experiment s | leader's lead over the defaults (rows kept from the search, or the holdout's parts) |");
         table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var set in sets)
         {
@@ -61,19 +61,20 @@ internal static class ExperimentComparison
     /// <summary>
     /// The leader's mean lead over trial 0, in standard errors of the part-by-part differences (the experiment takes the
     /// leader above the t quantile at SparseMlpExperimentResult.RequiredConfidence, 2.87 on five folds): cross-validated,
-    /// on the second split's folds (the rechecked leader); held out, on the holdout's parts (the top trial after trial 0).
+    /// on the parts of the rows kept from the search (the confirmed leader); held out, on the holdout's parts (the top trial
+    /// after trial 0).
     /// Another threshold's choice can be read from it.
     /// </summary>
     private static string Lead(SparseMlpExperimentResult result)
     {
         var defaults = result.Trials[0];
-        var rechecked = result.Trials.Skip(1).FirstOrDefault(t => t.RecheckFoldMetrics.Count > 0);
-        var (leader, where, leaderParts, defaultParts) = rechecked is not null
-            ? (rechecked, "second split", rechecked.RecheckFoldMetrics, defaults.RecheckFoldMetrics)
+        var confirmed = result.Trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
+        var (leader, where, leaderParts, defaultParts) = confirmed is not null
+            ? (confirmed, "kept rows", confirmed.ConfirmationMetrics, defaults.ConfirmationMetrics)
             : result.Trials.Skip(1).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).Select(t => (t, "holdout parts", t.FoldMetrics, defaults.FoldMetrics))
                 .FirstOrDefault();
         if (leader is null || leaderParts.Count < 2 || defaultParts.Count != leaderParts.Count)
-            return "not rechecked";
+            return "not confirmed";
         var differences = leaderParts.Zip(defaultParts, (a, b) => a - b).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Length - 1) / differences.Length);

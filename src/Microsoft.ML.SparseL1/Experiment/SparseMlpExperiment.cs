@@ -92,10 +92,17 @@ public static class SparseMlpExperiment
         var clock = Stopwatch.StartNew();
         int rows = CountRows(data, options);
         int folds = options.NumberOfFolds ?? (rows < AutomaticFoldsBelowRows ? AutomaticFolds : 1);
+        // Cross-validated, a part of the rows is kept from the search to confirm its leader against the defaults (below).
+        // Its own seed: the same seed would give the search rows the same random keys the folds are cut by.
+        DataOperationsCatalog.TrainTestData? confirmation = folds >= 2 && options.ConfirmationFraction > 0
+            ? context.Data.TrainTestSplit(data, options.ConfirmationFraction, seed: unchecked(options.Seed + 1))
+            : null;
+        var searchData = confirmation?.TrainSet ?? data;
+        int searchRows = confirmation is null ? rows : CountRows(searchData, options);
         var parts = folds >= 2
-            ? context.Data.CrossValidationSplit(data, folds, seed: options.Seed)
+            ? context.Data.CrossValidationSplit(searchData, folds, seed: options.Seed)
             : [context.Data.TrainTestSplit(data, options.HoldoutFraction, seed: options.Seed)];
-        int trainRows = folds >= 2 ? (int)((long)rows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
+        int trainRows = folds >= 2 ? (int)((long)searchRows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
         int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
@@ -145,9 +152,10 @@ public static class SparseMlpExperiment
                     (best, bestPoint) = (trial, trained);
             }
 
-            // The search stops in time for what follows it (cross-validated, the recheck; the refits), and does not start a
+            // The search stops in time for what follows it (cross-validated, the confirmation; the refits), and does not start a
             // trial expected to end after that.
-            double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows, communicator.Size, metricName);
+            double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows,
+                confirmation is null ? 0 : (double)searchRows / trainRows, communicator.Size, metricName);
             var next = search.Next(bestPoint);
             double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next, folds, communicator.Size);
             if (ranks.EndOfRound(clock, searchSeconds - nextSeconds, progressFailure) || trials.Count >= maxTrials)
@@ -155,11 +163,11 @@ public static class SparseMlpExperiment
             point = next;
         }
 
-        // Cross-validated, the leaders are checked again on a second split before the best is chosen.
-        if (folds >= 2)
+        // Cross-validated, the leader and the defaults are trained on the search's rows and scored on the rows kept from it.
+        if (confirmation is { } kept)
         {
-            var split = context.Data.CrossValidationSplit(data, folds, seed: unchecked(options.Seed + 1));
-            Recheck(trials, points, (index, p) => runner.Run([Plan(index, p, trainRows)], split, keepModel: false, best: null)[0]);
+            var confirm = new ExperimentTrials(ranks, search, score, HoldoutChunks(context, kept.TestSet, options.Seed));
+            Confirm(trials, plans => confirm.Run(plans.Select(t => Plan(t, points[t], searchRows)).ToArray(), [kept], keepModel: false, best: null));
         }
 
         // The trials a user may pick, the front and the best: cross-validated, trained again on every row. Held out, they
@@ -182,11 +190,11 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// The holdout in <see cref="HoldoutChunkCount"/> disjoint random parts (by the experiment's seed), each cached: a
-    /// trial's scores on them give the spread of its lead over the defaults (the holdout's metric is not a mean over
-    /// rows for every metric, so each chunk is scored as a whole). Cached, because every trial scores every part and an
-    /// uncached part would read the whole data again to filter its rows; the cache holds the holdout's rows (a quarter of
-    /// what each trial's fit holds of the training rows).
+    /// The holdout (or the rows kept to confirm the leader) in <see cref="HoldoutChunkCount"/> disjoint random parts (by
+    /// the experiment's seed), each cached: a trial's scores on them give the spread of its lead over the defaults (the
+    /// metric is not a mean over rows for every metric, so each part is scored as a whole). Cached, because every trial
+    /// scores every part and an uncached part would read the whole data again to filter its rows; the cache holds the
+    /// rows held out (a quarter of what each trial's fit holds of the training rows).
     /// </summary>
     private static IDataView[] HoldoutChunks(MLContext context, IDataView holdout, int seed) =>
         context.Data.CrossValidationSplit(holdout, HoldoutChunkCount, seed: seed).Select(part => context.Data.Cache(part.TestSet)).ToArray();
@@ -198,37 +206,43 @@ public static class SparseMlpExperiment
     private const int LatencyRows = 1000;
 
     /// <summary>
-    /// Scores the <see cref="RecheckedLeaders"/> best trial and trial 0 again on a second split (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>):
-    /// the search chose its leaders on the first split's folds, so their scores there are biased upward by the choice (on
-    /// a small set, by as much as the leaders differ), and a second split the choice never saw measures them without it.
+    /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the rows the search never saw
+    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>, by <paramref name="run"/> of their trial numbers): the search chose
+    /// its leader on its folds, so the leader's score there is biased upward by the choice (on a few hundred rows, by as much
+    /// as the leaders differ), and another split of the same rows carries the same bias, as every row was a validation row
+    /// in both. One leader, because choosing among several on the kept rows would bias them there.
     /// </summary>
-    private static void Recheck(List<SparseMlpTrial> trials, List<int[]> points, Func<int, int[], SparseMlpTrial> run)
+    private static void Confirm(List<SparseMlpTrial> trials, Func<int[], SparseMlpTrial[]> run)
     {
-        var leaders = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).Take(RecheckedLeaders).Append(trials[0]).ToArray();
-        if (leaders.Length < 2)
+        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+        if (leader is null)
             return;
-        foreach (var trial in leaders)
-            trials[trial.Index] = trial with { RecheckFoldMetrics = run(trial.Index, points[trial.Index]).FoldMetrics };
+        var scored = run([0, leader.Index]);
+        trials[0] = trials[0] with { ConfirmationMetrics = scored[0].FoldMetrics };
+        trials[leader.Index] = leader with { ConfirmationMetrics = scored[1].FoldMetrics };
     }
 
     /// <summary>
     /// What the experiment still spends after its search, estimated from the trials so far, each fit (a fold's, or the
     /// holdout trial's) times <paramref name="rowsPerTrialRow"/> (every row against a fit's rows) where it is trained again
-    /// on every row. Cross-validated: trial 0 and the leader cross-validated again on the second split (their own seconds),
-    /// and the trials it would pick (the Pareto front and the best) trained again; spread over the ranks that share the
-    /// folds. Held out: trial 0 trained again, which it is when it is the best.
+    /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows (a fit's seconds times
+    /// <paramref name="searchRowsPerTrialRow"/>, 0 without a confirmation), side by side over two ranks, and the trials it
+    /// would pick (the Pareto front and the best) trained again, spread over the ranks that share the folds. Held out:
+    /// trial 0 trained again, which it is when it is the best.
     /// </summary>
-    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, int ranks, string metricName)
+    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, double searchRowsPerTrialRow, int ranks,
+        string metricName)
     {
         if (trials.Count == 0)
             return 0;
         if (folds < 2)
             return trials[0].Seconds * rowsPerTrialRow;
+        static double Fit(SparseMlpTrial trial) => trial.Seconds / Math.Max(1, trial.FoldMetrics.Count);
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
-        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => t.Seconds / Math.Max(1, t.FoldMetrics.Count) * rowsPerTrialRow);
+        double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
         var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
-        double recheck = trials[0].Seconds + (leader?.Seconds ?? 0);
-        return (recheck + refits) / Math.Min(ranks, folds);
+        double confirmation = leader is null ? 0 : (Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
+        return confirmation / Math.Min(ranks, 2) + refits / Math.Min(ranks, folds);
     }
 
     /// <summary>
@@ -252,12 +266,6 @@ public static class SparseMlpExperiment
         double seconds = costliest < 0 ? 0 : trials[costliest].Seconds / cost(points[costliest]) * cost(next);
         return folds >= 2 ? seconds / Math.Min(ranks, folds) : seconds;
     }
-
-    /// <summary>
-    /// The best trials (after trial 0) scored again before the best is chosen: one, because choosing among several on the
-    /// second split would bias their scores there as the search biased them on the first.
-    /// </summary>
-    private const int RecheckedLeaders = 1;
 
     private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
         (int)Math.Min(DataViewReader.RowCount(data, options.Communicator is { Size: > 1 } ? () => { } : options.CancellationToken.ThrowIfCancellationRequested),

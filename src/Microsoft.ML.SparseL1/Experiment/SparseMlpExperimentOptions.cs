@@ -42,6 +42,15 @@ public sealed class SparseMlpExperimentOptions
     public double HoldoutFraction { get; set; } = 0.2;
 
     /// <summary>
+    /// Cross-validated, the fraction of the rows kept from the search, in [0, 0.5): the best trial after trial 0 and
+    /// trial 0 (the defaults), trained on the other rows, are scored there, and the best is the leader only where its
+    /// lead holds there (<see cref="SparseMlpExperimentResult.Best"/>); another split of the rows the search chose on
+    /// would carry the choice's bias, as every row was a validation row in both. 0: the leader is weighed on the search's
+    /// folds. Held out (<see cref="NumberOfFolds"/> 1) it is not used. Default 0.2.
+    /// </summary>
+    public double ConfirmationFraction { get; set; } = 0.2;
+
+    /// <summary>
     /// Seed of the folds (or the holdout). The trials train with the trainer's own seed, so that trial 0 is the trainer's
     /// defaults exactly. Default 1.
     /// </summary>
@@ -116,6 +125,8 @@ public sealed class SparseMlpExperimentOptions
             throw new ArgumentOutOfRangeException(nameof(NumberOfFolds), $"Option NumberOfFolds must be null or in [1, 20]; got {NumberOfFolds}.");
         if (!(HoldoutFraction > 0 && HoldoutFraction <= 0.5))
             throw new ArgumentOutOfRangeException(nameof(HoldoutFraction), $"Option HoldoutFraction must be in (0, 0.5]; got {HoldoutFraction}.");
+        if (!(ConfirmationFraction >= 0 && ConfirmationFraction < 0.5))
+            throw new ArgumentOutOfRangeException(nameof(ConfirmationFraction), $"Option ConfirmationFraction must be in [0, 0.5); got {ConfirmationFraction}.");
         Check(HiddenLayerWidths, nameof(HiddenLayerWidths), w => w >= 1, "widths of at least 1");
         Check(HiddenLayerCounts, nameof(HiddenLayerCounts), c => c is >= 0 and <= 8, "layer counts in [0, 8]");
         Check(TargetSparsities, nameof(TargetSparsities), t => t >= 0 && t < 1, "sparsities in [0, 1)");

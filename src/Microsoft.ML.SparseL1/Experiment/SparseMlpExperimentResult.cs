@@ -35,12 +35,12 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>
     /// The trial with the best score (ties: the fewer nonzeros), unless its lead over trial 0, the trainer's defaults, is
-    /// not significant at <see cref="RequiredConfidence"/> in a one-sided paired t-test on their differences fold by fold
-    /// (held out, part by part of the holdout: <see cref="SparseMlpTrial.FoldMetrics"/>): then trial 0 (the best of many
-    /// trials is partly the one that fits the validation rows' noise; a default measured on other data is the safer bet).
-    /// When the trials were cross-validated, the top trial and trial 0 were scored again on a second split
-    /// (<see cref="SparseMlpTrial.RecheckFoldMetrics"/>), and the choice is made on those scores, which the search did not
-    /// select on.
+    /// not significant at <see cref="RequiredConfidence"/> in a one-sided paired t-test on their differences part by part:
+    /// then trial 0 (the best of many trials is partly the one that fits the validation rows' noise; a default measured on
+    /// other data is the safer bet). Cross-validated with rows kept from the search
+    /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial and trial 0 are compared on those rows'
+    /// parts (<see cref="SparseMlpTrial.ConfirmationMetrics"/>), and trial 0 is kept where those parts cannot all be
+    /// scored; without, fold by fold; held out, part by part of the holdout (<see cref="SparseMlpTrial.FoldMetrics"/>).
     /// </summary>
     public SparseMlpTrial Best { get; }
 
@@ -60,17 +60,27 @@ public sealed class SparseMlpExperimentResult
     private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
     {
         var defaults = trials[0];
-        bool rechecked = defaults.RecheckFoldMetrics.Count >= 2;
-        Func<SparseMlpTrial, IReadOnlyList<double>> folds = rechecked ? t => t.RecheckFoldMetrics : t => t.FoldMetrics;
-        var top = Ranked(trials.Where(t => !t.StoppedEarly && (!rechecked || t.RecheckFoldMetrics.Count > 0)),
-            t => rechecked ? t.RecheckFoldMetrics.Average() : t.Metric).First();
-        int count = folds(defaults).Count;
-        if (top == defaults || count < 2 || folds(top).Count != count)
-            return top;
-        var differences = Enumerable.Range(0, count).Select(f => folds(top)[f] - folds(defaults)[f]).ToArray();
+        var leader = trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
+        if (leader is not null)
+            return Significant(leader.ConfirmationMetrics, defaults.ConfirmationMetrics) ? leader : defaults;
+        var top = Ranked(trials.Where(t => !t.StoppedEarly), t => t.Metric).First();
+        return top == defaults || defaults.FoldMetrics.Count < 2 || top.FoldMetrics.Count != defaults.FoldMetrics.Count
+            || Significant(top.FoldMetrics, defaults.FoldMetrics) ? top : defaults;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="top"/> leads <paramref name="defaults"/> at <see cref="RequiredConfidence"/> in a one-sided
+    /// paired t-test on their part-by-part differences; not where there are fewer than two parts or a different count.
+    /// </summary>
+    private static bool Significant(IReadOnlyList<double> top, IReadOnlyList<double> defaults)
+    {
+        int count = defaults.Count;
+        if (count < 2 || top.Count != count)
+            return false;
+        var differences = Enumerable.Range(0, count).Select(f => top[f] - defaults[f]).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (count - 1) / count);
-        return mean > RequiredStandardErrors(count) * standardError ? top : defaults;
+        return mean > RequiredStandardErrors(count) * standardError;
     }
 
     /// <summary>

@@ -45,10 +45,12 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     public int PiecewiseLinearBins { get; init; }
 
     /// <summary>
-    /// The score on each fold of a second cross-validation split (another seed) for the trials the experiment checked
-    /// again before choosing its best (<see cref="SparseMlpExperimentResult.Best"/>); empty for the others.
+    /// Cross-validated with rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for
+    /// trial 0 and the best trial after it: trained on the search's rows, the score on each of five disjoint random parts
+    /// of the kept rows, which the choice of the best (<see cref="SparseMlpExperimentResult.Best"/>) weighs; the kept rows'
+    /// score alone where a part cannot be scored. Empty for the other trials, and held out.
     /// </summary>
-    public IReadOnlyList<double> RecheckFoldMetrics { get; init; } = [];
+    public IReadOnlyList<double> ConfirmationMetrics { get; init; } = [];
 
     /// <summary>
     /// Microseconds a row takes to score through <see cref="Model"/>'s <c>Transform</c> (a cursor over the first 1,000 rows

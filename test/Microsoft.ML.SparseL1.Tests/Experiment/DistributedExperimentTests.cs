@@ -38,7 +38,7 @@ public class DistributedExperimentTests
             {
                 var (expected, actual) = (alone.Trials[i], result.Trials[i]);
                 CollectionAssert.AreEqual(expected.FoldMetrics.ToArray(), actual.FoldMetrics.ToArray(), $"trial {i} folds");
-                CollectionAssert.AreEqual(expected.RecheckFoldMetrics.ToArray(), actual.RecheckFoldMetrics.ToArray(), $"trial {i} second split");
+                CollectionAssert.AreEqual(expected.ConfirmationMetrics.ToArray(), actual.ConfirmationMetrics.ToArray(), $"trial {i} kept rows");
                 Assert.AreEqual(expected.NonZeroWeights, actual.NonZeroWeights, $"trial {i} nonzeros");
                 Assert.AreEqual(expected.StoppedEarly, actual.StoppedEarly, $"trial {i} stopped");
                 Assert.AreEqual(expected.Model is null, actual.Model is null, $"trial {i} model");

@@ -206,7 +206,10 @@ public class SparseMlpExperimentTests
     /// checked through MathNet.Numerics' distribution function): +0.004 with parts going both ways (1.0 standard error)
     /// and +0.02 at 2.39 standard errors (which two standard errors took) keep the defaults; +0.02 at 3.51 standard errors
     /// and +0.02 on every part (standard error 0) take the top; the top with one part less than the defaults has no
-    /// comparison and is taken.
+    /// comparison and is taken. Where the leader and the defaults were scored on rows kept from the search, the choice is
+    /// made there alone: a leader far ahead on the search's folds but not significant on the kept rows leaves the
+    /// defaults, one behind on the folds but significant on the kept rows is taken, and kept rows scored as a whole (one
+    /// part) leave the defaults.
     /// </summary>
     [TestMethod]
     public void Best_TakesTheTopOnlyWhereItsLeadIsSignificant()
@@ -229,6 +232,13 @@ public class SparseMlpExperimentTests
         Assert.AreSame(steady, new SparseMlpExperimentResult("m", [defaults, noisy, steady], 0).Best);
         var unpaired = Trial(3, 0.85, 0.85, 0.85, 0.85);
         Assert.AreSame(unpaired, new SparseMlpExperimentResult("m", [defaults, unpaired], 0).Best);
+
+        var keptDefaults = defaults with { ConfirmationMetrics = defaults.FoldMetrics };
+        Assert.AreSame(keptDefaults, new SparseMlpExperimentResult("m", [keptDefaults, steady with { ConfirmationMetrics = between.FoldMetrics }], 0).Best);
+        var confirmed = noisy with { ConfirmationMetrics = significant.FoldMetrics };
+        Assert.AreSame(confirmed, new SparseMlpExperimentResult("m", [keptDefaults, confirmed, steady], 0).Best);
+        var whole = defaults with { ConfirmationMetrics = [0.80] };
+        Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = [0.9] }], 0).Best);
     }
 
     /// <summary>
@@ -253,13 +263,14 @@ public class SparseMlpExperimentTests
     }
 
     /// <summary>
-    /// The time a search leaves for what follows it, in closed form. Cross-validated: trial 0 (10 s) and the leader (4 s)
-    /// again, and the front and the best (the 20- and 50-weight trials: 2 s and 4 s over five folds) trained on every row,
-    /// one fold's fit times 5/4 each; halved on two ranks. Held out (a fifth of the rows): no recheck, trial 0 trained again
-    /// on every row (10 s times 5/4), on one rank however many there are.
+    /// The time a search leaves for what follows it, in closed form. Cross-validated: trial 0 (10 s over five folds) and
+    /// the leader (4 s) trained on the search's rows, one fold's fit times 5/4 each, side by side on two ranks; the front and
+    /// the best (the 20- and 50-weight trials: 2 s and 4 s over five folds) trained on every row, one fold's fit times 1.5625
+    /// each (a fifth kept, then a fifth a fold), over as many ranks as folds. Without rows kept, the refits alone. Held out:
+    /// trial 0 trained again on every row (10 s times 5/4), on one rank however many there are.
     /// </summary>
     [TestMethod]
-    public void SecondsAfterSearch_IsTheRecheckAndTheRefits_EstimatedFromTheTrials()
+    public void SecondsAfterSearch_IsTheConfirmationAndTheRefits_EstimatedFromTheTrials()
     {
         static SparseMlpTrial Trial(int index, long nonZero, double seconds, double metric) =>
             new(index, [8], 0.9f, 1f, 1, metric, nonZero, 0.9, seconds, null) { FoldMetrics = Enumerable.Repeat(metric, 5).ToArray() };
@@ -268,12 +279,14 @@ public class SparseMlpExperimentTests
         CollectionAssert.AreEqual(new[] { 2, 1 }, sofar.ParetoFront.Select(t => t.Index).ToArray(), "fixture: the front");
         Assert.AreEqual(1, sofar.Best.Index, "fixture: the best");
 
-        double expected = 10 + 4 + (2 / 5.0 + 4 / 5.0) * 5 / 4.0;
-        Assert.AreEqual(expected, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 1, "m"), 1e-12);
-        Assert.AreEqual(expected / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 2, "m"), 1e-12);
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 2, "m"), 1e-12, "held out, two ranks");
-        Assert.AreEqual(10 + 10 / 5.0 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 5 / 4.0, 1, "m"), 1e-12, "trial 0 alone: no leader");
+        double confirmation = (10 / 5.0 + 4 / 5.0) * 5 / 4.0, refits = (2 / 5.0 + 4 / 5.0) * 1.5625;
+        Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1, "m"), 1e-12);
+        Assert.AreEqual(confirmation / 2 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 2, "m"), 1e-12);
+        Assert.AreEqual(confirmation / 2 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 3, "m"), 1e-12);
+        Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 1, "m"), 1e-12, "no rows kept");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 2, "m"), 1e-12, "held out, two ranks");
+        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 1, "m"), 1e-12, "trial 0 alone: no leader");
     }
 
     [TestMethod]
@@ -307,19 +320,49 @@ public class SparseMlpExperimentTests
             Assert.AreEqual(trial.FoldMetrics.Average(), trial.Metric, 1e-12);
         }
 
-        // The top trial after trial 0, and trial 0, are scored again on a second split, and the best is the top unless it
-        // leads the defaults (trial 0) by less than the t quantile at RequiredConfidence (two degrees of freedom) in standard
-        // errors of their fold-by-fold differences there.
+        // The top trial after trial 0, and trial 0, trained on the rows the search used (TrainTestSplit with the seed + 1),
+        // are scored on the five parts of the fifth kept from it (cut by the seed), trained here again independently.
         var leader = result.Trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         foreach (var trial in result.Trials)
-            Assert.HasCount(trial == leader || trial.Index == 0 ? 3 : 0, trial.RecheckFoldMetrics, trial.ToString());
-        Assert.IsTrue(result.Trials.Any(t => t.RecheckFoldMetrics.Count > 0 && !t.RecheckFoldMetrics.SequenceEqual(t.FoldMetrics)), "the second split has other folds");
-        var top = new[] { result.Trials[0], leader }.OrderByDescending(t => t.RecheckFoldMetrics.Average()).ThenBy(t => t.NonZeroWeights).First();
-        var differences = top.RecheckFoldMetrics.Zip(result.Trials[0].RecheckFoldMetrics, (a, b) => a - b).ToArray();
+            Assert.HasCount(trial == leader || trial.Index == 0 ? 5 : 0, trial.ConfirmationMetrics, trial.ToString());
+        var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
+        var defaultsModel = ml.MulticlassClassification.Trainers.SparseMlp().Fit(search.TrainSet);
+        var parts = ml.Data.CrossValidationSplit(search.TestSet, 5, seed: options.Seed)
+            .Select(part => ml.MulticlassClassification.Evaluate(defaultsModel.Transform(part.TestSet)).MicroAccuracy).ToArray();
+        CollectionAssert.AreEqual(parts, result.Trials[0].ConfirmationMetrics.ToArray(), "trial 0 on the kept rows");
+
+        // The best is the leader only where it leads the defaults there by more than the t quantile at RequiredConfidence
+        // (four degrees of freedom) in standard errors of their part-by-part differences.
+        var differences = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics, (a, b) => a - b).ToArray();
+        double mean = differences.Average();
+        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 4 / 5);
+        double required = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, 4, SparseMlpExperimentResult.RequiredConfidence);
+        Assert.AreSame(mean > required * standardError ? leader : result.Trials[0], result.Best);
+    }
+
+    /// <summary>
+    /// Without rows kept from the search (ConfirmationFraction 0), the folds cover every row and the leader is weighed
+    /// against the defaults on them: no trial has confirmation scores.
+    /// </summary>
+    [TestMethod]
+    public void CrossValidated_WithoutKeptRows_WeighsTheLeaderOnTheFolds()
+    {
+        var (ml, data) = ThreeClasses();
+        var options = Small(3);
+        options.NumberOfFolds = 3;
+        options.ConfirmationFraction = 0;
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        Assert.IsTrue(result.Trials.All(t => t.ConfirmationMetrics.Count == 0), string.Join("; ", result.Trials));
+        var defaultsScores = ml.Data.CrossValidationSplit(data, 3, seed: options.Seed)
+            .Select(part => ml.MulticlassClassification.Evaluate(ml.MulticlassClassification.Trainers.SparseMlp().Fit(part.TrainSet).Transform(part.TestSet)).MicroAccuracy).ToArray();
+        CollectionAssert.AreEqual(defaultsScores, result.Trials[0].FoldMetrics.ToArray(), "trial 0's folds are every row's");
+        var top = result.Trials.Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        var differences = top.FoldMetrics.Zip(result.Trials[0].FoldMetrics, (a, b) => a - b).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 2 / 3);
         double required = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, 2, SparseMlpExperimentResult.RequiredConfidence);
-        Assert.AreSame(top == result.Trials[0] || mean > required * standardError ? top : result.Trials[0], result.Best);
+        Assert.AreSame(top.Index == 0 || mean > required * standardError ? top : result.Trials[0], result.Best);
     }
 
     /// <summary>
@@ -391,6 +434,11 @@ public class SparseMlpExperimentTests
         var (ml, data) = ThreeClasses();
         var holdout = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HoldoutFraction = 0.7 }));
         StringAssert.Contains(holdout.Message, "HoldoutFraction must be in (0, 0.5]; got 0.7");
+        foreach (double fraction in new[] { -0.1, 0.5, double.NaN })
+        {
+            var kept = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { ConfirmationFraction = fraction }));
+            StringAssert.Contains(kept.Message, "ConfirmationFraction must be in [0, 0.5); got");
+        }
         var bins = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { PiecewiseLinearBins = [0, 1] }));
         StringAssert.Contains(bins.Message, "PiecewiseLinearBins must hold 0 or bin counts in [2, 256]; got 1");
         var counts = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerCounts = [0, 9] }));
