@@ -93,7 +93,8 @@ public static class SparseMlpExperiment
         int rows = CountRows(data, options);
         int folds = options.NumberOfFolds ?? (rows < AutomaticFoldsBelowRows ? AutomaticFolds : 1);
         // Cross-validated, a part of the rows is kept from the search to confirm its leader against the defaults (below).
-        // Its own seed: the same seed would give the search rows the same random keys the folds are cut by.
+        // Its own seed: keys drawn by the folds' seed would keep from the search the rows whose fold keys are high, a choice
+        // correlated with the folds.
         DataOperationsCatalog.TrainTestData? confirmation = folds >= 2 && options.ConfirmationFraction > 0
             ? context.Data.TrainTestSplit(data, options.ConfirmationFraction, seed: unchecked(options.Seed + 1))
             : null;
@@ -106,7 +107,7 @@ public static class SparseMlpExperiment
         int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
-        var runner = new ExperimentTrials(ranks, search, score, folds >= 2 ? null : HoldoutChunks(context, parts[0].TestSet, options.Seed));
+        var runner = new ExperimentTrials(ranks, search, score, folds >= 2 ? null : HoldoutChunks(context, parts[0].TestSet, options.Seed, options));
         // Trial 0 trains the trainer's defaults as they are (which may resolve another network than the closest point of
         // the lists, e.g. choose its depth by validation): when the experiment falls back to it, it returns the defaults.
         TrialPlan Plan(int index, int[] point, int trainingRows) =>
@@ -166,7 +167,7 @@ public static class SparseMlpExperiment
         // Cross-validated, the leader and the defaults are trained on the search's rows and scored on the rows kept from it.
         if (confirmation is { } kept)
         {
-            var confirm = new ExperimentTrials(ranks, search, score, HoldoutChunks(context, kept.TestSet, options.Seed));
+            var confirm = new ExperimentTrials(ranks, search, score, HoldoutChunks(context, kept.TestSet, options.Seed, options));
             Confirm(trials, plans => confirm.Run(plans.Select(t => Plan(t, points[t], searchRows)).ToArray(), [kept], keepModel: false, best: null));
         }
 
@@ -194,10 +195,20 @@ public static class SparseMlpExperiment
     /// the experiment's seed), each cached: a trial's scores on them give the spread of its lead over the defaults (the
     /// metric is not a mean over rows for every metric, so each part is scored as a whole). Cached, because every trial
     /// scores every part and an uncached part would read the whole data again to filter its rows; the cache holds the
-    /// rows held out (a quarter of what each trial's fit holds of the training rows).
+    /// rows held out (a quarter of what each trial's fit holds of the training rows). Null where a part holds fewer than
+    /// <see cref="MinimumChunkRows"/> rows.
     /// </summary>
-    private static IDataView[] HoldoutChunks(MLContext context, IDataView holdout, int seed) =>
-        context.Data.CrossValidationSplit(holdout, HoldoutChunkCount, seed: seed).Select(part => context.Data.Cache(part.TestSet)).ToArray();
+    private static IDataView[]? HoldoutChunks(MLContext context, IDataView holdout, int seed, SparseMlpExperimentOptions options)
+    {
+        var chunks = context.Data.CrossValidationSplit(holdout, HoldoutChunkCount, seed: seed).Select(part => context.Data.Cache(part.TestSet)).ToArray();
+        return chunks.All(chunk => CountRows(chunk, options) >= MinimumChunkRows) ? chunks : null;
+    }
+
+    /// <summary>
+    /// Rows each part must hold to be scored apart: ML.NET scores an empty part 0 (not a failure), and one row's R² is not
+    /// defined. With fewer, the parts are not used (<see cref="SparseMlpTrial.FoldMetrics"/>, <see cref="SparseMlpTrial.ConfirmationMetrics"/>).
+    /// </summary>
+    private const int MinimumChunkRows = 2;
 
     /// <summary>Parts of the holdout scored apart (<see cref="SparseMlpTrial.FoldMetrics"/>): as many as the default folds.</summary>
     private const int HoldoutChunkCount = AutomaticFolds;
@@ -226,7 +237,7 @@ public static class SparseMlpExperiment
     /// What the experiment still spends after its search, estimated from the trials so far, each fit (a fold's, or the
     /// holdout trial's) times <paramref name="rowsPerTrialRow"/> (every row against a fit's rows) where it is trained again
     /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows (a fit's seconds times
-    /// <paramref name="searchRowsPerTrialRow"/>, 0 without a confirmation), side by side over two ranks, and the trials it
+    /// <paramref name="searchRowsPerTrialRow"/>, 0 without a confirmation), side by side over ranks, and the trials it
     /// would pick (the Pareto front and the best) trained again, spread over the ranks that share the folds. Held out:
     /// trial 0 trained again, which it is when it is the best.
     /// </summary>
@@ -241,8 +252,9 @@ public static class SparseMlpExperiment
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
         double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
         var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
-        double confirmation = leader is null ? 0 : (Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
-        return confirmation / Math.Min(ranks, 2) + refits / Math.Min(ranks, folds);
+        // Over ranks the two fits run side by side: the slower one's time.
+        double confirmation = leader is null ? 0 : (ranks >= 2 ? Math.Max(Fit(trials[0]), Fit(leader)) : Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
+        return confirmation + refits / Math.Min(ranks, folds);
     }
 
     /// <summary>

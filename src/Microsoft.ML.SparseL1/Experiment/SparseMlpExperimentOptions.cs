@@ -16,9 +16,9 @@ public sealed class SparseMlpExperimentOptions
     /// Seconds the experiment may spend, above 0. The first trial, the trainer's defaults, always runs; no other starts
     /// that is expected to end after the search's share of the budget (its cost, weights times epochs, at the seconds per
     /// cost of the costliest trial after the first that ran every fold; an estimate, so the last trial may end after it).
-    /// The search stops early enough for what follows it (cross-validated, the leader and the defaults scored again on a
-    /// second split and the front and the best trained again on every row; held out, the defaults trained again on every
-    /// row when they are the best), estimated from the trials' own times. Default 60.
+    /// The search stops early enough for what follows it (cross-validated, the leader and the defaults trained on the
+    /// search's rows and scored on the rows kept from it, and the front and the best trained again on every row; held out,
+    /// the defaults trained again on every row when they are the best), estimated from the trials' own times. Default 60.
     /// </summary>
     public double TrainingTimeInSeconds { get; set; } = 60;
 
@@ -51,7 +51,8 @@ public sealed class SparseMlpExperimentOptions
     public double ConfirmationFraction { get; set; } = 0.2;
 
     /// <summary>
-    /// Seed of the folds (or the holdout). The trials train with the trainer's own seed, so that trial 0 is the trainer's
+    /// Seed of the folds (or the holdout) and of the parts the kept rows (<see cref="ConfirmationFraction"/>, cut by this seed
+    /// + 1) or the holdout are scored in. The trials train with the trainer's own seed, so that trial 0 is the trainer's
     /// defaults exactly. Default 1.
     /// </summary>
     public int Seed { get; set; } = 1;

@@ -24,12 +24,13 @@ public class DistributedExperimentTests
     {
         var options = () => new SparseMlpExperimentOptions
         {
-            MaxTrials = 3, TrainingTimeInSeconds = 1e6, NumberOfFolds = 5, HiddenLayerWidths = [16, 32], HiddenLayerCounts = [1],
-            TargetSparsities = [0.9f, 0.999f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
+            MaxTrials = 3, TrainingTimeInSeconds = 1e6, NumberOfFolds = 5, HiddenLayerWidths = [64, 128], HiddenLayerCounts = [1],
+            TargetSparsities = [0.5f, 0.999f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
         };
         var (ml, data) = SparseMlpExperimentTests.ThreeClasses();
         var alone = SparseMlpExperiment.Multiclass(ml, data, options());
         Assert.IsTrue(alone.Trials.Any(t => t.StoppedEarly), "one trial stops early: " + string.Join("; ", alone.Trials));
+        Assert.HasCount(5, alone.Trials[0].ConfirmationMetrics, "trial 0 scored on the kept rows' parts: " + string.Join("; ", alone.Trials.Select(t => t + " " + t.ConfirmationMetrics.Count)));
         foreach (var (result, error) in Spread(ranks, options))
         {
             Assert.IsNull(error, error?.ToString());

@@ -239,6 +239,7 @@ public class SparseMlpExperimentTests
         Assert.AreSame(confirmed, new SparseMlpExperimentResult("m", [keptDefaults, confirmed, steady], 0).Best);
         var whole = defaults with { ConfirmationMetrics = [0.80] };
         Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = [0.9] }], 0).Best);
+        Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = significant.FoldMetrics }], 0).Best, "unpaired parts");
     }
 
     /// <summary>
@@ -264,7 +265,8 @@ public class SparseMlpExperimentTests
 
     /// <summary>
     /// The time a search leaves for what follows it, in closed form. Cross-validated: trial 0 (10 s over five folds) and
-    /// the leader (4 s) trained on the search's rows, one fold's fit times 5/4 each, side by side on two ranks; the front and
+    /// the leader (4 s) trained on the search's rows, one fold's fit times 5/4 each, side by side over ranks (the slower one's
+    /// time); the front and
     /// the best (the 20- and 50-weight trials: 2 s and 4 s over five folds) trained on every row, one fold's fit times 1.5625
     /// each (a fifth kept, then a fifth a fold), over as many ranks as folds. Without rows kept, the refits alone. Held out:
     /// trial 0 trained again on every row (10 s times 5/4), on one rank however many there are.
@@ -281,8 +283,8 @@ public class SparseMlpExperimentTests
 
         double confirmation = (10 / 5.0 + 4 / 5.0) * 5 / 4.0, refits = (2 / 5.0 + 4 / 5.0) * 1.5625;
         Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1, "m"), 1e-12);
-        Assert.AreEqual(confirmation / 2 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 2, "m"), 1e-12);
-        Assert.AreEqual(confirmation / 2 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 3, "m"), 1e-12);
+        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 2, "m"), 1e-12);
+        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 3, "m"), 1e-12);
         Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 1, "m"), 1e-12, "no rows kept");
         Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
         Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 2, "m"), 1e-12, "held out, two ranks");
@@ -320,12 +322,16 @@ public class SparseMlpExperimentTests
             Assert.AreEqual(trial.FoldMetrics.Average(), trial.Metric, 1e-12);
         }
 
-        // The top trial after trial 0, and trial 0, trained on the rows the search used (TrainTestSplit with the seed + 1),
-        // are scored on the five parts of the fifth kept from it (cut by the seed), trained here again independently.
+        // The search saw the rows a TrainTestSplit with the seed + 1 keeps from the fifth it holds out: trial 0's folds are
+        // those rows' folds. The top trial after trial 0, and trial 0, trained on all those rows, are scored on the five
+        // parts of the fifth (cut by the seed). Both trained here again independently.
+        var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
+        var foldScores = ml.Data.CrossValidationSplit(search.TrainSet, 3, seed: options.Seed)
+            .Select(part => ml.MulticlassClassification.Evaluate(ml.MulticlassClassification.Trainers.SparseMlp().Fit(part.TrainSet).Transform(part.TestSet)).MicroAccuracy).ToArray();
+        CollectionAssert.AreEqual(foldScores, result.Trials[0].FoldMetrics.ToArray(), "trial 0's folds: the search's rows");
         var leader = result.Trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         foreach (var trial in result.Trials)
             Assert.HasCount(trial == leader || trial.Index == 0 ? 5 : 0, trial.ConfirmationMetrics, trial.ToString());
-        var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
         var defaultsModel = ml.MulticlassClassification.Trainers.SparseMlp().Fit(search.TrainSet);
         var parts = ml.Data.CrossValidationSplit(search.TestSet, 5, seed: options.Seed)
             .Select(part => ml.MulticlassClassification.Evaluate(defaultsModel.Transform(part.TestSet)).MicroAccuracy).ToArray();
@@ -338,6 +344,26 @@ public class SparseMlpExperimentTests
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 4 / 5);
         double required = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, 4, SparseMlpExperimentResult.RequiredConfidence);
         Assert.AreSame(mean > required * standardError ? leader : result.Trials[0], result.Best);
+    }
+
+    /// <summary>
+    /// On 40 rows the kept eight make parts of one or two rows, too few to score apart (ML.NET scores an empty part 0):
+    /// the leader and the defaults are scored on the kept rows as a whole, which cannot weigh a lead, so the best is the
+    /// defaults.
+    /// </summary>
+    [TestMethod]
+    public void CrossValidated_KeptRowsTooFewForParts_KeepTheDefaults()
+    {
+        var (ml, all) = ThreeClasses();
+        var data = ml.Data.TakeRows(all, 40);
+        var options = Small(3);
+        options.NumberOfFolds = 3;
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        var confirmed = result.Trials.Where(t => t.ConfirmationMetrics.Count > 0).ToArray();
+        Assert.HasCount(2, confirmed, string.Join("; ", result.Trials));
+        Assert.IsTrue(confirmed.All(t => t.ConfirmationMetrics.Count == 1), string.Join("; ", confirmed.Select(t => t.ConfirmationMetrics.Count)));
+        Assert.AreSame(result.Trials[0], result.Best);
     }
 
     /// <summary>
@@ -434,10 +460,11 @@ public class SparseMlpExperimentTests
         var (ml, data) = ThreeClasses();
         var holdout = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HoldoutFraction = 0.7 }));
         StringAssert.Contains(holdout.Message, "HoldoutFraction must be in (0, 0.5]; got 0.7");
-        foreach (double fraction in new[] { -0.1, 0.5, double.NaN })
+        foreach (double fraction in new[] { -0.1, 0.5, double.NaN, double.PositiveInfinity })
         {
             var kept = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { ConfirmationFraction = fraction }));
-            StringAssert.Contains(kept.Message, "ConfirmationFraction must be in [0, 0.5); got");
+            StringAssert.Contains(kept.Message, $"ConfirmationFraction must be in [0, 0.5); got {fraction}");
+            Assert.AreEqual(nameof(SparseMlpExperimentOptions.ConfirmationFraction), kept.ParamName);
         }
         var bins = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { PiecewiseLinearBins = [0, 1] }));
         StringAssert.Contains(bins.Message, "PiecewiseLinearBins must hold 0 or bin counts in [2, 256]; got 1");
