@@ -9,13 +9,25 @@ using Microsoft.ML.SparseL1.Sweep;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
-/// <summary>One fit of an experiment: a fold of a trial (in the batch being trained, at <paramref name="Slot"/>), or a refit on every row (fold -1).</summary>
+/// <summary>
+/// One fit of an experiment: a fold of a trial (in the batch being trained, at <paramref name="Slot"/>), a refit on every
+/// row (<see cref="Refit"/>) or a fit on the search's rows to confirm the leader (<see cref="ConfirmationFit"/>).
+/// </summary>
 internal readonly record struct ExperimentJob(int Slot, int Trial, int Fold)
 {
+    /// <summary>The fold of a refit on every row.</summary>
+    public const int Refit = -1;
+
+    /// <summary>The fold of a fit on the search's rows, scored on the rows kept from it.</summary>
+    public const int ConfirmationFit = -2;
+
     /// <summary>The job as error messages name it.</summary>
-    public override string ToString() => Fold >= 0
-        ? string.Create(CultureInfo.InvariantCulture, $"the experiment's trial {Trial} (fold {Fold})")
-        : string.Create(CultureInfo.InvariantCulture, $"the experiment's refit of trial {Trial} on every row");
+    public override string ToString() => Fold switch
+    {
+        Refit => string.Create(CultureInfo.InvariantCulture, $"the experiment's refit of trial {Trial} on every row"),
+        ConfirmationFit => string.Create(CultureInfo.InvariantCulture, $"the experiment's fit of trial {Trial} on the search's rows (to confirm the leader)"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"the experiment's trial {Trial} (fold {Fold})"),
+    };
 }
 
 /// <summary>

@@ -167,8 +167,10 @@ public static class SparseMlpExperiment
         // Cross-validated, the leader and the defaults are trained on the search's rows and scored on the rows kept from it.
         if (confirmation is { } kept)
         {
-            var confirm = new ExperimentTrials(ranks, search, score, HoldoutChunks(context, kept.TestSet, options.Seed, options));
-            Confirm(trials, plans => confirm.Run(plans.Select(t => Plan(t, points[t], searchRows)).ToArray(), [kept], keepModel: false, best: null));
+            ExperimentConfirmation.Confirm(trials,
+                numbers => ranks.Fit(numbers.Select((t, slot) => new ExperimentJob(slot, t, ExperimentJob.ConfirmationFit)).ToArray(),
+                    job => Plan(job.Trial, points[job.Trial], searchRows).Trainer.Fit(kept.TrainSet)).Select(fitted => fitted.Model).ToArray(),
+                model => ExperimentConfirmation.ResampledScores(context, model, kept.TestSet, score, options.Seed));
         }
 
         // The trials a user may pick, the front and the best: cross-validated, trained again on every row. Held out, they
@@ -177,7 +179,7 @@ public static class SparseMlpExperiment
         var found = new SparseMlpExperimentResult(metricName, trials, 0);
         int[] picked = found.ParetoFront.Append(found.Best).Select(t => t.Index).Distinct().ToArray();
         int[] refit = folds >= 2 ? picked : found.Best.Index == 0 ? [0] : [];
-        var refits = ranks.Fit(refit.Select((t, i) => new ExperimentJob(i, t, -1)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
+        var refits = ranks.Fit(refit.Select((t, i) => new ExperimentJob(i, t, ExperimentJob.Refit)).ToArray(), job => Plan(job.Trial, points[job.Trial], rows).Trainer.Fit(data));
         for (int i = 0; i < refit.Length; i++)
             trials[refit[i]] = trials[refit[i]] with { Model = refits[i].Model, HiddenLayerSizes = ExperimentTrials.HiddenLayers(refits[i].Model) };
 
@@ -191,8 +193,7 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// The holdout (or the rows kept to confirm the leader) in <see cref="HoldoutChunkCount"/> disjoint random parts (by
-    /// the experiment's seed), each cached: a trial's scores on them give the spread of its lead over the defaults (the
+    /// The holdout in <see cref="HoldoutChunkCount"/> disjoint random parts (by the experiment's seed), each cached: a trial's scores on them give the spread of its lead over the defaults (the
     /// metric is not a mean over rows for every metric, so each part is scored as a whole). Cached, because every trial
     /// scores every part and an uncached part would read the whole data again to filter its rows; the cache holds the
     /// rows held out (a quarter of what each trial's fit holds of the training rows). Null where a part holds fewer than
@@ -206,7 +207,7 @@ public static class SparseMlpExperiment
 
     /// <summary>
     /// Rows each part must hold to be scored apart: ML.NET scores an empty part 0 (not a failure), and one row's R² is not
-    /// defined. With fewer, the parts are not used (<see cref="SparseMlpTrial.FoldMetrics"/>, <see cref="SparseMlpTrial.ConfirmationMetrics"/>).
+    /// defined. With fewer, the parts are not used (<see cref="SparseMlpTrial.FoldMetrics"/>).
     /// </summary>
     private const int MinimumChunkRows = 2;
 
@@ -215,23 +216,6 @@ public static class SparseMlpExperiment
 
     /// <summary>Rows scored to measure a model's prediction time (<see cref="SparseMlpTrial.PredictionMicroseconds"/>).</summary>
     private const int LatencyRows = 1000;
-
-    /// <summary>
-    /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the rows the search never saw
-    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>, by <paramref name="run"/> of their trial numbers): the search chose
-    /// its leader on its folds, so the leader's score there is biased upward by the choice (on a few hundred rows, by as much
-    /// as the leaders differ), and another split of the same rows carries the same bias, as every row was a validation row
-    /// in both. One leader, because choosing among several on the kept rows would bias them there.
-    /// </summary>
-    private static void Confirm(List<SparseMlpTrial> trials, Func<int[], SparseMlpTrial[]> run)
-    {
-        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
-        if (leader is null)
-            return;
-        var scored = run([0, leader.Index]);
-        trials[0] = trials[0] with { ConfirmationMetrics = scored[0].FoldMetrics };
-        trials[leader.Index] = leader with { ConfirmationMetrics = scored[1].FoldMetrics };
-    }
 
     /// <summary>
     /// What the experiment still spends after its search, estimated from the trials so far, each fit (a fold's, or the

@@ -35,12 +35,13 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>
     /// The trial with the best score (ties: the fewer nonzeros), unless its lead over trial 0, the trainer's defaults, is
-    /// not significant at <see cref="RequiredConfidence"/> in a one-sided paired t-test on their differences part by part:
-    /// then trial 0 (the best of many trials is partly the one that fits the validation rows' noise; a default measured on
-    /// other data is the safer bet). Cross-validated with rows kept from the search
-    /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial and trial 0 are compared on those rows'
-    /// parts (<see cref="SparseMlpTrial.ConfirmationMetrics"/>), and trial 0 is kept where those parts cannot all be
-    /// scored; without, fold by fold; held out, part by part of the holdout (<see cref="SparseMlpTrial.FoldMetrics"/>).
+    /// not significant at <see cref="RequiredConfidence"/>: then trial 0 (the best of many trials is partly the one that
+    /// fits the validation rows' noise; a default measured on other data is the safer bet). Cross-validated with rows kept
+    /// from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial after trial 0 by the
+    /// search's folds is taken only where it scores above trial 0 on at least that share of the same bootstrap resamples of
+    /// the kept rows (<see cref="SparseMlpTrial.ConfirmationMetrics"/>; trial 0 where they cannot be scored). Without kept
+    /// rows, and held out, the top trial must lead in a one-sided paired t-test on the differences fold by fold (held out,
+    /// part by part of the holdout: <see cref="SparseMlpTrial.FoldMetrics"/>).
     /// </summary>
     public SparseMlpTrial Best { get; }
 
@@ -62,10 +63,20 @@ public sealed class SparseMlpExperimentResult
         var defaults = trials[0];
         var leader = trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
         if (leader is not null)
-            return Significant(leader.ConfirmationMetrics, defaults.ConfirmationMetrics) ? leader : defaults;
+            return LeadsOnResamples(leader.ConfirmationMetrics, defaults.ConfirmationMetrics) ? leader : defaults;
         var top = Ranked(trials.Where(t => !t.StoppedEarly), t => t.Metric).First();
         return top == defaults || defaults.FoldMetrics.Count < 2 || top.FoldMetrics.Count != defaults.FoldMetrics.Count
             || Significant(top.FoldMetrics, defaults.FoldMetrics) ? top : defaults;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="leader"/> scores above <paramref name="defaults"/> on at least <see cref="RequiredConfidence"/>
+    /// of their paired resamples (a one-sided paired bootstrap test); not with fewer than two resamples or a different count.
+    /// </summary>
+    private static bool LeadsOnResamples(IReadOnlyList<double> leader, IReadOnlyList<double> defaults)
+    {
+        int count = defaults.Count;
+        return count >= 2 && leader.Count == count && Enumerable.Range(0, count).Count(b => leader[b] > defaults[b]) >= RequiredConfidence * count;
     }
 
     /// <summary>
@@ -85,7 +96,8 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>
     /// One-sided confidence at which the top trial must lead the defaults to be <see cref="Best"/>: the level of two
-    /// standard errors under a normal law, read from Student's t with one degree of freedom fewer than the folds, as five
+    /// standard errors under a normal law. On the kept rows' resamples, the share of them the leader must win. On folds or
+    /// parts, read from Student's t with one degree of freedom fewer than the folds, as five
     /// folds' standard error is itself a rough estimate (2.87 standard errors on five folds, 2.32 on ten, 4.53 on three,
     /// about 14 on two, where the defaults are kept unless the lead is nearly the same on both). Two standard
     /// errors on five folds, about 94 %, let leaders through that scored below the defaults on test rows (docs/algorithm.md §8).

@@ -46,9 +46,10 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
 
     /// <summary>
     /// Cross-validated with rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for
-    /// trial 0 and the best trial after it: trained on the search's rows, the score on each of five disjoint random parts
-    /// of the kept rows, which the choice of the best (<see cref="SparseMlpExperimentResult.Best"/>) weighs; the kept rows'
-    /// score alone where a part cannot be scored. Empty for the other trials, and held out.
+    /// trial 0 and the best trial after it: trained on the search's rows, the score on each of 200 bootstrap resamples of
+    /// the kept rows, the same resamples for both (the choice of the best, <see cref="SparseMlpExperimentResult.Best"/>,
+    /// counts those the leader wins); the kept rows' score alone where a resample cannot be scored. Empty for the other
+    /// trials, and held out.
     /// </summary>
     public IReadOnlyList<double> ConfirmationMetrics { get; init; } = [];
 

@@ -30,7 +30,7 @@ public class DistributedExperimentTests
         var (ml, data) = SparseMlpExperimentTests.ThreeClasses();
         var alone = SparseMlpExperiment.Multiclass(ml, data, options());
         Assert.IsTrue(alone.Trials.Any(t => t.StoppedEarly), "one trial stops early: " + string.Join("; ", alone.Trials));
-        Assert.HasCount(5, alone.Trials[0].ConfirmationMetrics, "trial 0 scored on the kept rows' parts: " + string.Join("; ", alone.Trials.Select(t => t + " " + t.ConfirmationMetrics.Count)));
+        Assert.HasCount(200, alone.Trials[0].ConfirmationMetrics, "trial 0 scored on the kept rows' resamples: " + string.Join("; ", alone.Trials.Select(t => t + " " + t.ConfirmationMetrics.Count)));
         foreach (var (result, error) in Spread(ranks, options))
         {
             Assert.IsNull(error, error?.ToString());

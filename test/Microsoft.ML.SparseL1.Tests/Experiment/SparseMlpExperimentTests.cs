@@ -206,10 +206,8 @@ public class SparseMlpExperimentTests
     /// checked through MathNet.Numerics' distribution function): +0.004 with parts going both ways (1.0 standard error)
     /// and +0.02 at 2.39 standard errors (which two standard errors took) keep the defaults; +0.02 at 3.51 standard errors
     /// and +0.02 on every part (standard error 0) take the top; the top with one part less than the defaults has no
-    /// comparison and is taken. Where the leader and the defaults were scored on rows kept from the search, the choice is
-    /// made there alone: a leader far ahead on the search's folds but not significant on the kept rows leaves the
-    /// defaults, one behind on the folds but significant on the kept rows is taken, and kept rows scored as a whole (one
-    /// part) leave the defaults.
+    /// comparison and is taken. Where the leader and the defaults were scored on resamples of rows kept from the search,
+    /// the choice is made there alone, by the share of resamples the leader wins.
     /// </summary>
     [TestMethod]
     public void Best_TakesTheTopOnlyWhereItsLeadIsSignificant()
@@ -233,13 +231,16 @@ public class SparseMlpExperimentTests
         var unpaired = Trial(3, 0.85, 0.85, 0.85, 0.85);
         Assert.AreSame(unpaired, new SparseMlpExperimentResult("m", [defaults, unpaired], 0).Best);
 
-        var keptDefaults = defaults with { ConfirmationMetrics = defaults.FoldMetrics };
-        Assert.AreSame(keptDefaults, new SparseMlpExperimentResult("m", [keptDefaults, steady with { ConfirmationMetrics = between.FoldMetrics }], 0).Best);
-        var confirmed = noisy with { ConfirmationMetrics = significant.FoldMetrics };
+        // On the kept rows' resamples: 196 wins of 200 are 98 % (taken), 195 are 97.5 % (not), however far ahead the leader is
+        // on the search's folds; one score (resamples that could not be scored) or an unpaired count keep the defaults.
+        static double[] Resampled(int wins, int count) => Enumerable.Range(0, count).Select(b => b < wins ? 0.81 : 0.80).ToArray();
+        var keptDefaults = defaults with { ConfirmationMetrics = Enumerable.Repeat(0.80, 200).ToArray() };
+        var confirmed = noisy with { ConfirmationMetrics = Resampled(196, 200) };
         Assert.AreSame(confirmed, new SparseMlpExperimentResult("m", [keptDefaults, confirmed, steady], 0).Best);
+        Assert.AreSame(keptDefaults, new SparseMlpExperimentResult("m", [keptDefaults, steady with { ConfirmationMetrics = Resampled(195, 200) }], 0).Best);
         var whole = defaults with { ConfirmationMetrics = [0.80] };
         Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = [0.9] }], 0).Best);
-        Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = significant.FoldMetrics }], 0).Best, "unpaired parts");
+        Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = Resampled(200, 200) }], 0).Best, "unpaired");
     }
 
     /// <summary>
@@ -323,47 +324,24 @@ public class SparseMlpExperimentTests
         }
 
         // The search saw the rows a TrainTestSplit with the seed + 1 keeps from the fifth it holds out: trial 0's folds are
-        // those rows' folds. The top trial after trial 0, and trial 0, trained on all those rows, are scored on the five
-        // parts of the fifth (cut by the seed). Both trained here again independently.
+        // those rows' folds. The top trial after trial 0, and trial 0, trained on all those rows, are scored on 200 bootstrap
+        // resamples of the fifth (seeds from the experiment's). Both trained here again independently.
         var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
         var foldScores = ml.Data.CrossValidationSplit(search.TrainSet, 3, seed: options.Seed)
             .Select(part => ml.MulticlassClassification.Evaluate(ml.MulticlassClassification.Trainers.SparseMlp().Fit(part.TrainSet).Transform(part.TestSet)).MicroAccuracy).ToArray();
         CollectionAssert.AreEqual(foldScores, result.Trials[0].FoldMetrics.ToArray(), "trial 0's folds: the search's rows");
         var leader = result.Trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
         foreach (var trial in result.Trials)
-            Assert.HasCount(trial == leader || trial.Index == 0 ? 5 : 0, trial.ConfirmationMetrics, trial.ToString());
-        var defaultsModel = ml.MulticlassClassification.Trainers.SparseMlp().Fit(search.TrainSet);
-        var parts = ml.Data.CrossValidationSplit(search.TestSet, 5, seed: options.Seed)
-            .Select(part => ml.MulticlassClassification.Evaluate(defaultsModel.Transform(part.TestSet)).MicroAccuracy).ToArray();
-        CollectionAssert.AreEqual(parts, result.Trials[0].ConfirmationMetrics.ToArray(), "trial 0 on the kept rows");
+            Assert.HasCount(trial == leader || trial.Index == 0 ? 200 : 0, trial.ConfirmationMetrics, trial.ToString());
+        var scored = ml.MulticlassClassification.Trainers.SparseMlp().Fit(search.TrainSet).Transform(search.TestSet);
+        var resampled = Enumerable.Range(0, 200)
+            .Select(b => ml.MulticlassClassification.Evaluate(ml.Data.BootstrapSample(scored, seed: options.Seed + b)).MicroAccuracy).ToArray();
+        CollectionAssert.AreEqual(resampled, result.Trials[0].ConfirmationMetrics.ToArray(), "trial 0 on the kept rows' resamples");
+        Assert.IsTrue(resampled.Distinct().Count() > 10, "the resamples differ");
 
-        // The best is the leader only where it leads the defaults there by more than the t quantile at RequiredConfidence
-        // (four degrees of freedom) in standard errors of their part-by-part differences.
-        var differences = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics, (a, b) => a - b).ToArray();
-        double mean = differences.Average();
-        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 4 / 5);
-        double required = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, 4, SparseMlpExperimentResult.RequiredConfidence);
-        Assert.AreSame(mean > required * standardError ? leader : result.Trials[0], result.Best);
-    }
-
-    /// <summary>
-    /// On 40 rows the kept eight make parts of one or two rows, too few to score apart (ML.NET scores an empty part 0):
-    /// the leader and the defaults are scored on the kept rows as a whole, which cannot weigh a lead, so the best is the
-    /// defaults.
-    /// </summary>
-    [TestMethod]
-    public void CrossValidated_KeptRowsTooFewForParts_KeepTheDefaults()
-    {
-        var (ml, all) = ThreeClasses();
-        var data = ml.Data.TakeRows(all, 40);
-        var options = Small(3);
-        options.NumberOfFolds = 3;
-        var result = SparseMlpExperiment.Multiclass(ml, data, options);
-
-        var confirmed = result.Trials.Where(t => t.ConfirmationMetrics.Count > 0).ToArray();
-        Assert.HasCount(2, confirmed, string.Join("; ", result.Trials));
-        Assert.IsTrue(confirmed.All(t => t.ConfirmationMetrics.Count == 1), string.Join("; ", confirmed.Select(t => t.ConfirmationMetrics.Count)));
-        Assert.AreSame(result.Trials[0], result.Best);
+        // The best is the leader only where it scores above the defaults on at least RequiredConfidence of the resamples.
+        int wins = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics).Count(pair => pair.First > pair.Second);
+        Assert.AreSame(wins >= 0.97725 * 200 ? leader : result.Trials[0], result.Best, $"the leader wins {wins} of 200");
     }
 
     /// <summary>

@@ -1,0 +1,70 @@
+// Licensed under the MIT License. See LICENSE in the repository root.
+
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Microsoft.ML.SparseL1.Experiment;
+
+/// <summary>
+/// The confirmation of a cross-validated search's leader on rows the search never saw
+/// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>): the search chose its leader on its folds, so the
+/// leader's score there is biased upward by the choice (on a few hundred rows, by as much as the leaders differ), and
+/// another split of the same rows carries the same bias, as every row was a validation row in both. The leader (one,
+/// because choosing among several on the kept rows would bias them there) and trial 0 are trained on the search's rows
+/// and scored on the same bootstrap resamples of the kept rows, so that their differences are paired row for row.
+/// </summary>
+internal static class ExperimentConfirmation
+{
+    /// <summary>
+    /// Bootstrap resamples of the kept rows each confirmed model is scored on: at <see cref="SparseMlpExperimentResult.RequiredConfidence"/>
+    /// the leader must lead on 196 of them.
+    /// </summary>
+    public const int Resamples = 200;
+
+    /// <summary>
+    /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the kept rows
+    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>): <paramref name="fit"/> trains the trials of the numbers it is
+    /// given on the search's rows, <paramref name="resampledScores"/> scores a model on the resamples. Nothing when every
+    /// trial after trial 0 stopped early.
+    /// </summary>
+    public static void Confirm(List<SparseMlpTrial> trials, Func<int[], ITransformer[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
+    {
+        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+        if (leader is null)
+            return;
+        var models = fit([0, leader.Index]);
+        trials[0] = trials[0] with { ConfirmationMetrics = resampledScores(models[0]) };
+        trials[leader.Index] = leader with { ConfirmationMetrics = resampledScores(models[1]) };
+    }
+
+    /// <summary>
+    /// The model's score on each of <see cref="Resamples"/> bootstrap resamples of <paramref name="rows"/> (ML.NET's
+    /// <c>BootstrapSample</c>, seeds <paramref name="seed"/>, <paramref name="seed"/> + 1, ...: the same resamples for every
+    /// model). Where a resample cannot be scored (a metric that is not finite on it, or an evaluator that refuses it:
+    /// ML.NET's binary evaluator computes the AUC, which a resample without a positive row does not have), the rows' score
+    /// alone, which cannot weigh a lead. Every rank scores the same resamples of the same models, so the ranks agree.
+    /// </summary>
+    public static IReadOnlyList<double> ResampledScores(MLContext context, ITransformer model, IDataView rows, Func<IDataView, double> score, int seed)
+    {
+        // Cached: each resample reads the scored rows again.
+        var scored = context.Data.Cache(model.Transform(rows));
+        var scores = new double[Resamples];
+        for (int b = 0; b < scores.Length; b++)
+        {
+            try
+            {
+                scores[b] = score(context.Data.BootstrapSample(scored, seed: unchecked(seed + b)));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return [score(scored)];
+            }
+
+            if (!double.IsFinite(scores[b]))
+                return [score(scored)];
+        }
+
+        return scores;
+    }
+}
