@@ -51,6 +51,19 @@ internal sealed class ExperimentSearch
     /// <summary>The number of inputs.</summary>
     public int Inputs { get; }
 
+    /// <summary>The input slots of each encoding a trial has trained with, by its bins.</summary>
+    private readonly Dictionary<int, int> _encodedInputs = [];
+
+    /// <summary>
+    /// Records the input slots a trial encoded in <paramref name="bins"/> bins trained with, which <see cref="Cost"/> counts
+    /// from then on for that encoding instead of its bound (one-hot inputs and inputs of few values take fewer slots than bins).
+    /// </summary>
+    public void Encoded(int bins, int inputSlots)
+    {
+        if (bins > 0 && inputSlots > 0)
+            _encodedInputs[bins] = inputSlots;
+    }
+
     /// <summary>The trainer's defaults for this data (or the values closest to them in each dimension).</summary>
     public int[] Start { get; }
 
@@ -115,13 +128,14 @@ internal sealed class ExperimentSearch
 
     /// <summary>
     /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the
-    /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, each input counts
-    /// as its bins (at most: one-hot slots stay one). Ties go to the dimension listed first (sparsity and step before capacity).
+    /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, the input slots a
+    /// trial of that encoding trained with (<see cref="Encoded"/>), or before any, each input counted as its bins (at most:
+    /// one-hot slots stay one). Ties go to the dimension listed first (sparsity and step before capacity).
     /// </summary>
     public double Cost(int[] point)
     {
         var (hidden, _, _, epochs, bins) = Values(point);
-        double inputs = (double)Inputs * Math.Max(1, bins);
+        double inputs = bins == 0 ? Inputs : _encodedInputs.TryGetValue(bins, out int slots) ? slots : (double)Inputs * bins;
         double weights = hidden.Length == 0 ? inputs : inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
         return weights * epochs;
     }

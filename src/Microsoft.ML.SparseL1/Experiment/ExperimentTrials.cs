@@ -137,6 +137,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null)
             {
                 FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 ? DefaultsBins() : bins,
+                InputSlots = _model is null ? 0 : PipelineModels.Network(_model).TrainedLayerSizes[0],
             };
         }
     }

@@ -148,6 +148,7 @@ public static class SparseMlpExperiment
 
                 trials.Add(trial);
                 points.Add(trained);
+                search.Encoded(trial.PiecewiseLinearBins, trial.InputSlots);
                 progressFailure ??= ranks.Report(options.Progress, trial);
                 if (best is null || (!trial.StoppedEarly && trial.Metric > best.Metric))
                     (best, bestPoint) = (trial, trained);
@@ -243,11 +244,12 @@ public static class SparseMlpExperiment
 
     /// <summary>
     /// Seconds the trial of point <paramref name="next"/> is expected to take: its cost (<see cref="ExperimentSearch.Cost"/>)
-    /// at the seconds per unit of cost of the costliest trial after trial 0 that ran every fold (a small trial's seconds
-    /// are mostly fixed overhead, so the costliest scales best to a larger one; trial 0's may include the defaults' own
-    /// choices by cross-validation), or of trial 0 while there is no other; 0 before any trial. A trial's seconds add up
-    /// its folds' fits: cross-validated over ranks, its folds run side by side, so the estimate is divided by the ranks that
-    /// share them. Held out over ranks, a round trains one point a rank side by side and only the first is estimated.
+    /// at the seconds per unit of cost of the costliest trial that ran every fold (a small trial's seconds are mostly fixed
+    /// overhead, so that a linear model's would make every network look too slow to start; trial 0's may include the
+    /// defaults' own choices by cross-validation, so it is used only while no costlier trial has run); 0 before any trial.
+    /// A trial's seconds add up its folds' fits: cross-validated over ranks, its folds run side by side, so the estimate is
+    /// divided by the ranks that share them. Held out over ranks, a round trains one point a rank side by side and only the
+    /// first is estimated.
     /// </summary>
     internal static double NextTrialSeconds(IReadOnlyList<SparseMlpTrial> trials, IReadOnlyList<int[]> points, Func<int[], double> cost, int[] next,
         int folds, int ranks)
@@ -255,7 +257,7 @@ public static class SparseMlpExperiment
         int costliest = trials.Count > 0 ? 0 : -1;
         for (int i = 1; i < trials.Count; i++)
         {
-            if (!trials[i].StoppedEarly && (costliest == 0 || cost(points[i]) > cost(points[costliest])))
+            if (!trials[i].StoppedEarly && cost(points[i]) > cost(points[costliest]))
                 costliest = i;
         }
 

@@ -53,6 +53,9 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// </summary>
     public IReadOnlyList<double> ConfirmationMetrics { get; init; } = [];
 
+    /// <summary>The input slots the trial's network trained with (encoded, the bins' slots); 0 where unknown.</summary>
+    internal int InputSlots { get; init; }
+
     /// <summary>
     /// Microseconds a row takes to score through <see cref="Model"/>'s <c>Transform</c> (a cursor over the first 1,000 rows
     /// of the experiment's data, on the machine that ran the experiment), for the trials on the Pareto front and the best;

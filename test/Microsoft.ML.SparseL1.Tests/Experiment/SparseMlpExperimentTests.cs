@@ -244,10 +244,10 @@ public class SparseMlpExperimentTests
     }
 
     /// <summary>
-    /// The next trial's expected seconds, in closed form: its cost at the seconds per cost of the costliest trial after
-    /// trial 0 that ran every fold (trial 2: 6 s for cost 3, so a cost-10 point 20 s), ignoring a costlier trial that
-    /// stopped early and trial 0's (both slower per cost here); cross-validated over two ranks, half; trial 0's alone
-    /// before any other; nothing before any.
+    /// The next trial's expected seconds, in closed form: its cost at the seconds per cost of the costliest trial that ran
+    /// every fold. Trial 0 (50 s for cost 5: a cost-10 point 100 s) while no other is costlier (not the 1-s trial of cost 1, whose
+    /// seconds are mostly overhead), then trial 4 (12 s for cost 6, so 20 s), ignoring a costlier
+    /// trial that stopped early; cross-validated over two ranks, half; nothing before any trial.
     /// </summary>
     [TestMethod]
     public void NextTrialSeconds_ScalesTheCostliestFullTrial()
@@ -255,12 +255,12 @@ public class SparseMlpExperimentTests
         static SparseMlpTrial Trial(int index, double seconds, bool stopped = false) =>
             new(index, [8], 0.9f, 1f, 1, 0.8, 10, 0.9, seconds, null) { StoppedEarly = stopped };
         Func<int[], double> cost = p => p[0];
-        List<SparseMlpTrial> trials = [Trial(0, 50), Trial(1, 1), Trial(2, 6), Trial(3, 100, stopped: true)];
-        List<int[]> points = [[5], [1], [3], [8]];
+        List<SparseMlpTrial> trials = [Trial(0, 50), Trial(1, 1), Trial(2, 6), Trial(3, 100, stopped: true), Trial(4, 12)];
+        List<int[]> points = [[5], [1], [3], [8], [6]];
+        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..4], points[..4], cost, [10], 5, 1), 1e-12, "trial 0, the costliest full trial");
         Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 1), 1e-12);
         Assert.AreEqual(10, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 2), 1e-12, "cross-validated over two ranks: the folds side by side");
         Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 1, 2), 1e-12, "held out: one trial a rank");
-        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..1], points[..1], cost, [10], 5, 1), 1e-12, "trial 0 alone");
         Assert.AreEqual(0, SparseMlpExperiment.NextTrialSeconds([], [], cost, [10], 5, 1), "no trial yet");
     }
 
@@ -318,6 +318,9 @@ public class SparseMlpExperimentTests
         Assert.IsNotNull(result.Best.Model);
         foreach (var trial in result.Trials)
         {
+            // The slots the trial's network trained with: the 6 inputs, or encoded, more (at most 6 x the bins).
+            Assert.IsTrue(trial.PiecewiseLinearBins == 0 ? trial.InputSlots == 6 : trial.InputSlots > 6 && trial.InputSlots <= 6 * trial.PiecewiseLinearBins,
+                $"{trial}: {trial.InputSlots} input slots");
             // A trial far below the best on its first two folds stops there.
             Assert.HasCount(trial.StoppedEarly ? 2 : 3, trial.FoldMetrics, trial.ToString());
             Assert.AreEqual(trial.FoldMetrics.Average(), trial.Metric, 1e-12);
@@ -430,6 +433,30 @@ public class SparseMlpExperimentTests
         Assert.HasCount(56, models.Distinct().ToArray(), string.Join("; ", models));
         Assert.HasCount(8, models.Where(m => m.StartsWith('/')).ToArray(), string.Join("; ", models));
         Assert.AreEqual("16/0.9/1/1/0", models[0], "the search starts at the defaults, inputs as they are");
+    }
+
+    /// <summary>
+    /// The cost of a point, in closed form: weights (inputs x first width, then width x width, then the last width) times
+    /// epochs. Encoded in 8 bins, each of the 6 inputs counts as 8 slots until a trial reports the slots it trained with
+    /// (one-hot inputs and inputs of few values take fewer), then those; an encoding of other bins keeps its bound.
+    /// </summary>
+    [TestMethod]
+    public void Cost_CountsTheEncodedSlotsATrialTrainedWith()
+    {
+        var options = new SparseMlpExperimentOptions
+        {
+            HiddenLayerWidths = [16], HiddenLayerCounts = [2], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [2],
+            PiecewiseLinearBins = [0, 8, 16],
+        };
+        var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
+        int[] plain = [0, 0, 0, 0, 0, 0], eight = [0, 0, 0, 0, 0, 1], sixteen = [0, 0, 0, 0, 0, 2];
+        Assert.AreEqual((6 * 16 + 16 * 16 + 16) * 2, search.Cost(plain));
+        Assert.AreEqual((48 * 16 + 16 * 16 + 16) * 2, search.Cost(eight));
+        search.Encoded(8, 20);
+        search.Encoded(0, 99);
+        Assert.AreEqual((20 * 16 + 16 * 16 + 16) * 2, search.Cost(eight));
+        Assert.AreEqual((96 * 16 + 16 * 16 + 16) * 2, search.Cost(sixteen));
+        Assert.AreEqual((6 * 16 + 16 * 16 + 16) * 2, search.Cost(plain));
     }
 
     [TestMethod]
