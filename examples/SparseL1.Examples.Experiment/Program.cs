@@ -48,6 +48,14 @@ foreach (var trial in result.ParetoFront)
     Console.WriteLine($"  {trial.NonZeroWeights,6:N0} nonzero: accuracy {trial.Metric:F4} (test {Test(trial):F4}), {trial.PredictionMicroseconds:F1} µs a row, hidden [{string.Join(", ", trial.HiddenLayerSizes)}], target {trial.TargetSparsity:P0}");
 var best = result.Best;
 var sparsest = result.SparsestWithin(0.01);
+// The search's leader must beat the defaults on the rows kept from the search (a fifth), resample by resample.
+if (result.Trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0) is { } leader)
+{
+    int wins = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics).Count(pair => pair.First > pair.Second);
+    Console.WriteLine($"Leader (trial {leader.Index}) against the defaults on {leader.ConfirmationMetrics.Count} resamples of the rows kept from the search: " +
+        $"ahead on {wins}, {(best == leader ? "confirmed" : "not confirmed, the best is the defaults")}.");
+}
+
 Console.WriteLine($"Best: {best}; test accuracy {Test(best):F4}.");
 Console.WriteLine($"Sparsest within 0.01 of the best: {sparsest}; test accuracy {Test(sparsest):F4}, {(double)best.NonZeroWeights / sparsest.NonZeroWeights:F1}x fewer nonzeros than the best.");
 ml.Model.Save(sparsest.Model!, split.TrainSet.Schema, "experiment-sparsest.zip");
