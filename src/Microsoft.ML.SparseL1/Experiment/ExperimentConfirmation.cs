@@ -2,7 +2,6 @@
 
 using System;
 using System.Collections.Generic;
-using System.Linq;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
@@ -30,7 +29,7 @@ internal static class ExperimentConfirmation
     /// </summary>
     public static void Confirm(List<SparseMlpTrial> trials, Func<int[], ITransformer[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
     {
-        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+        var leader = SparseMlpExperimentResult.Leader(trials);
         if (leader is null)
             return;
         var models = fit([0, leader.Index]);

@@ -18,10 +18,9 @@ internal readonly record struct TrialPlan(int Index, int[] Point, IEstimator<Spa
 /// the second fold on, a trial whose mean so far is more than <see cref="HopelessMargin"/> below the best trial's mean on
 /// the same folds stops there (<see cref="SparseMlpTrial.StoppedEarly"/>): it cannot be the best, nor within a usual
 /// tolerance of it, and its remaining folds would only spend the budget. The rule reads the folds in order, so a trial
-/// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at). With one
-/// part (the holdout, or the rows kept from a cross-validated search to confirm its leader), a trial is also scored on
-/// each of <paramref name="holdoutChunks"/>, disjoint parts of that part's test rows, so that the choice of the best can
-/// weigh a lead against its spread (<see cref="SparseMlpExperimentResult.Best"/>).
+/// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at). Held out
+/// (one part), a trial is also scored on each of <paramref name="holdoutChunks"/>, disjoint parts of the holdout, so that
+/// the choice of the best can weigh a lead against its spread (<see cref="SparseMlpExperimentResult.Best"/>).
 /// </summary>
 internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch search, Func<IDataView, double> score,
     IReadOnlyList<IDataView>? holdoutChunks = null)
@@ -65,9 +64,9 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
     }
 
     /// <summary>
-    /// The model's score on each part of the held-out rows, or null where a part cannot be scored: a metric that is not
+    /// The model's score on each part of the holdout, or null where a part cannot be scored: a metric that is not
     /// finite on it, or an evaluator that refuses it (ML.NET's binary evaluator computes the AUC, which a part without a
-    /// positive row does not have). The held-out rows' score is then kept alone. Every rank
+    /// positive row does not have). The holdout's score is then kept alone. Every rank
     /// scores the same parts of the same models, so the ranks agree.
     /// </summary>
     private IReadOnlyList<double>? ChunkScores(ITransformer model, IReadOnlyList<IDataView> chunks)
@@ -108,7 +107,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
 
         public bool Stopped { get; set; }
 
-        /// <summary>The scores on the held-out rows' parts where there are parts; else null.</summary>
+        /// <summary>Held out, the scores on the holdout's parts where they can be scored; else null.</summary>
         public IReadOnlyList<double>? ChunkScores { get; set; }
 
         public void Add(ITransformer model, double foldScore, double seconds)

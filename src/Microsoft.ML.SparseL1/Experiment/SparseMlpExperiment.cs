@@ -194,8 +194,9 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// The holdout in <see cref="HoldoutChunkCount"/> disjoint random parts (by the experiment's seed), each cached: a trial's scores on them give the spread of its lead over the defaults (the
-    /// metric is not a mean over rows for every metric, so each part is scored as a whole). Cached, because every trial
+    /// The holdout in <see cref="HoldoutChunkCount"/> disjoint random parts (by the experiment's seed), each cached: a
+    /// trial's scores on them give the spread of its lead over the defaults (the metric is not a mean over rows for every
+    /// metric, so each part is scored as a whole). Cached, because every trial
     /// scores every part and an uncached part would read the whole data again to filter its rows; the cache holds the
     /// rows held out (a quarter of what each trial's fit holds of the training rows). Null where a part holds fewer than
     /// <see cref="MinimumChunkRows"/> rows.
@@ -236,7 +237,7 @@ public static class SparseMlpExperiment
         static double Fit(SparseMlpTrial trial) => trial.Seconds / Math.Max(1, trial.FoldMetrics.Count);
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
         double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
-        var leader = SparseMlpExperimentResult.Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+        var leader = SparseMlpExperimentResult.Leader(trials);
         // Over ranks the two fits run side by side: the slower one's time.
         double confirmation = leader is null ? 0 : (ranks >= 2 ? Math.Max(Fit(trials[0]), Fit(leader)) : Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
         return confirmation + refits / Math.Min(ranks, folds);

@@ -51,8 +51,8 @@ public sealed class SparseMlpExperimentOptions
     public double ConfirmationFraction { get; set; } = 0.2;
 
     /// <summary>
-    /// Seed of the folds (or the holdout) and of the parts the kept rows (<see cref="ConfirmationFraction"/>, cut by this seed
-    /// + 1) or the holdout are scored in. The trials train with the trainer's own seed, so that trial 0 is the trainer's
+    /// Seed of the folds (or the holdout), of the holdout's parts and of the resamples of the rows kept from the search
+    /// (<see cref="ConfirmationFraction"/>; those rows are cut by this seed + 1). The trials train with the trainer's own seed, so that trial 0 is the trainer's
     /// defaults exactly. Default 1.
     /// </summary>
     public int Seed { get; set; } = 1;

@@ -54,6 +54,11 @@ public sealed class SparseMlpExperimentResult
     /// <summary>Seconds the experiment took.</summary>
     public double Seconds { get; }
 
+    /// <summary>
+    /// The search's leader: the best trial after trial 0 by its score, among those that ran every fold; null where none did.
+    /// </summary>
+    internal static SparseMlpTrial? Leader(IEnumerable<SparseMlpTrial> trials) => Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+
     /// <summary>Trials from the best <paramref name="score"/> down; ties: the fewer nonzeros, then the earlier trial.</summary>
     internal static IEnumerable<SparseMlpTrial> Ranked(IEnumerable<SparseMlpTrial> trials, Func<SparseMlpTrial, double> score) =>
         trials.OrderByDescending(score).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index);
@@ -81,13 +86,11 @@ public sealed class SparseMlpExperimentResult
 
     /// <summary>
     /// Whether <paramref name="top"/> leads <paramref name="defaults"/> at <see cref="RequiredConfidence"/> in a one-sided
-    /// paired t-test on their part-by-part differences; not where there are fewer than two parts or a different count.
+    /// paired t-test on their part-by-part differences (at least two parts each, as many for both: the caller checks).
     /// </summary>
     private static bool Significant(IReadOnlyList<double> top, IReadOnlyList<double> defaults)
     {
         int count = defaults.Count;
-        if (count < 2 || top.Count != count)
-            return false;
         var differences = Enumerable.Range(0, count).Select(f => top[f] - defaults[f]).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (count - 1) / count);
@@ -97,8 +100,8 @@ public sealed class SparseMlpExperimentResult
     /// <summary>
     /// One-sided confidence at which the top trial must lead the defaults to be <see cref="Best"/>: the level of two
     /// standard errors under a normal law. On the kept rows' resamples, the share of them the leader must win. On folds or
-    /// parts, read from Student's t with one degree of freedom fewer than the folds, as five
-    /// folds' standard error is itself a rough estimate (2.87 standard errors on five folds, 2.32 on ten, 4.53 on three,
+    /// parts, read from Student's t with one degree of freedom fewer than the folds, as five folds' standard error is
+    /// itself a rough estimate (2.87 standard errors on five folds, 2.32 on ten, 4.53 on three,
     /// about 14 on two, where the defaults are kept unless the lead is nearly the same on both). Two standard
     /// errors on five folds, about 94 %, let leaders through that scored below the defaults on test rows (docs/algorithm.md §8).
     /// </summary>
