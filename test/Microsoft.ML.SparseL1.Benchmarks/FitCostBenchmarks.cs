@@ -113,39 +113,6 @@ internal static class FitCostBenchmarks
         return results;
     }
 
-    /// <summary>
-    /// The pruned start (<c>TrackingSettings.PrunedStartFactor</c>) against the schedule from all weights, side by side on
-    /// 2 threads: the narrow network at 90 % (not pruned: its target is too dense) as the yardstick, the narrow one at
-    /// 98 % and the wide 784-1200-400-10 at the narrow 90 % run's nonzeros, each off and at factors 2 and 4, seeds 123,
-    /// 1 and 2.
-    /// </summary>
-    public static List<Dictionary<string, object>> PrunedStart()
-    {
-        var (train, test) = Load();
-        var results = new List<Dictionary<string, object>>();
-        int[] narrow = [784, 300, 100, 10], wide = [784, 1200, 400, 10];
-        WarmUp(train, narrow, 8);
-        foreach (int seed in new[] { 123, 1, 2 })
-        {
-            results.Add(Tagged(Measure("90 %", narrow, 2, train, test, sparse: true, 8, seed: seed, timeSingleRow: false), 0));
-            foreach (double factor in new[] { 0.0, 2, 4 })
-            {
-                var tracking = new TrackingSettings { PrunedStartFactor = factor };
-                results.Add(Tagged(Measure($"98 %, pruned start x{factor}", narrow, 2, train, test, sparse: true, 8, target: 5_324, seed: seed, timeSingleRow: false, tracking: tracking), factor));
-                results.Add(Tagged(Measure($"wide to 26,620 (98.1 %), pruned start x{factor}", wide, 2, train, test, sparse: true, 8, seed: seed, timeSingleRow: seed == 123, tracking: tracking), factor));
-            }
-        }
-
-        return results;
-
-        static Dictionary<string, object> Tagged(Dictionary<string, object> row, double factor)
-        {
-            row["benchmark"] = "pruned-start";
-            row["prunedStartFactor"] = factor;
-            return row;
-        }
-    }
-
     private static (TrainingData Train, TrainingData Test) Load()
     {
         var (trainPixels, trainLabels, trainRows) = FashionMnist.Load(train: true);
@@ -161,7 +128,7 @@ internal static class FitCostBenchmarks
     }
 
     private static Dictionary<string, object> Measure(string run, int[] sizes, int threads, TrainingData train, TrainingData test, bool sparse,
-        int denseGradientEvery = 1, int target = Target, int seed = 123, bool timeSingleRow = true, TrackingSettings? tracking = null)
+        int denseGradientEvery = 1, int target = Target, int seed = 123, bool timeSingleRow = true)
     {
         var settings = new TrainingSettings
         {
@@ -189,7 +156,7 @@ internal static class FitCostBenchmarks
                 LayerWise = false, Targets = [target], Tolerance = 0.01f, MaxIterations = 1, Strategy = SelectionStrategy.SparsityTracking,
                 LargeProbe = 1f, SmallProbe = 1e-4f, SmallProbeEpochs = 1,
             };
-            var (trained, _, report) = SparsityTracking.Run(train, sizes, seed, settings, selection, tracking ?? new TrackingSettings(), (_, _, summary) => EpochDone(summary), default);
+            var (trained, _, report) = SparsityTracking.Run(train, sizes, seed, settings, selection, new TrackingSettings(), (_, _, summary) => EpochDone(summary), default);
             parameters = trained;
             frozen = report.Iterations[0].Note;
         }

@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [pruned-start] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -54,8 +54,6 @@ if (wanted.Contains("frozen-layer-parts"))
     results.AddRange(SparseTrainingBenchmarks.FrozenLayerParts());
 if (wanted.Contains("threads-epoch"))
     results.AddRange(SparseTrainingBenchmarks.ThreadsEpoch());
-if (wanted.Contains("pruned-start"))
-    results.AddRange(FitCostBenchmarks.PrunedStart());
 // "fit-cost" runs the narrow network's rows; "fit-cost-wide" adds the wide network at the same nonzeros; "fit-cost-every=K"
 // holds the pattern between whole-gradient steps every K steps instead of the trainer's default.
 if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))

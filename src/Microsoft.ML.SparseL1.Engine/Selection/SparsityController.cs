@@ -112,50 +112,12 @@ internal sealed class SparsityController
         _started = true;
         Array.Fill(_lambdas, InitialLambda);
         _inputLambda = InitialLambda;
-        var prune = PrunedStart(_counts);
         return new StepControl
         {
             Lambdas = Lambdas,
             ReweightOffset = _tracking.ReweightFactor * MeanAbsoluteWeight(_parameters),
             NextInputStep = InputStep(step + 1),
-            PruneTo = prune,
-            HoldUntilFreeze = prune is not null,
         };
-    }
-
-    /// <summary>
-    /// The pruned start (<see cref="TrackingSettings.PrunedStartFactor"/>): per layer the weights it keeps, or null for a
-    /// layer left whole; null when no layer is pruned. The schedule then starts from the counts left, which it writes
-    /// into <paramref name="groupCounts"/>.
-    /// </summary>
-    private int?[]? PrunedStart(long[] groupCounts)
-    {
-        if (_tracking.PrunedStartFactor <= 0 || !_schedule.MayHold || _training.DenseGradientEvery <= 1 || _parameters.WeightCount < Training.Optimizer.ProximalOptimizer.HoldMinimumWeights)
-            return null;
-        int[] layerWeights = _schedule.LayerWeights;
-        long total = layerWeights.Sum(w => (long)w);
-        int[] counts = _parameters.CountNonZeroWeights();
-        var keep = new int?[layerWeights.Length];
-        bool any = false;
-        for (int j = 0; j < layerWeights.Length; j++)
-        {
-            int g = _selection.LayerWise ? j : 0;
-            double targetDensity = (double)_selection.Targets[g] / _schedule.GroupWeights[g];
-            double density = _tracking.PrunedStartFactor * targetDensity;
-            if (8L * layerWeights[j] < total || density > _tracking.PrunedStartDensity)
-                continue;
-            int kept = (int)Math.Min(counts[j], Math.Ceiling(density * layerWeights[j]));
-            keep[j] = kept;
-            counts[j] = kept;
-            any = true;
-        }
-
-        if (!any)
-            return null;
-        for (int g = 0; g < _schedule.Groups; g++)
-            groupCounts[g] = _selection.GroupCount(counts, g);
-        _schedule.StartFrom(groupCounts);
-        return keep;
     }
 
     /// <summary>The counts have settled after the schedule: the pattern is frozen and the kept weights refit without l1.</summary>
@@ -274,17 +236,12 @@ internal sealed class TrackingSchedule
         TotalSteps = StepsPerEpoch * training.Epochs;
         Start = (long)Math.Round(tracking.ScheduleStart * TotalSteps);
         End = Math.Max(Start + 1, (long)Math.Round(tracking.ScheduleEnd * TotalSteps));
-        // The optimizer holds a pattern in one process on dense rows only (ProximalOptimizer.HoldZeroPattern).
-        MayHold = data.Sparse is null && data.Shard is null;
         // A short schedule needs a faster law: λ must be able to cross ten decades (e^23) within a quarter of it.
         Gain = Math.Max(tracking.Gain, 23.0 / (0.25 * (End - Start)));
     }
 
     /// <summary>Weight layers.</summary>
     public int Layers { get; }
-
-    /// <summary>Whether the run may hold its zero pattern (one process, dense rows): a pruned start needs it.</summary>
-    public bool MayHold { get; }
 
     /// <summary>Weights per layer.</summary>
     public int[] LayerWeights { get; }
@@ -313,24 +270,11 @@ internal sealed class TrackingSchedule
     /// <summary>The feedback law's gain per step.</summary>
     public double Gain { get; }
 
-    /// <summary>
-    /// The counts the schedule starts from, per group: all weights, or those a pruned start kept
-    /// (<see cref="TrackingSettings.PrunedStartFactor"/>).
-    /// </summary>
-    private long[]? _from;
-
-    /// <summary>The schedule starts from these counts instead of all weights (a pruned start, at the schedule's start).</summary>
-    public void StartFrom(long[] counts) => _from = (long[])counts.Clone();
-
-    /// <summary>
-    /// The cubic schedule: all weights (or the pruned start's counts) until the start, the target from the end on,
-    /// (1-u)^3 of the difference between.
-    /// </summary>
+    /// <summary>The cubic schedule: all weights until the start, the target from the end on, (1-u)^3 of the difference between.</summary>
     public double Scheduled(int g, long step)
     {
         double u = Math.Clamp((double)(step - Start) / (End - Start), 0.0, 1.0);
         double remaining = 1.0 - u;
-        long from = _from?[g] ?? GroupWeights[g];
-        return _selection.Targets[g] + (from - _selection.Targets[g]) * remaining * remaining * remaining;
+        return _selection.Targets[g] + (GroupWeights[g] - _selection.Targets[g]) * remaining * remaining * remaining;
     }
 }

@@ -118,20 +118,6 @@ internal sealed record TrackingSettings
     public string? KeptInputsNote { get; init; }
 
     /// <summary>
-    /// The pruned start: when the schedule starts, a layer whose target density is at most
-    /// <see cref="PrunedStartDensity"/> / this factor keeps only this many times its target density of its largest
-    /// weights, and the pattern is then held until the freeze (no zero weight revives), so that the steps run on the kept
-    /// weights instead of the whole layer while the schedule takes the rest down to the target. 0 turns it off. Only where
-    /// the pattern may be held (<see cref="Training.Loop.TrainingSettings.DenseGradientEvery"/> above 1, a network of at
-    /// least <see cref="Training.Optimizer.ProximalOptimizer.HoldMinimumWeights"/> weights), and only layers holding at
-    /// least an eighth of the network's weights (the small ones cost little and stay free).
-    /// </summary>
-    public double PrunedStartFactor { get; init; } = 4;
-
-    /// <summary>The most a layer keeps at a pruned start (<see cref="PrunedStartFactor"/>), as a fraction of its weights.</summary>
-    public double PrunedStartDensity { get; init; } = 0.1;
-
-    /// <summary>
     /// With <see cref="KeptInputs"/> and a target the kept inputs cannot reach, whether counts below it settle the run
     /// (the pattern is frozen at the schedule's end and refit without l1), or the run goes on as one on masked columns
     /// would: never settled, λ falling towards zero along the feedback law and weights free to leave zero to the end.

@@ -113,7 +113,7 @@ internal static class ProximalTrainingLoop
             {
                 int rows = Math.Min(batch, globalRows - start);
                 if (settings.DenseGradientEvery > 1 && !optimizer.Frozen)
-                    HoldOrRelease(parameters, optimizer, gradient, holds: (steps % settings.DenseGradientEvery != 0 || control?.HoldsUntilFreeze == true) && AnyHeld(parameters, nonZero));
+                    HoldOrRelease(parameters, optimizer, gradient, holds: steps % settings.DenseGradientEvery != 0 && AnyHeld(parameters, nonZero));
                 double loss, weight;
                 if (data.Shard is null)
                 {

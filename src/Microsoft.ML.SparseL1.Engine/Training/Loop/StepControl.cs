@@ -29,19 +29,6 @@ internal sealed record StepControl
 
     /// <summary>The input-group step that follows the next proximal step; null for none.</summary>
     public InputGroupStep? NextInputStep { get; init; }
-
-    /// <summary>
-    /// Per layer, how many of its largest weights to keep now, the rest zeroed with their moments
-    /// (<see cref="ProximalOptimizer.Prune"/>); null for a layer left whole, or for no pruning at all.
-    /// </summary>
-    public int?[]? PruneTo { get; init; }
-
-    /// <summary>
-    /// From now until the freeze, hold the zero pattern at every step (<see cref="ProximalOptimizer.HoldZeroPattern"/>)
-    /// instead of releasing it for the whole gradient every <see cref="TrainingSettings.DenseGradientEvery"/> steps: no zero
-    /// weight revives.
-    /// </summary>
-    public bool HoldUntilFreeze { get; init; }
 }
 
 /// <summary>
@@ -70,9 +57,6 @@ internal sealed class ControlledSteps(Func<TrainingStep, StepControl> controller
 {
     private InputGroupStep? _inputStep;
 
-    /// <summary>Whether the controller asked for the pattern held at every step until the freeze (<see cref="StepControl.HoldUntilFreeze"/>).</summary>
-    public bool HoldsUntilFreeze { get; private set; }
-
     /// <summary>The inputs kept by the first <see cref="InputGroupStep.KeepStrongest"/> step (1 kept, 0 dropped).</summary>
     private float[]? _keptInputs;
 
@@ -82,9 +66,6 @@ internal sealed class ControlledSteps(Func<TrainingStep, StepControl> controller
         int? usedInputs = _inputStep is { } inputStep ? ApplyInputStep(inputStep, step.LayerNonZeroCounts, optimizer, parameters) : null;
         observe?.Invoke(step, optimizer);
         var control = controller(step with { UsedInputs = usedInputs });
-        if (control.PruneTo is { } keep)
-            optimizer.Prune(parameters, keep, step.LayerNonZeroCounts);
-        HoldsUntilFreeze |= control.HoldUntilFreeze;
         if (control.FreezeZeroPattern)
             optimizer.FreezeZeroPattern(parameters);
         control.Lambdas?.CopyTo(optimizer.Lambdas, 0);

@@ -163,23 +163,6 @@ internal sealed class ProximalOptimizer
         Held = false;
     }
 
-    /// <summary>
-    /// Keeps the largest weights of each layer given a count in <paramref name="keep"/> (null leaves a layer whole) and zeroes
-    /// the others with their moments (<see cref="MagnitudePruning"/>); writes the layers' counts into
-    /// <paramref name="nonZeroCounts"/>. A held pattern is released first; a frozen one may not be pruned.
-    /// </summary>
-    public void Prune(MlpParameters parameters, int?[] keep, int[] nonZeroCounts)
-    {
-        if (Frozen)
-            throw new InvalidOperationException("A frozen zero pattern is not pruned.");
-        ReleaseZeroPattern(parameters);
-        for (int j = 0; j < parameters.LayerCount; j++)
-        {
-            if (keep[j] is int count)
-                nonZeroCounts[j] = MagnitudePruning.KeepLargest(parameters.Weights[j], count, _weightMoments1?[j], _weightMoments2?[j]);
-        }
-    }
-
     /// <summary>From now on every weight that is zero now stays zero (the rest train freely unless λ is set again).</summary>
     public void FreezeZeroPattern(MlpParameters parameters)
     {
