@@ -59,22 +59,21 @@ internal static class ExperimentComparison
     }
 
     /// <summary>
-    /// The leader's lead over trial 0. Cross-validated (the confirmed leader): its mean over the kept rows' resamples and how
-    /// many of them it wins (the experiment takes it from SparseMlpExperimentResult.RequiredConfidence of them, 196 of
-    /// 200). Held out (the top trial after trial 0): its mean over the holdout's parts in standard errors of the
-    /// part-by-part differences (taken above the t quantile, 2.87 on five parts). Another threshold's choice can be read
-    /// from it.
+    /// The leader's lead over trial 0. With rows kept from the search (the weighed leader): its mean over the kept rows'
+    /// resamples and how many of them it wins (the experiment takes it from SparseMlpExperimentResult.RequiredConfidence of
+    /// them, 196 of 200). Without (the top trial after trial 0): its mean over the folds or the holdout's parts in standard
+    /// errors of the differences (taken above the t quantile, 2.87 on five). Another threshold's choice can be read from it.
     /// </summary>
     private static string Lead(SparseMlpExperimentResult result)
     {
         var defaults = result.Trials[0];
-        if (result.Trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0) is { } confirmed)
+        if (result.Leader is { } confirmed)
         {
-            if (confirmed.ConfirmationMetrics.Count != defaults.ConfirmationMetrics.Count || defaults.ConfirmationMetrics.Count < 2)
+            if (result.LeaderWins is not int wins)
                 return string.Create(CultureInfo.InvariantCulture, $"trial {confirmed.Index}: kept rows not resampled");
-            var paired = confirmed.ConfirmationMetrics.Zip(defaults.ConfirmationMetrics, (a, b) => a - b).ToArray();
+            double lead = confirmed.ConfirmationMetrics.Zip(defaults.ConfirmationMetrics, (a, b) => a - b).Average();
             return string.Create(CultureInfo.InvariantCulture,
-                $"trial {confirmed.Index}: {paired.Average():+0.0000;-0.0000} (wins {paired.Count(d => d > 0)} of {paired.Length} resamples of the kept rows)");
+                $"trial {confirmed.Index}: {lead:+0.0000;-0.0000} (wins {wins} of {defaults.ConfirmationMetrics.Count} resamples of the kept rows)");
         }
 
         var top = result.Trials.Skip(1).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).FirstOrDefault();
@@ -83,7 +82,7 @@ internal static class ExperimentComparison
         var differences = top.FoldMetrics.Zip(defaults.FoldMetrics, (a, b) => a - b).ToArray();
         double mean = differences.Average();
         double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Length - 1) / differences.Length);
-        return string.Create(CultureInfo.InvariantCulture, $"trial {top.Index}: {mean:+0.0000;-0.0000} ({mean / standardError:F2} SE, holdout parts)");
+        return string.Create(CultureInfo.InvariantCulture, $"trial {top.Index}: {mean:+0.0000;-0.0000} ({mean / standardError:F2} SE, folds or holdout parts)");
     }
 
     private static IEstimator<SparseMlpPredictionTransformer> Defaults(MLContext ml, MlTask task) => task switch

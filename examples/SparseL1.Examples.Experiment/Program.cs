@@ -49,9 +49,8 @@ foreach (var trial in result.ParetoFront)
 var best = result.Best;
 var sparsest = result.SparsestWithin(0.01);
 // The search's leader must beat the defaults on the rows kept from the search (a fifth), resample by resample.
-if (result.Trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0) is { } leader)
+if (result.Leader is { } leader && result.LeaderWins is int wins)
 {
-    int wins = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics).Count(pair => pair.First > pair.Second);
     Console.WriteLine($"Leader (trial {leader.Index}) against the defaults on {leader.ConfirmationMetrics.Count} resamples of the rows kept from the search: " +
         $"ahead on {wins}, {(best == leader ? "confirmed" : "not confirmed, the best is the defaults")}.");
 }

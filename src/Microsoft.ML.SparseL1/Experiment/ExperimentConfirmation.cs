@@ -6,12 +6,13 @@ using System.Collections.Generic;
 namespace Microsoft.ML.SparseL1.Experiment;
 
 /// <summary>
-/// The confirmation of a cross-validated search's leader on rows the search never saw
-/// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>): the search chose its leader on its folds, so the
-/// leader's score there is biased upward by the choice (on a few hundred rows, by as much as the leaders differ), and
-/// another split of the same rows carries the same bias, as every row was a validation row in both. The leader (one,
-/// because choosing among several on the kept rows would bias them there) and trial 0 are trained on the search's rows
-/// and scored on the same bootstrap resamples of the kept rows, so that their differences are paired row for row.
+/// The confirmation of a search's leader on rows the search never saw
+/// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>): the search chose its leader on its folds or its
+/// holdout, so the leader's score there is biased upward by the choice (on a few hundred rows, by as much as the leaders
+/// differ), and another split of the same rows carries the same bias, as every row was a validation row in both. The
+/// leader (one, because choosing among several on the kept rows would bias them there) and trial 0, trained on the
+/// search's rows, are scored on the same bootstrap resamples of the kept rows, so that their differences are paired row
+/// for row.
 /// </summary>
 internal static class ExperimentConfirmation
 {
@@ -23,13 +24,13 @@ internal static class ExperimentConfirmation
 
     /// <summary>
     /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the kept rows
-    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>): <paramref name="fit"/> trains the trials of the numbers it is
-    /// given on the search's rows, <paramref name="resampledScores"/> scores a model on the resamples. Nothing when every
+    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>): <paramref name="fit"/> gives the models of the trials of the
+    /// numbers it is given, trained on the search's rows, <paramref name="resampledScores"/> scores a model on the resamples. Nothing when every
     /// trial after trial 0 stopped early.
     /// </summary>
     public static void Confirm(List<SparseMlpTrial> trials, Func<int[], ITransformer[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
     {
-        var leader = SparseMlpExperimentResult.Leader(trials);
+        var leader = SparseMlpExperimentResult.SearchLeader(trials);
         if (leader is null)
             return;
         var models = fit([0, leader.Index]);

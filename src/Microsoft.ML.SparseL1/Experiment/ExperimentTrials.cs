@@ -20,7 +20,8 @@ internal readonly record struct TrialPlan(int Index, int[] Point, IEstimator<Spa
 /// tolerance of it, and its remaining folds would only spend the budget. The rule reads the folds in order, so a trial
 /// scores the same however many ranks ran it (over ranks, a round may train folds after the one it stopped at). Held out
 /// (one part), a trial is also scored on each of <paramref name="holdoutChunks"/>, disjoint parts of the holdout, so that
-/// the choice of the best can weigh a lead against its spread (<see cref="SparseMlpExperimentResult.Best"/>).
+/// without rows kept from the search the choice of the best can weigh a lead against its spread
+/// (<see cref="SparseMlpExperimentResult.Best"/>).
 /// </summary>
 internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch search, Func<IDataView, double> score,
     IReadOnlyList<IDataView>? holdoutChunks = null)

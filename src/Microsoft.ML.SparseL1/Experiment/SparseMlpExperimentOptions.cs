@@ -42,11 +42,13 @@ public sealed class SparseMlpExperimentOptions
     public double HoldoutFraction { get; set; } = 0.2;
 
     /// <summary>
-    /// Cross-validated, the fraction of the rows kept from the search, in [0, 0.5): the best trial after trial 0 and
-    /// trial 0 (the defaults), trained on the other rows, are scored there, and the best is the leader only where its
-    /// lead holds there (<see cref="SparseMlpExperimentResult.Best"/>); another split of the rows the search chose on
-    /// would carry the choice's bias, as every row was a validation row in both. 0: the leader is weighed on the search's
-    /// folds. Held out (<see cref="NumberOfFolds"/> 1) it is not used. Default 0.2.
+    /// The fraction of the rows kept from the search, in [0, 0.5): the best trial after trial 0 and trial 0 (the defaults)
+    /// are scored there, and the best is the leader only where its lead holds there
+    /// (<see cref="SparseMlpExperimentResult.Best"/>); the rows the search chose on carry the choice's bias (another split
+    /// of them too, as every row was a validation row in both). Cross-validated, the two are trained on the other rows for
+    /// it. Held out (<see cref="NumberOfFolds"/> 1), half of the holdout is kept whatever the fraction above 0 (the trials
+    /// train on as many rows), and the two models the other half scored are scored there. 0: the leader is weighed on the
+    /// search's folds (held out, on parts of the holdout). Default 0.2.
     /// </summary>
     public double ConfirmationFraction { get; set; } = 0.2;
 

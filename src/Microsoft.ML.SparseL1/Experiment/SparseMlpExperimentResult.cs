@@ -15,6 +15,8 @@ public sealed class SparseMlpExperimentResult
         MetricName = metricName;
         Trials = trials;
         Seconds = seconds;
+        Leader = trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
+        LeaderWins = Leader is null ? null : Wins(Leader.ConfirmationMetrics, trials[0].ConfirmationMetrics);
         Best = ChooseBest(trials);
         // Sorted by nonzeros, a trial is on the front when it scores above every sparser one.
         var front = new List<SparseMlpTrial>();
@@ -36,12 +38,12 @@ public sealed class SparseMlpExperimentResult
     /// <summary>
     /// The trial with the best score (ties: the fewer nonzeros), unless its lead over trial 0, the trainer's defaults, is
     /// not significant at <see cref="RequiredConfidence"/>: then trial 0 (the best of many trials is partly the one that
-    /// fits the validation rows' noise; a default measured on other data is the safer bet). Cross-validated with rows kept
-    /// from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial after trial 0 by the
-    /// search's folds is taken only where it scores above trial 0 on at least that share of the same bootstrap resamples of
-    /// the kept rows (<see cref="SparseMlpTrial.ConfirmationMetrics"/>; trial 0 where they cannot be scored). Without kept
-    /// rows, and held out, the top trial must lead in a one-sided paired t-test on the differences fold by fold (held out,
-    /// part by part of the holdout: <see cref="SparseMlpTrial.FoldMetrics"/>).
+    /// fits the validation rows' noise; a default measured on other data is the safer bet). With rows kept from the search
+    /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial after trial 0 by the search's scores
+    /// is taken only where it scores above trial 0 on at least that share of the same bootstrap resamples of the kept rows
+    /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>; trial 0 where they cannot be scored). Without kept rows, the top
+    /// trial must lead in a one-sided paired t-test on the differences fold by fold (held out, part by part of the
+    /// holdout: <see cref="SparseMlpTrial.FoldMetrics"/>).
     /// </summary>
     public SparseMlpTrial Best { get; }
 
@@ -55,33 +57,46 @@ public sealed class SparseMlpExperimentResult
     public double Seconds { get; }
 
     /// <summary>
+    /// The search's leader as weighed against trial 0 on the rows kept from the search
+    /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>): the top trial after trial 0, with its
+    /// <see cref="SparseMlpTrial.ConfirmationMetrics"/>. Null without kept rows, or where every trial after trial 0 stopped early.
+    /// </summary>
+    public SparseMlpTrial? Leader { get; }
+
+    /// <summary>
+    /// On how many of the kept rows' resamples <see cref="Leader"/> scored above trial 0; it is <see cref="Best"/> from
+    /// <see cref="RequiredConfidence"/> of them (196 of 200). Null without a leader, or where the resamples could not be
+    /// scored (a binary resample without a positive row has no AUC): trial 0 is then the best.
+    /// </summary>
+    public int? LeaderWins { get; }
+
+    /// <summary>
     /// The search's leader: the best trial after trial 0 by its score, among those that ran every fold; null where none did.
     /// </summary>
-    internal static SparseMlpTrial? Leader(IEnumerable<SparseMlpTrial> trials) => Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
+    internal static SparseMlpTrial? SearchLeader(IEnumerable<SparseMlpTrial> trials) => Ranked(trials.Skip(1).Where(t => !t.StoppedEarly), t => t.Metric).FirstOrDefault();
 
     /// <summary>Trials from the best <paramref name="score"/> down; ties: the fewer nonzeros, then the earlier trial.</summary>
     internal static IEnumerable<SparseMlpTrial> Ranked(IEnumerable<SparseMlpTrial> trials, Func<SparseMlpTrial, double> score) =>
         trials.OrderByDescending(score).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index);
 
-    private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
+    private SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
     {
         var defaults = trials[0];
-        var leader = trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
-        if (leader is not null)
-            return LeadsOnResamples(leader.ConfirmationMetrics, defaults.ConfirmationMetrics) ? leader : defaults;
+        if (Leader is not null)
+            return LeaderWins >= RequiredConfidence * defaults.ConfirmationMetrics.Count ? Leader : defaults;
         var top = Ranked(trials.Where(t => !t.StoppedEarly), t => t.Metric).First();
         return top == defaults || defaults.FoldMetrics.Count < 2 || top.FoldMetrics.Count != defaults.FoldMetrics.Count
             || Significant(top.FoldMetrics, defaults.FoldMetrics) ? top : defaults;
     }
 
     /// <summary>
-    /// Whether <paramref name="leader"/> scores above <paramref name="defaults"/> on at least <see cref="RequiredConfidence"/>
-    /// of their paired resamples (a one-sided paired bootstrap test); not with fewer than two resamples or a different count.
+    /// On how many of their paired resamples <paramref name="leader"/> scores above <paramref name="defaults"/> (a one-sided
+    /// paired bootstrap test counts them); null with fewer than two resamples or a different count.
     /// </summary>
-    private static bool LeadsOnResamples(IReadOnlyList<double> leader, IReadOnlyList<double> defaults)
+    private static int? Wins(IReadOnlyList<double> leader, IReadOnlyList<double> defaults)
     {
         int count = defaults.Count;
-        return count >= 2 && leader.Count == count && Enumerable.Range(0, count).Count(b => leader[b] > defaults[b]) >= RequiredConfidence * count;
+        return count >= 2 && leader.Count == count ? Enumerable.Range(0, count).Count(b => leader[b] > defaults[b]) : null;
     }
 
     /// <summary>

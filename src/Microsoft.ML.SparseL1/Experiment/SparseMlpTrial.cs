@@ -27,10 +27,10 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     double Metric, long NonZeroWeights, double Sparsity, double Seconds, ITransformer? Model)
 {
     /// <summary>
-    /// The score on each cross-validation fold; held out, on each of five disjoint random parts of the holdout (their
-    /// spread is what <see cref="SparseMlpExperimentResult.Best"/> weighs a lead against; <see cref="Metric"/> is then the
-    /// whole holdout's score), or the holdout's score alone where a part cannot be scored (a binary part without a
-    /// positive row has no AUC, which ML.NET's evaluator computes).
+    /// The score on each cross-validation fold; held out, on each of five disjoint random parts of the holdout
+    /// (<see cref="Metric"/> is then the whole holdout's score; without rows kept from the search, their spread is what
+    /// <see cref="SparseMlpExperimentResult.Best"/> weighs a lead against), or the holdout's score alone where a part
+    /// cannot be scored (a binary part without a positive row has no AUC, which ML.NET's evaluator computes).
     /// </summary>
     public IReadOnlyList<double> FoldMetrics { get; init; } = [];
 
@@ -45,11 +45,11 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     public int PiecewiseLinearBins { get; init; }
 
     /// <summary>
-    /// Cross-validated with rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for
-    /// trial 0 and the best trial after it: trained on the search's rows, the score on each of 200 bootstrap resamples of
-    /// the kept rows, the same resamples for both (the choice of the best, <see cref="SparseMlpExperimentResult.Best"/>,
-    /// counts those the leader wins); the kept rows' score alone where a resample cannot be scored. Empty for the other
-    /// trials, and held out.
+    /// With rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for trial 0 and the
+    /// best trial after it: the score on each of 200 bootstrap resamples of the kept rows, the same resamples for both (the
+    /// choice of the best, <see cref="SparseMlpExperimentResult.Best"/>, counts those the leader wins), of the two trained
+    /// on the search's rows (cross-validated) or of the models the holdout scored (held out); the kept rows' score alone
+    /// where a resample cannot be scored. Empty for the other trials.
     /// </summary>
     public IReadOnlyList<double> ConfirmationMetrics { get; init; } = [];
 

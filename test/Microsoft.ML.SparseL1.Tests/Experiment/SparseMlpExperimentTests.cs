@@ -66,7 +66,14 @@ public class SparseMlpExperimentTests
         // network as the default trainer fitted on the same rows; its other values are the closest point of the lists
         // (90 %, the trainer's own step and budget), where the search starts.
         var first = result.Trials[0];
-        var split = ml.Data.TrainTestSplit(data, 0.2, seed: 1);
+        // Held out, half of the holdout (10 % of the rows, by the seed + 1) is kept from the search, and the trials train
+        // on the other 80 % of the rows, scored on the 10 % left (1/9 of the rows not kept).
+        var (keptFraction, holdoutFraction) = SparseMlpExperiment.Fractions(options, folds: 1);
+        Assert.AreEqual(0.1, keptFraction, 1e-15);
+        Assert.AreEqual(1 / 9.0, holdoutFraction, 1e-15);
+        var kept = ml.Data.TrainTestSplit(data, keptFraction, seed: options.Seed + 1);
+        var split = ml.Data.TrainTestSplit(kept.TrainSet, holdoutFraction, seed: options.Seed);
+        Assert.AreEqual(400, DataViewReader.RowCount(split.TrainSet, () => { }), 20, "the trials train on about 80 % of the 500 rows");
         var defaults = ml.MulticlassClassification.Trainers.SparseMlp().Fit(split.TrainSet);
         Assert.AreEqual(ml.MulticlassClassification.Evaluate(defaults.Transform(split.TestSet)).MicroAccuracy, first.Metric);
         // Held out, the trials keep the models the holdout scored, but trial 0 when it is the best: it is then trained again
@@ -93,10 +100,10 @@ public class SparseMlpExperimentTests
                 continue;
             }
 
-            double expected = ml.MulticlassClassification.Evaluate(trial.Model.Transform(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet)).MicroAccuracy;
+            double expected = ml.MulticlassClassification.Evaluate(trial.Model.Transform(split.TestSet)).MicroAccuracy;
             Assert.AreEqual(expected, trial.Metric, 1e-12, "the metric is the holdout's MicroAccuracy");
             // Each trial's scores on the holdout's five parts (the experiment's seed), each part scored as a whole.
-            var parts = ml.Data.CrossValidationSplit(ml.Data.TrainTestSplit(data, 0.2, seed: 1).TestSet, 5, seed: 1);
+            var parts = ml.Data.CrossValidationSplit(split.TestSet, 5, seed: 1);
             CollectionAssert.AreEqual(parts.Select(p => ml.MulticlassClassification.Evaluate(trial.Model.Transform(p.TestSet)).MicroAccuracy).ToArray(),
                 trial.FoldMetrics.ToArray(), trial.ToString());
         }
@@ -107,14 +114,23 @@ public class SparseMlpExperimentTests
         CollectionAssert.AreEqual(chunks.Select(c => ml.MulticlassClassification.Evaluate(defaults.Transform(c)).MicroAccuracy).ToArray(), first.FoldMetrics.ToArray());
         foreach (var trial in result.Trials)
             Assert.HasCount(5, trial.FoldMetrics, trial.ToString());
-        // The top holdout score, or the defaults when the top's lead is not significant in a one-sided paired t-test at
-        // RequiredConfidence on the part-by-part differences (four degrees of freedom; the quantile from MathNet).
+        // The top trial after trial 0 and trial 0, as the holdout scored them, are scored on 200 bootstrap resamples of the
+        // kept rows (seeds from the experiment's); trial 0's model is trained here again independently. The best is the
+        // leader only where it scores above the defaults on at least RequiredConfidence of them.
         var top = result.Trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
-        var differences = top.FoldMetrics.Zip(first.FoldMetrics, (a, b) => a - b).ToArray();
-        double mean = differences.Average();
-        double standardError = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / 4 / 5);
-        double required = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, 4, SparseMlpExperimentResult.RequiredConfidence);
-        Assert.AreSame(top == first || mean > required * standardError ? top : first, result.Best);
+        var leader = result.Trials.Skip(1).Where(t => !t.StoppedEarly).OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First();
+        foreach (var trial in result.Trials)
+            Assert.HasCount(trial == leader || trial.Index == 0 ? 200 : 0, trial.ConfirmationMetrics, trial.ToString());
+        double[] Resampled(ITransformer model)
+        {
+            var scored = model.Transform(kept.TestSet);
+            return Enumerable.Range(0, 200).Select(b => ml.MulticlassClassification.Evaluate(ml.Data.BootstrapSample(scored, seed: options.Seed + b)).MicroAccuracy).ToArray();
+        }
+
+        CollectionAssert.AreEqual(Resampled(defaults), first.ConfirmationMetrics.ToArray(), "trial 0 on the kept rows' resamples");
+        CollectionAssert.AreEqual(Resampled(leader.Model!), leader.ConfirmationMetrics.ToArray(), "the leader on the same resamples");
+        int wins = leader.ConfirmationMetrics.Zip(first.ConfirmationMetrics).Count(pair => pair.First > pair.Second);
+        Assert.AreSame(wins >= 0.97725 * 200 ? leader : first, result.Best, $"the leader wins {wins} of 200");
         Assert.IsGreaterThan(0.6, result.Best.Metric, string.Join("\n", result.Trials));
         // The front: sparsest first, each scoring above every sparser trial; no trial beats a front member on both.
         for (int i = 1; i < result.ParetoFront.Count; i++)
@@ -188,6 +204,8 @@ public class SparseMlpExperimentTests
         }).ToArray());
         var options = Small(2);
         options.HoldoutFraction = 0.5;
+        // The holdout's parts weigh the leader only without rows kept from the search.
+        options.ConfirmationFraction = 0;
         var split = ml.Data.TrainTestSplit(data, 0.5, seed: 1);
         var parts = ml.Data.CrossValidationSplit(split.TestSet, 5, seed: 1).Select(p => ml.Data.CreateEnumerable<BinaryRow>(p.TestSet, false).Count(r => r.Label)).ToArray();
         Assert.IsTrue(parts.Sum() > 0 && parts.Contains(0), $"fixture: positives in the holdout's parts {string.Join(", ", parts)}");
@@ -236,10 +254,16 @@ public class SparseMlpExperimentTests
         static double[] Resampled(int wins, int count) => Enumerable.Range(0, count).Select(b => b < wins ? 0.81 : 0.80).ToArray();
         var keptDefaults = defaults with { ConfirmationMetrics = Enumerable.Repeat(0.80, 200).ToArray() };
         var confirmed = noisy with { ConfirmationMetrics = Resampled(196, 200) };
-        Assert.AreSame(confirmed, new SparseMlpExperimentResult("m", [keptDefaults, confirmed, steady], 0).Best);
+        var confirmedResult = new SparseMlpExperimentResult("m", [keptDefaults, confirmed, steady], 0);
+        Assert.AreSame(confirmed, confirmedResult.Best);
+        Assert.AreSame(confirmed, confirmedResult.Leader);
+        Assert.AreEqual(196, confirmedResult.LeaderWins);
+        Assert.IsNull(new SparseMlpExperimentResult("m", [defaults, noisy], 0).Leader, "no kept rows, no leader weighed there");
         Assert.AreSame(keptDefaults, new SparseMlpExperimentResult("m", [keptDefaults, steady with { ConfirmationMetrics = Resampled(195, 200) }], 0).Best);
         var whole = defaults with { ConfirmationMetrics = [0.80] };
-        Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = [0.9] }], 0).Best);
+        var unscored = new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = [0.9] }], 0);
+        Assert.AreSame(whole, unscored.Best);
+        Assert.IsNull(unscored.LeaderWins, "one score each: nothing to count");
         Assert.AreSame(whole, new SparseMlpExperimentResult("m", [whole, steady with { ConfirmationMetrics = Resampled(200, 200) }], 0).Best, "unpaired");
     }
 
