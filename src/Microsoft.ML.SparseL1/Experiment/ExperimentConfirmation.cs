@@ -43,7 +43,7 @@ internal static class ExperimentConfirmation
     /// <c>BootstrapSample</c>, seeds <paramref name="seed"/>, <paramref name="seed"/> + 1, ...: the same resamples for every
     /// model). Where a resample cannot be scored (a metric that is not finite on it, or an evaluator that refuses it:
     /// ML.NET's binary evaluator computes the AUC, which a resample without a positive row does not have), the rows' score
-    /// alone, which cannot weigh a lead. Every rank scores the same resamples of the same models, so the ranks agree.
+    /// alone, which cannot weigh a lead (NaN where the rows as a whole cannot be scored either: no positive row at all). Every rank scores the same resamples of the same models, so the ranks agree.
     /// </summary>
     public static IReadOnlyList<double> ResampledScores(MLContext context, ITransformer model, IDataView rows, Func<IDataView, double> score, int seed)
     {
@@ -52,19 +52,24 @@ internal static class ExperimentConfirmation
         var scores = new double[Resamples];
         for (int b = 0; b < scores.Length; b++)
         {
-            try
-            {
-                scores[b] = score(context.Data.BootstrapSample(scored, seed: unchecked(seed + b)));
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                return [score(scored)];
-            }
-
+            scores[b] = Scored(() => score(context.Data.BootstrapSample(scored, seed: unchecked(seed + b))));
             if (!double.IsFinite(scores[b]))
-                return [score(scored)];
+                return [Scored(() => score(scored))];
         }
 
         return scores;
+    }
+
+    /// <summary>The score, or NaN where the evaluator refuses the rows (a binary evaluator without a positive row: no AUC).</summary>
+    private static double Scored(Func<double> score)
+    {
+        try
+        {
+            return score();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return double.NaN;
+        }
     }
 }

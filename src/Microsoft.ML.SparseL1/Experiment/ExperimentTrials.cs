@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML.SparseL1.Sweep;
 using Microsoft.ML.SparseL1.Trainers;
@@ -53,7 +54,9 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
                 var run = runs[t];
                 if (run.Stopped)
                     continue;
-                run.Add(fitted[i].Model, score(fitted[i].Model.Transform(parts[fold].TestSet)), fitted[i].Seconds);
+                var watch = Stopwatch.StartNew();
+                double foldScore = score(fitted[i].Model.Transform(parts[fold].TestSet));
+                run.Add(fitted[i].Model, foldScore, fitted[i].Seconds, watch.Elapsed.TotalSeconds);
                 if (holdoutChunks is not null)
                     run.ChunkScores = ChunkScores(fitted[i].Model, holdoutChunks);
                 run.Stopped = fold >= 1 && fold < parts.Count - 1 && best?.Count == parts.Count
@@ -101,7 +104,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
     /// <summary>One trial's folds so far.</summary>
     private sealed class TrialRun
     {
-        private double _nonZero, _sparsity, _seconds;
+        private double _nonZero, _sparsity, _seconds, _scoreSeconds;
         private ITransformer? _model;
 
         public List<double> Scores { get; } = [];
@@ -111,13 +114,14 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
         /// <summary>Held out, the scores on the holdout's parts where they can be scored; else null.</summary>
         public IReadOnlyList<double>? ChunkScores { get; set; }
 
-        public void Add(ITransformer model, double foldScore, double seconds)
+        public void Add(ITransformer model, double foldScore, double seconds, double scoreSeconds)
         {
             var network = PipelineModels.Network(model);
             Scores.Add(foldScore);
             _nonZero += network.NonZeroWeightCount;
             _sparsity += network.Sparsity;
             _seconds += seconds;
+            _scoreSeconds += scoreSeconds;
             _model = model;
         }
 
@@ -138,6 +142,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             {
                 FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 ? DefaultsBins() : bins,
                 InputSlots = _model is null ? 0 : PipelineModels.Network(_model).TrainedLayerSizes[0],
+                ScoreSeconds = _scoreSeconds / Scores.Count,
             };
         }
     }

@@ -105,6 +105,9 @@ public static class SparseMlpExperiment
             ? context.Data.CrossValidationSplit(searchData, folds, seed: options.Seed)
             : [context.Data.TrainTestSplit(searchData, holdoutFraction, seed: options.Seed)];
         int trainRows = folds >= 2 ? (int)((long)searchRows * (folds - 1) / folds) : CountRows(parts[0].TrainSet, options);
+        // The rows kept against the rows a trial's model scores (a fold's, or the holdout's): the confirmation's scoring
+        // costs that many times a trial's, per resample and model.
+        double keptRowsPerScoredRow = confirmation is null ? 0 : (double)(rows - searchRows) / Math.Max(1, searchRows - trainRows);
         int outputs = task == SparseMlpTask.MulticlassClassification && data.Schema.GetColumnOrNull(options.LabelColumnName)?.Type is KeyDataViewType key ? (int)key.Count : 1;
         var search = new ExperimentSearch(options, vector.Size, DataDefaults.HiddenLayerSizes(newOptions(), task, trainRows, vector.Size, outputs));
         var ranks = new ExperimentRanks(context, communicator, data.Schema, options.CancellationToken);
@@ -155,10 +158,10 @@ public static class SparseMlpExperiment
                     (best, bestPoint) = (trial, trained);
             }
 
-            // The search stops in time for what follows it (cross-validated, the confirmation; the refits), and does not start a
-            // trial expected to end after that.
+            // The search stops in time for what follows it (the confirmation: cross-validated two fits, and the resamples'
+            // scoring; the refits), and does not start a trial expected to end after that.
             double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows,
-                confirmation is null ? 0 : (double)searchRows / trainRows, communicator.Size, metricName);
+                confirmation is null || folds < 2 ? 0 : (double)searchRows / trainRows, keptRowsPerScoredRow, communicator.Size, metricName);
             var next = search.Next(bestPoint);
             double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next, folds, communicator.Size);
             if (ranks.EndOfRound(clock, searchSeconds - nextSeconds, progressFailure) || trials.Count >= maxTrials)
@@ -250,22 +253,25 @@ public static class SparseMlpExperiment
     /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows (a fit's seconds times
     /// <paramref name="searchRowsPerTrialRow"/>, 0 without a confirmation), side by side over ranks, and the trials it
     /// would pick (the Pareto front and the best) trained again, spread over the ranks that share the folds. Held out:
-    /// trial 0 trained again, which it is when it is the best.
+    /// trial 0 trained again, which it is when it is the best. With rows kept and a leader: the two models scored on
+    /// each resample of the kept rows, each resample as costly as trial 0's scoring of a fold (or the holdout) times
+    /// <paramref name="keptRowsPerScoredRow"/> (an upper bound: the resamples read the kept rows scored once).
     /// </summary>
-    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, double searchRowsPerTrialRow, int ranks,
-        string metricName)
+    internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, double searchRowsPerTrialRow,
+        double keptRowsPerScoredRow, int ranks, string metricName)
     {
         if (trials.Count == 0)
             return 0;
+        var leader = SparseMlpExperimentResult.SearchLeader(trials);
+        double scoring = leader is null ? 0 : 2 * ExperimentConfirmation.Resamples * trials[0].ScoreSeconds * keptRowsPerScoredRow;
         if (folds < 2)
-            return trials[0].Seconds * rowsPerTrialRow;
+            return trials[0].Seconds * rowsPerTrialRow + scoring;
         static double Fit(SparseMlpTrial trial) => trial.Seconds / Math.Max(1, trial.FoldMetrics.Count);
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
         double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
-        var leader = SparseMlpExperimentResult.SearchLeader(trials);
         // Over ranks the two fits run side by side: the slower one's time.
         double confirmation = leader is null ? 0 : (ranks >= 2 ? Math.Max(Fit(trials[0]), Fit(leader)) : Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
-        return confirmation + refits / Math.Min(ranks, folds);
+        return confirmation + scoring + refits / Math.Min(ranks, folds);
     }
 
     /// <summary>

@@ -16,9 +16,10 @@ public sealed class SparseMlpExperimentOptions
     /// Seconds the experiment may spend, above 0. The first trial, the trainer's defaults, always runs; no other starts
     /// that is expected to end after the search's share of the budget (its cost, weights times epochs, at the seconds per
     /// cost of the costliest trial after the first that ran every fold; an estimate, so the last trial may end after it).
-    /// The search stops early enough for what follows it (cross-validated, the leader and the defaults trained on the
-    /// search's rows and scored on the rows kept from it, and the front and the best trained again on every row; held out,
-    /// the defaults trained again on every row when they are the best), estimated from the trials' own times. Default 60.
+    /// The search stops early enough for what follows it (the leader and the defaults scored on the resamples of the rows
+    /// kept from it, cross-validated after training them on the search's rows; cross-validated, the front and the best
+    /// trained again on every row; held out, the defaults trained again on every row when they are the best), estimated
+    /// from the trials' own times. Default 60.
     /// </summary>
     public double TrainingTimeInSeconds { get; set; } = 60;
 
@@ -32,13 +33,18 @@ public sealed class SparseMlpExperimentOptions
     /// <summary>
     /// How the trials are scored: with at least 2, by k-fold cross-validation (ML.NET's <c>CrossValidate</c>), the trials
     /// on the Pareto front and the best then trained again on every row; with 1, on <see cref="HoldoutFraction"/> of the
-    /// rows held out, the trials keeping the models scored, but trial 0 (the defaults) trained again on every row when it is the best.
+    /// rows held out (half of it, with rows kept to confirm the leader: <see cref="ConfirmationFraction"/>), the trials
+    /// keeping the models scored, but trial 0 (the defaults) trained again on every row when it is the best.
     /// Null: 5 folds below 10,000 rows (one holdout of a few hundred rows, searched over many trials, rewards the trial
     /// that fits its noise), else the holdout. Default null.
     /// </summary>
     public int? NumberOfFolds { get; set; }
 
-    /// <summary>Fraction of the rows held out to score the trials when they are not cross-validated, in (0, 0.5]. Default 0.2.</summary>
+    /// <summary>
+    /// Fraction of the rows held out from the trials' training when they are not cross-validated, in (0, 0.5]: half of it
+    /// scores the trials and half confirms the leader (<see cref="ConfirmationFraction"/>; all of it scores the trials when
+    /// that is 0). Default 0.2.
+    /// </summary>
     public double HoldoutFraction { get; set; } = 0.2;
 
     /// <summary>

@@ -36,9 +36,9 @@ public sealed class SparseMlpExperimentResult
     public IReadOnlyList<SparseMlpTrial> Trials { get; }
 
     /// <summary>
-    /// The trial with the best score (ties: the fewer nonzeros), unless its lead over trial 0, the trainer's defaults, is
-    /// not significant at <see cref="RequiredConfidence"/>: then trial 0 (the best of many trials is partly the one that
-    /// fits the validation rows' noise; a default measured on other data is the safer bet). With rows kept from the search
+    /// The search's top trial (by score; ties: the fewer nonzeros) where its lead over trial 0, the trainer's defaults, is
+    /// significant at <see cref="RequiredConfidence"/>, else trial 0 (the best of many trials is partly the one that fits
+    /// the validation rows' noise; a default measured on other data is the safer bet). With rows kept from the search
     /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), the top trial after trial 0 by the search's scores
     /// is taken only where it scores above trial 0 on at least that share of the same bootstrap resamples of the kept rows
     /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>; trial 0 where they cannot be scored). Without kept rows, the top
@@ -59,7 +59,8 @@ public sealed class SparseMlpExperimentResult
     /// <summary>
     /// The search's leader as weighed against trial 0 on the rows kept from the search
     /// (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>): the top trial after trial 0, with its
-    /// <see cref="SparseMlpTrial.ConfirmationMetrics"/>. Null without kept rows, or where every trial after trial 0 stopped early.
+    /// <see cref="SparseMlpTrial.ConfirmationMetrics"/>. Null without kept rows, or where no trial after trial 0 ran every
+    /// fold (only trial 0 ran, or every other stopped early).
     /// </summary>
     public SparseMlpTrial? Leader { get; }
 

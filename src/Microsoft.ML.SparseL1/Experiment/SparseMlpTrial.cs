@@ -49,12 +49,15 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// best trial after it: the score on each of 200 bootstrap resamples of the kept rows, the same resamples for both (the
     /// choice of the best, <see cref="SparseMlpExperimentResult.Best"/>, counts those the leader wins), of the two trained
     /// on the search's rows (cross-validated) or of the models the holdout scored (held out); the kept rows' score alone
-    /// where a resample cannot be scored. Empty for the other trials.
+    /// where a resample cannot be scored (NaN where they cannot be scored at all). Empty for the other trials.
     /// </summary>
     public IReadOnlyList<double> ConfirmationMetrics { get; init; } = [];
 
     /// <summary>The input slots the trial's network trained with (encoded, the bins' slots); 0 where unknown.</summary>
     internal int InputSlots { get; init; }
+
+    /// <summary>Seconds a fold's (or the holdout's) rows took to score with the trial's model, the mean over its folds; 0 where unknown.</summary>
+    internal double ScoreSeconds { get; init; }
 
     /// <summary>
     /// Microseconds a row takes to score through <see cref="Model"/>'s <c>Transform</c> (a cursor over the first 1,000 rows

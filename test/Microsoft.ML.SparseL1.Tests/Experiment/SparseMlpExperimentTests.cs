@@ -131,6 +131,9 @@ public class SparseMlpExperimentTests
         CollectionAssert.AreEqual(Resampled(leader.Model!), leader.ConfirmationMetrics.ToArray(), "the leader on the same resamples");
         int wins = leader.ConfirmationMetrics.Zip(first.ConfirmationMetrics).Count(pair => pair.First > pair.Second);
         Assert.AreSame(wins >= 0.97725 * 200 ? leader : first, result.Best, $"the leader wins {wins} of 200");
+        Assert.AreSame(leader, result.Leader);
+        Assert.AreEqual(wins, result.LeaderWins);
+        Assert.IsGreaterThan(0, first.ScoreSeconds, "the holdout's scoring is timed (the confirmation's budget)");
         Assert.IsGreaterThan(0.6, result.Best.Metric, string.Join("\n", result.Trials));
         // The front: sparsest first, each scoring above every sparser trial; no trial beats a front member on both.
         for (int i = 1; i < result.ParetoFront.Count; i++)
@@ -216,6 +219,21 @@ public class SparseMlpExperimentTests
         foreach (var trial in result.Trials)
             CollectionAssert.AreEqual(new[] { trial.Metric }, trial.FoldMetrics.ToArray(), trial.ToString());
         Assert.AreSame(result.Trials.OrderByDescending(t => t.Metric).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index).First(), result.Best);
+
+        // With rows kept (half the holdout, by the seed + 1), seeds where they hold no positive row at all: the experiment
+        // does not fail, the confirmation holds one score that cannot be one (NaN), and the best is the defaults.
+        var keptOptions = Small(2);
+        keptOptions.HoldoutFraction = 0.5;
+        double keptFraction = SparseMlpExperiment.Fractions(keptOptions, folds: 1).Kept;
+        int[] noPositiveKept = Enumerable.Range(1, 40).Where(seed => !ml.Data.CreateEnumerable<BinaryRow>(
+            ml.Data.TrainTestSplit(data, keptFraction, seed: seed + 1).TestSet, false).Any(r => r.Label)).ToArray();
+        Assert.IsNotEmpty(noPositiveKept, "fixture: a seed that keeps no positive row");
+        keptOptions.Seed = noPositiveKept[0];
+        var kept = SparseMlpExperiment.Binary(ml, data, keptOptions);
+        Assert.AreSame(kept.Trials[0], kept.Best, "kept rows that cannot be scored keep the defaults");
+        Assert.IsNotNull(kept.Leader);
+        Assert.IsTrue(kept.Leader.ConfirmationMetrics is [double leaderScore] && double.IsNaN(leaderScore), string.Join(", ", kept.Leader.ConfirmationMetrics));
+        Assert.IsNull(kept.LeaderWins);
     }
 
     /// <summary>
@@ -307,13 +325,20 @@ public class SparseMlpExperimentTests
         Assert.AreEqual(1, sofar.Best.Index, "fixture: the best");
 
         double confirmation = (10 / 5.0 + 4 / 5.0) * 5 / 4.0, refits = (2 / 5.0 + 4 / 5.0) * 1.5625;
-        Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1, "m"), 1e-12);
-        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 2, "m"), 1e-12);
-        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 3, "m"), 1e-12);
-        Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 1, "m"), 1e-12, "no rows kept");
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 2, "m"), 1e-12, "held out, two ranks");
-        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 1, "m"), 1e-12, "trial 0 alone: no leader");
+        Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 1, "m"), 1e-12);
+        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 2, "m"), 1e-12);
+        Assert.AreEqual(10 / 5.0 * 5 / 4.0 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 3, "m"), 1e-12);
+        Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 0, 1, "m"), 1e-12, "no rows kept");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 2, "m"), 1e-12, "held out, two ranks");
+        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 0, 1, "m"), 1e-12, "trial 0 alone: no leader");
+
+        // With rows kept, the two models on each of the 200 resamples, each resample scored as trial 0's fold (0.01 s) times
+        // the kept rows per scored row (1.25 here): 2 x 200 x 0.01 x 1.25 = 5 s more; held out too; nothing without a leader.
+        trials[0] = trials[0] with { ScoreSeconds = 0.01 };
+        Assert.AreEqual(confirmation + refits + 5, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1.25, 1, "m"), 1e-12, "the resamples' scoring");
+        Assert.AreEqual(10 * 5 / 4.0 + 5, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1.25, 1, "m"), 1e-12, "held out, the resamples' scoring");
+        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 1.25, 1, "m"), 1e-12, "no leader, no scoring");
     }
 
     [TestMethod]
