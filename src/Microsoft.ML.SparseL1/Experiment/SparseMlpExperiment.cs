@@ -276,9 +276,11 @@ public static class SparseMlpExperiment
 
     /// <summary>
     /// Seconds the trial of point <paramref name="next"/> is expected to take: its cost (<see cref="ExperimentSearch.Cost"/>)
-    /// at the seconds per unit of cost of the costliest trial that ran every fold (a small trial's seconds are mostly fixed
-    /// overhead, so that a linear model's would make every network look too slow to start; trial 0's may include the
-    /// defaults' own choices by cross-validation, so it is used only while no costlier trial has run); 0 before any trial.
+    /// at the seconds per unit of cost of the costliest trial after trial 0 that ran every fold and costs at least
+    /// <see cref="ScaleMinimumCostShare"/> of trial 0 (a small trial's seconds are mostly fixed overhead, so that a linear
+    /// model's would make every network look too slow to start), or of trial 0 while none has (its seconds include the
+    /// defaults' own choices by cross-validation, six fold fits for the input encoding, which made networks look about
+    /// twice as costly as they train: digits stopped its search at 28 s of 60); 0 before any trial.
     /// A trial's seconds add up its folds' fits: cross-validated over ranks, its folds run side by side, so the estimate is
     /// divided by the ranks that share them. Held out over ranks, a round trains one point a rank side by side and only the
     /// first is estimated.
@@ -289,13 +291,20 @@ public static class SparseMlpExperiment
         int costliest = trials.Count > 0 ? 0 : -1;
         for (int i = 1; i < trials.Count; i++)
         {
-            if (!trials[i].StoppedEarly && cost(points[i]) > cost(points[costliest]))
+            double trialCost = cost(points[i]);
+            if (!trials[i].StoppedEarly && trialCost >= ScaleMinimumCostShare * cost(points[0]) && (costliest == 0 || trialCost > cost(points[costliest])))
                 costliest = i;
         }
 
         double seconds = costliest < 0 ? 0 : trials[costliest].Seconds / cost(points[costliest]) * cost(next);
         return folds >= 2 ? seconds / Math.Min(ranks, folds) : seconds;
     }
+
+    /// <summary>
+    /// The least cost, as a share of trial 0's, of a trial whose seconds per cost scale the next trial's estimate
+    /// (<see cref="NextTrialSeconds"/>): a network of half the default width qualifies, a linear model does not.
+    /// </summary>
+    private const double ScaleMinimumCostShare = 0.25;
 
     private static int CountRows(IDataView data, SparseMlpExperimentOptions options) =>
         (int)Math.Min(DataViewReader.RowCount(data, options.Communicator is { Size: > 1 } ? () => { } : options.CancellationToken.ThrowIfCancellationRequested),

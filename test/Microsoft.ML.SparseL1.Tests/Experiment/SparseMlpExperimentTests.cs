@@ -286,10 +286,11 @@ public class SparseMlpExperimentTests
     }
 
     /// <summary>
-    /// The next trial's expected seconds, in closed form: its cost at the seconds per cost of the costliest trial that ran
-    /// every fold. Trial 0 (50 s for cost 5: a cost-10 point 100 s) while no other is costlier (not the 1-s trial of cost 1, whose
-    /// seconds are mostly overhead), then trial 4 (12 s for cost 6, so 20 s), ignoring a costlier
-    /// trial that stopped early; cross-validated over two ranks, half; nothing before any trial.
+    /// The next trial's expected seconds, in closed form: its cost at the seconds per cost of the costliest trial after
+    /// trial 0 that ran every fold and costs at least a quarter of trial 0. Trial 0 (50 s for cost 5: a cost-10 point
+    /// 100 s) while only the 1-s trial of cost 1 ran (its seconds mostly overhead), then trial 2 (6 s for cost 3), then
+    /// trial 4 (12 s for cost 6, so 20 s), ignoring a costlier trial that stopped early; cross-validated over two ranks,
+    /// half; nothing before any trial.
     /// </summary>
     [TestMethod]
     public void NextTrialSeconds_ScalesTheCostliestFullTrial()
@@ -299,8 +300,11 @@ public class SparseMlpExperimentTests
         Func<int[], double> cost = p => p[0];
         List<SparseMlpTrial> trials = [Trial(0, 50), Trial(1, 1), Trial(2, 6), Trial(3, 100, stopped: true), Trial(4, 12)];
         List<int[]> points = [[5], [1], [3], [8], [6]];
-        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..4], points[..4], cost, [10], 5, 1), 1e-12, "trial 0, the costliest full trial");
-        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 1), 1e-12);
+        Assert.AreEqual(100, SparseMlpExperiment.NextTrialSeconds(trials[..2], points[..2], cost, [10], 5, 1), 1e-12, "trial 0, while only a trial of less than a quarter of its cost ran");
+        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials[..4], points[..4], cost, [10], 5, 1), 1e-12, "trial 2 (cost 3 of trial 0's 5), not trial 0; trial 3 stopped");
+        Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 1), 1e-12, "trial 4, the costliest full trial after trial 0");
+        List<SparseMlpTrial> slower = [Trial(0, 50), Trial(1, 30)];
+        Assert.AreEqual(30, SparseMlpExperiment.NextTrialSeconds(slower, [[5], [10]], cost, [10], 5, 1), 1e-12, "a trial costlier than trial 0 scales it too");
         Assert.AreEqual(10, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 5, 2), 1e-12, "cross-validated over two ranks: the folds side by side");
         Assert.AreEqual(20, SparseMlpExperiment.NextTrialSeconds(trials, points, cost, [10], 1, 2), 1e-12, "held out: one trial a rank");
         Assert.AreEqual(0, SparseMlpExperiment.NextTrialSeconds([], [], cost, [10], 5, 1), "no trial yet");
