@@ -25,8 +25,8 @@ internal static class ExperimentConfirmation
     /// <summary>
     /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the kept rows
     /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>): <paramref name="fit"/> gives the models of the trials of the
-    /// numbers it is given, trained on the search's rows, <paramref name="resampledScores"/> scores a model on the resamples. Nothing when every
-    /// trial after trial 0 stopped early.
+    /// numbers it is given, trained on the search's rows, <paramref name="resampledScores"/> scores a model on the
+    /// resamples. Nothing when every trial after trial 0 stopped early.
     /// </summary>
     public static void Confirm(List<SparseMlpTrial> trials, Func<int[], ITransformer[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
     {
@@ -43,7 +43,8 @@ internal static class ExperimentConfirmation
     /// <c>BootstrapSample</c>, seeds <paramref name="seed"/>, <paramref name="seed"/> + 1, ...: the same resamples for every
     /// model). Where a resample cannot be scored (a metric that is not finite on it, or an evaluator that refuses it:
     /// ML.NET's binary evaluator computes the AUC, which a resample without a positive row does not have), the rows' score
-    /// alone, which cannot weigh a lead (NaN where the rows as a whole cannot be scored either: no positive row at all). Every rank scores the same resamples of the same models, so the ranks agree.
+    /// alone, which cannot weigh a lead (NaN where the rows as a whole cannot be scored either: no positive row at all).
+    /// Every rank scores the same resamples of the same models, so the ranks agree.
     /// </summary>
     public static IReadOnlyList<double> ResampledScores(MLContext context, ITransformer model, IDataView rows, Func<IDataView, double> score, int seed)
     {

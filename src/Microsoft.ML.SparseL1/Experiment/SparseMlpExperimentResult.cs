@@ -17,7 +17,7 @@ public sealed class SparseMlpExperimentResult
         Seconds = seconds;
         Leader = trials.Skip(1).FirstOrDefault(t => t.ConfirmationMetrics.Count > 0);
         LeaderWins = Leader is null ? null : Wins(Leader.ConfirmationMetrics, trials[0].ConfirmationMetrics);
-        Best = ChooseBest(trials);
+        Best = ChooseBest(trials, Leader, LeaderWins);
         // Sorted by nonzeros, a trial is on the front when it scores above every sparser one.
         var front = new List<SparseMlpTrial>();
         foreach (var trial in trials.Where(t => !t.StoppedEarly).OrderBy(t => t.NonZeroWeights).ThenByDescending(t => t.Metric).ThenBy(t => t.Index))
@@ -80,11 +80,11 @@ public sealed class SparseMlpExperimentResult
     internal static IEnumerable<SparseMlpTrial> Ranked(IEnumerable<SparseMlpTrial> trials, Func<SparseMlpTrial, double> score) =>
         trials.OrderByDescending(score).ThenBy(t => t.NonZeroWeights).ThenBy(t => t.Index);
 
-    private SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials)
+    private static SparseMlpTrial ChooseBest(IReadOnlyList<SparseMlpTrial> trials, SparseMlpTrial? leader, int? leaderWins)
     {
         var defaults = trials[0];
-        if (Leader is not null)
-            return LeaderWins >= RequiredConfidence * defaults.ConfirmationMetrics.Count ? Leader : defaults;
+        if (leader is not null)
+            return leaderWins >= RequiredConfidence * defaults.ConfirmationMetrics.Count ? leader : defaults;
         var top = Ranked(trials.Where(t => !t.StoppedEarly), t => t.Metric).First();
         return top == defaults || defaults.FoldMetrics.Count < 2 || top.FoldMetrics.Count != defaults.FoldMetrics.Count
             || Significant(top.FoldMetrics, defaults.FoldMetrics) ? top : defaults;
