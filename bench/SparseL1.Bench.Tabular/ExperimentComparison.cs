@@ -25,8 +25,8 @@ internal static class ExperimentComparison
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"Experiment budget {seconds:F0} s per set; scores on a 20 % test split (seed {splitSeed}) not seen by any fit.");
         table.AppendLine();
-        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins) | sparsest within 0.01 of the best in the search (nonzero) | trials | experiment s | leader's lead over the defaults (rows kept from the search, or the holdout's parts) |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins) | sparsest within 0.01 of the best in the search (nonzero) | the highest test score of a trial with a model (nonzero; the most a choice among them could give) | trials | experiment s | leader's lead over the defaults (rows kept from the search, or the holdout's parts) |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var set in sets)
         {
             var ml = new MLContext(seed: 1);
@@ -48,10 +48,14 @@ internal static class ExperimentComparison
             double elapsed = clock.Elapsed.TotalSeconds;
             var best = result.Best;
             var sparsest = result.SparsestWithin(0.01);
+            // The trials with a model (the Pareto front and the best, trained as the result delivers them) scored on the
+            // test rows: the ceiling of any rule that chooses among them.
+            var ceiling = result.Trials.Where(t => t.Model is not null)
+                .Select(t => (Trial: t, Score: Score(ml, set.Task, t.Model!, split.TestSet))).OrderByDescending(t => t.Score).First();
             table.AppendLine(CultureInfo.InvariantCulture,
                 $"| {set.Name} | {set.Task.ToString().ToLowerInvariant()} | {Trainers.MetricName(set.Task)} | {string.Join(" | ", peers.Select(p => p.ToString("F4", CultureInfo.InvariantCulture)))} | {peers.Max():F4} | {ours:F4} ({defaults.Model.NonZeroWeightCount:N0}) | " +
                 $"{Score(ml, set.Task, best.Model!, split.TestSet):F4} ({best.NonZeroWeights:N0}, [{string.Join(", ", best.HiddenLayerSizes)}], {best.TargetSparsity:P0}{(best.PiecewiseLinearBins > 0 ? $", {best.PiecewiseLinearBins} bins" : "")}) | " +
-                $"{Score(ml, set.Task, sparsest.Model!, split.TestSet):F4} ({sparsest.NonZeroWeights:N0}) | {result.Trials.Count} | {elapsed:F0} | {Lead(result)} |");
+                $"{Score(ml, set.Task, sparsest.Model!, split.TestSet):F4} ({sparsest.NonZeroWeights:N0}) | {ceiling.Score:F4} ({ceiling.Trial.NonZeroWeights:N0}) | {result.Trials.Count} | {elapsed:F0} | {Lead(result)} |");
             Console.Error.WriteLine($"{set.Name}: done in {elapsed:F0} s");
         }
 

@@ -164,7 +164,7 @@ internal static class DeploymentBenchmarks
     /// <paramref name="rows"/> test rows (the clamped pixels, then each layer's ReLU activations), as the network scores
     /// it (by input where the row takes that product); with the mean count of nonzero inputs a layer sees.
     /// </summary>
-    private static (double[] Microseconds, double[] NonZeroInputs) LayerParts(Model.CompactMlp mlp, float[] features, int rows)
+    internal static (double[] Microseconds, double[] NonZeroInputs) LayerParts(Model.CompactMlp mlp, float[] features, int rows)
     {
         var layers = mlp.Layers;
         var inputs = new float[layers.Length][];

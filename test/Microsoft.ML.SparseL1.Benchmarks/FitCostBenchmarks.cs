@@ -55,6 +55,68 @@ internal static class FitCostBenchmarks
     }
 
     /// <summary>
+    /// Issue 29's ratios with the VM's drift averaged out: <paramref name="rounds"/> rounds, each the dense run and the 90 %
+    /// run on 1 and 2 threads in turn (the order rotated from round to round); every run's seconds, then the medians'
+    /// ratios (90 % over dense per thread count, 2 threads over 1 per run).
+    /// </summary>
+    public static List<Dictionary<string, object>> Ratios(int rounds, int denseGradientEvery)
+    {
+        var (train, test) = Load();
+        int[] narrow = [784, 300, 100, 10];
+        WarmUp(train, narrow, denseGradientEvery);
+        var runs = new (string Name, int Threads, bool Sparse)[] { ("dense", 1, false), ("dense", 2, false), ("90 %", 1, true), ("90 %", 2, true) };
+        var seconds = runs.ToDictionary(r => (r.Name, r.Threads), _ => new List<double>());
+        var results = new List<Dictionary<string, object>>();
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < runs.Length; i++)
+            {
+                var (name, threads, sparse) = runs[(i + round) % runs.Length];
+                var row = Measure($"{name}, {threads} thread(s), round {round + 1}", narrow, threads, train, test, sparse, denseGradientEvery, timeSingleRow: false);
+                seconds[(name, threads)].Add((double)row["seconds"]);
+                results.Add(row);
+            }
+        }
+
+        double Median(string name, int threads) => seconds[(name, threads)].Order().ElementAt(rounds / 2);
+        results.Add(new()
+        {
+            ["benchmark"] = "fit-cost-ratios",
+            ["rounds"] = rounds,
+            ["medianSeconds"] = string.Join(", ", runs.Select(r => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.Name} {r.Threads} thr {Median(r.Name, r.Threads):F2}"))),
+            ["sparseOverDense1Thread"] = Math.Round(Median("90 %", 1) / Median("dense", 1), 3),
+            ["sparseOverDense2Threads"] = Math.Round(Median("90 %", 2) / Median("dense", 2), 3),
+            ["twoThreadsSpeedUpSparse"] = Math.Round(Median("90 %", 1) / Median("90 %", 2), 3),
+            ["twoThreadsSpeedUpDense"] = Math.Round(Median("dense", 1) / Median("dense", 2), 3),
+        });
+        return results;
+    }
+
+    /// <summary>
+    /// The wide network's price against its epochs (two threads, the trainer's held pattern): 784-300-100-10 at 90 % in the
+    /// default 20 epochs and 784-1200-400-10 to the same nonzeros in 12, on seeds 123, 1 and 2; on seed 123 also the wide
+    /// one in 8, 10 and 20 epochs. Each run's seconds and test accuracy.
+    /// </summary>
+    public static List<Dictionary<string, object>> WideEpochs(int denseGradientEvery)
+    {
+        var (train, test) = Load();
+        int[] narrow = [784, 300, 100, 10], wide = [784, 1200, 400, 10];
+        WarmUp(train, narrow, denseGradientEvery);
+        var results = new List<Dictionary<string, object>>();
+        foreach (int seed in new[] { 123, 1, 2 })
+        {
+            results.Add(Measure($"784-300-100-10 at 90 %, 20 epochs, seed {seed}", narrow, 2, train, test, sparse: true, denseGradientEvery, seed: seed, timeSingleRow: false));
+            foreach (int epochs in seed == 123 ? new[] { 8, 10, 12, 20 } : [12])
+            {
+                results.Add(Measure($"784-1200-400-10 (98.1 %), {epochs} epochs, seed {seed}", wide, 2, train, test, sparse: true, denseGradientEvery, seed: seed,
+                    timeSingleRow: false, epochs: epochs));
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
     /// A short untimed run on the first 12,800 rows, two threads (one dense epoch; the 90 % schedule with its held and
     /// frozen phases over 6 epochs), so that the first measured run does not pay alone for compiling the code paths and
     /// warming the caches: the dense run comes first, and a slow first epoch there would flatter the sparse runs' ratios.
@@ -113,7 +175,7 @@ internal static class FitCostBenchmarks
         return results;
     }
 
-    private static (TrainingData Train, TrainingData Test) Load()
+    internal static (TrainingData Train, TrainingData Test) Load()
     {
         var (trainPixels, trainLabels, trainRows) = FashionMnist.Load(train: true);
         var (testPixels, testLabels, testRows) = FashionMnist.Load(train: false);
@@ -128,44 +190,20 @@ internal static class FitCostBenchmarks
     }
 
     private static Dictionary<string, object> Measure(string run, int[] sizes, int threads, TrainingData train, TrainingData test, bool sparse,
-        int denseGradientEvery = 1, int target = Target, int seed = 123, bool timeSingleRow = true)
+        int denseGradientEvery = 1, int target = Target, int seed = 123, bool timeSingleRow = true, int epochs = 20)
     {
-        var settings = new TrainingSettings
-        {
-            Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = 20,
-            Seed = seed, Threads = threads, Lambdas = new float[sizes.Length - 1],
-            DenseGradientEvery = denseGradientEvery,
-        };
         var watch = Stopwatch.StartNew();
         // Each epoch's seconds and its nonzero weights at the end: where the run's time goes as the weights die.
-        var epochs = new List<string>();
+        var epochTimes = new List<string>();
         double last = 0;
         void EpochDone(EpochSummary summary)
         {
             double now = watch.Elapsed.TotalSeconds;
-            epochs.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{now - last:F2} s {summary.LayerNonZeroCounts.Sum():N0}"));
+            epochTimes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{now - last:F2} s {summary.LayerNonZeroCounts.Sum():N0}"));
             last = now;
         }
 
-        MlpParameters parameters;
-        string frozen = "";
-        if (sparse)
-        {
-            var selection = new SelectionSettings
-            {
-                LayerWise = false, Targets = [target], Tolerance = 0.01f, MaxIterations = 1, Strategy = SelectionStrategy.SparsityTracking,
-                LargeProbe = 1f, SmallProbe = 1e-4f, SmallProbeEpochs = 1,
-            };
-            var (trained, _, report) = SparsityTracking.Run(train, sizes, seed, settings, selection, new TrackingSettings(), (_, _, summary) => EpochDone(summary), default);
-            parameters = trained;
-            frozen = report.Iterations[0].Note;
-        }
-        else
-        {
-            parameters = MlpParameters.Initialize(sizes, seed);
-            ProximalTrainingLoop.Train(train, parameters, settings, epochCompleted: EpochDone);
-        }
-
+        var (parameters, frozen) = Train(sizes, threads, train, sparse, denseGradientEvery, target, seed, EpochDone, epochs);
         double seconds = watch.Elapsed.TotalSeconds;
         int[] nonZero = parameters.CountNonZeroWeights();
         return new()
@@ -176,13 +214,49 @@ internal static class FitCostBenchmarks
             ["run"] = run,
             ["network"] = string.Join("-", sizes),
             ["threads"] = threads,
+            ["epochs"] = epochs,
             ["seconds"] = Math.Round(seconds, 2),
             ["testAccuracy"] = Math.Round(Accuracy(parameters, test), 4),
             ["nonZero"] = nonZero.Sum(),
             ["layerNonZero"] = string.Join(", ", nonZero),
             ["note"] = frozen,
-            ["epochs"] = string.Join("; ", epochs),
+            ["epochSeconds"] = string.Join("; ", epochTimes),
         };
+    }
+
+    /// <summary>
+    /// The network trained as this benchmark trains it (Adam 1e-3, batch 128, 20 epochs; sparse: SparsityTracking to
+    /// <paramref name="target"/> nonzeros), with the frozen phase's note (empty when dense).
+    /// </summary>
+    internal static (MlpParameters Parameters, string Note) Train(int[] sizes, int threads, TrainingData train, bool sparse, int denseGradientEvery,
+        int target, int seed, Action<EpochSummary>? epochDone, int epochs = 20)
+    {
+        var settings = new TrainingSettings
+        {
+            Loss = LossKind.SoftmaxCrossEntropy, Optimizer = SparseMlpOptimizer.Adam, LearningRate = 1e-3f, BatchSize = 128, Epochs = epochs,
+            Seed = seed, Threads = threads, Lambdas = new float[sizes.Length - 1],
+            DenseGradientEvery = denseGradientEvery,
+        };
+        MlpParameters parameters;
+        string frozen = "";
+        if (sparse)
+        {
+            var selection = new SelectionSettings
+            {
+                LayerWise = false, Targets = [target], Tolerance = 0.01f, MaxIterations = 1, Strategy = SelectionStrategy.SparsityTracking,
+                LargeProbe = 1f, SmallProbe = 1e-4f, SmallProbeEpochs = 1,
+            };
+            var (trained, _, report) = SparsityTracking.Run(train, sizes, seed, settings, selection, new TrackingSettings(), (_, _, summary) => epochDone?.Invoke(summary), default);
+            parameters = trained;
+            frozen = report.Iterations[0].Note;
+        }
+        else
+        {
+            parameters = MlpParameters.Initialize(sizes, seed);
+            ProximalTrainingLoop.Train(train, parameters, settings, epochCompleted: epochDone);
+        }
+
+        return (parameters, frozen);
     }
 
     private static float[] s_rawTest = [];
@@ -196,6 +270,14 @@ internal static class FitCostBenchmarks
     /// </summary>
     private static double SingleRowMicroseconds(MlpParameters trained, bool byInputs)
     {
+        var trainedCompact = Compact(trained);
+        var compact = byInputs ? trainedCompact : new CompactMlp(trainedCompact.InputCount, trainedCompact.Layers, trainedCompact.InputRange);
+        return SingleRowMicroseconds(compact);
+    }
+
+    /// <summary>The compact predictor of <paramref name="trained"/> as the trainer delivers it: the standardization of <see cref="Load"/> folded into the first layer.</summary>
+    internal static CompactMlp Compact(MlpParameters trained)
+    {
         var parameters = new MlpParameters(trained.LayerSizes);
         for (int j = 0; j < trained.LayerCount; j++)
         {
@@ -204,12 +286,19 @@ internal static class FitCostBenchmarks
         }
 
         s_standardization!.FoldInto(parameters);
-        var trainedCompact = CompactMlp.FromParameters(parameters);
-        var compact = byInputs ? trainedCompact : new CompactMlp(trainedCompact.InputCount, trainedCompact.Layers, trainedCompact.InputRange);
+        return CompactMlp.FromParameters(parameters);
+    }
+
+    /// <summary>Median microseconds a raw test row of <see cref="Load"/> (1,000 rows, 11 repeats).</summary>
+    internal static double SingleRowMicroseconds(CompactMlp compact)
+    {
         var scratch = (new float[compact.MaxWidth], new float[compact.MaxWidth]);
         var scores = new float[compact.OutputCount];
         return Timing.MedianSeconds(() => { for (int r = 0; r < 1000; r++) compact.Predict(s_rawTest.AsSpan(r * 784, 784), scores, scratch); }, 11) / 1000 * 1e6;
     }
+
+    /// <summary>The raw (unstandardized) test pixels of <see cref="Load"/>.</summary>
+    internal static float[] RawTest => s_rawTest;
 
     private static double Accuracy(MlpParameters parameters, TrainingData test)
     {

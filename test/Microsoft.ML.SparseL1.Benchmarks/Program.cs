@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [predict-wide[=DIR]] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [fit-cost-wide-epochs] [fit-cost-ratios=N] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -38,6 +38,9 @@ if (wanted.Contains("frozen-sparse"))
     results.AddRange(FrozenSparseBenchmarks.Run(threads: 2));
 if (wanted.Contains("deploy"))
     results.AddRange(DeploymentBenchmarks.Run(trainRows: 60000));
+// "predict-wide" trains both networks; "predict-wide=DIR" keeps their weights in DIR and reads them from there next time.
+foreach (string item in wanted.Where(w => w == "predict-wide" || w.StartsWith("predict-wide=", StringComparison.Ordinal)))
+    results.AddRange(WidePredictionBenchmarks.Run(item.Contains('=') ? item[(item.IndexOf('=') + 1)..] : null));
 if (wanted.Contains("memory-synthetic"))
     results.AddRange(MemoryBenchmarks.Synthetic());
 if (wanted.Contains("memory-fashion"))
@@ -62,6 +65,13 @@ if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
     results.AddRange(FitCostBenchmarks.Run(includeWide: wanted.Contains("fit-cost-wide"),
         every is null ? Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
 }
+// "fit-cost-ratios=N": N interleaved rounds of the dense and 90 % runs on 1 and 2 threads, and the medians' ratios.
+string? ratioRounds = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-ratios=", StringComparison.Ordinal));
+if (ratioRounds is not null)
+    results.AddRange(FitCostBenchmarks.Ratios(int.Parse(ratioRounds[(ratioRounds.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture), Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
+// "fit-cost-wide-epochs": the wide network in fewer epochs than the narrow one's 20, against it.
+if (wanted.Contains("fit-cost-wide-epochs"))
+    results.AddRange(FitCostBenchmarks.WideEpochs(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
 // "fit-cost-accuracy=K": accuracy at four sparsities and three seeds, the whole gradient every step and every K steps.
 string? accuracyEvery = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-accuracy=", StringComparison.Ordinal));
 if (accuracyEvery is not null)
