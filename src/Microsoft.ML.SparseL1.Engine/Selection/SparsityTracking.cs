@@ -39,7 +39,7 @@ internal static class SparsityTracking
         var controller = new SparsityController(parameters, training, selection, tracking, schedule);
         var outcome = ProximalTrainingLoop.Train(data, parameters, training with { Lambdas = new float[schedule.Layers] }, stopRule: null,
             summary => epochCompleted?.Invoke(0, controller.Lambdas, controller.Annotate(summary)), cancellation, controller.Next);
-        var (_, loss) = FullGradient.Compute(parameters, data, training.Loss, Math.Max(schedule.Batch, 1024), training.Threads);
+        double loss = FullGradient.Loss(parameters, data, training.Loss, Math.Max(schedule.Batch, 1024), training.Threads);
         watch.Stop();
 
         var used = controller.FrozenLambdas ?? controller.Lambdas;

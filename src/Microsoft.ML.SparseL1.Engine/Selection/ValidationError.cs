@@ -33,8 +33,8 @@ internal static class ValidationError
         for (int start = 0; start < data.Rows; start += batch)
         {
             int rows = Math.Min(batch, data.Rows - start);
-            // The forward pass of the loss leaves each row's outputs in place (its gradient is written apart).
-            pass.Compute(parameters, null, start, rows, scale: 0, accumulate: false);
+            // The forward pass of the loss leaves each row's outputs in place.
+            pass.ForwardLoss(parameters, start, rows);
             ReadOnlySpan<float> z = pass.Network.Outputs(rows);
             for (int i = 0; i < rows; i++)
             {

@@ -121,6 +121,17 @@ internal sealed class BatchGradient
     }
 
     /// <summary>
+    /// The summed loss Σ ω_i ℓ_i of rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="rows"/>) in
+    /// data order, from the forward pass alone: the same forward and loss as <see cref="Compute"/> (so the same bits), with
+    /// no gradient back-propagated. The rows' outputs are left in <see cref="ForwardBackward.Outputs"/> of <see cref="Network"/>.
+    /// </summary>
+    public double ForwardLoss(MlpParameters parameters, int start, int rows)
+    {
+        Network.Threads = _threads;
+        return RunPart(Network, parameters, null, start, 0, rows, gradientScale: 0f, accumulate: false, backward: false);
+    }
+
+    /// <summary>
     /// Whether resident layers (trained by their kept weights) hold at least half of the network's weights: only then is a
     /// batch split. Their products are bound by each core's own cache bandwidth and scale with the cores side by side,
     /// where one product split by neurons does not; the dense GEMMs of two halves gain nothing over one GEMM threaded by
@@ -143,10 +154,11 @@ internal sealed class BatchGradient
     }
 
     /// <summary>
-    /// Forward, loss and backward of the batch's rows [offset, offset + count) on one workspace, on its threads (the rows
-    /// gathered on them too); returns their summed loss.
+    /// Forward, loss and (with <paramref name="backward"/>) backward of the batch's rows [offset, offset + count) on one
+    /// workspace, on its threads (the rows gathered on them too); returns their summed loss.
     /// </summary>
-    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate)
+    private double RunPart(ForwardBackward network, MlpParameters parameters, int[]? order, int start, int offset, int count, float gradientScale, bool accumulate,
+        bool backward = true)
     {
         if (_sparseBatch is not null)
         {
@@ -171,7 +183,8 @@ internal sealed class BatchGradient
         var weights = _data.ExampleWeights is null ? default
             : (order is null ? _data.ExampleWeights.AsSpan(start, count + offset) : _weights.AsSpan(0, count + offset))[offset..];
         double loss = LossFunctions.Evaluate(_loss, network.Outputs(count), labels, weights, parameters.OutputSize, gradientScale, network.OutputGradient(count));
-        network.Backward(parameters, count, accumulate);
+        if (backward)
+            network.Backward(parameters, count, accumulate);
         return loss;
     }
 

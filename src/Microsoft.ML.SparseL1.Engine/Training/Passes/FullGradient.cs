@@ -38,7 +38,27 @@ internal static class FullGradient
         return (gradient.Network.WeightGradients, totalLoss * scale);
     }
 
-    /// <summary>The full-data loss L at <paramref name="parameters"/> (computed with the gradient: the backward passes run too).</summary>
-    public static double Loss(MlpParameters parameters, TrainingData data, LossKind loss, int batchSize, int threads) =>
-        Compute(parameters, data, loss, batchSize, threads).Loss;
+    /// <summary>
+    /// The full-data loss L at <paramref name="parameters"/>, from forward passes alone: the same batches, forward and sums as
+    /// <see cref="Compute"/>, so the same bits, at about half its cost.
+    /// </summary>
+    public static double Loss(MlpParameters parameters, TrainingData data, LossKind loss, int batchSize, int threads)
+    {
+        int batch = batchSize <= 0 ? data.Rows : Math.Min(batchSize, data.Rows);
+        var pass = new BatchGradient(data, loss, parameters.LayerSizes, batch, threads);
+        double totalLoss = 0;
+        double scale = data.GlobalTotalWeight > 0 ? 1.0 / data.GlobalTotalWeight : 0.0;
+        for (int start = 0; start < data.Rows; start += batch)
+            totalLoss += pass.ForwardLoss(parameters, start, Math.Min(batch, data.Rows - start));
+
+        if (data.Shard is { } shard)
+        {
+            // The ranks' sums added as Compute adds them (in rank order), without a gradient to carry.
+            Span<double> scalars = [totalLoss];
+            new Distributed.GradientReduction(shard.Communicator, 0, 1).Sum([], [], scalars);
+            totalLoss = scalars[0];
+        }
+
+        return totalLoss * scale;
+    }
 }

@@ -34,6 +34,28 @@ public class GradientCheckTests
     }
 
     [TestMethod]
+    [DataRow("SoftmaxCrossEntropy", 4, false)]
+    [DataRow("SoftmaxCrossEntropy", 3, true)]
+    [DataRow("SigmoidLogLoss", 1, true)]
+    [DataRow("SquaredError", 1, true)]
+    public void FullLoss_FromForwardPassesAlone_IsTheGradientPassLossBitForBit(string lossName, int outputs, bool weighted)
+    {
+        var loss = Enum.Parse<LossKind>(lossName);
+        int[] sizes = [6, 9, 7, outputs];
+        var data = SyntheticData.Make(loss, 40, 6, outputs == 1 ? 1 : outputs, seed: 12, weighted);
+        var parameters = MlpParameters.Initialize(sizes, seed: 6);
+
+        // Batch 7 (not dividing 40): the same batches and sums as the gradient pass, on 1 and 2 threads.
+        double withGradient = FullGradient.Compute(parameters, data, loss, batchSize: 7, threads: 1).Loss;
+        double forwardOnly = FullGradient.Loss(parameters, data, loss, batchSize: 7, threads: 1);
+        Assert.AreEqual(BitConverter.DoubleToInt64Bits(withGradient), BitConverter.DoubleToInt64Bits(forwardOnly), $"{withGradient} against {forwardOnly}");
+        Assert.AreEqual(forwardOnly, FullGradient.Loss(parameters, data, loss, batchSize: 7, threads: 2), "2 threads");
+
+        double[][] w = ReferenceNetwork.ToDouble(parameters.Weights), b = ReferenceNetwork.ToDouble(parameters.Biases);
+        TestData.AssertClose(ReferenceNetwork.MeanLoss(sizes, w, b, data, loss), forwardOnly, 1e-5, 1e-6, "the double reference's loss");
+    }
+
+    [TestMethod]
     public void BiasGradients_MatchCentralDifferences()
     {
         int[] sizes = [5, 8, 3];

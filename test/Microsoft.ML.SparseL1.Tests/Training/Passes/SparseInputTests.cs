@@ -37,6 +37,7 @@ public class SparseInputTests
         var (twoThreads, _) = FullGradient.Compute(parameters, sparse, loss, batchSize: 32, threads: 2);
 
         TestData.AssertClose(denseLoss, sparseLoss, 1e-6, 1e-7, "loss");
+        Assert.AreEqual(sparseLoss, FullGradient.Loss(parameters, sparse, loss, batchSize: 32, threads: 1), "the loss from forward passes alone");
         for (int j = 0; j < denseGradients.Length; j++)
         {
             CollectionAssert.AreEqual(sparseGradients[j], twoThreads[j], $"layer {j}: 1 vs 2 threads");
