@@ -61,6 +61,7 @@ internal static class FitCostBenchmarks
     /// </summary>
     public static List<Dictionary<string, object>> Ratios(int rounds, int denseGradientEvery)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         var (train, test) = Load();
         int[] narrow = [784, 300, 100, 10];
         WarmUp(train, narrow, denseGradientEvery);
@@ -78,7 +79,12 @@ internal static class FitCostBenchmarks
             }
         }
 
-        double Median(string name, int threads) => seconds[(name, threads)].Order().ElementAt(rounds / 2);
+        double Median(string name, int threads)
+        {
+            var sorted = seconds[(name, threads)].Order().ToArray();
+            return (sorted[(rounds - 1) / 2] + sorted[rounds / 2]) / 2;
+        }
+
         results.Add(new()
         {
             ["benchmark"] = "fit-cost-ratios",

@@ -13,6 +13,32 @@ namespace Microsoft.ML.SparseL1.Tests.Distributed;
 public class GradientReductionTests
 {
     [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    [DataRow(5)]
+    public void ScalarsAlone_EveryRankGetsTheRankOrderSum(int ranks)
+    {
+        // The full-data loss of a data-parallel run: one scalar a rank, no gradient to carry.
+        double[] losses = Enumerable.Range(0, ranks).Select(r => 0.1 * (r + 1) / 3).ToArray();
+        var results = InProcessGroup.Run(ranks, (rank, communicator) =>
+        {
+            Span<double> s = [losses[rank]];
+            new GradientReduction(communicator, 0, 1).Sum([], [], s);
+            return s[0];
+        });
+
+        double expected = losses[0];
+        for (int r = 1; r < ranks; r++)
+            expected += losses[r];
+        foreach (var (sum, error) in results)
+        {
+            Assert.IsNull(error, error?.ToString());
+            Assert.AreEqual(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(sum), $"{sum} against {expected}");
+        }
+    }
+
+    [TestMethod]
     [DataRow(1, 1000)]
     [DataRow(2, 1000)]
     [DataRow(3, 1001)]

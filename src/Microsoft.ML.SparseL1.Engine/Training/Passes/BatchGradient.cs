@@ -122,8 +122,9 @@ internal sealed class BatchGradient
 
     /// <summary>
     /// The summed loss Σ ω_i ℓ_i of rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="rows"/>) in
-    /// data order, from the forward pass alone: the same forward and loss as <see cref="Compute"/> (so the same bits), with
-    /// no gradient back-propagated. The rows' outputs are left in <see cref="ForwardBackward.Outputs"/> of <see cref="Network"/>.
+    /// data order, from the forward pass alone: the same forward and loss as <see cref="Compute"/> gives a batch it runs whole
+    /// (so the same bits; a split batch's loss is the sum of its halves'), with no gradient back-propagated. The rows'
+    /// outputs are left in <see cref="ForwardBackward.Outputs"/> of <see cref="Network"/>.
     /// </summary>
     public double ForwardLoss(MlpParameters parameters, int start, int rows)
     {

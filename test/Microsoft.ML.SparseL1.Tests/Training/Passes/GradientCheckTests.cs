@@ -42,7 +42,7 @@ public class GradientCheckTests
     {
         var loss = Enum.Parse<LossKind>(lossName);
         int[] sizes = [6, 9, 7, outputs];
-        var data = SyntheticData.Make(loss, 40, 6, outputs == 1 ? 1 : outputs, seed: 12, weighted);
+        var data = SyntheticData.Make(loss, 40, 6, outputs, seed: 12, weighted);
         var parameters = MlpParameters.Initialize(sizes, seed: 6);
 
         // Batch 7 (not dividing 40): the same batches and sums as the gradient pass, on 1 and 2 threads.
@@ -53,6 +53,15 @@ public class GradientCheckTests
 
         double[][] w = ReferenceNetwork.ToDouble(parameters.Weights), b = ReferenceNetwork.ToDouble(parameters.Biases);
         TestData.AssertClose(ReferenceNetwork.MeanLoss(sizes, w, b, data, loss), forwardOnly, 1e-5, 1e-6, "the double reference's loss");
+
+        // No backward pass ran: the fresh workspace's gradients are still zero.
+        var pass = new BatchGradient(data, loss, sizes, 7, threads: 1);
+        pass.ForwardLoss(parameters, 0, 7);
+        for (int j = 0; j < sizes.Length - 1; j++)
+        {
+            Assert.AreEqual(-1, pass.Network.WeightGradients[j].AsSpan().IndexOfAnyExcept(0f), $"layer {j}'s weight gradient");
+            Assert.AreEqual(-1, pass.Network.BiasGradients[j].AsSpan().IndexOfAnyExcept(0f), $"layer {j}'s bias gradient");
+        }
     }
 
     [TestMethod]
