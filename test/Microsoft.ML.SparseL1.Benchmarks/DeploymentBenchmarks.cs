@@ -167,25 +167,7 @@ internal static class DeploymentBenchmarks
     internal static (double[] Microseconds, double[] NonZeroInputs) LayerParts(Model.CompactMlp mlp, float[] features, int rows)
     {
         var layers = mlp.Layers;
-        var inputs = new float[layers.Length][];
-        inputs[0] = features.AsSpan(0, rows * mlp.InputCount).ToArray();
-        if (mlp.InputRange is { } range)
-        {
-            for (int r = 0; r < rows; r++)
-                range.Clamp(features.AsSpan(r * mlp.InputCount, mlp.InputCount), inputs[0].AsSpan(r * mlp.InputCount, mlp.InputCount));
-        }
-
-        for (int j = 1; j < layers.Length; j++)
-        {
-            inputs[j] = new float[rows * layers[j].Inputs];
-            for (int r = 0; r < rows; r++)
-            {
-                var y = inputs[j].AsSpan(r * layers[j].Inputs, layers[j].Inputs);
-                layers[j - 1].Multiply(inputs[j - 1].AsSpan(r * layers[j - 1].Inputs, layers[j - 1].Inputs), y);
-                System.Numerics.Tensors.TensorPrimitives.Max(y, 0f, y);
-            }
-        }
-
+        var inputs = LayerInputs(mlp, features, rows);
         var microseconds = new double[layers.Length];
         var nonZero = new double[layers.Length];
         for (int j = 0; j < layers.Length; j++)
@@ -205,6 +187,35 @@ internal static class DeploymentBenchmarks
         }
 
         return (microseconds, nonZero);
+    }
+
+    /// <summary>
+    /// Each layer's inputs for the first <paramref name="rows"/> rows of <paramref name="features"/>, row by row: the rows
+    /// clamped to the network's input range, then each layer's ReLU activations.
+    /// </summary>
+    internal static float[][] LayerInputs(Model.CompactMlp mlp, float[] features, int rows)
+    {
+        var layers = mlp.Layers;
+        var inputs = new float[layers.Length][];
+        inputs[0] = features.AsSpan(0, rows * mlp.InputCount).ToArray();
+        if (mlp.InputRange is { } range)
+        {
+            for (int r = 0; r < rows; r++)
+                range.Clamp(features.AsSpan(r * mlp.InputCount, mlp.InputCount), inputs[0].AsSpan(r * mlp.InputCount, mlp.InputCount));
+        }
+
+        for (int j = 1; j < layers.Length; j++)
+        {
+            inputs[j] = new float[rows * layers[j].Inputs];
+            for (int r = 0; r < rows; r++)
+            {
+                var y = inputs[j].AsSpan(r * layers[j].Inputs, layers[j].Inputs);
+                layers[j - 1].Multiply(inputs[j - 1].AsSpan(r * layers[j - 1].Inputs, layers[j - 1].Inputs), y);
+                System.Numerics.Tensors.TensorPrimitives.Max(y, 0f, y);
+            }
+        }
+
+        return inputs;
     }
 
     private static byte[] Bytes(Action<System.IO.Stream> write)

@@ -39,8 +39,8 @@ if (wanted.Contains("frozen-sparse"))
 if (wanted.Contains("deploy"))
     results.AddRange(DeploymentBenchmarks.Run(trainRows: 60000));
 // "predict-wide" trains both networks; "predict-wide=DIR" keeps their weights in DIR and reads them from there next time.
-foreach (string item in wanted.Where(w => w == "predict-wide" || w.StartsWith("predict-wide=", StringComparison.Ordinal)))
-    results.AddRange(WidePredictionBenchmarks.Run(item.Contains('=') ? item[(item.IndexOf('=') + 1)..] : null));
+if (wanted.Contains("predict-wide") || Value("predict-wide") is not null)
+    results.AddRange(WidePredictionBenchmarks.Run(Value("predict-wide")));
 if (wanted.Contains("memory-synthetic"))
     results.AddRange(MemoryBenchmarks.Synthetic());
 if (wanted.Contains("memory-fashion"))
@@ -61,21 +61,18 @@ if (wanted.Contains("threads-epoch"))
 // holds the pattern between whole-gradient steps every K steps instead of the trainer's default.
 if (wanted.Contains("fit-cost") || wanted.Contains("fit-cost-wide"))
 {
-    string? every = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-every=", StringComparison.Ordinal));
     results.AddRange(FitCostBenchmarks.Run(includeWide: wanted.Contains("fit-cost-wide"),
-        every is null ? Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery : int.Parse(every[(every.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        IntValue("fit-cost-every") ?? Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
 }
 // "fit-cost-ratios=N": N interleaved rounds of the dense and 90 % runs on 1 and 2 threads, and the medians' ratios.
-string? ratioRounds = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-ratios=", StringComparison.Ordinal));
-if (ratioRounds is not null)
-    results.AddRange(FitCostBenchmarks.Ratios(int.Parse(ratioRounds[(ratioRounds.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture), Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
+if (IntValue("fit-cost-ratios") is int rounds)
+    results.AddRange(FitCostBenchmarks.Ratios(rounds, Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
 // "fit-cost-wide-epochs": the wide network in fewer epochs than the narrow one's 20, against it.
 if (wanted.Contains("fit-cost-wide-epochs"))
     results.AddRange(FitCostBenchmarks.WideEpochs(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
 // "fit-cost-accuracy=K": accuracy at four sparsities and three seeds, the whole gradient every step and every K steps.
-string? accuracyEvery = wanted.FirstOrDefault(w => w.StartsWith("fit-cost-accuracy=", StringComparison.Ordinal));
-if (accuracyEvery is not null)
-    results.AddRange(FitCostBenchmarks.Accuracy(int.Parse(accuracyEvery[(accuracyEvery.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+if (IntValue("fit-cost-accuracy") is int accuracyEvery)
+    results.AddRange(FitCostBenchmarks.Accuracy(accuracyEvery));
 if (wanted.Contains("gemm-pair"))
     results.AddRange(EngineBenchmarks.GemmPair());
 if (wanted.Contains("parallel-section"))
@@ -93,3 +90,8 @@ var report = new Dictionary<string, object>
     ["results"] = results,
 };
 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+
+// The text after "name=" of the first such argument, or null.
+string? Value(string name) => wanted.FirstOrDefault(w => w.StartsWith(name + "=", StringComparison.Ordinal)) is string item ? item[(name.Length + 1)..] : null;
+
+int? IntValue(string name) => Value(name) is string text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;

@@ -71,26 +71,25 @@ internal static class WidePredictionBenchmarks
 
     /// <summary>
     /// Each layer alone by its nonzero weights' columns (<see cref="LayerColumns"/>: one scalar multiply-add and scattered
-    /// store a weight of the row's nonzero inputs), on the same inputs as <see cref="DeploymentBenchmarks.LayerParts"/>.
+    /// store a weight of the row's nonzero inputs), on the inputs of <see cref="DeploymentBenchmarks.LayerParts"/>; each
+    /// row's nonzero inputs are listed before the clock starts.
     /// </summary>
     private static double[] ByColumnsMicroseconds(CompactMlp mlp, float[] features, int rows)
     {
         var layers = mlp.Layers;
-        var inputs = features.AsSpan(0, rows * mlp.InputCount).ToArray();
-        for (int r = 0; r < rows && mlp.InputRange is { } range; r++)
-            range.Clamp(features.AsSpan(r * mlp.InputCount, mlp.InputCount), inputs.AsSpan(r * mlp.InputCount, mlp.InputCount));
+        var inputs = DeploymentBenchmarks.LayerInputs(mlp, features, rows);
         var microseconds = new double[layers.Length];
         for (int j = 0; j < layers.Length; j++)
         {
-            var layer = layers[j];
+            var (layer, x) = (layers[j], inputs[j]);
             var columns = new LayerColumns(layer);
             var indices = new int[rows][];
             var values = new float[rows][];
             for (int r = 0; r < rows; r++)
             {
                 int start = r * layer.Inputs;
-                indices[r] = Enumerable.Range(0, layer.Inputs).Where(i => inputs[start + i] != 0f).ToArray();
-                values[r] = indices[r].Select(i => inputs[start + i]).ToArray();
+                indices[r] = Enumerable.Range(0, layer.Inputs).Where(i => x[start + i] != 0f).ToArray();
+                values[r] = indices[r].Select(i => x[start + i]).ToArray();
             }
 
             var y = new float[layer.Outputs];
@@ -99,15 +98,6 @@ internal static class WidePredictionBenchmarks
                 for (int r = 0; r < rows; r++)
                     columns.Multiply(indices[r], values[r], y);
             }, 11);
-            var next = new float[rows * layer.Outputs];
-            for (int r = 0; r < rows; r++)
-            {
-                var output = next.AsSpan(r * layer.Outputs, layer.Outputs);
-                columns.Multiply(indices[r], values[r], output);
-                System.Numerics.Tensors.TensorPrimitives.Max(output, 0f, output);
-            }
-
-            inputs = next;
         }
 
         return microseconds;
@@ -129,6 +119,10 @@ internal static class WidePredictionBenchmarks
         return occupied.Count;
     }
 
+    /// <summary>The arrays a cache file holds, in its order: each layer's weights, then its biases.</summary>
+    private static IEnumerable<float[]> CachedArrays(MlpParameters parameters) =>
+        Enumerable.Range(0, parameters.LayerCount).SelectMany(j => new[] { parameters.Weights[j], parameters.Biases[j] });
+
     private static MlpParameters? Cached(string? directory, string name, int[] sizes)
     {
         string? path = directory is null ? null : Path.Combine(directory, name + ".bin");
@@ -136,13 +130,10 @@ internal static class WidePredictionBenchmarks
             return null;
         using var reader = new BinaryReader(File.OpenRead(path));
         var parameters = new MlpParameters(sizes);
-        for (int j = 0; j < parameters.LayerCount; j++)
+        foreach (var array in CachedArrays(parameters))
         {
-            foreach (var array in new[] { parameters.Weights[j], parameters.Biases[j] })
-            {
-                for (int i = 0; i < array.Length; i++)
-                    array[i] = reader.ReadSingle();
-            }
+            for (int i = 0; i < array.Length; i++)
+                array[i] = reader.ReadSingle();
         }
 
         return parameters;
@@ -155,11 +146,8 @@ internal static class WidePredictionBenchmarks
         {
             Directory.CreateDirectory(directory);
             using var writer = new BinaryWriter(File.Create(Path.Combine(directory, name + ".bin")));
-            for (int j = 0; j < parameters.LayerCount; j++)
-            {
-                foreach (float value in parameters.Weights[j].Concat(parameters.Biases[j]))
-                    writer.Write(value);
-            }
+            foreach (float value in CachedArrays(parameters).SelectMany(array => array))
+                writer.Write(value);
         }
 
         return parameters;

@@ -279,8 +279,8 @@ public static class SparseMlpExperiment
     /// at the seconds per unit of cost of the costliest trial after trial 0 that ran every fold and costs at least
     /// <see cref="ScaleMinimumCostShare"/> of trial 0 (a small trial's seconds are mostly fixed overhead, so that a linear
     /// model's would make every network look too slow to start), or of trial 0 while none has (its seconds include the
-    /// defaults' own choices by cross-validation, six fold fits for the input encoding, which made networks look about
-    /// twice as costly as they train: digits stopped its search at 28 s of 60); 0 before any trial.
+    /// defaults' own choices by cross-validation, six fold fits for the input encoding, which made networks look costlier
+    /// than they train and stopped searches early: docs/algorithm.md §9, "Thirteenth session"); 0 before any trial.
     /// A trial's seconds add up its folds' fits: cross-validated over ranks, its folds run side by side, so the estimate is
     /// divided by the ranks that share them. Held out over ranks, a round trains one point a rank side by side and only the
     /// first is estimated.
@@ -289,10 +289,11 @@ public static class SparseMlpExperiment
         int folds, int ranks)
     {
         int costliest = trials.Count > 0 ? 0 : -1;
+        double leastCost = trials.Count > 0 ? ScaleMinimumCostShare * cost(points[0]) : 0;
         for (int i = 1; i < trials.Count; i++)
         {
             double trialCost = cost(points[i]);
-            if (!trials[i].StoppedEarly && trialCost >= ScaleMinimumCostShare * cost(points[0]) && (costliest == 0 || trialCost > cost(points[costliest])))
+            if (!trials[i].StoppedEarly && trialCost >= leastCost && (costliest == 0 || trialCost > cost(points[costliest])))
                 costliest = i;
         }
 
