@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
@@ -12,7 +13,9 @@ namespace Microsoft.ML.SparseL1.Experiment;
 /// differ), and another split of the same rows carries the same bias, as every row was a validation row in both. The
 /// leader (one, because choosing among several on the kept rows would bias them there) and trial 0, trained on the
 /// search's rows, are scored on the same bootstrap resamples of the kept rows, so that their differences are paired row
-/// for row.
+/// for row. Trained for the confirmation, each is trained with <see cref="Seeds"/> seeds and weighed by its mean score:
+/// the model the experiment delivers is trained again on every row, a fit that shares neither its rows nor its path with
+/// one confirmation fit, so the lead of one fit over another (a seed's luck) must not count as the leader's.
 /// </summary>
 internal static class ExperimentConfirmation
 {
@@ -23,19 +26,42 @@ internal static class ExperimentConfirmation
     public const int Resamples = 200;
 
     /// <summary>
+    /// Fits of each confirmed trial on the search's rows, with the trainer's seed and the next ones, whose scores on each
+    /// resample are averaged. One fit's score on a few hundred rows moves with its seed by about as much as the leaders
+    /// lead, and one such fit's luck let leaders through that trailed the defaults on the test rows (docs/algorithm.md §8,
+    /// "Fifteenth session").
+    /// </summary>
+    public const int Seeds = 3;
+
+    /// <summary>
     /// Scores the best trial after trial 0 (by the search's scores), and trial 0, on the kept rows
     /// (<see cref="SparseMlpTrial.ConfirmationMetrics"/>): <paramref name="fit"/> gives the models of the trials of the
-    /// numbers it is given, trained on the search's rows, <paramref name="resampledScores"/> scores a model on the
-    /// resamples. Nothing when every trial after trial 0 stopped early.
+    /// numbers it is given (for each trial its fits on the search's rows, or the one model a holdout scored),
+    /// <paramref name="resampledScores"/> scores a model on the resamples, and a trial's score on a resample is its models'
+    /// mean there. Nothing when every trial after trial 0 stopped early.
     /// </summary>
-    public static void Confirm(List<SparseMlpTrial> trials, Func<int[], ITransformer[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
+    public static void Confirm(List<SparseMlpTrial> trials, Func<int[], IReadOnlyList<ITransformer>[]> fit, Func<ITransformer, IReadOnlyList<double>> resampledScores)
     {
         var leader = SparseMlpExperimentResult.SearchLeader(trials);
         if (leader is null)
             return;
         var models = fit([0, leader.Index]);
-        trials[0] = trials[0] with { ConfirmationMetrics = resampledScores(models[0]) };
-        trials[leader.Index] = leader with { ConfirmationMetrics = resampledScores(models[1]) };
+        trials[0] = trials[0] with { ConfirmationMetrics = MeanScores(models[0], resampledScores) };
+        trials[leader.Index] = leader with { ConfirmationMetrics = MeanScores(models[1], resampledScores) };
+    }
+
+    /// <summary>
+    /// The models' mean score on each resample (in the models' order, so the same bits on every rank); where the models
+    /// were not scored on as many resamples (one could not be scored on some: <see cref="ResampledScores"/>), one NaN,
+    /// which cannot weigh a lead.
+    /// </summary>
+    internal static IReadOnlyList<double> MeanScores(IReadOnlyList<ITransformer> models, Func<ITransformer, IReadOnlyList<double>> resampledScores)
+    {
+        var scores = models.Select(resampledScores).ToArray();
+        int count = scores[0].Count;
+        if (scores.Any(s => s.Count != count))
+            return [double.NaN];
+        return Enumerable.Range(0, count).Select(b => scores.Sum(s => s[b]) / scores.Length).ToArray();
     }
 
     /// <summary>

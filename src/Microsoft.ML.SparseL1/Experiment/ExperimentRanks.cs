@@ -11,9 +11,10 @@ namespace Microsoft.ML.SparseL1.Experiment;
 
 /// <summary>
 /// One fit of an experiment: a fold of a trial (in the batch being trained, at <paramref name="Slot"/>), a refit on every
-/// row (<see cref="Refit"/>) or a fit on the search's rows to confirm the leader (<see cref="ConfirmationFit"/>).
+/// row (<see cref="Refit"/>) or a fit on the search's rows to confirm the leader (<see cref="ConfirmationFit"/>), the
+/// trainer's seed plus <paramref name="SeedOffset"/> (<see cref="ExperimentConfirmation.Seeds"/>; 0 for the others).
 /// </summary>
-internal readonly record struct ExperimentJob(int Slot, int Trial, int Fold)
+internal readonly record struct ExperimentJob(int Slot, int Trial, int Fold, int SeedOffset = 0)
 {
     /// <summary>The fold of a refit on every row.</summary>
     public const int Refit = -1;
@@ -25,7 +26,7 @@ internal readonly record struct ExperimentJob(int Slot, int Trial, int Fold)
     public override string ToString() => Fold switch
     {
         Refit => string.Create(CultureInfo.InvariantCulture, $"the experiment's refit of trial {Trial} on every row"),
-        ConfirmationFit => string.Create(CultureInfo.InvariantCulture, $"the experiment's fit of trial {Trial} on the search's rows (to confirm the leader)"),
+        ConfirmationFit => string.Create(CultureInfo.InvariantCulture, $"the experiment's fit of trial {Trial} on the search's rows with the trainer's seed + {SeedOffset} (to confirm the leader)"),
         _ => string.Create(CultureInfo.InvariantCulture, $"the experiment's trial {Trial} (fold {Fold})"),
     };
 }

@@ -114,8 +114,12 @@ public static class SparseMlpExperiment
         var runner = new ExperimentTrials(ranks, search, score, folds >= 2 ? null : HoldoutChunks(context, parts[0].TestSet, options.Seed, options));
         // Trial 0 trains the trainer's defaults as they are (which may resolve another network than the closest point of
         // the lists, e.g. choose its depth by validation): when the experiment falls back to it, it returns the defaults.
-        TrialPlan Plan(int index, int[] point, int trainingRows) =>
-            new(index, point, trainer(index == 0 ? Columns(newOptions(), options) : OptionsFor(point, search, options, task, trainingRows, newOptions)));
+        TrialPlan Plan(int index, int[] point, int trainingRows, int seedOffset = 0)
+        {
+            var trialOptions = index == 0 ? Columns(newOptions(), options) : OptionsFor(point, search, options, task, trainingRows, newOptions);
+            trialOptions.Seed = unchecked(trialOptions.Seed + seedOffset);
+            return new(index, point, trainer(trialOptions));
+        }
 
         // Cross-validated, a round is one trial, its folds dealt over the ranks: the same trials as in one process. Held
         // out, a round is one trial a rank, the next points from the best so far, tried side by side.
@@ -170,14 +174,14 @@ public static class SparseMlpExperiment
         }
 
         // The leader and the defaults are scored on the rows kept from the search: cross-validated, trained on the search's
-        // rows; held out, the models the holdout scored.
+        // rows with ExperimentConfirmation.Seeds seeds each; held out, the models the holdout scored.
         if (confirmation is { } kept)
         {
             ExperimentConfirmation.Confirm(trials,
                 numbers => folds < 2
-                    ? numbers.Select(t => trials[t].Model ?? throw new InvalidOperationException($"Held out, trial {t} keeps its model.")).ToArray()
-                    : ranks.Fit(numbers.Select((t, slot) => new ExperimentJob(slot, t, ExperimentJob.ConfirmationFit)).ToArray(),
-                        job => Plan(job.Trial, points[job.Trial], searchRows).Trainer.Fit(kept.TrainSet)).Select(fitted => fitted.Model).ToArray(),
+                    ? numbers.Select(t => (IReadOnlyList<ITransformer>)[trials[t].Model ?? throw new InvalidOperationException($"Held out, trial {t} keeps its model.")]).ToArray()
+                    : ranks.Fit(ConfirmationJobs(numbers), job => Plan(job.Trial, points[job.Trial], searchRows, job.SeedOffset).Trainer.Fit(kept.TrainSet))
+                        .Select(fitted => fitted.Model).Chunk(ExperimentConfirmation.Seeds).Select(models => (IReadOnlyList<ITransformer>)models).ToArray(),
                 model => ExperimentConfirmation.ResampledScores(context, model, kept.TestSet, score, options.Seed));
         }
 
@@ -215,6 +219,14 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
+    /// The confirmation's fits of the trials <paramref name="numbers"/>: each trial's <see cref="ExperimentConfirmation.Seeds"/>
+    /// seeds in a row, so that the fitted models come back grouped by trial.
+    /// </summary>
+    internal static ExperimentJob[] ConfirmationJobs(int[] numbers) =>
+        numbers.SelectMany(t => Enumerable.Range(0, ExperimentConfirmation.Seeds).Select(seed => (Trial: t, Seed: seed)))
+            .Select((fit, slot) => new ExperimentJob(slot, fit.Trial, ExperimentJob.ConfirmationFit, fit.Seed)).ToArray();
+
+    /// <summary>
     /// Held out, the share of the holdout kept to confirm the leader. A fifth (4 % of the rows) left leads of 0.025 on
     /// diamonds_clarity unconfirmed (186 of 200 resamples of 640 rows); the choice among the trials needs fewer rows than
     /// the confirmation of one lead (docs/algorithm.md §9, "Thirteenth session").
@@ -250,12 +262,14 @@ public static class SparseMlpExperiment
     /// <summary>
     /// What the experiment still spends after its search, estimated from the trials so far, each fit (a fold's, or the
     /// holdout trial's) times <paramref name="rowsPerTrialRow"/> (every row against a fit's rows) where it is trained again
-    /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows (a fit's seconds times
-    /// <paramref name="searchRowsPerTrialRow"/>, 0 without a confirmation), side by side over ranks, and the trials it
-    /// would pick (the Pareto front and the best) trained again, spread over the ranks that share the folds. Held out:
-    /// trial 0 trained again, which it is when it is the best. With rows kept and a leader: the two models scored on
-    /// each resample of the kept rows, each resample as costly as trial 0's scoring of a fold (or the holdout) times
-    /// <paramref name="keptRowsPerScoredRow"/> (an upper bound: the resamples read the kept rows scored once).
+    /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows with
+    /// <see cref="ExperimentConfirmation.Seeds"/> seeds each (a fit's seconds times <paramref name="searchRowsPerTrialRow"/>,
+    /// 0 without a confirmation; over ranks, the share of the rank dealt the most), and the trials it would pick (the
+    /// Pareto front and the best) trained again, spread over the ranks that share the folds. Held out: trial 0 trained
+    /// again, which it is when it is the best. With rows kept and a leader: the two trials' models (cross-validated, their
+    /// seeds' fits) scored on each resample of the kept rows, each resample as costly as trial 0's scoring of a fold (or
+    /// the holdout) times <paramref name="keptRowsPerScoredRow"/> (an upper bound: the resamples read the kept rows scored
+    /// once).
     /// </summary>
     internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, double searchRowsPerTrialRow,
         double keptRowsPerScoredRow, int ranks, string metricName)
@@ -269,9 +283,12 @@ public static class SparseMlpExperiment
         static double Fit(SparseMlpTrial trial) => trial.Seconds / Math.Max(1, trial.FoldMetrics.Count);
         var sofar = new SparseMlpExperimentResult(metricName, trials, 0);
         double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
-        // Over ranks the two fits run side by side: the slower one's time.
-        double confirmation = leader is null ? 0 : (ranks >= 2 ? Math.Max(Fit(trials[0]), Fit(leader)) : Fit(trials[0]) + Fit(leader)) * searchRowsPerTrialRow;
-        return confirmation + scoring + refits / Math.Min(ranks, folds);
+        if (leader is null)
+            return refits / Math.Min(ranks, folds);
+        // The confirmation's fits are dealt as every batch of fits is, fit j to rank j mod ranks: the slowest rank's share.
+        var fits = ConfirmationJobs([0, leader.Index]).Select(job => Fit(trials[job.Trial]) * searchRowsPerTrialRow).ToArray();
+        double confirmation = Enumerable.Range(0, Math.Min(ranks, fits.Length)).Max(rank => fits.Where((_, j) => j % ranks == rank).Sum());
+        return confirmation + ExperimentConfirmation.Seeds * scoring + refits / Math.Min(ranks, folds);
     }
 
     /// <summary>
