@@ -26,9 +26,10 @@ internal static class ExperimentConfirmation
     public const int Resamples = 200;
 
     /// <summary>
-    /// Fits of each confirmed trial on the search's rows, with the trainer's seed and the next ones, whose scores on each
-    /// resample are averaged. One fit's score on a few hundred rows moves with its seed by about as much as the leaders
-    /// lead, and one such fit's luck let leaders through that trailed the defaults on the test rows (docs/algorithm.md §8,
+    /// Fits of each confirmed trial on the search's rows, with the trainer's seed and the next ones (trial 0's with the
+    /// choices its first fit made: <see cref="SparseMlpExperiment.ChoicesOf"/>), whose scores on each resample are
+    /// averaged. One fit's score on a few hundred rows moves with its seed by about as much as the leaders
+    /// lead, and one such fit's luck let leaders through that trailed the defaults on the test rows (docs/algorithm.md §9,
     /// "Fifteenth session").
     /// </summary>
     public const int Seeds = 3;

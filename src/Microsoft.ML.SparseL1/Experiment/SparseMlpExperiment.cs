@@ -114,9 +114,12 @@ public static class SparseMlpExperiment
         var runner = new ExperimentTrials(ranks, search, score, folds >= 2 ? null : HoldoutChunks(context, parts[0].TestSet, options.Seed, options));
         // Trial 0 trains the trainer's defaults as they are (which may resolve another network than the closest point of
         // the lists, e.g. choose its depth by validation): when the experiment falls back to it, it returns the defaults.
-        TrialPlan Plan(int index, int[] point, int trainingRows, int seedOffset = 0)
+        // A confirmation fit of trial 0 with another seed is given the choices its fit with the trainer's seed made (ChoicesOf).
+        TrialPlan Plan(int index, int[] point, int trainingRows, int seedOffset = 0, ITransformer? choicesOf = null)
         {
             var trialOptions = index == 0 ? Columns(newOptions(), options) : OptionsFor(point, search, options, task, trainingRows, newOptions);
+            if (choicesOf is not null)
+                ChoicesOf(trialOptions, choicesOf);
             trialOptions.Seed = unchecked(trialOptions.Seed + seedOffset);
             return new(index, point, trainer(trialOptions));
         }
@@ -162,10 +165,13 @@ public static class SparseMlpExperiment
                     (best, bestPoint) = (trial, trained);
             }
 
-            // The search stops in time for what follows it (the confirmation: cross-validated two fits, and the resamples'
-            // scoring; the refits), and does not start a trial expected to end after that.
+            // The search stops in time for what follows it (the confirmation: cross-validated its fits, and the resamples'
+            // scoring; the refits), and does not start a trial expected to end after that. Trial 0's fits with its choices
+            // given cost about what its point's network does (the lists' closest network to trial 0's), estimated as the
+            // next trial's are.
             double searchSeconds = options.TrainingTimeInSeconds - SecondsAfterSearch(trials, folds, (double)rows / trainRows,
-                confirmation is null || folds < 2 ? 0 : (double)searchRows / trainRows, keptRowsPerScoredRow, communicator.Size, metricName);
+                confirmation is null || folds < 2 ? 0 : (double)searchRows / trainRows, keptRowsPerScoredRow, communicator.Size, metricName,
+                NextTrialSeconds(trials, points, search.Cost, points[0], 1, 1) / Math.Max(1, folds));
             var next = search.Next(bestPoint);
             double nextSeconds = next is null ? 0 : NextTrialSeconds(trials, points, search.Cost, next, folds, communicator.Size);
             if (ranks.EndOfRound(clock, searchSeconds - nextSeconds, progressFailure) || trials.Count >= maxTrials)
@@ -174,14 +180,24 @@ public static class SparseMlpExperiment
         }
 
         // The leader and the defaults are scored on the rows kept from the search: cross-validated, trained on the search's
-        // rows with ExperimentConfirmation.Seeds seeds each; held out, the models the holdout scored.
+        // rows with ExperimentConfirmation.Seeds seeds each (trial 0's other seeds after its first fit, with its choices);
+        // held out, the models the holdout scored.
         if (confirmation is { } kept)
         {
+            ITransformer[] FitAll(ExperimentJob[] jobs, ITransformer? choicesOf) =>
+                ranks.Fit(jobs, job => Plan(job.Trial, points[job.Trial], searchRows, job.SeedOffset, job.Trial == 0 ? choicesOf : null).Trainer.Fit(kept.TrainSet))
+                    .Select(fitted => fitted.Model).ToArray();
+            IReadOnlyList<ITransformer>[] Fits(int leader)
+            {
+                var (first, then) = ConfirmationJobs(leader);
+                var firstModels = FitAll(first, null);
+                return [[firstModels[0], .. FitAll(then, firstModels[0])], firstModels[1..]];
+            }
+
             ExperimentConfirmation.Confirm(trials,
                 numbers => folds < 2
                     ? numbers.Select(t => (IReadOnlyList<ITransformer>)[trials[t].Model ?? throw new InvalidOperationException($"Held out, trial {t} keeps its model.")]).ToArray()
-                    : ranks.Fit(ConfirmationJobs(numbers), job => Plan(job.Trial, points[job.Trial], searchRows, job.SeedOffset).Trainer.Fit(kept.TrainSet))
-                        .Select(fitted => fitted.Model).Chunk(ExperimentConfirmation.Seeds).Select(models => (IReadOnlyList<ITransformer>)models).ToArray(),
+                    : Fits(numbers[1]),
                 model => ExperimentConfirmation.ResampledScores(context, model, kept.TestSet, score, options.Seed));
         }
 
@@ -219,12 +235,31 @@ public static class SparseMlpExperiment
     }
 
     /// <summary>
-    /// The confirmation's fits of the trials <paramref name="numbers"/>: each trial's <see cref="ExperimentConfirmation.Seeds"/>
-    /// seeds in a row, so that the fitted models come back grouped by trial.
+    /// The confirmation's fits of trial 0 and trial <paramref name="leader"/>, in two batches: first trial 0 with the
+    /// trainer's seed and the leader with each of the <see cref="ExperimentConfirmation.Seeds"/> seeds, then trial 0 with
+    /// the other seeds, given the choices its first fit made (<see cref="ChoicesOf"/>).
     /// </summary>
-    internal static ExperimentJob[] ConfirmationJobs(int[] numbers) =>
-        numbers.SelectMany(t => Enumerable.Range(0, ExperimentConfirmation.Seeds).Select(seed => (Trial: t, Seed: seed)))
-            .Select((fit, slot) => new ExperimentJob(slot, fit.Trial, ExperimentJob.ConfirmationFit, fit.Seed)).ToArray();
+    internal static (ExperimentJob[] First, ExperimentJob[] Then) ConfirmationJobs(int leader)
+    {
+        ExperimentJob[] first = [new(0, 0, ExperimentJob.ConfirmationFit, 0),
+            .. Enumerable.Range(0, ExperimentConfirmation.Seeds).Select(seed => new ExperimentJob(1 + seed, leader, ExperimentJob.ConfirmationFit, seed))];
+        var then = Enumerable.Range(1, ExperimentConfirmation.Seeds - 1).Select(seed => new ExperimentJob(seed - 1, 0, ExperimentJob.ConfirmationFit, seed)).ToArray();
+        return (first, then);
+    }
+
+    /// <summary>
+    /// The defaults' options with the choices the defaults made in <paramref name="model"/> (trial 0's confirmation fit with
+    /// the trainer's seed, on the same rows): its network (the depth it chose by validation, the width the rows gave) and
+    /// its input encoding, for trial 0's confirmation fits with the other seeds. Chosen again, each would cost more than
+    /// the fit (six fold runs for the encoding, six for the depth); the step of a small regression set is still chosen,
+    /// as it sets the run's length.
+    /// </summary>
+    internal static SparseMlpOptionsBase ChoicesOf(SparseMlpOptionsBase options, ITransformer model)
+    {
+        options.HiddenLayerSizes = ExperimentTrials.HiddenLayers(model);
+        options.PiecewiseLinearBins = PipelineModels.Network(model).PiecewiseLinearBins > 0 ? DataDefaults.ChosenEncodingBins : 0;
+        return options;
+    }
 
     /// <summary>
     /// Held out, the share of the holdout kept to confirm the leader. A fifth (4 % of the rows) left leads of 0.025 on
@@ -264,7 +299,9 @@ public static class SparseMlpExperiment
     /// holdout trial's) times <paramref name="rowsPerTrialRow"/> (every row against a fit's rows) where it is trained again
     /// on every row. Cross-validated: trial 0 and the leader trained on the search's rows with
     /// <see cref="ExperimentConfirmation.Seeds"/> seeds each (a fit's seconds times <paramref name="searchRowsPerTrialRow"/>,
-    /// 0 without a confirmation; over ranks, the share of the rank dealt the most), and the trials it would pick (the
+    /// 0 without a confirmation; trial 0's fits with another seed, given its choices (<see cref="ChoicesOf"/>),
+    /// <paramref name="defaultsChosenFitSeconds"/> each; in two batches, each over ranks the share of the rank dealt the
+    /// most), and the trials it would pick (the
     /// Pareto front and the best) trained again, spread over the ranks that share the folds. Held out: trial 0 trained
     /// again, which it is when it is the best. With rows kept and a leader: the two trials' models (cross-validated, their
     /// seeds' fits) scored on each resample of the kept rows, each resample as costly as trial 0's scoring of a fold (or
@@ -272,7 +309,7 @@ public static class SparseMlpExperiment
     /// once).
     /// </summary>
     internal static double SecondsAfterSearch(List<SparseMlpTrial> trials, int folds, double rowsPerTrialRow, double searchRowsPerTrialRow,
-        double keptRowsPerScoredRow, int ranks, string metricName)
+        double keptRowsPerScoredRow, int ranks, string metricName, double defaultsChosenFitSeconds)
     {
         if (trials.Count == 0)
             return 0;
@@ -285,10 +322,12 @@ public static class SparseMlpExperiment
         double refits = sofar.ParetoFront.Append(sofar.Best).Distinct().Sum(t => Fit(t) * rowsPerTrialRow);
         if (leader is null)
             return refits / Math.Min(ranks, folds);
-        // The confirmation's fits are dealt as every batch of fits is, fit j to rank j mod ranks: the slowest rank's share.
-        var fits = ConfirmationJobs([0, leader.Index]).Select(job => Fit(trials[job.Trial]) * searchRowsPerTrialRow).ToArray();
-        double confirmation = Enumerable.Range(0, Math.Min(ranks, fits.Length)).Max(rank => fits.Where((_, j) => j % ranks == rank).Sum());
-        return confirmation + ExperimentConfirmation.Seeds * scoring + refits / Math.Min(ranks, folds);
+        // The confirmation's two batches are dealt as every batch of fits is, fit j to rank j mod ranks: each batch takes its
+        // slowest rank's share.
+        double Seconds(ExperimentJob job) => (job.Trial == 0 && job.SeedOffset > 0 ? defaultsChosenFitSeconds : Fit(trials[job.Trial])) * searchRowsPerTrialRow;
+        double SlowestRank(ExperimentJob[] jobs) => Enumerable.Range(0, Math.Min(ranks, jobs.Length)).Max(rank => jobs.Where((_, j) => j % ranks == rank).Sum(Seconds));
+        var (first, then) = ConfirmationJobs(leader.Index);
+        return SlowestRank(first) + SlowestRank(then) + ExperimentConfirmation.Seeds * scoring + refits / Math.Min(ranks, folds);
     }
 
     /// <summary>

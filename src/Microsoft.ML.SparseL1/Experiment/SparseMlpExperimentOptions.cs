@@ -52,7 +52,8 @@ public sealed class SparseMlpExperimentOptions
     /// are scored there, and the best is the leader only where its lead holds there
     /// (<see cref="SparseMlpExperimentResult.Best"/>); the rows the search chose on carry the choice's bias (another split
     /// of them too, as every row was a validation row in both). Cross-validated, the two are trained on the other rows for
-    /// it, each with three seeds (the trainer's and the next two), and weighed by the three fits' mean score. Held out (<see cref="NumberOfFolds"/> 1), half of the holdout is kept whatever the fraction above 0 (the trials
+    /// it, each with three seeds (the trainer's and the next two; trial 0's last two with the network and encoding its
+    /// first fit chose), and weighed by the three fits' mean score. Held out (<see cref="NumberOfFolds"/> 1), half of the holdout is kept whatever the fraction above 0 (the trials
     /// train on as many rows), and the two models the other half scored are scored there. 0: the leader is weighed on the
     /// search's folds (held out, on parts of the holdout). Default 0.2.
     /// </summary>

@@ -48,7 +48,8 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     /// With rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for trial 0 and the
     /// best trial after it: the score on each of 200 bootstrap resamples of the kept rows, the same resamples for both (the
     /// choice of the best, <see cref="SparseMlpExperimentResult.Best"/>, counts those the leader wins): cross-validated, the
-    /// mean score of the trial's three fits on the search's rows (the trainer's seed and the next two); held out, the score
+    /// mean score of the trial's three fits on the search's rows (the trainer's seed and the next two; trial 0's last two
+    /// with the network and encoding its first fit chose); held out, the score
     /// of the model the holdout scored. The kept rows' score alone where a resample cannot be scored (NaN where they cannot
     /// be scored at all, or where the fits could not be scored alike). Empty for the other trials.
     /// </summary>

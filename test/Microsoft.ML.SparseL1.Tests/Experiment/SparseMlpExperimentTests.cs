@@ -331,25 +331,28 @@ public class SparseMlpExperimentTests
         CollectionAssert.AreEqual(new[] { 2, 1 }, sofar.ParetoFront.Select(t => t.Index).ToArray(), "fixture: the front");
         Assert.AreEqual(1, sofar.Best.Index, "fixture: the best");
 
-        // The confirmation trains trial 0 (2 s a fold) and the leader (0.8 s) with three seeds each, on 5/4 of a fold's rows.
-        // Over ranks, fit j on rank j mod ranks: on two, 2 + 2 + 0.8 s against 2 + 0.8 + 0.8; on three, 2 + 0.8 each.
-        double confirmation = 3 * (10 / 5.0 + 4 / 5.0) * 5 / 4.0, refits = (2 / 5.0 + 4 / 5.0) * 1.5625;
-        Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 1, "m"), 1e-12);
-        Assert.AreEqual((2 + 2 + 0.8) * 5 / 4.0 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 2, "m"), 1e-12);
-        Assert.AreEqual((2 + 0.8) * 5 / 4.0 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 3, "m"), 1e-12);
-        Assert.AreEqual(2 * 5 / 4.0 + refits / 5, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 6, "m"), 1e-12, "a fit a rank");
-        Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 0, 1, "m"), 1e-12, "no rows kept");
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 1, "m"), 1e-12, "held out: trial 0's refit alone");
-        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 2, "m"), 1e-12, "held out, two ranks");
-        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 0, 1, "m"), 1e-12, "trial 0 alone: no leader");
+        // The confirmation trains trial 0 (2 s a fold; with its choices given, 0.5 s) and the leader (0.8 s) with three
+        // seeds each, on 5/4 of a fold's rows, in two batches: trial 0's first fit and the leader's three (2, 0.8, 0.8,
+        // 0.8 s), then trial 0's other two (0.5, 0.5 s). Over ranks, fit j of a batch on rank j mod ranks: on two, 2 + 0.8
+        // then 0.5; on three, 2 + 0.8 then 0.5; on six, 2 then 0.5.
+        double confirmation = (2 + 0.5 + 0.5 + 3 * 0.8) * 5 / 4.0, refits = (2 / 5.0 + 4 / 5.0) * 1.5625;
+        Assert.AreEqual(confirmation + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 1, "m", 0.5), 1e-12);
+        Assert.AreEqual((2 + 0.8 + 0.5) * 5 / 4.0 + refits / 2, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 2, "m", 0.5), 1e-12);
+        Assert.AreEqual((2 + 0.8 + 0.5) * 5 / 4.0 + refits / 3, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 3, "m", 0.5), 1e-12);
+        Assert.AreEqual((2 + 0.5) * 5 / 4.0 + refits / 5, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 6, "m", 0.5), 1e-12, "a fit a rank");
+        Assert.AreEqual((2 + 2 + 2 + 3 * 0.8) * 5 / 4.0 + refits, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 0, 1, "m", 2), 1e-12, "trial 0's other fits as estimated");
+        Assert.AreEqual((2 / 5.0 + 4 / 5.0) * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 5 / 4.0, 0, 0, 1, "m", 0.5), 1e-12, "no rows kept");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 1, "m", 0.5), 1e-12, "held out: trial 0's refit alone");
+        Assert.AreEqual(10 * 5 / 4.0, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 0, 2, "m", 0.5), 1e-12, "held out, two ranks");
+        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 0, 1, "m", 0.5), 1e-12, "trial 0 alone: no leader");
 
         // With rows kept, the models on each of the 200 resamples, each resample scored as trial 0's fold (0.01 s) times
         // the kept rows per scored row (1.25 here): 2 x 200 x 0.01 x 1.25 = 5 s more held out (the two models the holdout
         // scored), three times that cross-validated (each trial's three seeds); nothing without a leader.
         trials[0] = trials[0] with { ScoreSeconds = 0.01 };
-        Assert.AreEqual(confirmation + refits + 15, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1.25, 1, "m"), 1e-12, "the resamples' scoring");
-        Assert.AreEqual(10 * 5 / 4.0 + 5, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1.25, 1, "m"), 1e-12, "held out, the resamples' scoring");
-        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 1.25, 1, "m"), 1e-12, "no leader, no scoring");
+        Assert.AreEqual(confirmation + refits + 15, SparseMlpExperiment.SecondsAfterSearch(trials, 5, 1.5625, 5 / 4.0, 1.25, 1, "m", 0.5), 1e-12, "the resamples' scoring");
+        Assert.AreEqual(10 * 5 / 4.0 + 5, SparseMlpExperiment.SecondsAfterSearch(trials, 1, 5 / 4.0, 0, 1.25, 1, "m", 0.5), 1e-12, "held out, the resamples' scoring");
+        Assert.AreEqual(10 / 5.0 * 1.5625, SparseMlpExperiment.SecondsAfterSearch(trials[..1], 5, 1.5625, 5 / 4.0, 1.25, 1, "m", 0.5), 1e-12, "no leader, no scoring");
     }
 
     /// <summary>
@@ -361,16 +364,20 @@ public class SparseMlpExperimentTests
     public void ConfirmationScores_AreTheFitsMeanOnEachResample()
     {
         var models = new ITransformer[] { new TransformerChain<ITransformer>(), new TransformerChain<ITransformer>(), new TransformerChain<ITransformer>() };
-        var scores = new Dictionary<ITransformer, IReadOnlyList<double>> { [models[0]] = [0.5, 0.25, 1.0], [models[1]] = [0.75, 0.5, 0.0], [models[2]] = [0.25, 0.75, 0.5] };
+        var scores = new Dictionary<ITransformer, IReadOnlyList<double>> { [models[0]] = [0.5, 0.25, 1.0], [models[1]] = [0.75, 1.0, 0.0], [models[2]] = [0.25, 0.25, 0.5] };
         CollectionAssert.AreEqual(new[] { 0.5, 0.5, 0.5 }, ExperimentConfirmation.MeanScores(models, m => scores[m]).ToArray());
+        CollectionAssert.AreEqual(new[] { 0.625, 0.625, 0.5 }, ExperimentConfirmation.MeanScores(models[..2], m => scores[m]).ToArray(), "resample by resample");
         CollectionAssert.AreEqual(new[] { 0.5, 0.25, 1.0 }, ExperimentConfirmation.MeanScores(models[..1], m => scores[m]).ToArray(), "one model");
         scores[models[2]] = [0.5];
         Assert.IsTrue(ExperimentConfirmation.MeanScores(models, m => scores[m]) is [double single] && double.IsNaN(single), "unequal counts");
 
-        CollectionAssert.AreEqual(new[] { (0, 0), (0, 1), (0, 2), (7, 0), (7, 1), (7, 2) },
-            SparseMlpExperiment.ConfirmationJobs([0, 7]).Select(job => (job.Trial, job.SeedOffset)).ToArray());
-        CollectionAssert.AreEqual(Enumerable.Range(0, 6).ToArray(), SparseMlpExperiment.ConfirmationJobs([0, 7]).Select(job => job.Slot).ToArray());
-        Assert.IsTrue(SparseMlpExperiment.ConfirmationJobs([0, 7]).All(job => job.Fold == ExperimentJob.ConfirmationFit));
+        // Two batches: trial 0's first fit and the leader's three seeds, then trial 0's other two (after its first).
+        var (first, then) = SparseMlpExperiment.ConfirmationJobs(7);
+        CollectionAssert.AreEqual(new[] { (0, 0), (7, 0), (7, 1), (7, 2) }, first.Select(job => (job.Trial, job.SeedOffset)).ToArray());
+        CollectionAssert.AreEqual(new[] { (0, 1), (0, 2) }, then.Select(job => (job.Trial, job.SeedOffset)).ToArray());
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3 }, first.Select(job => job.Slot).ToArray());
+        CollectionAssert.AreEqual(new[] { 0, 1 }, then.Select(job => job.Slot).ToArray());
+        Assert.IsTrue(first.Concat(then).All(job => job.Fold == ExperimentJob.ConfirmationFit));
     }
 
     [TestMethod]
@@ -409,8 +416,9 @@ public class SparseMlpExperimentTests
 
         // The search saw the rows a TrainTestSplit with the seed + 1 keeps from the fifth it holds out: trial 0's folds are
         // those rows' folds. The top trial after trial 0, and trial 0, trained on all those rows with the trainer's seed and
-        // the next two, are scored on 200 bootstrap resamples of the fifth (seeds from the experiment's), each resample's
-        // score the three fits' mean. Trained here again independently.
+        // the next two (trial 0's two with the network and encoding its folds chose), are scored on 200 bootstrap resamples
+        // of the fifth (seeds from the experiment's), each resample's score the three fits' mean. Trained here again
+        // independently.
         var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
         var foldScores = ml.Data.CrossValidationSplit(search.TrainSet, 3, seed: options.Seed)
             .Select(part => ml.MulticlassClassification.Evaluate(ml.MulticlassClassification.Trainers.SparseMlp().Fit(part.TrainSet).Transform(part.TestSet)).MicroAccuracy).ToArray();
@@ -418,8 +426,17 @@ public class SparseMlpExperimentTests
         var leader = ExpectedLeader(result);
         foreach (var trial in result.Trials)
             Assert.HasCount(trial == leader || trial.Index == 0 ? 200 : 0, trial.ConfirmationMetrics, trial.ToString());
-        var bySeed = new[] { 123, 124, 125 }.Select(seed => ResampledAccuracies(ml,
-            ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options { Seed = seed }).Fit(search.TrainSet).Transform(search.TestSet), options.Seed)).ToArray();
+        // Trial 0's other fits are given the choices of its first (the encoding as the bins the defaults choose between).
+        var firstFit = ml.MulticlassClassification.Trainers.SparseMlp().Fit(search.TrainSet);
+        int[] chosenHidden = firstFit.Model.TrainedLayerSizes.Skip(1).SkipLast(1).ToArray();
+        int chosenBins = firstFit.Model.PiecewiseLinearBins > 0 ? 8 : 0;
+        var fits = new[] { 124, 125 }.Select(seed => ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+        {
+            Seed = seed,
+            HiddenLayerSizes = chosenHidden,
+            PiecewiseLinearBins = chosenBins,
+        }).Fit(search.TrainSet)).Prepend(firstFit).ToArray();
+        var bySeed = fits.Select(fit => ResampledAccuracies(ml, fit.Transform(search.TestSet), options.Seed)).ToArray();
         var resampled = Enumerable.Range(0, 200).Select(b => (bySeed[0][b] + bySeed[1][b] + bySeed[2][b]) / 3).ToArray();
         CollectionAssert.AreEqual(resampled, result.Trials[0].ConfirmationMetrics.ToArray(), "trial 0 on the kept rows' resamples: its three fits' mean");
         Assert.IsTrue(resampled.Distinct().Count() > 10, "the resamples differ");
