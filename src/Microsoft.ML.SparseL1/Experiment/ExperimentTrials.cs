@@ -101,6 +101,13 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
         return sizes.Skip(1).Take(sizes.Count - 2).ToArray();
     }
 
+    /// <summary>
+    /// The encoding the defaults trained <paramref name="model"/> with: the bins they choose between
+    /// (<see cref="DataDefaults.ChosenEncodingBins"/>) when it encodes its inputs (an input with fewer distinct values gets
+    /// fewer bins), else 0.
+    /// </summary>
+    public static int DefaultsBins(ITransformer model) => PipelineModels.Network(model).PiecewiseLinearBins > 0 ? DataDefaults.ChosenEncodingBins : 0;
+
     /// <summary>One trial's folds so far.</summary>
     private sealed class TrialRun
     {
@@ -125,12 +132,6 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             _model = model;
         }
 
-        /// <summary>
-        /// The encoding trial 0's defaults trained with: the bins they choose between (<see cref="DataDefaults.ChosenEncodingBins"/>)
-        /// when its model encodes its inputs (an input with fewer distinct values gets fewer bins), else 0.
-        /// </summary>
-        private int DefaultsBins() => _model is not null && PipelineModels.Network(_model).PiecewiseLinearBins > 0 ? DataDefaults.ChosenEncodingBins : 0;
-
         public SparseMlpTrial Trial(TrialPlan plan, ExperimentSearch search, bool keepModel)
         {
             // Trial 0 trains the defaults as they resolve: its network is the one its last fit trained.
@@ -140,7 +141,7 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null)
             {
-                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index == 0 ? DefaultsBins() : bins,
+                FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index != 0 ? bins : _model is null ? 0 : DefaultsBins(_model),
                 InputSlots = _model is null ? 0 : PipelineModels.Network(_model).TrainedLayerSizes[0],
                 ScoreSeconds = _scoreSeconds / Scores.Count,
             };

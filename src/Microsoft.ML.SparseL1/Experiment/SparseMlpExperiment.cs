@@ -257,7 +257,7 @@ public static class SparseMlpExperiment
     internal static SparseMlpOptionsBase ChoicesOf(SparseMlpOptionsBase options, ITransformer model)
     {
         options.HiddenLayerSizes = ExperimentTrials.HiddenLayers(model);
-        options.PiecewiseLinearBins = PipelineModels.Network(model).PiecewiseLinearBins > 0 ? DataDefaults.ChosenEncodingBins : 0;
+        options.PiecewiseLinearBins = ExperimentTrials.DefaultsBins(model);
         return options;
     }
 

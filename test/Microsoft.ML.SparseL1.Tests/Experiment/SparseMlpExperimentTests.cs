@@ -358,7 +358,8 @@ public class SparseMlpExperimentTests
     /// <summary>
     /// A confirmed trial's score on each resample is its fits' mean there; one model's scores are kept as they are; fits
     /// scored on different numbers of resamples (one could not be scored on every resample) give one NaN, which cannot
-    /// weigh a lead. The cross-validated experiment's fits are its trials' seeds in a row, so they come back by trial.
+    /// weigh a lead. The cross-validated experiment's fits come in two batches: trial 0's first fit and the leader's three
+    /// seeds, then trial 0's other two, which are given its first fit's choices.
     /// </summary>
     [TestMethod]
     public void ConfirmationScores_AreTheFitsMeanOnEachResample()
@@ -416,7 +417,7 @@ public class SparseMlpExperimentTests
 
         // The search saw the rows a TrainTestSplit with the seed + 1 keeps from the fifth it holds out: trial 0's folds are
         // those rows' folds. The top trial after trial 0, and trial 0, trained on all those rows with the trainer's seed and
-        // the next two (trial 0's two with the network and encoding its folds chose), are scored on 200 bootstrap resamples
+        // the next two (trial 0's two with the network and encoding its first fit chose), are scored on 200 bootstrap resamples
         // of the fifth (seeds from the experiment's), each resample's score the three fits' mean. Trained here again
         // independently.
         var search = ml.Data.TrainTestSplit(data, 0.2, seed: options.Seed + 1);
