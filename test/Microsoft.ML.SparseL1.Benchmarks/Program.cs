@@ -9,7 +9,7 @@ using Microsoft.ML.SparseL1.Benchmarks;
 using Microsoft.ML.SparseL1.Kernels;
 
 // Usage:
-//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [predict-wide[=DIR]] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [fit-cost-wide-epochs] [fit-cost-ratios=N] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
+//   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- json [gemm] [epoch] [breakeven] [predict] [deploy] [predict-wide[=DIR]] [sparse-input] [frozen-sparse] [input-selection] [input-interactions] [fashion-noise] [sparse-forward] [sparse-epoch] [selection-run] [threads-epoch] [parallel-section] [fit-cost] [fit-cost-wide] [fit-cost-wide-epochs] [fit-cost-wide-schedule[=E1,E2]] [fit-cost-ratios=N] [memory-synthetic|memory-fashion]   console figures as JSON (memory: one per process)
 //   dotnet run -c Release --project test/Microsoft.ML.SparseL1.Benchmarks -- bdn [BenchmarkDotNet args]  BenchmarkDotNet suites
 if (args.Length > 0 && args[0] == "bdn")
 {
@@ -70,6 +70,15 @@ if (IntValue("fit-cost-ratios") is int rounds)
 // "fit-cost-wide-epochs": the wide network in fewer epochs than the narrow one's 20, against it.
 if (wanted.Contains("fit-cost-wide-epochs"))
     results.AddRange(FitCostBenchmarks.WideEpochs(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
+// "fit-cost-wide-schedule[=E1,E2,...]": the wide network in 20 epochs with its schedule ending at each fraction of the steps
+// (0.6, the default, 0.35 and 0.25 unless given), against the narrow one.
+if (Value("fit-cost-wide-schedule") is not null || wanted.Contains("fit-cost-wide-schedule"))
+{
+    double[] ends = Value("fit-cost-wide-schedule") is string given
+        ? given.Split(',').Select(e => double.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
+        : [0.6, 0.35, 0.25];
+    results.AddRange(FitCostBenchmarks.WideSchedule(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery, ends));
+}
 // "fit-cost-accuracy=K": accuracy at four sparsities and three seeds, the whole gradient every step and every K steps.
 if (IntValue("fit-cost-accuracy") is int accuracyEvery)
     results.AddRange(FitCostBenchmarks.Accuracy(accuracyEvery));
