@@ -387,6 +387,8 @@ public class SparseMlpExperimentTests
         var (ml, data) = ThreeClasses();
         var options = Small(4);
         options.NumberOfFolds = 3;
+        // One budget, so that the leader's options are the trainer's with the point's values (no epochs set from the rows).
+        options.EpochMultipliers = [1];
         var result = SparseMlpExperiment.Multiclass(ml, data, options);
 
         Assert.HasCount(4, result.Trials);
@@ -442,6 +444,17 @@ public class SparseMlpExperimentTests
         CollectionAssert.AreEqual(resampled, result.Trials[0].ConfirmationMetrics.ToArray(), "trial 0 on the kept rows' resamples: its three fits' mean");
         Assert.IsTrue(resampled.Distinct().Count() > 10, "the resamples differ");
         Assert.IsFalse(bySeed[1].SequenceEqual(bySeed[0]) && bySeed[2].SequenceEqual(bySeed[0]), "the seeds' fits differ on the kept rows");
+        // The leader's three fits: its point's options with the trainer's seed and the next two, on the same rows.
+        var leaderBySeed = new[] { 123, 124, 125 }.Select(seed => ResampledAccuracies(ml, ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+        {
+            Seed = seed,
+            HiddenLayerSizes = leader.HiddenLayerSizes.ToArray(),
+            TargetSparsity = leader.TargetSparsity,
+            PiecewiseLinearBins = leader.PiecewiseLinearBins,
+            LearningRate = leader.LearningRateMultiplier == 1f ? null : 1e-3f * leader.LearningRateMultiplier,
+        }).Fit(search.TrainSet).Transform(search.TestSet), options.Seed)).ToArray();
+        var leaderResampled = Enumerable.Range(0, 200).Select(b => (leaderBySeed[0][b] + leaderBySeed[1][b] + leaderBySeed[2][b]) / 3).ToArray();
+        CollectionAssert.AreEqual(leaderResampled, leader.ConfirmationMetrics.ToArray(), $"{leader} on the kept rows' resamples: its three fits' mean");
 
         // The best is the leader only where it scores above the defaults on at least RequiredConfidence of the resamples.
         int wins = leader.ConfirmationMetrics.Zip(result.Trials[0].ConfirmationMetrics).Count(pair => pair.First > pair.Second);
