@@ -33,13 +33,14 @@ namespace Microsoft.ML.SparseL1.Format;
 /// 0x00010003: the input range the predictor clamps inputs to ends the payload (older files have none and score as before).
 /// 0x00010004: the payload ends with how a dense row's layers are scored: older files are row-wise and score as before.
 /// 0x00010005: the payload ends with the piecewise-linear input encoding, if any (older files have none).
+/// 0x00010006: the payload ends with the range a regression's scores are clamped to, if any (older files have none).
 /// </remarks>
 internal static class ModelFormat
 {
     public static readonly byte[] Magic = "SPL1MLP\0"u8.ToArray();
 
     /// <summary>The version this library writes.</summary>
-    public const int CurrentVersion = 0x00010005;
+    public const int CurrentVersion = 0x00010006;
 
     /// <summary>The first version whose payload ends with the input range.</summary>
     public const int InputRangeVersion = 0x00010003;
@@ -49,6 +50,9 @@ internal static class ModelFormat
 
     /// <summary>The first version whose payload ends with the input encoding (<see cref="Model.CompactMlp.Encoding"/>).</summary>
     public const int EncodingVersion = 0x00010005;
+
+    /// <summary>The first version whose payload ends with the score range (<see cref="Model.CompactMlp.ScoreRange"/>).</summary>
+    public const int ScoreRangeVersion = 0x00010006;
 
     /// <summary>The oldest version this library reads: files of every released version keep loading.</summary>
     public const int OldestReadableVersion = 0x00010001;

@@ -156,28 +156,30 @@ internal static class ModelReader
         SparsitySelectionReport? report = reader.ReadInt32("hasSelectionReport", 0, 1) == 1
             ? SelectionReportFormat.Read(reader, trainedLayers)
             : null;
-        var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadInputRange(reader, inputCount) : null;
+        var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadRange(reader, inputCount, "inputRange") : null;
         bool scoresByInputs = version >= ModelFormat.ScoringVersion && reader.ReadInt32("scoring", 0, 1) == 1;
         var encoding = version >= ModelFormat.EncodingVersion && reader.ReadInt32("hasInputEncoding", 0, 1) == 1 ? ReadEncoding(reader, inputCount) : null;
+        var scoreRange = version >= ModelFormat.ScoreRangeVersion && reader.ReadInt32("hasScoreRange", 0, 1) == 1 ? ReadRange(reader, layers[^1].Outputs, "scoreRange") : null;
         if (!reader.AtEnd)
             throw PayloadReader.Invalid("payload", $"has {reader.Remaining} unread bytes");
         if (layers[0].Inputs != (encoding?.Width ?? inputCount))
             throw PayloadReader.Invalid("layer[0].inputs", $"is {layers[0].Inputs}; expected {(encoding is null ? $"the input count {inputCount}" : $"the {encoding.Width} slots of the input encoding")}");
 
-        var network = new CompactMlp(inputCount, layers, inputRange, scoresByInputs, encoding);
+        var network = new CompactMlp(inputCount, layers, inputRange, scoresByInputs, encoding, scoreRange);
         return (new SparseMlpModelParameters(task, network, classes, sizes, lambdas, nonZero, report), feature);
     }
 
-    private static InputRange ReadInputRange(PayloadReader reader, int inputCount)
+    /// <summary>A range of <paramref name="count"/> values (the inputs', or the scores'), its fields named after <paramref name="field"/>.</summary>
+    private static InputRange ReadRange(PayloadReader reader, int count, string field)
     {
-        if ((long)inputCount * 8 > reader.Remaining)
-            throw PayloadReader.Invalid("inputRange", $"needs {(long)inputCount * 8} bytes but only {reader.Remaining} remain (truncated)");
-        float[] lower = reader.ReadFiniteFloats(inputCount, "inputRange.lower");
-        float[] upper = reader.ReadFiniteFloats(inputCount, "inputRange.upper");
-        for (int i = 0; i < inputCount; i++)
+        if ((long)count * 8 > reader.Remaining)
+            throw PayloadReader.Invalid(field, $"needs {(long)count * 8} bytes but only {reader.Remaining} remain (truncated)");
+        float[] lower = reader.ReadFiniteFloats(count, field + ".lower");
+        float[] upper = reader.ReadFiniteFloats(count, field + ".upper");
+        for (int i = 0; i < count; i++)
         {
             if (lower[i] > upper[i])
-                throw PayloadReader.Invalid($"inputRange.lower[{i}]", $"is {lower[i]}, above its upper bound {upper[i]}");
+                throw PayloadReader.Invalid($"{field}.lower[{i}]", $"is {lower[i]}, above its upper bound {upper[i]}");
         }
 
         return new InputRange(lower, upper);

@@ -64,12 +64,7 @@ internal static class ModelWriter
         if (model.SelectionReport is SparsitySelectionReport report)
             SelectionReportFormat.Write(writer, report);
 
-        writer.Write(model.Network.InputRange is null ? 0 : 1);
-        if (model.Network.InputRange is InputRange range)
-        {
-            WriteFloats(writer, range.Lower);
-            WriteFloats(writer, range.Upper);
-        }
+        WriteRange(writer, model.Network.InputRange);
 
         writer.Write(model.Network.ScoresByInputs ? 1 : 0);
         writer.Write(model.Network.Encoding is null ? 0 : 1);
@@ -78,6 +73,8 @@ internal static class ModelWriter
             writer.Write(edges.Length);
             WriteFloats(writer, edges);
         }
+
+        WriteRange(writer, model.Network.ScoreRange);
     }
 
     internal static void WriteString(BinaryWriter writer, string value)
@@ -85,6 +82,17 @@ internal static class ModelWriter
         byte[] bytes = Encoding.UTF8.GetBytes(value);
         writer.Write(bytes.Length);
         writer.Write(bytes);
+    }
+
+    /// <summary>A range (the inputs', or the scores'): 0 without one, else 1 and its lower then upper bounds.</summary>
+    private static void WriteRange(BinaryWriter writer, InputRange? range)
+    {
+        writer.Write(range is null ? 0 : 1);
+        if (range is not null)
+        {
+            WriteFloats(writer, range.Lower);
+            WriteFloats(writer, range.Upper);
+        }
     }
 
     internal static void WriteFloats(BinaryWriter writer, float[] values)

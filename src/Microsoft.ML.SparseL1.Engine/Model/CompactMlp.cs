@@ -20,8 +20,9 @@ internal sealed class CompactMlp
     /// <param name="inputRange">The range finite inputs are clamped to, or null.</param>
     /// <param name="scoresByInputs">Whether a dense row's layers are scored by input where that is cheaper (<see cref="ScoresByInputs"/>).</param>
     /// <param name="encoding">The piecewise-linear encoding of the (clamped) inputs the first layer reads, or null.</param>
+    /// <param name="scoreRange">The range finite outputs are clamped to (a regression's training labels), or null.</param>
     public CompactMlp(int inputCount, IReadOnlyList<CompactLayer> layers, InputRange? inputRange = null, bool scoresByInputs = false,
-        PiecewiseLinearInputs? encoding = null)
+        PiecewiseLinearInputs? encoding = null, InputRange? scoreRange = null)
     {
         if (layers.Count == 0)
             throw new ArgumentException("A network has at least one layer.", nameof(layers));
@@ -38,8 +39,11 @@ internal sealed class CompactMlp
 
         if (inputRange is not null && inputRange.Count != inputCount)
             throw new ArgumentException($"The input range has {inputRange.Count} inputs, not {inputCount}.", nameof(inputRange));
+        if (scoreRange is not null && scoreRange.Count != layers[^1].Outputs)
+            throw new ArgumentException($"The score range has {scoreRange.Count} outputs, not {layers[^1].Outputs}.", nameof(scoreRange));
         InputCount = inputCount;
         InputRange = inputRange;
+        ScoreRange = scoreRange;
         Encoding = encoding;
         Layers = layers.ToArray();
         MaxWidth = Math.Max(Math.Max(inputCount, firstInputs), Layers.Max(l => l.Outputs));
@@ -56,6 +60,13 @@ internal sealed class CompactMlp
 
     /// <summary>The training range finite inputs are clamped to before the first layer, or null (models written before it existed).</summary>
     public InputRange? InputRange { get; }
+
+    /// <summary>
+    /// The range each finite output is clamped to after the last layer, or null: a regression's training labels, so that a
+    /// row unlike the training rows cannot score beyond the labels training saw (a ReLU network extrapolates linearly; a
+    /// tree ensemble's scores stay within its leaves'). NaN and infinite outputs are left as they are.
+    /// </summary>
+    public InputRange? ScoreRange { get; }
 
     /// <summary>
     /// The piecewise-linear encoding the (clamped) inputs pass through before the first layer, whose inputs are then its
@@ -80,7 +91,8 @@ internal sealed class CompactMlp
     private readonly Lazy<LayerByInputs?[]>? _byInputs;
 
     /// <summary>Compacts trained parameters (on the encoded slots when <paramref name="encoding"/> is given).</summary>
-    public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null, PiecewiseLinearInputs? encoding = null)
+    public static CompactMlp FromParameters(MlpParameters parameters, InputRange? inputRange = null, PiecewiseLinearInputs? encoding = null,
+        InputRange? scoreRange = null)
     {
         int rawInputs = encoding?.InputCount ?? parameters.InputSize;
         int layers = parameters.LayerCount;
@@ -134,7 +146,7 @@ internal sealed class CompactMlp
         {
             int outputs = sizes[layers];
             return new CompactMlp(rawInputs, [CompactLayer.FromDense(new float[outputs * sizes[0]], (float[])biases[layers - 1].Clone(), outputs, sizes[0])], inputRange, scoresByInputs: true,
-                encoding);
+                encoding, scoreRange);
         }
 
         var compact = new List<CompactLayer>(layers);
@@ -156,7 +168,7 @@ internal sealed class CompactMlp
             keptInputs = keptOutputs;
         }
 
-        return new CompactMlp(rawInputs, compact, inputRange, scoresByInputs: true, encoding);
+        return new CompactMlp(rawInputs, compact, inputRange, scoresByInputs: true, encoding, scoreRange);
     }
 
     /// <summary>Network outputs (before softmax or sigmoid) for one row; no allocation.</summary>
@@ -174,6 +186,7 @@ internal sealed class CompactMlp
         var first = Layers.Length == 1 ? outputs : scratch.A.AsSpan(0, Layers[0].Outputs);
         Multiply(0, features, first);
         PredictFrom(first, outputs, scratch);
+        ClampScores(outputs);
     }
 
     /// <summary>
@@ -193,6 +206,17 @@ internal sealed class CompactMlp
         if (NonFiniteInputs.Any(values))
             NonFiniteInputs.Propagate(Layers[0], indices, values, first);
         PredictFrom(first, outputs, scratch);
+        ClampScores(outputs);
+    }
+
+    /// <summary>One row's outputs clamped to <see cref="ScoreRange"/>, where the model has one.</summary>
+    private void ClampScores(Span<float> outputs)
+    {
+        if (ScoreRange is not null)
+        {
+            var scores = outputs[..OutputCount];
+            ScoreRange.Clamp(scores, scores);
+        }
     }
 
     /// <summary>The first layer by column, made on the first sparse row (concurrent first calls may each make one).</summary>
@@ -261,6 +285,7 @@ internal sealed class CompactMlp
         if (threads == 1)
         {
             PredictBlocks(features, outputs, rows, 0, blocks, workspace.For(0));
+            ClampScores(outputs, rows);
             return;
         }
 
@@ -278,6 +303,15 @@ internal sealed class CompactMlp
                         rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads), workspace.For(t)));
             }
         }
+
+        ClampScores(outputs, rows);
+    }
+
+    /// <summary>Row-major outputs of <paramref name="rows"/> rows clamped to <see cref="ScoreRange"/>, where the model has one.</summary>
+    private void ClampScores(Span<float> outputs, int rows)
+    {
+        for (int r = 0; ScoreRange is not null && r < rows; r++)
+            ClampScores(outputs.Slice(r * OutputCount, OutputCount));
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace Microsoft.ML.SparseL1.Onnx;
 /// <summary>
 /// Writes the compact network into ML.NET's ONNX export: per layer one <c>Gemm</c> (weights outputs x inputs, transB)
 /// and a <c>Relu</c> on hidden layers, as <see cref="CompactMlp.Predict"/> computes; then the task's output columns
-/// (<see cref="TaskDescriptor.WriteOnnxOutputs"/>), after the inputs are clamped to the training range when the model has one.
+/// (<see cref="TaskDescriptor.WriteOnnxOutputs"/>), after the inputs are clamped to the training range when the model has one
+/// (and before them, the scores to theirs).
 /// Standardization is folded into the first and last layers, so the
 /// graph needs nothing else. CSR layers are written dense here; <see cref="CompactOnnx"/> makes them sparse initializers.
 /// </summary>
@@ -21,7 +22,7 @@ internal static class OnnxNetworkWriter
             throw new InvalidOperationException($"The feature column '{featureColumn}' has no ONNX variable: a step before the sparse MLP could not be exported.");
         string x = graph.Input(featureColumn);
         if (model.Network.InputRange is InputRange range)
-            x = Clamp(graph, x, range);
+            x = Clamp(graph, x, range, "Input");
         if (model.Network.Encoding is PiecewiseLinearInputs encoding)
             x = Encode(graph, x, encoding);
         var layers = model.Network.Layers;
@@ -40,6 +41,8 @@ internal static class OnnxNetworkWriter
             }
         }
 
+        if (model.Network.ScoreRange is InputRange scoreRange)
+            x = Clamp(graph, x, scoreRange, "Score");
         TaskDescriptor.For(model.Task).WriteOnnxOutputs(graph, x);
     }
 
@@ -70,21 +73,22 @@ internal static class OnnxNetworkWriter
     }
 
     /// <summary>
-    /// The inputs clamped to the training range as <see cref="InputRange.Clamp"/> does: finite values into [lower, upper],
-    /// NaN and infinities left as they are (<c>Where(IsNaN(x) or IsInf(x), x, Min(Max(x, lower), upper))</c>).
+    /// The inputs (or the scores) clamped to their training range as <see cref="InputRange.Clamp"/> does: finite values into
+    /// [lower, upper], NaN and infinities left as they are (<c>Where(IsNaN(x) or IsInf(x), x, Min(Max(x, lower), upper))</c>);
+    /// the graph's names start with <paramref name="name"/>.
     /// </summary>
-    private static string Clamp(OnnxGraph graph, string x, InputRange range)
+    private static string Clamp(OnnxGraph graph, string x, InputRange range, string name)
     {
-        string lower = graph.Initializer("InputLower", range.Lower, range.Count);
-        string upper = graph.Initializer("InputUpper", range.Upper, range.Count);
-        string raised = graph.Temporary("InputRaised"), clamped = graph.Temporary("InputClamped");
+        string lower = graph.Initializer(name + "Lower", range.Lower, range.Count);
+        string upper = graph.Initializer(name + "Upper", range.Upper, range.Count);
+        string raised = graph.Temporary(name + "Raised"), clamped = graph.Temporary(name + "Clamped");
         graph.Node("Max", raised, x, lower);
         graph.Node("Min", clamped, raised, upper);
-        string nan = graph.Temporary("InputIsNaN"), infinite = graph.Temporary("InputIsInf"), nonFinite = graph.Temporary("InputNonFinite");
+        string nan = graph.Temporary(name + "IsNaN"), infinite = graph.Temporary(name + "IsInf"), nonFinite = graph.Temporary(name + "NonFinite");
         graph.Node("IsNaN", nan, x);
         graph.Node("IsInf", infinite, x);
         graph.Node("Or", nonFinite, nan, infinite);
-        string result = graph.Temporary("InputInRange");
+        string result = graph.Temporary(name + "InRange");
         graph.Node("Where", result, nonFinite, x, clamped);
         return result;
     }

@@ -47,6 +47,21 @@ internal sealed record PreparedInputs(TrainingData Data, InputRange? Range, Piec
         return InputRange.FromExtremes(lower, upper, data.Columns);
     }
 
+    /// <summary>
+    /// The range of the labels over the read rows (of every rank), which a regression network clamps its scores to
+    /// (<see cref="SparseMlpRegressionTrainer.Options.ClampScoresToLabelRange"/>); null for the other tasks or when not asked.
+    /// Read before the labels are standardized.
+    /// </summary>
+    public static InputRange? LabelRange(TrainingData read, SparseMlpOptionsBase options)
+    {
+        if (options is not SparseMlpRegressionTrainer.Options { ClampScoresToLabelRange: true })
+            return null;
+        var (lower, upper) = InputRange.Extremes(read.Labels, read.Rows, 1);
+        if (read.Shard?.Communicator is { } communicator)
+            (lower, upper) = (Distributed.Collectives.AllGather<float>(communicator, lower), Distributed.Collectives.AllGather<float>(communicator, upper));
+        return InputRange.FromExtremes(lower, upper, 1);
+    }
+
     /// <summary>The rows as dense rows: rows the reader stored sparse (many one-hot slots) are densified for the encoding.</summary>
     private static TrainingData Densified(TrainingData data, string featureColumn)
     {

@@ -30,6 +30,7 @@ internal static class SparseMlpFit
         using var exclusive = options.Communicator is { Size: > 1 } group ? group.BeginExclusiveUse("fit") : null;
         var cancellation = new TrainingCancellation(options.CancellationToken, () => progress.Failed || hostCancelled?.Invoke() == true);
         var (info, read) = ReadData(trainData, task, options, cancellation);
+        var scoreRange = PreparedInputs.LabelRange(read, options);
         // The encoded candidate of the choice is prepared first: preparing the inputs as they are standardizes the read rows in place.
         var encodedCandidate = EncodedCandidate(read, task, options, info.FeatureCount);
         var inputs = PreparedInputs.Of(read, options.PiecewiseLinearBins is > 0 and int bins ? bins : null, task, options);
@@ -54,7 +55,7 @@ internal static class SparseMlpFit
         // After the fold: dividing by a tiny feature scale or multiplying by a huge label scale can overflow there too.
         inputs.Standardization?.FoldInto(parameters);
         CheckFinite(parameters, options.Communicator is { Size: > 1 });
-        var compact = CompactMlp.FromParameters(parameters, inputs.Range, inputs.Encoding);
+        var compact = CompactMlp.FromParameters(parameters, inputs.Range, inputs.Encoding, scoreRange);
         report = ReportOutcome(compact, report, channel);
         var model = new SparseMlpModelParameters(task, compact, TaskDescriptor.For(task).ClassNames(trainData.Schema[options.LabelColumnName]),
             sizes, chosenLambdas, parameters.CountNonZeroWeights(), report);

@@ -105,16 +105,16 @@ public class ModelFormatFuzzTests
     {
         byte[] original = Serialize(out var model);
         Assert.AreEqual(ModelFormat.CurrentVersion, BinaryPrimitives.ReadInt32LittleEndian(original.AsSpan(8)));
-        foreach (int version in new[] { ModelFormat.EncodingVersion, ModelFormat.CurrentVersion })
+        foreach (int version in new[] { ModelFormat.ScoreRangeVersion, ModelFormat.CurrentVersion })
         {
             byte[] bytes = (byte[])original.Clone();
             BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), version);
             Assert.AreEqual(model.NonZeroWeightCount, Read(bytes).Item1.NonZeroWeightCount, $"version 0x{version:X8}");
         }
 
-        // A version before the input encoding (or the scoring, or the input range) has fewer fields after the report: the
-        // current payload read as one has bytes left. (Files of those versions are read by GoldenModelTests.)
-        foreach (int version in new[] { ModelFormat.EncodingVersion - 1, ModelFormat.ScoringVersion - 1, ModelFormat.InputRangeVersion - 1 })
+        // A version before the score range (or the input encoding, the scoring, the input range) has fewer fields after the
+        // report: the current payload read as one has bytes left. (Files of those versions are read by GoldenModelTests.)
+        foreach (int version in new[] { ModelFormat.ScoreRangeVersion - 1, ModelFormat.EncodingVersion - 1, ModelFormat.ScoringVersion - 1, ModelFormat.InputRangeVersion - 1 })
         {
             byte[] older = (byte[])original.Clone();
             BinaryPrimitives.WriteInt32LittleEndian(older.AsSpan(8), version);

@@ -162,8 +162,9 @@ public class PiecewiseLinearInputsTests
         Assert.IsTrue(float.IsNaN(batch[2 * 3]), "the row with a NaN input");
         Assert.ThrowsExactly<InvalidOperationException>(() => encoded.PredictSparse([0], [1f], new float[3], scratch));
 
-        // A forged file whose last input's last edge falls below the one before is refused, naming that edge.
-        int lastEdge = bytes.Length - 4 - 4;
+        // A forged file whose last input's last edge falls below the one before is refused, naming that edge (the payload
+        // ends with the edge, then hasScoreRange 0, then the checksum).
+        int lastEdge = bytes.Length - 4 - 4 - 4;
         float[] lastEdges = encoding.Edges[Inputs - 1].Length > 0 ? encoding.Edges[Inputs - 1] : throw new AssertFailedException("fixture: the last input has bins");
         System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(lastEdge), lastEdges[^2] - 1f);
         var error = Assert.ThrowsExactly<InvalidDataException>(() => ModelReader.Read(new MemoryStream(ModelFormatFuzzTests.Reseal(bytes))));

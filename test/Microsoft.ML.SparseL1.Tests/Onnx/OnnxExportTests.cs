@@ -7,6 +7,7 @@ using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.SparseL1.Model;
 using Microsoft.ML.SparseL1.Onnx;
 using Microsoft.ML.SparseL1.Tests.Infrastructure;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -174,6 +175,36 @@ public class OnnxExportTests
         CollectionAssert.AreEqual(mlNetByHand, mlNetWide, "ML.NET: clamped in the predictor = clamped by hand");
         Assert.IsTrue(float.IsNaN(onnxWide[3]) && float.IsNaN(mlNetWide[3]), "a NaN input is not clamped");
         AssertClose(mlNetWide.Where(float.IsFinite).ToArray(), onnxWide.Where(float.IsFinite).ToArray(), "Score");
+    }
+
+    /// <summary>
+    /// The exported graph clamps a regression's scores to the model's score range as the ML.NET predictor does: the trained
+    /// network given the middle half of its scores on the rows scored as its range (so that a quarter of them clamp at
+    /// each end), in ONNX Runtime and in ML.NET.
+    /// </summary>
+    [TestMethod]
+    public void Regression_ScoresBeyondTheLabelRange_AreClampedInTheGraphAsInMlNet()
+    {
+        var ml = new MLContext(seed: 1);
+        var trained = TrainRegression(ml);
+        var network = trained.LastTransformer.Model.Network;
+        Assert.IsNotNull(network.ScoreRange, "a regression model has the labels' range");
+        var rows = Inputs(RowsScored, 99);
+        float[] raw = trained.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float>("Score").Order().ToArray();
+        var range = new InputRange([raw[raw.Length / 4]], [raw[raw.Length * 3 / 4]]);
+        var narrowed = new SparseMlpPredictionTransformer(new SparseMlpModelParameters(SparseMlpTask.Regression,
+            new CompactMlp(network.InputCount, network.Layers, network.InputRange, network.ScoresByInputs, network.Encoding, range), [],
+            trained.LastTransformer.Model.TrainedLayerSizes.ToArray(), trained.LastTransformer.Model.Lambdas.ToArray(),
+            trained.LastTransformer.Model.LayerNonZeroCounts.ToArray(), null), "Features");
+        var model = new TransformerChain<ITransformer>(trained.First(), narrowed);
+
+        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false);
+        float[] mlNetScores = mlNet.GetColumn<float>("Score").ToArray();
+        Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Lower[0]), "a quarter of the rows clamp at the lower bound");
+        Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Upper[0]), "a quarter of the rows clamp at the upper bound");
+        float[] onnxScores = onnx["Score.output"].AsTensor<float>().ToArray();
+        Assert.IsTrue(onnxScores.All(v => v >= range.Lower[0] && v <= range.Upper[0]), "every score of the graph is within the range");
+        AssertClose(mlNetScores, onnxScores, "Score");
     }
 
     /// <summary>
