@@ -23,6 +23,7 @@ namespace Microsoft.ML.SparseL1.Format;
 ///            int32 scoring (0 row-wise, 1 each layer of a dense row by input where that is cheaper)  (from 0x00010004)
 ///            int32 hasInputEncoding (0 or 1), then per input: int32 edgeCount (0, or 2 to 257) | float[edgeCount] edges
 ///                                                   (from 0x00010005; layer[0].inputs is then the encoded slots)
+///            int32 hasScoreRange (0 or 1), then float[outputs] lower | float[outputs] upper         (from 0x00010006)
 /// string:    int32 byteCount | UTF-8 bytes
 /// </code>
 /// Version history (docs/model-format.md, "Versions"; the reader accepts every version from
