@@ -159,7 +159,11 @@ internal static class ModelReader
         var inputRange = version >= ModelFormat.InputRangeVersion && reader.ReadInt32("hasInputRange", 0, 1) == 1 ? ReadRange(reader, inputCount, "inputRange") : null;
         bool scoresByInputs = version >= ModelFormat.ScoringVersion && reader.ReadInt32("scoring", 0, 1) == 1;
         var encoding = version >= ModelFormat.EncodingVersion && reader.ReadInt32("hasInputEncoding", 0, 1) == 1 ? ReadEncoding(reader, inputCount) : null;
-        var scoreRange = version >= ModelFormat.ScoreRangeVersion && reader.ReadInt32("hasScoreRange", 0, 1) == 1 ? ReadRange(reader, layers[^1].Outputs, "scoreRange") : null;
+        bool hasScoreRange = version >= ModelFormat.ScoreRangeVersion && reader.ReadInt32("hasScoreRange", 0, 1) == 1;
+        // A classifier's outputs are logits: a range on them would move its probabilities.
+        if (hasScoreRange && task != SparseMlpTask.Regression)
+            throw PayloadReader.Invalid("hasScoreRange", $"is 1 on a {task} model; only a regression's scores have a range");
+        var scoreRange = hasScoreRange ? ReadRange(reader, layers[^1].Outputs, "scoreRange") : null;
         if (!reader.AtEnd)
             throw PayloadReader.Invalid("payload", $"has {reader.Remaining} unread bytes");
         if (layers[0].Inputs != (encoding?.Width ?? inputCount))

@@ -135,7 +135,8 @@ public sealed class SparseMlpModelParameters
     /// <summary>Raw network outputs for many rows at once: the fast path for batch scoring outside ML.NET pipelines.</summary>
     /// <param name="features">Row-major rows x <see cref="InputCount"/> features.</param>
     /// <param name="rows">Number of rows.</param>
-    /// <param name="outputs">Destination: row-major rows x <see cref="OutputCount"/> values (before softmax or sigmoid).</param>
+    /// <param name="outputs">Destination: row-major rows x <see cref="OutputCount"/> values (before softmax or sigmoid; a regression's
+    /// clamped to its training labels' range when the model has one, as in the pipeline).</param>
     /// <param name="threads">Threads to spread the 64-row blocks over; results do not depend on it.</param>
     public void PredictRaw(ReadOnlySpan<float> features, int rows, Span<float> outputs, int threads = 1)
     {
@@ -143,7 +144,10 @@ public sealed class SparseMlpModelParameters
         Network.PredictBatch(features, rows, outputs, threads);
     }
 
-    /// <summary>Raw network outputs (before softmax or sigmoid) for one feature vector.</summary>
+    /// <summary>
+    /// Raw network outputs (before softmax or sigmoid; a regression's clamped to its training labels' range when the model
+    /// has one, as in the pipeline) for one feature vector.
+    /// </summary>
     /// <param name="features">A feature vector of <see cref="InputCount"/> values.</param>
     /// <returns><see cref="OutputCount"/> values.</returns>
     public float[] PredictRaw(ReadOnlySpan<float> features)

@@ -53,6 +53,10 @@ internal static class OptionsFingerprint
         // Added after the others, and only when off, so that the fingerprints of the default options stay what they were.
         if (!o.ClampInputsToTrainingRange)
             Add("no input clamp");
+        // The score clamp's range is gathered over the ranks (PreparedInputs.LabelRange): ranks that differ would not agree
+        // on the exchanges that follow.
+        if (o is SparseMlpRegressionTrainer.Options { ClampScoresToLabelRange: false })
+            Add("no score clamp");
         return Combine(unchecked((long)14695981039346656037UL), text.ToString());
     }
 

@@ -371,9 +371,22 @@ public class DataParallelTrainingTests
     private static void AssertClose(ITransformer expectedChain, ITransformer actualChain, double tolerance, string what) =>
         AssertClose(Model(expectedChain), Model(actualChain), tolerance, what);
 
-    /// <summary>Every weight and bias within <paramref name="tolerance"/> × (1 + the layer's largest magnitude), and the same zeros.</summary>
+    /// <summary>
+    /// Every weight and bias within <paramref name="tolerance"/> × (1 + the layer's largest magnitude), and the same zeros;
+    /// the input range and the score range (gathered over the ranks: every rank's rows) exactly the same.
+    /// </summary>
     private static void AssertClose(SparseMlpModelParameters expected, SparseMlpModelParameters actual, double tolerance, string what)
     {
+        foreach (var (name, e, a) in new[] { ("input range", expected.Network.InputRange, actual.Network.InputRange), ("score range", expected.Network.ScoreRange, actual.Network.ScoreRange) })
+        {
+            Assert.AreEqual(e is null, a is null, $"{what}: {name} present");
+            if (e is not null && a is not null)
+            {
+                CollectionAssert.AreEqual(e.Lower, a.Lower, $"{what}: {name}, lower bounds");
+                CollectionAssert.AreEqual(e.Upper, a.Upper, $"{what}: {name}, upper bounds");
+            }
+        }
+
         Assert.HasCount(expected.Layers.Count, actual.Layers);
         for (int j = 0; j < expected.Layers.Count; j++)
         {

@@ -104,6 +104,22 @@ public class ScoreClampTests
         System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 4 - 4), -1f);
         var forged = Assert.ThrowsExactly<InvalidDataException>(() => ModelReader.Read(new MemoryStream(Microsoft.ML.SparseL1.Tests.Format.ModelFormatFuzzTests.Reseal(bytes))));
         StringAssert.Contains(forged.Message, "scoreRange.lower[0]");
+
+        // A file of the version before (its payload ends without hasScoreRange) loads without a range and scores as before.
+        var plain = new SparseMlpModelParameters(SparseMlpTask.Regression, CompactMlp.FromParameters(parameters), [], [3, 4, 1], [0f, 0f],
+            parameters.CountNonZeroWeights(), null);
+        byte[] current = ModelBytes.Of(plain);
+        byte[] older = [.. current.AsSpan(0, current.Length - 8), .. current.AsSpan(current.Length - 4)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(older.AsSpan(8), ModelFormat.ScoreRangeVersion - 1);
+        var olderModel = ModelReader.Read(new MemoryStream(Microsoft.ML.SparseL1.Tests.Format.ModelFormatFuzzTests.Reseal(older))).Model;
+        Assert.IsNull(olderModel.Network.ScoreRange);
+        float[] row = [2f, -3f, 0.5f];
+        CollectionAssert.AreEqual(plain.PredictRaw(row), olderModel.PredictRaw(row));
+
+        // A score range on a classifier (whose outputs are logits) is refused.
+        var binary = new SparseMlpModelParameters(SparseMlpTask.BinaryClassification, CompactMlp.FromParameters(parameters, scoreRange: range), [], [3, 4, 1],
+            [0f, 0f], parameters.CountNonZeroWeights(), null);
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => ModelBytes.Reload(binary)).Message, "hasScoreRange");
     }
 
     private sealed class Row

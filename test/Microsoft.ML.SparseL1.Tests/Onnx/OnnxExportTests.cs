@@ -198,13 +198,16 @@ public class OnnxExportTests
             trained.LastTransformer.Model.LayerNonZeroCounts.ToArray(), null), "Features");
         var model = new TransformerChain<ITransformer>(trained.First(), narrowed);
 
-        var (mlNet, onnx, _) = ScoreBoth(ml, model, compact: false);
-        float[] mlNetScores = mlNet.GetColumn<float>("Score").ToArray();
-        Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Lower[0]), "a quarter of the rows clamp at the lower bound");
-        Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Upper[0]), "a quarter of the rows clamp at the upper bound");
-        float[] onnxScores = onnx["Score.output"].AsTensor<float>().ToArray();
-        Assert.IsTrue(onnxScores.All(v => v >= range.Lower[0] && v <= range.Upper[0]), "every score of the graph is within the range");
-        AssertClose(mlNetScores, onnxScores, "Score");
+        foreach (bool compact in new[] { false, true })
+        {
+            var (mlNet, onnx, _) = ScoreBoth(ml, model, compact);
+            float[] mlNetScores = mlNet.GetColumn<float>("Score").ToArray();
+            Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Lower[0]), "a quarter of the rows clamp at the lower bound");
+            Assert.IsGreaterThan(RowsScored / 5, mlNetScores.Count(v => v == range.Upper[0]), "a quarter of the rows clamp at the upper bound");
+            float[] onnxScores = onnx["Score.output"].AsTensor<float>().ToArray();
+            Assert.IsTrue(onnxScores.All(v => v >= range.Lower[0] && v <= range.Upper[0]), $"compact {compact}: every score of the graph is within the range");
+            AssertClose(mlNetScores, onnxScores, $"Score (compact {compact})");
+        }
     }
 
     /// <summary>
