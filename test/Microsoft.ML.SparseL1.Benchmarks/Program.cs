@@ -72,9 +72,9 @@ if (wanted.Contains("fit-cost-wide-epochs"))
     results.AddRange(FitCostBenchmarks.WideEpochs(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery));
 // "fit-cost-wide-schedule[=E1,E2,...]": the wide network in 20 epochs with its schedule ending at each fraction of the steps
 // (0.6, the default, 0.35 and 0.25 unless given), against the narrow one.
-if (Value("fit-cost-wide-schedule") is not null || wanted.Contains("fit-cost-wide-schedule"))
+if (Value("fit-cost-wide-schedule") is var givenEnds && (givenEnds is not null || wanted.Contains("fit-cost-wide-schedule")))
 {
-    double[] ends = Value("fit-cost-wide-schedule") is string given
+    double[] ends = givenEnds is string given
         ? given.Split(',').Select(e => double.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray()
         : [0.6, 0.35, 0.25];
     results.AddRange(FitCostBenchmarks.WideSchedule(Microsoft.ML.SparseL1.Trainers.DataDefaults.DenseGradientEvery, ends));

@@ -283,14 +283,19 @@ internal sealed class CompactMlp
         workspace ??= CreateWorkspace();
         workspace.Reserve(threads);
         if (threads == 1)
-        {
             PredictBlocks(features, outputs, rows, 0, blocks, workspace.For(0));
-            ClampScores(outputs, rows);
-            return;
-        }
+        else
+            PredictBlocksOnThreads(features, outputs, rows, blocks, threads, workspace);
+        ClampScores(outputs, rows);
+    }
 
-        // Blocks are independent, so splitting them between threads changes no result. Spans cannot be captured by
-        // the lambda, so the caller's memory is pinned for the duration and re-wrapped on each thread (no copies).
+    /// <summary>
+    /// <see cref="PredictBlocks"/> with the <paramref name="blocks"/> blocks split evenly between <paramref name="threads"/>
+    /// threads. Blocks are independent, so splitting them between threads changes no result. Spans cannot be captured by
+    /// the lambda, so the caller's memory is pinned for the duration and re-wrapped on each thread (no copies).
+    /// </summary>
+    private void PredictBlocksOnThreads(ReadOnlySpan<float> features, Span<float> outputs, int rows, int blocks, int threads, BatchWorkspace workspace)
+    {
         unsafe
         {
             fixed (float* input = features)
@@ -303,8 +308,6 @@ internal sealed class CompactMlp
                         rows, (int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads), workspace.For(t)));
             }
         }
-
-        ClampScores(outputs, rows);
     }
 
     /// <summary>Row-major outputs of <paramref name="rows"/> rows clamped to <see cref="ScoreRange"/>, where the model has one.</summary>

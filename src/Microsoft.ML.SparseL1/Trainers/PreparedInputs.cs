@@ -41,10 +41,7 @@ internal sealed record PreparedInputs(TrainingData Data, InputRange? Range, Piec
     {
         if (data.Sparse is not null)
             return null;
-        var (lower, upper) = InputRange.Extremes(data.Features, data.Rows, data.Columns);
-        if (data.Shard?.Communicator is { } communicator)
-            (lower, upper) = (Distributed.Collectives.AllGather<float>(communicator, lower), Distributed.Collectives.AllGather<float>(communicator, upper));
-        return InputRange.FromExtremes(lower, upper, data.Columns);
+        return RangeOver(data, data.Features, data.Columns);
     }
 
     /// <summary>
@@ -56,10 +53,19 @@ internal sealed record PreparedInputs(TrainingData Data, InputRange? Range, Piec
     {
         if (options is not SparseMlpRegressionTrainer.Options { ClampScoresToLabelRange: true })
             return null;
-        var (lower, upper) = InputRange.Extremes(read.Labels, read.Rows, 1);
-        if (read.Shard?.Communicator is { } communicator)
+        return RangeOver(read, read.Labels, 1);
+    }
+
+    /// <summary>
+    /// The range of each of <paramref name="columns"/> columns of <paramref name="values"/> (row-major, <paramref name="data"/>'s
+    /// rows) over every rank's rows: each rank's extremes gathered, in rank order.
+    /// </summary>
+    private static InputRange RangeOver(TrainingData data, float[] values, int columns)
+    {
+        var (lower, upper) = InputRange.Extremes(values, data.Rows, columns);
+        if (data.Shard?.Communicator is { } communicator)
             (lower, upper) = (Distributed.Collectives.AllGather<float>(communicator, lower), Distributed.Collectives.AllGather<float>(communicator, upper));
-        return InputRange.FromExtremes(lower, upper, 1);
+        return InputRange.FromExtremes(lower, upper, columns);
     }
 
     /// <summary>The rows as dense rows: rows the reader stored sparse (many one-hot slots) are densified for the encoding.</summary>

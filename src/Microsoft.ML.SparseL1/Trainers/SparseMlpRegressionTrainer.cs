@@ -27,8 +27,9 @@ public sealed class SparseMlpRegressionTrainer : SparseMlpTrainerBase<SparseMlpR
         /// Clamp each score of the delivered network to the range of the training labels (finite scores only; NaN and
         /// infinities pass as they are), as a tree ensemble's scores stay within its leaves': inside the input range a
         /// ReLU network can still combine several large inputs into a score far beyond any label (on the Ames houses, several
-        /// times the price of a house larger than any training row's: docs/algorithm.md §6). The range is saved with the model and exported to ONNX; scores inside it are exactly as without it. Default true; false
-        /// lets the network score beyond the labels it saw (a trend the training labels do not cover).
+        /// times the price of a house larger than any training row's: docs/algorithm.md §6). The range is saved with the
+        /// model and exported to ONNX; scores inside it are exactly as without it. Default true; false lets the network score
+        /// beyond the labels it saw (a trend the training labels do not cover).
         /// </summary>
         public bool ClampScoresToLabelRange { get; set; } = true;
     }
