@@ -14,6 +14,7 @@ internal sealed record Arguments
         usage: SparseL1.Bench.Tabular [--sets a,b,c] [--half tune|check|all] [--trainers sparsemlp,lightgbm,fasttree,linear]
                  [--sparsemlp 'Key=Value;Key=Value'] [--folds N] [--label NAME] [--json path] [--peers path] [--save-peers path]
                  [--report] [--manifest path] [--data dir] [--experiment SECONDS] [--split-seed N]
+                 [--experiment-inputs F1,F2]
           --sets, --half     which sets of the manifest run (default: all of them)
           --trainers         which trainers run; the others' results come from --peers (a JSON of an earlier run)
           --sparsemlp        SparseMlp options by name, e.g. 'HiddenLayerSizes=256,256;NumberOfEpochs=100;TargetSparsity=0.9'
@@ -25,6 +26,7 @@ internal sealed record Arguments
           --experiment       instead of cross-validation: per set, a SparseMlpExperiment of SECONDS on 80 % of the rows against
                              SparseMlp, LightGbm, FastTree and the linear trainer with their defaults, all scored on the other 20 %
           --split-seed       the seed of the experiment's 80/20 split (default 1): other seeds repeat the comparison on other test rows
+          --experiment-inputs  the experiment's InputFractions (default: the option's default), e.g. 0.5,1
         """;
 
     public string[]? Sets { get; init; }
@@ -55,6 +57,9 @@ internal sealed record Arguments
 
     public int SplitSeed { get; init; } = 1;
 
+    /// <summary>The experiment's <c>InputFractions</c>, or null for the option's default.</summary>
+    public float[]? ExperimentInputFractions { get; init; }
+
     /// <summary>The configuration's name: the label, or what the options make it.</summary>
     public string Configuration => Label ?? (SparseMlp.Text.Length == 0 ? "defaults" : "custom");
 
@@ -81,12 +86,16 @@ internal sealed record Arguments
                 "--data" => parsed with { DataDirectory = Path.GetFullPath(Value()) },
                 "--split-seed" => parsed with { SplitSeed = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int seed) ? seed : throw new ArgumentException("--split-seed takes a whole number") },
                 "--experiment" => parsed with { ExperimentSeconds = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? seconds : throw new ArgumentException("--experiment takes seconds above 0") },
+                "--experiment-inputs" => parsed with { ExperimentInputFractions = List(Value()).Select(Fraction).ToArray() },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
         }
 
         return parsed;
     }
+
+    private static float Fraction(string value) =>
+        float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float fraction) ? fraction : throw new ArgumentException($"--experiment-inputs: '{value}' is not a number");
 
     private static string CheckHalf(string value) => value is "tune" or "check" or "all" ? value : throw new ArgumentException($"--half {value}: tune, check or all");
 

@@ -20,12 +20,12 @@ namespace SparseL1.Bench.Tabular;
 /// </summary>
 internal static class ExperimentComparison
 {
-    public static string Run(IReadOnlyList<TabularSet> sets, string root, string exportDirectory, double seconds, int splitSeed)
+    public static string Run(IReadOnlyList<TabularSet> sets, string root, string exportDirectory, double seconds, int splitSeed, float[]? inputFractions)
     {
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"Experiment budget {seconds:F0} s per set; scores on a 20 % test split (seed {splitSeed}) not seen by any fit.");
         table.AppendLine();
-        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins) | sparsest within 0.01 of the best in the search (nonzero) | the highest test score of a trial with a model (nonzero, trial; the most a choice among them could give) | trials | experiment s | leader's lead over the defaults (rows kept from the search, or the holdout's parts) |");
+        table.AppendLine("| set | task | metric | LightGbm | FastTree | linear | best ML.NET trainer | SparseMlp defaults (nonzero) | experiment best (nonzero, hidden, target, bins, inputs kept) | sparsest within 0.01 of the best in the search (nonzero) | the highest test score of a trial with a model (nonzero, trial; the most a choice among them could give) | trials | experiment s | leader's lead over the defaults (rows kept from the search, or the holdout's parts) |");
         table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var set in sets)
         {
@@ -38,6 +38,8 @@ internal static class ExperimentComparison
             var defaults = Defaults(ml, set.Task).Fit(split.TrainSet);
             double ours = Score(ml, set.Task, defaults, split.TestSet);
             var options = new SparseMlpExperimentOptions { TrainingTimeInSeconds = seconds, Progress = new Progress(set.Name) };
+            if (inputFractions is not null)
+                options.InputFractions = inputFractions;
             var clock = Stopwatch.StartNew();
             var result = set.Task switch
             {
@@ -54,7 +56,7 @@ internal static class ExperimentComparison
                 .Select(t => (Trial: t, Score: Score(ml, set.Task, t.Model!, split.TestSet))).OrderByDescending(t => t.Score).First();
             table.AppendLine(CultureInfo.InvariantCulture,
                 $"| {set.Name} | {set.Task.ToString().ToLowerInvariant()} | {Trainers.MetricName(set.Task)} | {string.Join(" | ", peers.Select(p => p.ToString("F4", CultureInfo.InvariantCulture)))} | {peers.Max():F4} | {ours:F4} ({defaults.Model.NonZeroWeightCount:N0}) | " +
-                $"{Score(ml, set.Task, best.Model!, split.TestSet):F4} ({best.NonZeroWeights:N0}, [{string.Join(", ", best.HiddenLayerSizes)}], {best.TargetSparsity:P0}{(best.PiecewiseLinearBins > 0 ? $", {best.PiecewiseLinearBins} bins" : "")}) | " +
+                $"{Score(ml, set.Task, best.Model!, split.TestSet):F4} ({best.NonZeroWeights:N0}, [{string.Join(", ", best.HiddenLayerSizes)}], {best.TargetSparsity:P0}{(best.PiecewiseLinearBins > 0 ? $", {best.PiecewiseLinearBins} bins" : "")}{(best.InputsToKeep is int kept ? $", {kept} inputs kept" : "")}) | " +
                 $"{Score(ml, set.Task, sparsest.Model!, split.TestSet):F4} ({sparsest.NonZeroWeights:N0}) | {ceiling.Score:F4} ({ceiling.Trial.NonZeroWeights:N0}, trial {ceiling.Trial.Index}) | {result.Trials.Count} | {elapsed:F0} | {Lead(result)} |");
             Console.Error.WriteLine($"{set.Name}: done in {elapsed:F0} s");
         }

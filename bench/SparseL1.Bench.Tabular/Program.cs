@@ -60,7 +60,7 @@ if (arguments.Report)
 
 if (arguments.ExperimentSeconds is double budget)
 {
-    Console.WriteLine(ExperimentComparison.Run(sets, root, exportDirectory, budget, arguments.SplitSeed));
+    Console.WriteLine(ExperimentComparison.Run(sets, root, exportDirectory, budget, arguments.SplitSeed, arguments.ExperimentInputFractions));
     return 0;
 }
 

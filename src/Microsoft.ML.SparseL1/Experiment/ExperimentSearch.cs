@@ -11,7 +11,7 @@ namespace Microsoft.ML.SparseL1.Experiment;
 /// it starts at the trainer's defaults and moves one dimension at a time, trying next the cheapest point not yet tried
 /// next to the best so far (one step along one dimension, then two), so that cheap changes (sparsity, step) are tried
 /// before capacity and budget grow, and capacity grows only where it paid. A point is the index of a value in each
-/// dimension: width, hidden layers, target sparsity, step multiplier, epoch multiplier, input encoding.
+/// dimension: width, hidden layers, target sparsity, step multiplier, epoch multiplier, input encoding, inputs kept.
 /// </summary>
 internal sealed class ExperimentSearch
 {
@@ -26,8 +26,10 @@ internal sealed class ExperimentSearch
         // Bins are for tabular inputs: a wide feature vector (text, hashed slots) is searched with its inputs as they are.
         _bins = inputs <= MaximumEncodedInputs || !options.PiecewiseLinearBins.Any(b => b > 0) ? options.PiecewiseLinearBins
             : options.PiecewiseLinearBins.Where(b => b == 0).DefaultIfEmpty(0).Distinct().ToArray();
+        // The inputs kept, fewest first, null (every input) last; fractions that round to every input are every input.
+        _kept = options.InputFractions.Select(f => KeptInputs(f, inputs)).Distinct().OrderBy(k => k ?? int.MaxValue).ToArray();
         _sizes = [options.HiddenLayerWidths.Count, options.HiddenLayerCounts.Count, options.TargetSparsities.Count,
-            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count, _bins.Count];
+            options.LearningRateMultipliers.Count, options.EpochMultipliers.Count, _bins.Count, _kept.Length];
         Start =
         [
             Closest(options.HiddenLayerWidths.Select(w => (double)w), defaultHiddenLayers.DefaultIfEmpty(0).Max()),
@@ -36,8 +38,25 @@ internal sealed class ExperimentSearch
             Closest(options.LearningRateMultipliers.Select(m => Math.Log(m)), 0),
             Closest(options.EpochMultipliers.Select(m => (double)m), 1),
             Closest(_bins.Select(b => (double)b), 0),
+            Closest(_kept.Select(k => (double)(k ?? inputs)), inputs),
         ];
     }
+
+    /// <summary>
+    /// <see cref="SparseMlpOptionsBase.InputsToKeep"/> for a fraction of <paramref name="inputs"/>: rounded, at least 1;
+    /// null where that is every input.
+    /// </summary>
+    internal static int? KeptInputs(float fraction, int inputs)
+    {
+        int kept = Math.Max(1, (int)Math.Round(fraction * (double)inputs, MidpointRounding.AwayFromZero));
+        return kept >= inputs ? null : kept;
+    }
+
+    /// <summary>The inputs kept of each index of the last dimension, fewest first: null keeps every input.</summary>
+    private readonly int?[] _kept;
+
+    /// <summary>The dimension of a point that indexes the inputs kept.</summary>
+    private const int KeptDimension = 6;
 
     /// <summary>
     /// Above this many inputs the search keeps only 0 of <see cref="SparseMlpExperimentOptions.PiecewiseLinearBins"/>:
@@ -75,7 +94,7 @@ internal sealed class ExperimentSearch
 
     /// <summary>
     /// <paramref name="point"/> with the input encoding <paramref name="bins"/> (the one the defaults of trial 0 chose), or
-    /// null when the search's encodings do not hold it.
+    /// null when the search's encodings do not hold it or the point keeps fewer inputs (the trainer combines no selection with bins).
     /// </summary>
     public int[]? WithBins(int[] point, int bins)
     {
@@ -84,7 +103,7 @@ internal sealed class ExperimentSearch
             return null;
         int[] moved = (int[])point.Clone();
         moved[BinsDimension] = index;
-        return moved;
+        return Valid(moved) ? moved : null;
     }
 
     /// <summary>The dimension of a point that indexes the input encodings.</summary>
@@ -108,7 +127,7 @@ internal sealed class ExperimentSearch
                         continue;
                     int[] point = (int[])best.Clone();
                     point[d] = value;
-                    if (!WasTried(point))
+                    if (Valid(point) && !WasTried(point))
                         candidates.Add(point);
                 }
             }
@@ -118,33 +137,40 @@ internal sealed class ExperimentSearch
         }
 
         // The neighbourhood is exhausted: the cheapest point not tried anywhere.
-        return Cheapest(AllPoints().Where(p => !WasTried(p)).ToList(), best);
+        return Cheapest(AllPoints().Where(p => Valid(p) && !WasTried(p)).ToList(), best);
     }
 
-    /// <summary>The options of a point: hidden sizes, target, step multiplier, epoch multiplier, bins (0: inputs as they are).</summary>
-    public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier, int Bins) Values(int[] point) =>
+    /// <summary>Whether the trainer takes a point: input selection is not combined with the piecewise-linear encoding.</summary>
+    private bool Valid(int[] point) => _kept[point[KeptDimension]] is null || _bins[point[BinsDimension]] == 0;
+
+    /// <summary>
+    /// The options of a point: hidden sizes, target, step multiplier, epoch multiplier, bins (0: inputs as they are), the
+    /// inputs kept (null: every input).
+    /// </summary>
+    public (int[] Hidden, float Target, float StepMultiplier, int EpochMultiplier, int Bins, int? InputsToKeep) Values(int[] point) =>
         (Enumerable.Repeat(_options.HiddenLayerWidths[point[0]], _options.HiddenLayerCounts[point[1]]).ToArray(), _options.TargetSparsities[point[2]],
-            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]], _bins[point[5]]);
+            _options.LearningRateMultipliers[point[3]], _options.EpochMultipliers[point[4]], _bins[point[5]], _kept[point[KeptDimension]]);
 
     /// <summary>
     /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the
     /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, the input slots a
     /// trial of that encoding trained with (<see cref="Encoded"/>), or before any, each input counted as its bins (at most:
-    /// one-hot slots stay one). Ties go to the dimension listed first (sparsity and step before capacity).
+    /// one-hot slots stay one). With input selection, the trainer's two runs: the network on every input, then on the
+    /// inputs kept. Ties go to the dimension listed first (sparsity and step before capacity).
     /// </summary>
     public double Cost(int[] point)
     {
-        var (hidden, _, _, epochs, bins) = Values(point);
+        var (hidden, _, _, epochs, bins, kept) = Values(point);
         double inputs = bins == 0 ? Inputs : _encodedInputs.TryGetValue(bins, out int slots) ? slots : (double)Inputs * bins;
-        double weights = hidden.Length == 0 ? inputs : inputs * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
-        return weights * epochs;
+        double Weights(double first) => hidden.Length == 0 ? first : first * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
+        return (Weights(inputs) + (kept is int k ? Weights(k) : 0)) * epochs;
     }
 
     private int[]? Cheapest(List<int[]> candidates, int[] best) =>
         candidates.Count == 0 ? null : candidates.OrderBy(Cost).ThenBy(p => Array.IndexOf(s_dimensionOrder, ChangedDimension(p, best))).First();
 
-    /// <summary>Among points of equal cost: target sparsity, step, width, layers, epochs, encoding.</summary>
-    private static readonly int[] s_dimensionOrder = [2, 3, 0, 1, 4, 5];
+    /// <summary>Among points of equal cost: target sparsity, step, width, layers, epochs, encoding, inputs kept.</summary>
+    private static readonly int[] s_dimensionOrder = [2, 3, 0, 1, 4, 5, KeptDimension];
 
     private static int ChangedDimension(int[] point, int[] best)
     {

@@ -135,13 +135,14 @@ internal sealed class ExperimentTrials(ExperimentRanks ranks, ExperimentSearch s
         public SparseMlpTrial Trial(TrialPlan plan, ExperimentSearch search, bool keepModel)
         {
             // Trial 0 trains the defaults as they resolve: its network is the one its last fit trained.
-            var (hidden, target, stepMultiplier, epochMultiplier, bins) = search.Values(plan.Point);
+            var (hidden, target, stepMultiplier, epochMultiplier, bins, kept) = search.Values(plan.Point);
             if (plan.Index == 0 && _model is not null)
                 hidden = HiddenLayers(_model);
             return new SparseMlpTrial(plan.Index, hidden, target, stepMultiplier, epochMultiplier, Scores.Average(), (long)Math.Round(_nonZero / Scores.Count),
                 _sparsity / Scores.Count, _seconds, keepModel ? _model : null)
             {
                 FoldMetrics = ChunkScores ?? Scores, StoppedEarly = Stopped, PiecewiseLinearBins = plan.Index != 0 ? bins : _model is null ? 0 : DefaultsBins(_model),
+                InputsToKeep = plan.Index != 0 ? kept : null,
                 InputSlots = _model is null ? 0 : PipelineModels.Network(_model).TrainedLayerSizes[0],
                 ScoreSeconds = _scoreSeconds / Scores.Count,
             };

@@ -14,7 +14,8 @@ namespace Microsoft.ML.SparseL1;
 
 /// <summary>
 /// AutoML-style experiments with a time budget: from the trainer's defaults, a cost-aware search over the network's
-/// width and depth, the target sparsity, the step and the training budget (<see cref="SparseMlpExperimentOptions"/>),
+/// width and depth, the target sparsity, the step, the training budget, the input encoding and the inputs kept
+/// (<see cref="SparseMlpExperimentOptions"/>),
 /// each trial trained on the rows not held out and scored on the others; the result holds every trial, the best, the
 /// Pareto front of score against nonzeros and the sparsest model within a tolerance of the best.
 /// </summary>
@@ -387,11 +388,12 @@ public static class SparseMlpExperiment
     private static SparseMlpOptionsBase OptionsFor(int[] point, ExperimentSearch search, SparseMlpExperimentOptions experiment, SparseMlpTask task, int rows,
         Func<SparseMlpOptionsBase> newOptions)
     {
-        var (hidden, target, stepMultiplier, epochMultiplier, bins) = search.Values(point);
+        var (hidden, target, stepMultiplier, epochMultiplier, bins, kept) = search.Values(point);
         var options = Columns(newOptions(), experiment);
         options.HiddenLayerSizes = hidden;
         options.TargetSparsity = target;
         options.PiecewiseLinearBins = bins;
+        options.InputsToKeep = kept;
         // Multiplier 1 keeps the trainer's own choice (the step chosen by cross-validation on small regression sets).
         if (stepMultiplier != 1f)
             options.LearningRate = SparseMlpOptionsBase.Defaults.AdamLearningRate * stepMultiplier;

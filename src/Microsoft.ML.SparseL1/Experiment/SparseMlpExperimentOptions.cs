@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 
 namespace Microsoft.ML.SparseL1;
@@ -95,6 +96,17 @@ public sealed class SparseMlpExperimentOptions
     /// </summary>
     public IReadOnlyList<int> PiecewiseLinearBins { get; set; } = [0, 8];
 
+    /// <summary>
+    /// Fractions of the inputs to keep, each in (0, 1]: below 1 a trial trains with input selection
+    /// (<see cref="SparseMlpOptionsBase.InputsToKeep"/> = the fraction of the feature vector's values, rounded, at least
+    /// 1; <see cref="SparseMlpTrial.InputsToKeep"/>), 1 with every input. Such a trial costs the trainer's two runs (a
+    /// network on every input ranks them, a second trains on those kept), and it finds models with fewer inputs for the
+    /// Pareto front. The trainer does not combine input selection with the piecewise-linear encoding, so a fraction below
+    /// 1 is searched with the inputs as they are only, and the lists must hold a fraction of 1 or an encoding of 0.
+    /// Default 0.5, 1.
+    /// </summary>
+    public IReadOnlyList<float> InputFractions { get; set; } = [0.5f, 1f];
+
     /// <summary>Label column. Default <c>"Label"</c>.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -144,6 +156,9 @@ public sealed class SparseMlpExperimentOptions
         Check(EpochMultipliers, nameof(EpochMultipliers), m => m >= 1, "multipliers of at least 1");
         Check(PiecewiseLinearBins, nameof(PiecewiseLinearBins), b => b == 0 || b is >= Model.PiecewiseLinearInputs.MinimumBins and <= Model.PiecewiseLinearInputs.MaximumBins,
             $"0 or bin counts in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]");
+        Check(InputFractions, nameof(InputFractions), s => s > 0 && s <= 1, "fractions in (0, 1]");
+        if (!InputFractions.Contains(1f) && !PiecewiseLinearBins.Contains(0))
+            throw new ArgumentOutOfRangeException(nameof(InputFractions), $"Option InputFractions must hold 1 when PiecewiseLinearBins holds no 0: input selection is searched with the inputs as they are only; got fractions {string.Join(", ", InputFractions)} and bins {string.Join(", ", PiecewiseLinearBins)}.");
         ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
     }

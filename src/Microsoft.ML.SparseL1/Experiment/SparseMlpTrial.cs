@@ -45,6 +45,12 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     public int PiecewiseLinearBins { get; init; }
 
     /// <summary>
+    /// The inputs the trial's input selection kept (<see cref="SparseMlpOptionsBase.InputsToKeep"/>, from
+    /// <see cref="SparseMlpExperimentOptions.InputFractions"/>); null where it trained on every input.
+    /// </summary>
+    public int? InputsToKeep { get; init; }
+
+    /// <summary>
     /// With rows kept from the search (<see cref="SparseMlpExperimentOptions.ConfirmationFraction"/>), for trial 0 and the
     /// best trial after it: the score on each of 200 bootstrap resamples of the kept rows, the same resamples for both (the
     /// choice of the best, <see cref="SparseMlpExperimentResult.Best"/>, counts those the leader wins): cross-validated, the
@@ -70,5 +76,5 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
 
     /// <summary>One line: the options tried, the score, the nonzeros and the time.</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}{(PiecewiseLinearBins > 0 ? $", inputs in {PiecewiseLinearBins} bins" : "")}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s{(PredictionMicroseconds is double micros ? $", {micros:F1} µs a row" : "")}");
+        $"trial {Index}: hidden [{string.Join(", ", HiddenLayerSizes)}], target {TargetSparsity:P0}, step x{LearningRateMultiplier}, epochs x{EpochMultiplier}{(PiecewiseLinearBins > 0 ? $", inputs in {PiecewiseLinearBins} bins" : "")}{(InputsToKeep is int kept ? $", {kept} inputs kept" : "")}: metric {Metric:F4}{(StoppedEarly ? $" (stopped after {FoldMetrics.Count} folds)" : "")}, {NonZeroWeights:N0} nonzero ({Sparsity:P1} sparse), {Seconds:F1} s{(PredictionMicroseconds is double micros ? $", {micros:F1} µs a row" : "")}");
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using Microsoft.ML.Data;
 using Microsoft.ML.SparseL1.Data;
 using Microsoft.ML.SparseL1.Experiment;
+using Microsoft.ML.SparseL1.Sweep;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.SparseL1.Tests.Experiment;
@@ -158,9 +159,9 @@ public class SparseMlpExperimentTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => result.SparsestWithin(-1)).Message, "tolerance must be at least 0");
     }
 
-    /// <summary>A trial's values in the search's six dimensions.</summary>
+    /// <summary>A trial's values in the search's seven dimensions (the inputs kept only where fewer than all).</summary>
     private static string Point(SparseMlpTrial t) =>
-        $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}/{t.PiecewiseLinearBins}";
+        $"{string.Join("x", t.HiddenLayerSizes)}/{t.TargetSparsity}/{t.LearningRateMultiplier}/{t.EpochMultiplier}/{t.PiecewiseLinearBins}{(t.InputsToKeep is int k ? $"/{k} kept" : "")}";
 
     /// <summary>
     /// Where the defaults of trial 0 choose the piecewise-linear bins (a label switching at thresholds of a heavy-tailed
@@ -183,6 +184,7 @@ public class SparseMlpExperimentTests
         options.TargetSparsities = [0.9f];
         options.LearningRateMultipliers = [1f];
         options.EpochMultipliers = [1];
+        options.InputFractions = [1f];
         var result = SparseMlpExperiment.Binary(ml, data, options);
 
         var points = result.Trials.Select(Point).ToArray();
@@ -531,14 +533,14 @@ public class SparseMlpExperimentTests
         var options = new SparseMlpExperimentOptions
         {
             HiddenLayerWidths = [8, 16, 32], HiddenLayerCounts = [0, 1, 2], TargetSparsities = [0.5f, 0.9f], LearningRateMultipliers = [1f, 3f], EpochMultipliers = [1],
-            PiecewiseLinearBins = [0, 8],
+            PiecewiseLinearBins = [0, 8], InputFractions = [1f],
         };
         var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
         var models = new List<string>();
         for (int[]? point = search.Start; point is not null; point = search.Next(point))
         {
             search.Tried(point);
-            var (hidden, target, step, epochs, bins) = search.Values(point);
+            var (hidden, target, step, epochs, bins, _) = search.Values(point);
             models.Add($"{string.Join("x", hidden)}/{target}/{step}/{epochs}/{bins}");
         }
 
@@ -560,10 +562,10 @@ public class SparseMlpExperimentTests
         var options = new SparseMlpExperimentOptions
         {
             HiddenLayerWidths = [16], HiddenLayerCounts = [2], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [2],
-            PiecewiseLinearBins = [0, 8, 16],
+            PiecewiseLinearBins = [0, 8, 16], InputFractions = [1f],
         };
         var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
-        int[] plain = [0, 0, 0, 0, 0, 0], eight = [0, 0, 0, 0, 0, 1], sixteen = [0, 0, 0, 0, 0, 2];
+        int[] plain = [0, 0, 0, 0, 0, 0, 0], eight = [0, 0, 0, 0, 0, 1, 0], sixteen = [0, 0, 0, 0, 0, 2, 0];
         Assert.AreEqual((6 * 16 + 16 * 16 + 16) * 2, search.Cost(plain));
         Assert.AreEqual((48 * 16 + 16 * 16 + 16) * 2, search.Cost(eight));
         search.Encoded(8, 20);
@@ -571,6 +573,76 @@ public class SparseMlpExperimentTests
         Assert.AreEqual((20 * 16 + 16 * 16 + 16) * 2, search.Cost(eight));
         Assert.AreEqual((96 * 16 + 16 * 16 + 16) * 2, search.Cost(sixteen));
         Assert.AreEqual((6 * 16 + 16 * 16 + 16) * 2, search.Cost(plain));
+    }
+
+    /// <summary>
+    /// The inputs kept are the fractions of the 6 inputs rounded (0.25: 1.5 → 2; 0.5: 3), fewest first, every input last;
+    /// every point is visited once, and input selection only with the inputs as they are (the trainer refuses it with bins).
+    /// </summary>
+    [TestMethod]
+    public void Search_WithInputFractions_VisitsEachKeptCount_NeverWithBins()
+    {
+        var options = new SparseMlpExperimentOptions
+        {
+            HiddenLayerWidths = [8, 16], HiddenLayerCounts = [1], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [1],
+            PiecewiseLinearBins = [0, 8], InputFractions = [1f, 0.5f, 0.25f],
+        };
+        var search = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 6, defaultHiddenLayers: [16]);
+        var models = new List<string>();
+        for (int[]? point = search.Start; point is not null; point = search.Next(point))
+        {
+            search.Tried(point);
+            var (hidden, _, _, _, bins, kept) = search.Values(point);
+            models.Add($"{string.Join("x", hidden)}/{bins}/{kept?.ToString() ?? "all"}");
+        }
+
+        Assert.AreEqual("16/0/all", models[0], "the search starts at the defaults, every input");
+        // 2 widths x (inputs as they are: 2, 3 or all kept; in bins: all), each once.
+        var expected = new[] { "8/0/2", "8/0/3", "8/0/all", "8/8/all", "16/0/2", "16/0/3", "16/0/all", "16/8/all" };
+        CollectionAssert.AreEquivalent(expected, models, string.Join("; ", models));
+        Assert.AreEqual(2, Microsoft.ML.SparseL1.Experiment.ExperimentSearch.KeptInputs(0.25f, 6));
+        Assert.IsNull(Microsoft.ML.SparseL1.Experiment.ExperimentSearch.KeptInputs(0.99f, 6), "a fraction that rounds to every input keeps every input");
+        Assert.AreEqual(1, Microsoft.ML.SparseL1.Experiment.ExperimentSearch.KeptInputs(0.01f, 6), "at least one input");
+        // Selection costs the trainer's two runs: the network on every input, then on the inputs kept.
+        int[] twoKept = [1, 0, 0, 0, 0, 0, 0], every = [1, 0, 0, 0, 0, 0, 2];
+        Assert.AreEqual(6 * 16 + 16, search.Cost(every));
+        Assert.AreEqual(6 * 16 + 16 + 2 * 16 + 16, search.Cost(twoKept));
+    }
+
+    /// <summary>
+    /// A trial with input selection trains the trainer with <c>InputsToKeep</c>: its model uses at most the inputs kept and
+    /// scores as that trainer does on the same rows.
+    /// </summary>
+    [TestMethod]
+    public void Trial_WithAnInputFraction_TrainsWithThatManyInputsKept()
+    {
+        var (ml, data) = ThreeClasses();
+        var options = Small(2);
+        options.HiddenLayerWidths = [16];
+        options.HiddenLayerCounts = [1];
+        options.TargetSparsities = [0.5f];
+        options.LearningRateMultipliers = [1f];
+        options.EpochMultipliers = [1];
+        options.PiecewiseLinearBins = [0];
+        options.InputFractions = [0.5f, 1f];
+        var result = SparseMlpExperiment.Multiclass(ml, data, options);
+
+        Assert.HasCount(2, result.Trials);
+        Assert.IsNull(result.Trials[0].InputsToKeep, "trial 0 is the defaults, every input");
+        var selected = result.Trials[1];
+        Assert.AreEqual(3, selected.InputsToKeep, selected.ToString());
+        StringAssert.Contains(selected.ToString(), "3 inputs kept");
+        var network = PipelineModels.Network(selected.Model!);
+        Assert.IsTrue(network.UsedInputIndices.Count is >= 1 and <= 3, selected.ToString());
+        // The same trainer by hand on the trials' rows (the kept rows cut by the seed + 1, then the holdout by the seed).
+        var (keptFraction, holdoutFraction) = SparseMlpExperiment.Fractions(options, folds: 1);
+        var split = ml.Data.TrainTestSplit(ml.Data.TrainTestSplit(data, keptFraction, seed: options.Seed + 1).TrainSet, holdoutFraction, seed: options.Seed);
+        var byHand = ml.MulticlassClassification.Trainers.SparseMlp(new SparseMlpMulticlassTrainer.Options
+        {
+            HiddenLayerSizes = [16], TargetSparsity = 0.5f, PiecewiseLinearBins = 0, InputsToKeep = 3,
+        }).Fit(split.TrainSet);
+        Assert.AreEqual(ml.MulticlassClassification.Evaluate(byHand.Transform(split.TestSet)).MicroAccuracy, selected.Metric);
+        CollectionAssert.AreEqual(byHand.Model.UsedInputIndices.ToArray(), network.UsedInputIndices.ToArray());
     }
 
     [TestMethod]
@@ -591,6 +663,15 @@ public class SparseMlpExperimentTests
         StringAssert.Contains(counts.Message, "HiddenLayerCounts must hold layer counts in [0, 8]; got 9");
         var widths = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { HiddenLayerWidths = [16, 0] }));
         StringAssert.Contains(widths.Message, "HiddenLayerWidths must hold widths of at least 1; got 0");
+        foreach (float fraction in new[] { 0f, -0.5f, 1.5f, float.NaN })
+        {
+            var inputs = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { InputFractions = [1f, fraction] }));
+            StringAssert.Contains(inputs.Message, $"InputFractions must hold fractions in (0, 1]; got {fraction}");
+        }
+        var selectionWithBins = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data,
+            new SparseMlpExperimentOptions { InputFractions = [0.5f], PiecewiseLinearBins = [8] }));
+        StringAssert.Contains(selectionWithBins.Message, "InputFractions must hold 1 when PiecewiseLinearBins holds no 0");
+        Assert.AreEqual(nameof(SparseMlpExperimentOptions.InputFractions), selectionWithBins.ParamName);
         var time = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { TrainingTimeInSeconds = 0 }));
         StringAssert.Contains(time.Message, "TrainingTimeInSeconds must be above 0");
         var column = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { FeatureColumnName = "Pixels" }));

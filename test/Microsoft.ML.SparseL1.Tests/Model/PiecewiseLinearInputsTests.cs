@@ -346,7 +346,7 @@ public class PiecewiseLinearInputsTests
     [TestMethod]
     public void ExperimentSearch_KeepsTheInputsAsTheyAre_ForAWideFeatureVector()
     {
-        var options = new SparseMlpExperimentOptions { HiddenLayerWidths = [8], HiddenLayerCounts = [1], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [1] };
+        var options = new SparseMlpExperimentOptions { HiddenLayerWidths = [8], HiddenLayerCounts = [1], TargetSparsities = [0.9f], LearningRateMultipliers = [1f], EpochMultipliers = [1], InputFractions = [1f] };
         var narrow = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 1024, defaultHiddenLayers: [8]);
         var wide = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 1025, defaultHiddenLayers: [8]);
         Assert.AreEqual(8, narrow.Values(narrow.Next(narrow.Start)!).Bins, "1,024 inputs: the bins are searched");
