@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.SparseL1.Trainers;
 
 namespace Microsoft.ML.SparseL1.Experiment;
 
@@ -94,7 +95,8 @@ internal sealed class ExperimentSearch
 
     /// <summary>
     /// <paramref name="point"/> with the input encoding <paramref name="bins"/> (the one the defaults of trial 0 chose), or
-    /// null when the search's encodings do not hold it or the point keeps fewer inputs (the trainer combines no selection with bins).
+    /// null when the search's encodings do not hold it. Trial 0's point keeps every input (the options must hold the fraction 1),
+    /// so the point moved is one the trainer takes.
     /// </summary>
     public int[]? WithBins(int[] point, int bins)
     {
@@ -103,7 +105,7 @@ internal sealed class ExperimentSearch
             return null;
         int[] moved = (int[])point.Clone();
         moved[BinsDimension] = index;
-        return Valid(moved) ? moved : null;
+        return moved;
     }
 
     /// <summary>The dimension of a point that indexes the input encodings.</summary>
@@ -155,15 +157,17 @@ internal sealed class ExperimentSearch
     /// The relative cost of training a point: its weights times its epochs (a step choice by cross-validation, kept by the
     /// multiplier 1 on small regression sets, is not counted: it is the same for every width); encoded, the input slots a
     /// trial of that encoding trained with (<see cref="Encoded"/>), or before any, each input counted as its bins (at most:
-    /// one-hot slots stay one). With input selection, the trainer's two runs: the network on every input, then on the
-    /// inputs kept. Ties go to the dimension listed first (sparsity and step before capacity).
+    /// one-hot slots stay one). With input selection up to <see cref="DataDefaults.ImportanceInputLimit"/> inputs, the
+    /// trainer's two runs: the network on every input, then on the inputs kept (above it one run, its group penalty
+    /// steered). Ties go to the dimension listed first (sparsity and step before capacity).
     /// </summary>
     public double Cost(int[] point)
     {
         var (hidden, _, _, epochs, bins, kept) = Values(point);
         double inputs = bins == 0 ? Inputs : _encodedInputs.TryGetValue(bins, out int slots) ? slots : (double)Inputs * bins;
         double Weights(double first) => hidden.Length == 0 ? first : first * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
-        return (Weights(inputs) + (kept is int k ? Weights(k) : 0)) * epochs;
+        bool twoRuns = kept.HasValue && Inputs <= DataDefaults.ImportanceInputLimit;
+        return (Weights(inputs) + (twoRuns ? Weights(kept!.Value) : 0)) * epochs;
     }
 
     private int[]? Cheapest(List<int[]> candidates, int[] best) =>

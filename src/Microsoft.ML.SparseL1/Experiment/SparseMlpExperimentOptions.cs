@@ -97,13 +97,13 @@ public sealed class SparseMlpExperimentOptions
     public IReadOnlyList<int> PiecewiseLinearBins { get; set; } = [0, 8];
 
     /// <summary>
-    /// Fractions of the inputs to keep, each in (0, 1]: below 1 a trial trains with input selection
-    /// (<see cref="SparseMlpOptionsBase.InputsToKeep"/> = the fraction of the feature vector's values, rounded, at least
-    /// 1; <see cref="SparseMlpTrial.InputsToKeep"/>), 1 with every input. Such a trial costs the trainer's two runs (a
-    /// network on every input ranks them, a second trains on those kept), and it finds models with fewer inputs for the
-    /// Pareto front. The trainer does not combine input selection with the piecewise-linear encoding, so a fraction below
-    /// 1 is searched with the inputs as they are only, and the lists must hold a fraction of 1 or an encoding of 0.
-    /// Default 0.5, 1.
+    /// Fractions of the inputs to keep, each in (0, 1], 1 among them (every input, where the search starts): below 1 a
+    /// trial trains with input selection (<see cref="SparseMlpOptionsBase.InputsToKeep"/> = the fraction of the feature
+    /// vector's values, rounded, at least 1; <see cref="SparseMlpTrial.InputsToKeep"/>). Up to 256 dense inputs such a
+    /// trial costs the trainer's two runs (a network on every input ranks them, a second trains on those kept), above it
+    /// one run with a group penalty; it finds models with fewer inputs for the Pareto front. The trainer does not combine
+    /// input selection with the piecewise-linear encoding, so a fraction below 1 is searched with the inputs as they are
+    /// only. Default 0.5, 1.
     /// </summary>
     public IReadOnlyList<float> InputFractions { get; set; } = [0.5f, 1f];
 
@@ -157,8 +157,8 @@ public sealed class SparseMlpExperimentOptions
         Check(PiecewiseLinearBins, nameof(PiecewiseLinearBins), b => b == 0 || b is >= Model.PiecewiseLinearInputs.MinimumBins and <= Model.PiecewiseLinearInputs.MaximumBins,
             $"0 or bin counts in [{Model.PiecewiseLinearInputs.MinimumBins}, {Model.PiecewiseLinearInputs.MaximumBins}]");
         Check(InputFractions, nameof(InputFractions), s => s > 0 && s <= 1, "fractions in (0, 1]");
-        if (!InputFractions.Contains(1f) && !PiecewiseLinearBins.Contains(0))
-            throw new ArgumentOutOfRangeException(nameof(InputFractions), $"Option InputFractions must hold 1 when PiecewiseLinearBins holds no 0: input selection is searched with the inputs as they are only; got fractions {string.Join(", ", InputFractions)} and bins {string.Join(", ", PiecewiseLinearBins)}.");
+        if (!InputFractions.Contains(1f))
+            throw new ArgumentOutOfRangeException(nameof(InputFractions), $"Option InputFractions must hold 1 (every input: the search starts at the defaults, which train on every input); got {string.Join(", ", InputFractions)}.");
         ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
     }

@@ -45,8 +45,9 @@ public sealed record SparseMlpTrial(int Index, IReadOnlyList<int> HiddenLayerSiz
     public int PiecewiseLinearBins { get; init; }
 
     /// <summary>
-    /// The inputs the trial's input selection kept (<see cref="SparseMlpOptionsBase.InputsToKeep"/>, from
-    /// <see cref="SparseMlpExperimentOptions.InputFractions"/>); null where it trained on every input.
+    /// The most inputs the trial's input selection let its network use (<see cref="SparseMlpOptionsBase.InputsToKeep"/>,
+    /// from <see cref="SparseMlpExperimentOptions.InputFractions"/>; the model may use fewer); null where it trained on
+    /// every input.
     /// </summary>
     public int? InputsToKeep { get; init; }
 

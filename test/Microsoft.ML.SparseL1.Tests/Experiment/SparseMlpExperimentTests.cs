@@ -453,6 +453,7 @@ public class SparseMlpExperimentTests
             HiddenLayerSizes = leader.HiddenLayerSizes.ToArray(),
             TargetSparsity = leader.TargetSparsity,
             PiecewiseLinearBins = leader.PiecewiseLinearBins,
+            InputsToKeep = leader.InputsToKeep,
             LearningRate = leader.LearningRateMultiplier == 1f ? null : 1e-3f * leader.LearningRateMultiplier,
         }).Fit(search.TrainSet).Transform(search.TestSet), options.Seed)).ToArray();
         var leaderResampled = Enumerable.Range(0, 200).Select(b => (leaderBySeed[0][b] + leaderBySeed[1][b] + leaderBySeed[2][b]) / 3).ToArray();
@@ -607,6 +608,10 @@ public class SparseMlpExperimentTests
         int[] twoKept = [1, 0, 0, 0, 0, 0, 0], every = [1, 0, 0, 0, 0, 0, 2];
         Assert.AreEqual(6 * 16 + 16, search.Cost(every));
         Assert.AreEqual(6 * 16 + 16 + 2 * 16 + 16, search.Cost(twoKept));
+        // Above 256 inputs the trainer steers a group penalty in one run: selection costs what every input does.
+        var wide = new Microsoft.ML.SparseL1.Experiment.ExperimentSearch(options, inputs: 300, defaultHiddenLayers: [16]);
+        Assert.AreEqual(300 * 16 + 16, wide.Cost(twoKept));
+        Assert.AreEqual(wide.Cost(every), wide.Cost(twoKept));
     }
 
     /// <summary>
@@ -668,10 +673,10 @@ public class SparseMlpExperimentTests
             var inputs = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { InputFractions = [1f, fraction] }));
             StringAssert.Contains(inputs.Message, $"InputFractions must hold fractions in (0, 1]; got {fraction}");
         }
-        var selectionWithBins = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data,
-            new SparseMlpExperimentOptions { InputFractions = [0.5f], PiecewiseLinearBins = [8] }));
-        StringAssert.Contains(selectionWithBins.Message, "InputFractions must hold 1 when PiecewiseLinearBins holds no 0");
-        Assert.AreEqual(nameof(SparseMlpExperimentOptions.InputFractions), selectionWithBins.ParamName);
+        var withoutEveryInput = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data,
+            new SparseMlpExperimentOptions { InputFractions = [0.5f] }));
+        StringAssert.Contains(withoutEveryInput.Message, "InputFractions must hold 1");
+        Assert.AreEqual(nameof(SparseMlpExperimentOptions.InputFractions), withoutEveryInput.ParamName);
         var time = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { TrainingTimeInSeconds = 0 }));
         StringAssert.Contains(time.Message, "TrainingTimeInSeconds must be above 0");
         var column = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SparseMlpExperiment.Multiclass(ml, data, new SparseMlpExperimentOptions { FeatureColumnName = "Pixels" }));
