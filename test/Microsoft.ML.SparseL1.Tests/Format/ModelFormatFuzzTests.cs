@@ -44,10 +44,16 @@ public class ModelFormatFuzzTests
         }
     }
 
+    /// <summary>
+    /// Two fixtures: a classifier, and a regression network with an input range and a score range, so that forged files
+    /// also reach those fields' validation.
+    /// </summary>
     [TestMethod]
-    public void Mutations_WithRecomputedChecksum_ThrowOrGiveUsableModel()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void Mutations_WithRecomputedChecksum_ThrowOrGiveUsableModel(bool regression)
     {
-        byte[] original = Serialize(out var reference);
+        byte[] original = Serialize(out var reference, regression);
         var random = new Random(99);
         int rejected = 0, accepted = 0;
         var fields = new System.Collections.Generic.HashSet<string>();
@@ -78,10 +84,49 @@ public class ModelFormatFuzzTests
         // Not vacuous: the forged files reach many different validated fields, and some forge a valid model.
         Assert.IsGreaterThanOrEqualTo(8, fields.Count, $"rejected {rejected} in fields {string.Join(", ", fields)}; accepted {accepted}");
         Assert.IsGreaterThan(0, accepted);
+        if (regression)
+            Assert.IsTrue(fields.Any(f => f.StartsWith("inputRange", StringComparison.Ordinal)), string.Join(", ", fields));
+
         Assert.IsLessThan(30_000, clock.ElapsedMilliseconds, "fuzzing must not hang");
         var (unchanged, feature) = Read(original);
         Assert.AreEqual("Features", feature);
         CollectionAssert.AreEqual(reference.PredictRaw(Enumerable.Repeat(0.5f, 20).ToArray()), unchanged.PredictRaw(Enumerable.Repeat(0.5f, 20).ToArray()));
+    }
+
+    /// <summary>
+    /// Every bit of the score range (the payload's last 8 bytes: the lower and upper bound of the one output) flipped in a
+    /// forged file: refused naming the field, or read as a range that is finite and ordered, which the scores then keep to.
+    /// </summary>
+    [TestMethod]
+    public void ScoreRangeBitFlips_AreRefusedNamingTheField_OrReadAsAnOrderedRange()
+    {
+        byte[] original = Serialize(out var reference, regression: true);
+        Assert.AreEqual(-3f, reference.Network.ScoreRange!.Lower[0]);
+        int end = original.Length - 4;
+        Assert.AreEqual(4f, BinaryPrimitives.ReadSingleLittleEndian(original.AsSpan(end - 4)), "fixture: the payload ends with the upper bound");
+        int rejected = 0, accepted = 0;
+        for (int bit = 0; bit < 64; bit++)
+        {
+            byte[] forged = (byte[])original.Clone();
+            forged[end - 8 + bit / 8] ^= (byte)(1 << (bit % 8));
+            try
+            {
+                var (model, _) = Read(Reseal(forged));
+                var range = model.Network.ScoreRange!;
+                accepted++;
+                Assert.IsTrue(float.IsFinite(range.Lower[0]) && float.IsFinite(range.Upper[0]) && range.Lower[0] <= range.Upper[0], $"bit {bit}");
+                float score = model.PredictRaw(Enumerable.Repeat(0.5f, 20).ToArray())[0];
+                Assert.IsTrue(score >= range.Lower[0] && score <= range.Upper[0], $"bit {bit}: {score} outside [{range.Lower[0]}, {range.Upper[0]}]");
+            }
+            catch (InvalidDataException error)
+            {
+                rejected++;
+                StringAssert.Contains(error.Message, "scoreRange", $"bit {bit}");
+            }
+        }
+
+        Assert.IsGreaterThan(0, rejected);
+        Assert.IsGreaterThan(0, accepted);
     }
 
     [TestMethod]
@@ -132,9 +177,9 @@ public class ModelFormatFuzzTests
 
     private static (SparseMlpModelParameters, string) Read(byte[] bytes) => ModelReader.Read(new MemoryStream(bytes));
 
-    private static byte[] Serialize(out SparseMlpModelParameters model)
+    private static byte[] Serialize(out SparseMlpModelParameters model, bool regression = false)
     {
-        var parameters = MlpParameters.Initialize([20, 9, 5, 3], seed: 4);
+        var parameters = MlpParameters.Initialize([20, 9, 5, regression ? 1 : 3], seed: 4);
         for (int j = 1; j < parameters.LayerCount; j++)
         {
             for (int i = 0; i < parameters.Weights[j].Length; i += 2)
@@ -150,8 +195,12 @@ public class ModelFormatFuzzTests
                     parameters.Weights[0][o * 20 + i] = 0f;
             }
         }
-        model = new SparseMlpModelParameters(SparseMlpTask.MulticlassClassification, CompactMlp.FromParameters(parameters), ["a", "b", "c"],
-            parameters.LayerSizes, [1e-3f, 2e-3f, 3e-3f], parameters.CountNonZeroWeights(), null);
+        var network = regression
+            ? CompactMlp.FromParameters(parameters, new InputRange(Enumerable.Repeat(-1f, 20).ToArray(), Enumerable.Repeat(2f, 20).ToArray()),
+                scoreRange: new InputRange([-3f], [4f]))
+            : CompactMlp.FromParameters(parameters);
+        model = new SparseMlpModelParameters(regression ? SparseMlpTask.Regression : SparseMlpTask.MulticlassClassification, network,
+            regression ? [] : ["a", "b", "c"], parameters.LayerSizes, [1e-3f, 2e-3f, 3e-3f], parameters.CountNonZeroWeights(), null);
         Assert.IsTrue(model.Layers[0].IsSparse, "the fixture must cover the CSR branch");
         return Infrastructure.ModelBytes.Of(model);
     }
