@@ -166,8 +166,8 @@ internal sealed class ExperimentSearch
         var (hidden, _, _, epochs, bins, kept) = Values(point);
         double inputs = bins == 0 ? Inputs : _encodedInputs.TryGetValue(bins, out int slots) ? slots : (double)Inputs * bins;
         double Weights(double first) => hidden.Length == 0 ? first : first * hidden[0] + hidden.Skip(1).Sum(w => (double)w * w) + hidden[^1];
-        bool twoRuns = kept.HasValue && Inputs <= DataDefaults.ImportanceInputLimit;
-        return (Weights(inputs) + (twoRuns ? Weights(kept!.Value) : 0)) * epochs;
+        double selectedRun = kept is int selected && Inputs <= DataDefaults.ImportanceInputLimit ? Weights(selected) : 0;
+        return (Weights(inputs) + selectedRun) * epochs;
     }
 
     private int[]? Cheapest(List<int[]> candidates, int[] best) =>
